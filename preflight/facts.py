@@ -1,0 +1,270 @@
+"""The fact model: one typed *export subject* per ExportImage request, joined with what it depends on.
+
+Three states are kept apart everywhere:
+- a value (learned),
+- ``None`` (learned not to exist: the image is not in a present ``images`` section, the bucket has no policy),
+- an ``Unknown`` (not learned: the section is absent, the API call was denied, the field was not captured).
+
+Field names of API-derived facts are the APIs' own (``Status``, ``ImageOwnerAlias``), so rule authors can
+read them off the API reference; joins and derived facts are lower-case (``disks``, ``snapshot``,
+``ecs_can_assume``). Rules address facts by dotted paths; ``fact_fields`` exposes the model so a rule
+whose path can never exist is rejected at load time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from preflight.model import Location
+
+DEFAULT_ROLE_NAME = "AliyunECSImageExportDefaultRole"
+DEFAULT_IMAGE_FORMAT = "raw"
+
+
+class Unknown:
+    """A fact that could not be learned, with the reason (shown to the user)."""
+
+    __slots__ = ("path", "reason")
+
+    def __init__(self, reason: str, path: str | None = None) -> None:
+        self.reason = reason
+        self.path = path
+
+    def at(self, path: str) -> Unknown:
+        return self if self.path == path else Unknown(self.reason, path)
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r}, path={self.path!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unknown) and (other.reason, other.path) == (self.reason, self.path)
+
+    def __hash__(self) -> int:
+        return hash((self.reason, self.path))
+
+
+def _loc() -> Any:
+    """A location field: not a fact, never addressable by a rule path."""
+    return field(default=None, compare=False, metadata={"fact": False})
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """The ExportImage request as given (``None`` = parameter not given)."""
+
+    RegionId: str | None
+    ImageId: str | None
+    OSSBucket: str | None
+    OSSPrefix: str | None
+    ImageFormat: str | None
+    RoleName: str | None
+    #: the format the export would produce: ``ImageFormat`` or the API default ``raw``
+    EffectiveImageFormat: str
+    #: the role ECS would assume: ``RoleName`` or the default role
+    EffectiveRoleName: str
+    location: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    RegionId: str
+    location: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    SnapshotId: str
+    Encrypted: bool | Unknown
+    KMSKeyId: str | None | Unknown
+    ProductCode: str | None | Unknown
+    location: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Disk:
+    """One entry of the image's ``DiskDeviceMappings``, joined to its snapshot."""
+
+    Type: str | Unknown
+    Device: str | None | Unknown
+    #: GiB (the API sends a string; it is a number here)
+    Size: int | Unknown
+    SnapshotId: str | None | Unknown
+    #: the mapping's own ``Encrypted`` flag (rarely sent; ``None`` when absent)
+    Encrypted: bool | None | Unknown
+    snapshot: Snapshot | None | Unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    RegionId: str
+    ImageId: str
+    Status: str | Unknown
+    ImageOwnerAlias: str | Unknown
+    ProductCode: str | None | Unknown
+    OSType: str | None | Unknown
+    Platform: str | None | Unknown
+    OSName: str | None | Unknown
+    disks: list[Disk] | Unknown
+    #: the disks whose ``Type`` is ``data``
+    data_disks: list[Disk] | Unknown
+    location: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    TaskId: str | None
+    TaskAction: str | None
+    TaskStatus: str | None
+    ResourceId: str | None
+    location: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A statement's ``Principal``, normalised: every form becomes lists; ``"*"`` sets ``Any``."""
+
+    Service: list[str]
+    RAM: list[str]
+    Federated: list[str]
+    Any: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionClause:
+    Operator: str
+    Key: str
+    Values: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    #: 1-based position in the policy document (for evidence)
+    index: int
+    Sid: str | None
+    Effect: str
+    Action: list[str]
+    NotAction: list[str]
+    Resource: list[str]
+    NotResource: list[str]
+    Principal: Principal | None
+    Condition: list[ConditionClause]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    Version: str | None
+    Statement: list[Statement]
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedPolicy:
+    PolicyName: str
+    PolicyType: str | Unknown
+    PolicyDocument: Policy | Unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    RoleName: str
+    Arn: str | None | Unknown
+    trust_policy: Policy | Unknown
+    policies: list[AttachedPolicy] | Unknown
+    #: an Allow of sts:AssumeRole to the service ecs.aliyuncs.com, and no Deny of it
+    ecs_can_assume: bool | Unknown
+    #: principals other than the ECS service that the trust policy lets assume the role
+    other_principals: list[str] | Unknown
+    #: which of the eight OSS actions ExportImage needs no attached policy allows (or a Deny blocks)
+    missing_export_actions: list[str] | Unknown
+    location: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    # (field names `Location` and `Policy` shadow the types in the class body, hence the aliases)
+    Name: str
+    Location: str | Unknown
+    StorageClass: str | Unknown
+    #: ``AccessControlList.Grant``: private | public-read | public-read-write
+    Grant: str | Unknown
+    OwnerId: str | None | Unknown
+    #: ``ServerSideEncryptionRule.SSEAlgorithm``; ``None`` when no server-side encryption is set
+    SSEAlgorithm: str | None | Unknown
+    KMSMasterKeyID: str | None | Unknown
+    Versioning: str | None | Unknown
+    CrossRegionReplication: str | None | Unknown
+    Policy: PolicyDoc | None | Unknown
+    location: Loc | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One ExportImage request and everything it depends on."""
+
+    request: Request
+    account_id: str | Unknown
+    region: Region | None | Unknown
+    image: Image | None | Unknown
+    #: export tasks of this image that are running now
+    tasks: list[Task] | Unknown
+    bucket: Bucket | None | Unknown
+    role: Role | None | Unknown
+    location: Location | None = _loc()
+
+    @property
+    def name(self) -> str:
+        r = self.request
+        prefix = f"/{r.OSSPrefix}" if r.OSSPrefix else ""
+        return f"{r.RegionId or '?'}/{r.ImageId or '?'} → oss://{r.OSSBucket or '?'}{prefix}"
+
+
+Loc = Location
+PolicyDoc = Policy
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The static shape of the model, for rule validation
+
+
+@dataclass(frozen=True, slots=True)
+class FieldType:
+    """What a path step can hold: a scalar (``str``/``int``/``bool``), a fact class, or a list of either."""
+
+    scalar: type | None
+    fact: type | None
+    is_list: bool
+
+    @property
+    def name(self) -> str:
+        inner = self.fact.__name__ if self.fact else (self.scalar.__name__ if self.scalar else "?")
+        return f"list[{inner}]" if self.is_list else inner
+
+
+def _classify(hint: Any) -> FieldType:
+    args = typing.get_args(hint) if typing.get_origin(hint) in (Union, types.UnionType) else (hint,)
+    for a in args:
+        if a in (type(None), Unknown):
+            continue
+        if typing.get_origin(a) is list:
+            inner = _classify(typing.get_args(a)[0])
+            return FieldType(inner.scalar, inner.fact, True)
+        if dataclasses.is_dataclass(a):
+            return FieldType(None, a if isinstance(a, type) else type(a), False)
+        if a in (str, int, bool, float):
+            return FieldType(a, None, False)
+    raise TypeError(f"unsupported fact type {hint!r}")
+
+
+@functools.cache
+def fact_fields(cls: type) -> dict[str, FieldType]:
+    """The rule-addressable fields of a fact class and what each holds."""
+    hints = typing.get_type_hints(cls)
+    return {
+        f.name: _classify(hints[f.name])
+        for f in dataclasses.fields(cls)
+        if f.metadata.get("fact", True)
+    }

@@ -1,0 +1,142 @@
+"""The vocabulary shared by engine, sources and reporters: statuses, severities, locations, results, reports.
+
+Frozen dataclasses and enums only; no behaviour beyond ordering and small derived values.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(enum.StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    SKIP = "skip"
+    WAIVED = "waived"
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+class Category(enum.StrEnum):
+    PRECONDITION = "precondition"
+    SECURITY = "security"
+    HYGIENE = "hygiene"
+
+
+class Mode(enum.StrEnum):
+    LIVE = "live"
+    SNAPSHOT = "snapshot"
+    IAC = "iac"
+    MIXED = "mixed"
+
+
+LANGS = ("en", "zh")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A text in both languages the product speaks."""
+
+    en: str
+    zh: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where the user fixes a finding: a file (relative to the working directory when under it) and a line."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    rule_id: str
+    title: str
+    severity: Severity
+    category: Category
+    status: Status
+    subject: str
+    prevents: tuple[str, ...]
+    message: str
+    remediation: str
+    location: Location | None
+    evidence: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    references: tuple[str, ...] = ()
+
+    @property
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.subject, str(self.location or ""), self.rule_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    passed: int = 0
+    failed: int = 0
+    unknown: int = 0
+    skipped: int = 0
+    waived: int = 0
+
+    @classmethod
+    def of(cls, results: tuple[Result, ...] | list[Result]) -> Summary:
+        counts = dict.fromkeys(Status, 0)
+        for r in results:
+            counts[r.status] += 1
+        return cls(
+            passed=counts[Status.PASS],
+            failed=counts[Status.FAIL],
+            unknown=counts[Status.UNKNOWN],
+            skipped=counts[Status.SKIP],
+            waived=counts[Status.WAIVED],
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "pass": self.passed,
+            "fail": self.failed,
+            "unknown": self.unknown,
+            "skip": self.skipped,
+            "waived": self.waived,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    mode: Mode
+    results: tuple[Result, ...]
+    ok: bool
+    threshold: Severity = Severity.ERROR
+    lang: str = "en"
+
+    @property
+    def summary(self) -> Summary:
+        return Summary.of(self.results)
+
+
+def fails_run(result: Result, threshold: Severity, unknown_fails: bool) -> bool:
+    """Does this result make the run fail (exit 1)? Unknown counts like a failure where the mode says so."""
+    if result.severity.rank < threshold.rank:
+        return False
+    if result.status is Status.FAIL:
+        return True
+    return result.status is Status.UNKNOWN and unknown_fails

@@ -1,0 +1,33 @@
+"""Helpers every source shares: display paths and reading files with one-line errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from preflight.errors import PreflightError
+
+
+def display_path(path: Path | str) -> str:
+    """The path relative to the working directory when the file is under it, else absolute (design.md)."""
+    p = Path(path)
+    try:
+        absolute = p.resolve()
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+    except OSError:
+        return os.fspath(p)
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PreflightError("no such file", display_path(path)) from None
+    except IsADirectoryError:
+        raise PreflightError("is a directory, expected a file", display_path(path)) from None
+    except UnicodeDecodeError as e:
+        raise PreflightError(f"not UTF-8 text (byte {e.start})", display_path(path)) from None
+    except OSError as e:
+        raise PreflightError(f"cannot read: {e.strerror}", display_path(path)) from None

@@ -1,0 +1,657 @@
+"""Offline snapshots (design.md): a JSON document of what the APIs returned, turned into export subjects.
+
+Semantics: a section that is present is the complete truth for its kind; an absent section is unknown.
+A field missing from an object is unknown too (the API would have sent it), except where the API itself
+leaves the field out when it is unset (noted where it happens). An explicit ``null`` means "learned: none".
+The optional ``unknown`` list records what a live run could not learn although its section is present.
+
+Validation: building the typed facts checks every shape the facts use. Only when that finds a problem is
+``schemas/snapshot.schema.json`` run (jsonschema costs ~80 ms to import), to report every violation at
+once, each with its JSON pointer and line. A test keeps the two in agreement on generated documents.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from preflight import policy as pol
+from preflight.errors import PreflightError
+from preflight.facts import (
+    DEFAULT_IMAGE_FORMAT,
+    DEFAULT_ROLE_NAME,
+    AttachedPolicy,
+    Bucket,
+    Disk,
+    Image,
+    Policy,
+    Region,
+    Request,
+    Role,
+    Snapshot,
+    Subject,
+    Task,
+    Unknown,
+)
+from preflight.model import Location
+from preflight.sources import jsonpos
+from preflight.sources.common import display_path, read_text
+
+SECTIONS = ("regions", "images", "snapshots", "tasks", "roles", "buckets")
+#: the API's own wrapper key around each section's list (``{"Image": [...]}``)
+WRAPPERS = {
+    "regions": "Region",
+    "images": "Image",
+    "snapshots": "Snapshot",
+    "tasks": "Task",
+    "roles": "Role",
+    "buckets": "Bucket",
+    "exports": "Export",
+}
+RUNNING_TASK_STATUSES = frozenset({"Processing", "Waiting"})
+NO_SSE = frozenset({"", "none"})
+_DIGITS = re.compile(r"\s*[0-9]+\s*")
+
+
+def is_snapshot_document(doc: Any) -> bool:
+    return isinstance(doc, Mapping) and "version" in doc and "exports" in doc
+
+
+class ShapeError(Exception):
+    def __init__(self, pointer: str, message: str) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+        self.message = message
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Typed reading of one JSON object
+
+
+@dataclass(frozen=True, slots=True)
+class Obj:
+    """A JSON object with its pointer, read field by field with the three-state semantics."""
+
+    data: Mapping[str, Any]
+    pointer: str
+    reasons: Mapping[str, str] = field(default_factory=dict)  # field -> why it is unknown
+
+    def missing(self, key: str) -> Unknown:
+        return Unknown(self.reasons.get(key, f"{self.pointer or '/'} has no {key!r}"))
+
+    def str_(self, key: str, *, absent_is_none: bool = False) -> str | None | Unknown:
+        if key in self.reasons:
+            return Unknown(self.reasons[key])
+        if key not in self.data:
+            return None if absent_is_none else self.missing(key)
+        v = self.data[key]
+        if v is None or isinstance(v, str):
+            return v
+        raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not of type 'string'")
+
+    def req_str(self, key: str) -> str:
+        v = self.data.get(key)
+        if not isinstance(v, str):
+            raise ShapeError(f"{self.pointer}/{key}" if key in self.data else self.pointer,
+                             f"{key!r} is a required string")
+        return v
+
+    def bool_(self, key: str, *, absent_is_none: bool = False) -> bool | None | Unknown:
+        if key in self.reasons:
+            return Unknown(self.reasons[key])
+        if key not in self.data:
+            return None if absent_is_none else self.missing(key)
+        v = self.data[key]
+        if v is None or isinstance(v, bool):
+            return v
+        if isinstance(v, str) and v.lower() in ("true", "false"):  # some APIs send "true"/"false"
+            return v.lower() == "true"
+        raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not a boolean")
+
+    def int_(self, key: str) -> int | Unknown:
+        if key in self.reasons or key not in self.data:
+            return self.missing(key)
+        v = self.data[key]
+        if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 and float(v).is_integer():
+            return int(v)
+        if isinstance(v, str) and _DIGITS.fullmatch(v):  # DiskDeviceMapping.Size is a string of GiB
+            return int(v)
+        raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not a whole number of GiB")
+
+    def obj(self, key: str) -> Obj | None | Unknown:
+        if key in self.reasons:
+            return Unknown(self.reasons[key])
+        if key not in self.data:
+            return self.missing(key)
+        v = self.data[key]
+        if v is None:
+            return None
+        if isinstance(v, Mapping):
+            return Obj(v, f"{self.pointer}/{key}")
+        raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not of type 'object'")
+
+    def items(self, key: str, wrapper: str) -> list[Obj] | Unknown:
+        """A list given plainly or in the API's wrapper (``{"DiskDeviceMapping": [...]}``)."""
+        if key in self.reasons or key not in self.data:
+            return self.missing(key)
+        return as_list(self.data[key], wrapper, f"{self.pointer}/{key}")
+
+
+def as_list(value: Any, wrapper: str, pointer: str) -> list[Obj]:
+    if isinstance(value, Mapping) and set(value) == {wrapper}:
+        value, pointer = value[wrapper], f"{pointer}/{wrapper}"
+    if not isinstance(value, list):
+        raise ShapeError(pointer, f"expected a list (or {{{wrapper!r}: [...]}})")
+    out = []
+    for i, v in enumerate(value):
+        if not isinstance(v, Mapping):
+            raise ShapeError(f"{pointer}/{i}", f"{v!r} is not of type 'object'")
+        out.append(Obj(v, f"{pointer}/{i}"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The "unknown" list: what could not be learned although its section is present
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownEntry:
+    section: str
+    match: Mapping[str, str]
+    field: str | None
+    reason: str
+
+
+UNKNOWN_SECTIONS = frozenset((*SECTIONS, "account_id"))
+_UNKNOWN_KEYS = frozenset({"section", "match", "field", "reason"})
+
+
+def _unknown_entries(doc: Mapping[str, Any]) -> list[UnknownEntry]:
+    raw = doc.get("unknown", [])
+    if not isinstance(raw, list):
+        raise ShapeError("/unknown", f"{raw!r} is not of type 'array'")
+    out = []
+    for o in as_list(raw, "Unknown", "/unknown"):
+        extra = set(o.data) - _UNKNOWN_KEYS
+        if extra:
+            raise ShapeError(o.pointer, f"unexpected key {sorted(extra)[0]!r} (expected {sorted(_UNKNOWN_KEYS)})")
+        section = o.req_str("section")
+        if section not in UNKNOWN_SECTIONS:
+            raise ShapeError(f"{o.pointer}/section", f"{section!r} is not one of {sorted(UNKNOWN_SECTIONS)}")
+        reason = o.req_str("reason")
+        match = o.data.get("match", {})
+        if not isinstance(match, Mapping) or not all(isinstance(v, str) for v in match.values()):
+            raise ShapeError(f"{o.pointer}/match", "match must be an object of strings")
+        fld = o.data.get("field")
+        if "field" in o.data and not isinstance(fld, str):
+            raise ShapeError(f"{o.pointer}/field", f"{fld!r} is not of type 'string'")
+        out.append(UnknownEntry(section, dict(match), fld, reason))
+    return out
+
+
+class Unknowns:
+    def __init__(self, entries: list[UnknownEntry]) -> None:
+        self._entries = entries
+
+    def whole(self, section: str, keys: Mapping[str, str | None]) -> str | None:
+        """The reason an entity of ``section`` with these identifying fields is unknown, if it is."""
+        for e in self._entries:
+            if e.section == section and e.field is None and all(keys.get(k) == v for k, v in e.match.items()):
+                return e.reason
+        return None
+
+    def fields(self, section: str, keys: Mapping[str, str | None]) -> dict[str, str]:
+        return {
+            e.field: e.reason
+            for e in self._entries
+            if e.section == section and e.field is not None
+            and all(keys.get(k) == v for k, v in e.match.items())
+        }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Building the facts
+
+
+class _Builder:
+    def __init__(self, doc: Mapping[str, Any], path: str | None, lines: Mapping[str, list[int]]) -> None:
+        self.doc = doc
+        self.path = path
+        self.lines = lines
+        self.unknowns = Unknowns(_unknown_entries(doc))
+        self.sections: dict[str, list[Obj] | None] = {
+            s: as_list(doc[s], WRAPPERS[s], f"/{s}") if s in doc else None for s in SECTIONS
+        }
+        self._cache: dict[tuple[str, ...], Any] = {}
+        self.account_id = self._account_id()
+        self.region_ids = self._index("regions", lambda o: (o.req_str("RegionId"),))
+        self.images = self._index("images", lambda o: (o.req_str("RegionId"), o.req_str("ImageId")))
+        self.snapshots = self._index("snapshots", lambda o: (o.req_str("SnapshotId"),))
+        self.roles = self._index("roles", lambda o: (o.req_str("RoleName"),))
+        self.buckets = self._index("buckets", lambda o: (o.req_str("Name"),))
+        self.tasks = self._tasks()
+
+    def check_unreferenced(self) -> None:
+        """Build what no export referenced too, so a malformed entity is reported wherever it is."""
+        captured_at = self.doc.get("captured_at")
+        if "captured_at" in self.doc and not isinstance(captured_at, str):
+            raise ShapeError("/captured_at", f"{captured_at!r} is not of type 'string'")
+        for region_id, image_id in self.images or {}:
+            self._image(region_id, image_id)
+        for (snapshot_id,) in self.snapshots or {}:
+            self._snapshot(snapshot_id)
+        for (name,) in self.buckets or {}:
+            self._bucket(name)
+        for (name,) in self.roles or {}:
+            self._role(name, None, None, None)
+
+    # -- indexes ------------------------------------------------------------------------------------------
+    def _account_id(self) -> str | Unknown:
+        why = self.unknowns.whole("account_id", {})
+        if why:
+            return Unknown(why)
+        v = self.doc.get("account_id")
+        if v is None:  # absent or null: not learned
+            return Unknown("the snapshot has no account_id")
+        if not isinstance(v, str):
+            raise ShapeError("/account_id", f"{v!r} is not of type 'string'")
+        return v
+
+    def _index(self, section: str, key: Callable[[Obj], tuple[str, ...]]) -> dict[tuple[str, ...], Obj] | None:
+        objs = self.sections[section]
+        return None if objs is None else {key(o): o for o in objs}
+
+    def _tasks(self) -> list[tuple[Task, str | None]] | None:
+        """Every task with the region it was listed in (API task objects carry no RegionId of their own)."""
+        objs = self.sections["tasks"]
+        if objs is None:
+            return None
+        out = []
+        for o in objs:
+            fields = {k: o.str_(k, absent_is_none=True) for k in ("TaskId", "TaskAction", "TaskStatus",
+                                                                    "ResourceId", "RegionId")}
+            vals = {k: v if isinstance(v, str) else None for k, v in fields.items()}
+            task = Task(
+                TaskId=vals["TaskId"],
+                TaskAction=vals["TaskAction"],
+                TaskStatus=vals["TaskStatus"],
+                ResourceId=vals["ResourceId"],
+                location=self._loc(o),
+            )
+            out.append((task, vals["RegionId"]))
+        return out
+
+    def _loc(self, o: Obj) -> Location | None:
+        if self.path is None:
+            return None
+        parts = o.pointer.split("/")
+        line = None
+        if len(parts) >= 3 and parts[-1].isdigit():
+            section_lines = self.lines.get(parts[1])
+            idx = int(parts[-1])
+            if section_lines is not None and idx < len(section_lines):
+                line = section_lines[idx]
+        return Location(self.path, line)
+
+    # -- one export -----------------------------------------------------------------------------------
+    def subject(self, o: Obj) -> Subject:
+        req = self._request(o)
+        return Subject(
+            request=req,
+            account_id=self.account_id,
+            region=self._region(req.RegionId),
+            image=self._image(req.RegionId, req.ImageId),
+            tasks=self._running_tasks(req.RegionId, req.ImageId),
+            bucket=self._bucket(req.OSSBucket),
+            role=self._role(req.EffectiveRoleName, req.OSSBucket, req.OSSPrefix, req.ImageId),
+            location=req.location,
+        )
+
+    def _request(self, o: Obj) -> Request:
+        vals = {}
+        for k in ("RegionId", "ImageId", "OSSBucket", "OSSPrefix", "ImageFormat", "RoleName"):
+            v = o.str_(k, absent_is_none=True)  # a parameter not given is not given, not unknown
+            vals[k] = v if isinstance(v, str) and v != "" else None
+        return Request(
+            RegionId=vals["RegionId"],
+            ImageId=vals["ImageId"],
+            OSSBucket=vals["OSSBucket"],
+            OSSPrefix=vals["OSSPrefix"],
+            ImageFormat=vals["ImageFormat"],
+            RoleName=vals["RoleName"],
+            EffectiveImageFormat=vals["ImageFormat"] or DEFAULT_IMAGE_FORMAT,
+            EffectiveRoleName=vals["RoleName"] or DEFAULT_ROLE_NAME,
+            location=self._loc(o),
+        )
+
+    def _absent_or_unknown(self, section: str, keys: Mapping[str, str | None]) -> None | Unknown:
+        why = self.unknowns.whole(section, keys)
+        return Unknown(why) if why else None
+
+    def _region(self, region_id: str | None) -> Region | None | Unknown:
+        if region_id is None:
+            return None
+        if self.region_ids is None:
+            return Unknown("the snapshot has no regions section")
+        o = self.region_ids.get((region_id,))
+        if o is None:
+            return self._absent_or_unknown("regions", {"RegionId": region_id})
+        return Region(RegionId=region_id, location=self._loc(o))
+
+    def _image(self, region_id: str | None, image_id: str | None) -> Image | None | Unknown:
+        if region_id is None or image_id is None:
+            return None
+        key = ("image", region_id, image_id)
+        if key not in self._cache:
+            self._cache[key] = self._build_image(region_id, image_id)
+        img: Image | None | Unknown = self._cache[key]
+        return img
+
+    def _build_image(self, region_id: str, image_id: str) -> Image | None | Unknown:
+        keys = {"RegionId": region_id, "ImageId": image_id}
+        why = self.unknowns.whole("images", keys)
+        if why:
+            return Unknown(why)
+        if self.images is None:
+            return Unknown("the snapshot has no images section")
+        found = self.images.get((region_id, image_id))
+        if found is None:
+            return None
+        o = Obj(found.data, found.pointer, self.unknowns.fields("images", keys))
+        disks: list[Disk] | Unknown
+        data: list[Disk] | Unknown
+        mappings = o.items("DiskDeviceMappings", "DiskDeviceMapping")
+        if isinstance(mappings, Unknown):
+            disks = data = mappings
+        else:
+            disks = [self._disk(m) for m in mappings]
+            data = [d for d in disks if d.Type == "data"]
+            if any(isinstance(d.Type, Unknown) for d in disks):
+                data = Unknown("a disk mapping of the image has no Type")
+        alias = o.str_("ImageOwnerAlias")
+        status = o.str_("Status")
+        return Image(
+            RegionId=region_id,
+            ImageId=image_id,
+            Status=status if status is not None else o.missing("Status"),
+            ImageOwnerAlias=alias if alias is not None else o.missing("ImageOwnerAlias"),
+            ProductCode=o.str_("ProductCode"),
+            OSType=o.str_("OSType"),
+            Platform=o.str_("Platform"),
+            OSName=o.str_("OSName", absent_is_none=True),
+            disks=disks,
+            data_disks=data,
+            location=self._loc(found),
+        )
+
+    def _disk(self, o: Obj) -> Disk:
+        t = o.str_("Type")
+        snap_id = o.str_("SnapshotId")
+        snapshot: Snapshot | None | Unknown
+        if isinstance(snap_id, Unknown):
+            snapshot = snap_id
+        elif not snap_id:
+            snapshot = None
+        else:
+            snapshot = self._snapshot(snap_id)
+        return Disk(
+            Type=t if t is not None else o.missing("Type"),
+            Device=o.str_("Device", absent_is_none=True),
+            Size=o.int_("Size"),
+            SnapshotId=snap_id,
+            # The mapping's own Encrypted flag is an "invitational preview" field, usually not sent.
+            Encrypted=o.bool_("Encrypted", absent_is_none=True),
+            snapshot=snapshot,
+        )
+
+    def _snapshot(self, snapshot_id: str) -> Snapshot | None | Unknown:
+        key = ("snapshot", snapshot_id)
+        if key in self._cache:
+            cached: Snapshot | None | Unknown = self._cache[key]
+            return cached
+        keys = {"SnapshotId": snapshot_id}
+        why = self.unknowns.whole("snapshots", keys)
+        result: Snapshot | None | Unknown
+        if why:
+            result = Unknown(why)
+        elif self.snapshots is None:
+            result = Unknown("the snapshot has no snapshots section")
+        elif (found := self.snapshots.get((snapshot_id,))) is None:
+            result = None
+        else:
+            o = Obj(found.data, found.pointer, self.unknowns.fields("snapshots", keys))
+            enc = o.bool_("Encrypted")
+            result = Snapshot(
+                SnapshotId=snapshot_id,
+                Encrypted=enc if enc is not None else o.missing("Encrypted"),
+                KMSKeyId=o.str_("KMSKeyId", absent_is_none=True),
+                ProductCode=o.str_("ProductCode"),
+                location=self._loc(found),
+            )
+        self._cache[key] = result
+        return result
+
+    def _running_tasks(self, region_id: str | None, image_id: str | None) -> list[Task] | Unknown:
+        if region_id is None or image_id is None:
+            return []
+        why = self.unknowns.whole("tasks", {"RegionId": region_id, "ResourceId": image_id})
+        if why:
+            return Unknown(why)
+        if self.tasks is None:
+            return Unknown("the snapshot has no tasks section")
+        return [
+            t
+            for t, region in self.tasks
+            if t.ResourceId == image_id
+            and t.TaskAction in (None, "ExportImage")
+            and t.TaskStatus in RUNNING_TASK_STATUSES
+            and region in (None, region_id)
+        ]
+
+    def _bucket(self, name: str | None) -> Bucket | None | Unknown:
+        if name is None:
+            return None
+        key = ("bucket", name)
+        if key not in self._cache:
+            self._cache[key] = self._build_bucket(name)
+        b: Bucket | None | Unknown = self._cache[key]
+        return b
+
+    def _build_bucket(self, name: str) -> Bucket | None | Unknown:
+        keys = {"Name": name}
+        why = self.unknowns.whole("buckets", keys)
+        if why:
+            return Unknown(why)
+        if self.buckets is None:
+            return Unknown("the snapshot has no buckets section")
+        found = self.buckets.get((name,))
+        if found is None:
+            return None
+        o = Obj(found.data, found.pointer, self.unknowns.fields("buckets", keys))
+        acl = _nested_str(o, "AccessControlList", "Grant")
+        owner = _nested_str(o, "Owner", "ID")
+        sse_rule = o.obj("ServerSideEncryptionRule")
+        sse: str | None | Unknown
+        kms: str | None | Unknown
+        if sse_rule is None or isinstance(sse_rule, Unknown):
+            sse = kms = sse_rule
+        else:
+            sse = sse_rule.str_("SSEAlgorithm")
+            kms = sse_rule.str_("KMSMasterKeyID", absent_is_none=True)
+            if isinstance(sse, str) and sse.lower() in NO_SSE:  # GetBucketInfo says "None" when unset
+                sse = None
+        location = o.str_("Location")
+        storage = o.str_("StorageClass")
+        return Bucket(
+            Name=name,
+            Location=location if location is not None else o.missing("Location"),
+            StorageClass=storage if storage is not None else o.missing("StorageClass"),
+            Grant=acl if acl is not None else o.missing("AccessControlList"),
+            OwnerId=owner,
+            SSEAlgorithm=sse,
+            KMSMasterKeyID=kms,
+            # GetBucketInfo sends <Versioning> only once versioning has been set: absent means never set.
+            Versioning=o.str_("Versioning", absent_is_none=True),
+            CrossRegionReplication=o.str_("CrossRegionReplication"),
+            Policy=_policy_field(o, "Policy"),
+            location=self._loc(found),
+        )
+
+    def _role(self, name: str, bucket: str | None, prefix: str | None, image_id: str | None
+              ) -> Role | None | Unknown:
+        key = ("role", name, bucket or "", prefix or "")
+        if key not in self._cache:
+            self._cache[key] = self._build_role(name, bucket, prefix, image_id)
+        r: Role | None | Unknown = self._cache[key]
+        return r
+
+    def _build_role(self, name: str, bucket: str | None, prefix: str | None, image_id: str | None
+                    ) -> Role | None | Unknown:
+        keys = {"RoleName": name}
+        why = self.unknowns.whole("roles", keys)
+        if why:
+            return Unknown(why)
+        if self.roles is None:
+            return Unknown("the snapshot has no roles section")
+        found = self.roles.get((name,))
+        if found is None:
+            return None
+        o = Obj(found.data, found.pointer, self.unknowns.fields("roles", keys))
+        trust = _policy_field(o, "AssumeRolePolicyDocument")
+        if trust is None:
+            trust = Unknown(f"{o.pointer} has an empty AssumeRolePolicyDocument")
+        attached = self._attached(o, keys)
+        documents: list[tuple[str, Policy | None]] = []
+        missing: list[str] | Unknown
+        if isinstance(attached, Unknown):
+            missing = attached
+        else:
+            for a in attached:
+                if isinstance(a.PolicyDocument, Unknown):
+                    if a.PolicyName != pol.DEFAULT_EXPORT_POLICY:
+                        continue
+                    documents.append((a.PolicyName, None))
+                else:
+                    documents.append((a.PolicyName, a.PolicyDocument))
+            missing = pol.missing_export_actions(documents, bucket or "*", prefix, image_id)
+            unknown_docs = [a for a in attached if isinstance(a.PolicyDocument, Unknown)
+                            and a.PolicyName != pol.DEFAULT_EXPORT_POLICY]
+            if isinstance(missing, list) and missing and unknown_docs:
+                names = ", ".join(a.PolicyName for a in unknown_docs)
+                missing = Unknown(f"the document of attached policy {names} is not known")
+        arn = o.str_("Arn")
+        return Role(
+            RoleName=name,
+            Arn=arn,
+            trust_policy=trust,
+            policies=attached,
+            ecs_can_assume=trust if isinstance(trust, Unknown) else pol.ecs_can_assume(trust),
+            other_principals=trust if isinstance(trust, Unknown) else pol.other_principals(trust),
+            missing_export_actions=missing,
+            location=self._loc(found),
+        )
+
+    def _attached(self, o: Obj, keys: Mapping[str, str]) -> list[AttachedPolicy] | Unknown:
+        items = o.items("AttachedPolicies", "Policy")
+        if isinstance(items, Unknown):
+            return items
+        out = []
+        for a in items:
+            pname = a.req_str("PolicyName")
+            why = self.unknowns.fields("roles", keys).get(f"AttachedPolicies/{pname}")
+            a = Obj(a.data, a.pointer, {"PolicyDocument": why} if why else {})
+            ptype = a.str_("PolicyType")
+            doc = _policy_field(a, "PolicyDocument")
+            out.append(
+                AttachedPolicy(
+                    PolicyName=pname,
+                    PolicyType=ptype if ptype is not None else a.missing("PolicyType"),
+                    PolicyDocument=doc if doc is not None else Unknown(f"{a.pointer} has no PolicyDocument"),
+                )
+            )
+        return out
+
+
+def _nested_str(o: Obj, outer: str, inner: str) -> str | None | Unknown:
+    sub = o.obj(outer)
+    if sub is None or isinstance(sub, Unknown):
+        return sub
+    return sub.str_(inner)
+
+
+def _policy_field(o: Obj, key: str) -> Policy | None | Unknown:
+    if key in o.reasons:
+        return Unknown(o.reasons[key])
+    if key not in o.data:
+        return o.missing(key)
+    v = o.data[key]
+    if v is None or v == "":
+        return None
+    try:
+        return pol.parse_policy(v)
+    except pol.PolicyError as e:
+        raise ShapeError(f"{o.pointer}/{key}{e.pointer}", str(e)) from None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Entry points
+
+
+def subjects_from_document(
+    doc: Any, *, path: str | None = None, lines: Mapping[str, list[int]] | None = None
+) -> list[Subject]:
+    """Build the subjects; raises :class:`ShapeError` on the first shape problem."""
+    if not isinstance(doc, Mapping):
+        raise ShapeError("", "a snapshot must be a JSON object with 'version' and 'exports'")
+    if doc.get("version") != 1:
+        if "version" not in doc:
+            raise ShapeError("", "'version' is a required property")
+        raise ShapeError("/version", f"unsupported snapshot version {doc.get('version')!r} (this preflight reads 1)")
+    if "exports" not in doc:
+        raise ShapeError("", "'exports' is a required property")
+    exports = as_list(doc["exports"], WRAPPERS["exports"], "/exports")
+    builder = _Builder(doc, path, lines or {})
+    subjects = [builder.subject(o) for o in exports]
+    builder.check_unreferenced()
+    return subjects
+
+
+def schema_problems(doc: Any) -> list[tuple[str, str]]:
+    """Every violation of the snapshot schema: (JSON pointer, message), in document order."""
+    from preflight.schemas import validator  # jsonschema is imported only on this path
+
+    errors = sorted(validator("snapshot").iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    return [("/" + "/".join(str(p) for p in e.absolute_path), e.message) for e in errors]
+
+
+def load_document(doc: Any, *, display: str, text: str | None = None) -> list[Subject]:
+    """Subjects from a parsed snapshot; every problem reported as file:line (pointer) in one error."""
+    lines = jsonpos.section_lines(text, frozenset((*SECTIONS, "exports"))) if text is not None else {}
+    try:
+        return subjects_from_document(doc, path=display, lines=lines)
+    except ShapeError as first:
+        problems = schema_problems(doc) or [(first.pointer, first.message)]
+        raise PreflightError.many([
+            (f"{display}:{jsonpos.pointer_line(text, p) if text is not None else 1}",
+             f"at {p or '/'}: {m}")
+            for p, m in problems
+        ]) from None
+
+
+def parse_json(text: str, display: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise PreflightError(f"not valid JSON: {e.msg} (column {e.colno})", f"{display}:{e.lineno}") from None
+    except RecursionError:
+        raise PreflightError("not valid JSON: nested too deeply", display) from None
+
+
+def load_file(path: Path) -> list[Subject]:
+    display = display_path(path)
+    text = read_text(path)
+    return load_document(parse_json(text, display), display=display, text=text)
