@@ -83,10 +83,14 @@ class Result:
     location: Location | None
     evidence: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     references: tuple[str, ...] = ()
+    #: where the export request itself is written (for grouping in reports; not part of the JSON contract)
+    origin: Location | None = field(default=None, compare=False)
 
     @property
-    def sort_key(self) -> tuple[str, str, str]:
-        return (self.subject, str(self.location or ""), self.rule_id)
+    def sort_key(self) -> tuple[str, str, int, str]:
+        """Exports in order of subject (then of where they are written), rules by id within each."""
+        o = self.origin
+        return (self.subject, o.path if o else "", (o.line or 0) if o else 0, self.rule_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +128,23 @@ class Summary:
 class Report:
     mode: Mode
     results: tuple[Result, ...]
-    ok: bool
     threshold: Severity = Severity.ERROR
+    #: whether an unknown result at the threshold fails the run (live and snapshot modes; IaC with --strict)
+    unknown_fails: bool = True
     lang: str = "en"
 
     @property
     def summary(self) -> Summary:
         return Summary.of(self.results)
+
+    @property
+    def failing(self) -> tuple[Result, ...]:
+        """The results that make the run fail."""
+        return tuple(r for r in self.results if fails_run(r, self.threshold, self.unknown_fails))
+
+    @property
+    def ok(self) -> bool:
+        return not self.failing
 
 
 def fails_run(result: Result, threshold: Severity, unknown_fails: bool) -> bool:

@@ -1,0 +1,278 @@
+"""The command line (typer). Flags in, calls to ``run``/``rules``/reporters, text out, exit code. No logic.
+
+Exit codes: 0 nothing fails at the threshold · 1 something does · 2 the run itself could not be done
+(bad input, bad rule, bad flag, no credentials). Every error is one line per problem on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from preflight import __version__
+from preflight.errors import PreflightError
+
+app = typer.Typer(
+    name="preflight",
+    help="Will this ECS ExportImage succeed, and is it safe? preflight checks; it never exports.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+rules_app = typer.Typer(help="List and explain the rules.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(rules_app, name="rules")
+
+FORMATS = ("text", "json")
+LANGS = ("en", "zh")
+
+# -- shared options -------------------------------------------------------------------------------------
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text | json")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
+RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory (repeatable).")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="en | zh (default: from the locale)")]
+RegionOpt = Annotated[str | None, typer.Option("--RegionId", help="ExportImage RegionId")]
+ImageOpt = Annotated[str | None, typer.Option("--ImageId", help="ExportImage ImageId")]
+BucketOpt = Annotated[str | None, typer.Option("--OSSBucket", help="ExportImage OSSBucket")]
+PrefixOpt = Annotated[str | None, typer.Option("--OSSPrefix", help="ExportImage OSSPrefix")]
+FormatImgOpt = Annotated[str | None, typer.Option("--ImageFormat", help="ExportImage ImageFormat")]
+RoleOpt = Annotated[str | None, typer.Option("--RoleName", help="ExportImage RoleName")]
+RequestsOpt = Annotated[Path | None, typer.Option("--requests", help="A JSON/YAML list of requests.")]
+EndpointOpt = Annotated[list[str] | None, typer.Option("--endpoint", help="SERVICE=URL (ecs, ram, oss, sts).")]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="aliyun CLI profile to use.")]
+
+
+def _fail(message: str) -> NoReturn:
+    raise PreflightError(message)
+
+
+def _choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:
+    if value is not None and value not in allowed:
+        _fail(f"{flag} {value!r}: expected one of {', '.join(allowed)}")
+    return value
+
+
+def _lang(value: str | None) -> str:
+    from preflight.i18n import default_lang
+
+    return _choice(value, LANGS, "--lang") or default_lang()
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        _fail(f"cannot write {output}: {e.strerror}")
+
+
+def _requests(flags: dict[str, str | None], requests_file: Path | None) -> list[dict[str, str]]:
+    from preflight.run import load_requests_file
+
+    given = {k: v for k, v in flags.items() if v is not None}
+    out = load_requests_file(requests_file) if requests_file else []
+    if given:
+        out.append(given)
+    return out
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"preflight {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                          callback=_version)] = False,
+) -> None:
+    """Will this ECS ExportImage succeed, and is it safe? preflight checks; it never exports."""
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Snapshot files or directories.")] = None,
+    live: Annotated[bool, typer.Option("--live", help="Read the facts from the account (read-only).")] = False,
+    region_id: RegionOpt = None,
+    image_id: ImageOpt = None,
+    oss_bucket: BucketOpt = None,
+    oss_prefix: PrefixOpt = None,
+    image_format: FormatImgOpt = None,
+    role_name: RoleOpt = None,
+    requests: RequestsOpt = None,
+    endpoint: EndpointOpt = None,
+    profile: ProfileOpt = None,
+    fmt: FormatOpt = "text",
+    output: OutputOpt = None,
+    rules: RulesOpt = None,
+    lang: LangOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Unknown facts fail the run in IaC mode too.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing checks in text output.")] = False,
+) -> None:
+    """Check exports: from offline snapshots, or --live from the account."""
+    from preflight.reporters import RenderOptions, get_reporter
+    from preflight.run import CheckOptions, parse_endpoints, run_check
+
+    _choice(fmt, FORMATS, "--format")
+    flags = {"RegionId": region_id, "ImageId": image_id, "OSSBucket": oss_bucket, "OSSPrefix": oss_prefix,
+             "ImageFormat": image_format, "RoleName": role_name}
+    reqs = _requests(flags, requests)
+    if reqs and not live:
+        _fail("request flags (--RegionId, --requests, ...) go with --live; to check a snapshot, give its path")
+    if live and paths:
+        _fail("give either --live or snapshot paths, not both")
+    options = CheckOptions(
+        paths=paths or (),
+        live=live,
+        requests=reqs,
+        endpoints=parse_endpoints(endpoint or [], os.environ),
+        profile=profile,
+        rules_dirs=rules or (),
+        lang=_lang(lang),
+        strict=strict,
+    )
+    report = run_check(options)
+    color = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    _write(get_reporter(fmt)(report, RenderOptions(color=color, verbose=verbose)), output)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def snapshot(
+    region_id: RegionOpt = None,
+    image_id: ImageOpt = None,
+    oss_bucket: BucketOpt = None,
+    oss_prefix: PrefixOpt = None,
+    image_format: FormatImgOpt = None,
+    role_name: RoleOpt = None,
+    requests: RequestsOpt = None,
+    endpoint: EndpointOpt = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Read the facts from the account (read-only) and write them as an offline snapshot."""
+    from preflight.run import CheckOptions, collect_live, parse_endpoints
+
+    flags = {"RegionId": region_id, "ImageId": image_id, "OSSBucket": oss_bucket, "OSSPrefix": oss_prefix,
+             "ImageFormat": image_format, "RoleName": role_name}
+    options = CheckOptions(live=True, requests=_requests(flags, requests),
+                           endpoints=parse_endpoints(endpoint or [], os.environ), profile=profile)
+    document = collect_live(options)
+    _write(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+
+
+@app.command()
+def permissions() -> None:
+    """Print the least read-only RAM policy a live run needs."""
+    from preflight.sources.live import required_permissions_policy
+
+    sys.stdout.write(json.dumps(required_permissions_policy(), indent=2) + "\n")
+
+
+@rules_app.command("list")
+def rules_list(
+    rules: RulesOpt = None,
+    lang: LangOpt = None,
+    fmt: FormatOpt = "text",
+) -> None:
+    """List every rule: id, severity, category, title."""
+    from preflight.rules import load_rules
+
+    _choice(fmt, FORMATS, "--format")
+    language = _lang(lang)
+    ruleset = load_rules(rules or ())
+    if fmt == "json":
+        doc = [{"id": r.id, "title": r.title.get(language), "severity": r.severity.value,
+                "category": r.category.value, "prevents": list(r.prevents)} for r in ruleset.rules]
+        _write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", None)
+        return
+    lines = [f"{r.id:<8} {r.severity.value:<8} {r.category.value:<13} {r.title.get(language)}" for r in ruleset.rules]
+    _write("\n".join(lines) + "\n", None)
+
+
+@rules_app.command("show")
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. PF104.")],
+    rules: RulesOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Explain one rule: metadata, message, remediation, the API errors it prevents, its condition."""
+    from preflight.rules import load_rules
+
+    language = _lang(lang)
+    ruleset = load_rules(rules or ())
+    rule = ruleset.get(rule_id)
+    if rule is None:
+        _fail(f"no rule {rule_id!r} (see: preflight rules list)")
+    from preflight.catalog import load_error_catalog
+
+    catalog = load_error_catalog()
+    doc: dict[str, Any] = rule.document
+    out = [
+        f"{rule.id}: {rule.title.get(language)}",
+        f"  severity:    {rule.severity.value}",
+        f"  category:    {rule.category.value}",
+        f"  defined in:  {rule.source}",
+    ]
+    if rule.description:
+        out.append(f"  description: {rule.description.get(language)}")
+    out.append(f"  message:     {doc['message'][language]}")
+    out.append(f"  remediation: {doc['remediation'][language]}")
+    if rule.prevents:
+        out.append("  prevents:")
+        for code in rule.prevents:
+            entry = catalog.get(code)
+            statuses = "/".join(str(s) for s in entry.http_status) if entry else "?"
+            message = entry.messages[0] if entry and entry.messages else ""
+            out.append(f"    {code} (HTTP {statuses}) {message}".rstrip())
+    for ref in rule.references:
+        out.append(f"  reference:   {ref}")
+    condition = {k: doc[k] for k in ("when", "assert") if k in doc}
+    out.append("  condition:   " + json.dumps(condition, ensure_ascii=False))
+    _write("\n".join(out) + "\n", None)
+
+
+def _usage_error(exc: Exception) -> str:
+    fmt = getattr(exc, "format_message", None)
+    message = fmt() if callable(fmt) else str(exc)
+    return " ".join(str(message).split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the app, turns every failure into one-line errors and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="preflight", standalone_mode=False)
+    except PreflightError as e:
+        for line in e.lines():
+            sys.stderr.write(f"preflight: error: {line}\n")
+        return 2
+    except typer.Exit as e:
+        return int(e.exit_code or 0)
+    except typer.Abort:
+        sys.stderr.write("preflight: aborted\n")
+        return 2
+    except typer.TyperException as e:  # click's usage errors: unknown flag, bad value, missing argument
+        ctx = getattr(e, "ctx", None)
+        if type(e).__name__ == "NoArgsIsHelpError" and ctx is not None:  # a bare command: show its help
+            sys.stdout.write(ctx.get_help() + "\n")
+            return 0
+        sys.stderr.write(f"preflight: error: {_usage_error(e)} (see: preflight --help)\n")
+        return int(getattr(e, "exit_code", 2) or 2)
+    except KeyboardInterrupt:
+        sys.stderr.write("preflight: interrupted\n")
+        return 130
+    return int(result) if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

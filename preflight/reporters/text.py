@@ -1,0 +1,76 @@
+"""The text report for people: grouped by export, failures first with why and how to fix, a summary line."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from preflight import __version__
+from preflight.i18n import t
+from preflight.model import Report, Result, Severity, Status
+from preflight.reporters import RenderOptions
+
+_MARK = {Status.FAIL: "✗", Status.UNKNOWN: "?", Status.WAIVED: "~", Status.PASS: "✓", Status.SKIP: "-"}
+_COLOR = {Status.FAIL: "31", Status.UNKNOWN: "33", Status.WAIVED: "36", Status.PASS: "32", Status.SKIP: "2"}
+_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WAIVED: 2, Status.PASS: 3, Status.SKIP: 4}
+_SEV_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def _finding(r: Result, report: Report, color: bool) -> list[str]:
+    lang = report.lang
+    mark = _paint(_MARK[r.status], _COLOR[r.status], color)
+    sev = r.severity.value.ljust(7)
+    if r.status is Status.FAIL and r.severity is Severity.ERROR:
+        sev = _paint(sev, "1;31", color)
+    lines = [f"  {mark} {sev} {r.rule_id:<6} {r.message}"]
+    pad = " " * 18
+    details = []
+    if r.location is not None:
+        details.append(f"{t('at', lang)} {r.location}")
+    if r.prevents:
+        details.append(f"{t('prevents', lang)} {', '.join(r.prevents)}")
+    if details:
+        lines.append(pad + _paint(" · ".join(details), "2", color))
+    if r.remediation:
+        lines.append(f"{pad}{t('fix', lang)}: {r.remediation}")
+    return lines
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    color, lang = options.color, report.lang
+    subjects = {r.subject for r in report.results}
+    rules = {r.rule_id for r in report.results}
+    out = [_paint(f"preflight {__version__} · {report.mode.value} · {len(subjects)} {t('export', lang)}(s) · "
+                  f"{len(rules)} rules", "1", color), ""]
+    if not report.results:
+        out += [t("no_exports", lang), ""]
+    for subject, group in groupby(report.results, key=lambda r: r.subject):
+        results = sorted(group, key=lambda r: (_ORDER[r.status], _SEV_ORDER[r.severity], r.rule_id))
+        origin = results[0].origin
+        head = f"● {subject}" + (f"  ({origin})" if origin else "")
+        out.append(_paint(head, "1", color))
+        quiet = {Status.PASS: 0, Status.SKIP: 0}
+        for r in results:
+            if r.status in quiet and not options.verbose:
+                quiet[r.status] += 1
+                continue
+            if r.status in quiet:
+                out.append(f"  {_paint(_MARK[r.status], _COLOR[r.status], color)} {r.severity.value:<7} "
+                           f"{r.rule_id:<6} {r.message}")
+                continue
+            out += _finding(r, report, color)
+        if not options.verbose:
+            out.append(f"  {_paint('✓', '32', color)} {quiet[Status.PASS]} passed, {quiet[Status.SKIP]} not applicable")
+        out.append("")
+    s = report.summary
+    total = len(report.results)
+    out.append(t("summary", lang, total=total, **{"pass": s.passed, "fail": s.failed, "unknown": s.unknown,
+                                                   "skip": s.skipped, "waived": s.waived}))
+    failing = report.failing
+    verdict = (t("verdict_ok", lang, threshold=report.threshold.value) if not failing
+               else t("verdict_fail", lang, count=len(failing), threshold=report.threshold.value))
+    out.append(_paint(verdict, "1;32" if not failing else "1;31", color))
+    return "\n".join(out) + "\n"

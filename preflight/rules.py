@@ -1,0 +1,746 @@
+"""Rules as data: load YAML rule files, validate them, and compile their conditions into predicates.
+
+A rule is one YAML file (``schemas/rule.schema.json``). Its ``assert`` (and optional ``when``) is a
+declarative condition over the export subject's facts, in the spirit of Cloud Config condition rules
+(path + operator + desired value) and Spectral (``given``/``then``)::
+
+    {path: request.OSSPrefix, matches: '^[A-Za-z0-9]{1,30}$'}           # a leaf: path + one operator
+    {path: image.data_disks, count: {lte: 4}}                            # a quantifier over a list
+    {path: image.disks, where: {path: Type, eq: data}, all: {path: Size, lte: 500}}
+    {all_of: [...]}, {any_of: [...]}, {not: {...}}                       # combinators
+
+Evaluation is three-valued: true, false, or :class:`~preflight.facts.Unknown` (a fact the condition needs
+was not learned). Nothing here runs code from the rule: conditions compile to closures over a fixed set of
+operators, and every path is checked against the fact model at load time, so a rule that could never match
+is a load error (file and line), never a silent no-op.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from preflight import yamlpos
+from preflight.errors import PreflightError
+from preflight.facts import FieldType, Subject, Unknown, fact_fields
+from preflight.model import Category, Severity, Text
+from preflight.resources import rules_dir
+from preflight.sources.common import display_path, read_text
+
+Tri = bool | Unknown
+#: a compiled condition: (subject, current list element or the subject) -> three-valued answer
+Pred = Callable[[Any, Any], Tri]
+Getter = Callable[[Any], Any]
+
+RULE_KEYS = frozenset({
+    "id", "title", "severity", "category", "prevents", "message", "remediation", "references",
+    "when", "assert", "locate", "evidence", "description",
+})
+COMPARE_OPS = ("gt", "gte", "lt", "lte")
+LEAF_OPS = frozenset({
+    "eq", "ne", "in", "not_in", "matches", "not_matches", *COMPARE_OPS, "length", "exists", "unknown", "contains",
+})
+QUANTIFIERS = frozenset({"any", "all", "none", "count"})
+ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$")
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class RuleError(Exception):
+    """A problem at a place inside a rule document (a path of keys), turned into file:line by the loader."""
+
+    def __init__(self, where: Sequence[str | int], message: str) -> None:
+        super().__init__(message)
+        self.where = tuple(where)
+        self.message = message
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Named lists (rules/lists/*.yaml): data several rules share, kept in one place
+
+
+@dataclass(frozen=True, slots=True)
+class NamedList:
+    name: str
+    description: str
+    values: tuple[str, ...]
+    source: str
+
+
+def load_lists(directory: Path) -> dict[str, NamedList]:
+    out: dict[str, NamedList] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        display = display_path(path)
+        data, lines = yamlpos.load(read_text(path), display)
+        if not isinstance(data, Mapping) or not isinstance(data.get("values"), list):
+            raise PreflightError("a named list needs 'name', 'description' and a 'values' list", f"{display}:1")
+        values = data["values"]
+        if not all(isinstance(v, str) for v in values):
+            raise PreflightError("list values must be strings", f"{display}:{lines.line(['values'])}")
+        name = data.get("name")
+        if not isinstance(name, str) or name != path.stem:
+            raise PreflightError(f"'name' must be the file's stem {path.stem!r}", f"{display}:{lines.line(['name'])}")
+        out[name] = NamedList(name, str(data.get("description", "")), tuple(values), str(data.get("source", "")))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Paths over the fact model
+
+
+@dataclass(frozen=True, slots=True)
+class PathRef:
+    text: str
+    steps: tuple[str, ...]
+    from_root: bool
+    type: FieldType
+
+    def getter(self) -> Getter:
+        steps = self.steps
+
+        def get(obj: Any) -> Any:
+            for name in steps:
+                if obj is None or isinstance(obj, Unknown):
+                    return obj
+                obj = getattr(obj, name)
+            return obj
+
+        return get
+
+
+def resolve_path(text: Any, scope: type, where: Sequence[str | int]) -> PathRef:
+    """Check a dotted path against the fact model, starting at ``scope`` (or the subject, with ``$.``)."""
+    if not isinstance(text, str) or not text:
+        raise RuleError(where, "a path must be a non-empty string such as 'image.Status'")
+    from_root = text.startswith("$.")
+    body = text[2:] if from_root else text
+    cls: type = Subject if from_root else scope
+    ft = FieldType(None, cls, False)
+    steps = body.split(".")
+    for i, step in enumerate(steps):
+        if ft.is_list or ft.fact is None:
+            raise RuleError(where, f"path {text!r}: {'.'.join(steps[:i])!r} is a {ft.name}; it has no field {step!r}"
+                            + (" (use a quantifier: any/all/none/count)" if ft.is_list else ""))
+        fields = fact_fields(ft.fact)
+        if step not in fields:
+            raise RuleError(where, f"path {text!r} can never exist: {ft.fact.__name__} has no field {step!r} "
+                            f"(fields: {', '.join(sorted(fields))})")
+        ft = fields[step]
+    return PathRef(text, tuple(steps), from_root, ft)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Condition compiler
+
+
+def _and(values: Iterable[Tri]) -> Tri:
+    unknown: Unknown | None = None
+    for v in values:
+        if v is False:
+            return False
+        if unknown is None and isinstance(v, Unknown):
+            unknown = v
+    return unknown if unknown is not None else True
+
+
+def _or(values: Iterable[Tri]) -> Tri:
+    unknown: Unknown | None = None
+    for v in values:
+        if v is True:
+            return True
+        if unknown is None and isinstance(v, Unknown):
+            unknown = v
+    return unknown if unknown is not None else False
+
+
+def _not(v: Tri) -> Tri:
+    return v if isinstance(v, Unknown) else not v
+
+
+def _compare(op: str, a: float, b: float) -> bool:
+    if op == "gt":
+        return a > b
+    if op == "gte":
+        return a >= b
+    if op == "lt":
+        return a < b
+    return a <= b
+
+
+@dataclass
+class Compiler:
+    lists: Mapping[str, NamedList]
+    #: (evidence key, getter from the subject) collected while compiling, at the top scope only
+    evidence: list[tuple[str, Getter]] = dataclasses.field(default_factory=list)
+
+    def condition(self, node: Any, scope: type, where: tuple[str | int, ...], top: bool = True) -> Pred:
+        if not isinstance(node, Mapping):
+            raise RuleError(where, "a condition must be a mapping: {path: ..., <operator>: ...}, all_of, any_of or not")
+        keys = set(node)
+        if keys & {"all_of", "any_of", "not"}:
+            if len(keys) != 1:
+                raise RuleError(where, f"'{sorted(keys & {'all_of', 'any_of', 'not'})[0]}' must stand alone; "
+                                f"also found {sorted(keys - {'all_of', 'any_of', 'not'}) or sorted(keys)}")
+            (key,) = keys
+            if key == "not":
+                inner = self.condition(node["not"], scope, (*where, "not"), top)
+                return lambda s, e: _not(inner(s, e))
+            items = node[key]
+            if not isinstance(items, list) or not items:
+                raise RuleError((*where, key), f"'{key}' takes a non-empty list of conditions")
+            parts = [self.condition(c, scope, (*where, key, i), top) for i, c in enumerate(items)]
+            combine = _and if key == "all_of" else _or
+            return lambda s, e: combine(p(s, e) for p in parts)
+        if "path" not in node:
+            raise RuleError(where, f"unknown condition keys {sorted(keys)}: expected path + operator, all_of, any_of "
+                            "or not")
+        quantifiers = keys & QUANTIFIERS
+        if quantifiers:
+            return self._quantifier(node, scope, where, top)
+        return self._leaf(node, scope, where, top)
+
+    # -- leaves ---------------------------------------------------------------------------------------
+    def _leaf(self, node: Mapping[str, Any], scope: type, where: tuple[str | int, ...], top: bool) -> Pred:
+        ops = set(node) - {"path", "ignore_case"}
+        if "where" in ops:
+            raise RuleError((*where, "where"), "'where' filters a quantifier (any/all/none/count)")
+        unknown_ops = ops - LEAF_OPS
+        if unknown_ops:
+            raise RuleError(where, f"unknown operator {sorted(unknown_ops)[0]!r} "
+                            f"(operators: {', '.join(sorted(LEAF_OPS | QUANTIFIERS))})")
+        if len(ops) != 1:
+            raise RuleError(where, "a condition needs exactly one operator" + (f", found {sorted(ops)}" if ops else ""))
+        (op,) = ops
+        path = resolve_path(node["path"], scope, (*where, "path"))
+        get = path.getter()
+        ignore_case = node.get("ignore_case", False)
+        if not isinstance(ignore_case, bool):
+            raise RuleError((*where, "ignore_case"), "ignore_case must be true or false")
+        if top or path.from_root:
+            self._add_evidence(path.text, get if path.from_root or top else None)
+        test = self._operator(op, node[op], path, (*where, op), ignore_case)
+        use_root = path.from_root
+        text = path.text
+
+        if op == "unknown":
+            return lambda s, e: test(get(s if use_root else e), s)
+
+        def leaf(s: Any, e: Any) -> Tri:
+            v = get(s if use_root else e)
+            if isinstance(v, Unknown):
+                return v.at(text)
+            return test(v, s)
+
+        return leaf
+
+    def _value(self, raw: Any, where: tuple[str | int, ...]) -> Callable[[Any], Any]:
+        """A desired value: a literal, ``{ref: path}`` (a fact of the subject) or ``{fmt: "oss-{path}"}``."""
+        if isinstance(raw, Mapping):
+            if set(raw) == {"ref"}:
+                ref = resolve_path(raw["ref"] if str(raw["ref"]).startswith("$.") else f"$.{raw['ref']}", Subject,
+                                   (*where, "ref"))
+                if ref.type.scalar is None or ref.type.is_list:
+                    raise RuleError((*where, "ref"), f"{raw['ref']!r} is a {ref.type.name}, not a single value")
+                return ref.getter()
+            if set(raw) == {"fmt"}:
+                template = compile_template(raw["fmt"], (*where, "fmt"))
+                return template.value
+            raise RuleError(where, "a value is a literal, {ref: path} or {fmt: 'text {path}'}")
+        if isinstance(raw, list):
+            raise RuleError(where, "expected a single value, not a list (use 'in' for a set of values)")
+        return lambda s: raw
+
+    def _operator(self, op: str, raw: Any, path: PathRef, where: tuple[str | int, ...], ignore_case: bool
+                  ) -> Callable[[Any, Any], Tri]:
+        ft = path.type
+
+        def fold(v: Any) -> Any:
+            return v.lower() if ignore_case and isinstance(v, str) else v
+
+        if op in ("exists", "unknown"):
+            if not isinstance(raw, bool):
+                raise RuleError(where, f"'{op}' takes true or false")
+            if op == "unknown":
+                return lambda v, s: isinstance(v, Unknown) == raw
+            return lambda v, s: (v is not None) == raw
+        if op in ("eq", "ne"):
+            if ft.is_list or ft.fact is not None:
+                raise RuleError(where, f"'{op}' compares single values; {path.text!r} is a {ft.name}")
+            value = self._value(raw, where)
+            self._check_literal(raw, ft, path, where)
+            negate = op == "ne"
+            # the desired value may itself be a fact: it is fetched from the subject at evaluation time
+            return _EqTest(value, negate, fold)
+        if op in ("in", "not_in"):
+            if ft.is_list or ft.fact is not None:
+                raise RuleError(where, f"'{op}' tests one value; {path.text!r} is a {ft.name} (use contains/any)")
+            values = self._values(raw, where)
+            for v in values:
+                self._check_literal(v, ft, path, where)
+            folded = frozenset(fold(v) for v in values)
+            if op == "in":
+                return lambda v, s: fold(v) in folded
+            return lambda v, s: fold(v) not in folded
+        if op in ("matches", "not_matches"):
+            if ft.scalar is not str or ft.is_list:
+                raise RuleError(where, f"'{op}' needs a string path; {path.text!r} is a {ft.name}")
+            if not isinstance(raw, str):
+                raise RuleError(where, f"'{op}' takes a regular expression string")
+            try:
+                rx = re.compile(raw, re.IGNORECASE if ignore_case else 0)
+            except re.error as e:
+                raise RuleError(where, f"bad regular expression {raw!r}: {e}") from None
+            if op == "matches":
+                return lambda v, s: isinstance(v, str) and rx.search(v) is not None
+            return lambda v, s: not (isinstance(v, str) and rx.search(v) is not None)
+        if op in COMPARE_OPS:
+            if ft.scalar is not int or ft.is_list:
+                raise RuleError(where, f"'{op}' compares numbers; {path.text!r} is a {ft.name}")
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                raise RuleError(where, f"'{op}' takes a number")
+            bound = float(raw)
+            return lambda v, s: isinstance(v, int) and _compare(op, v, bound)
+        if op == "length":
+            if not (ft.is_list or ft.scalar is str):
+                raise RuleError(where, f"'length' needs a string or list path; {path.text!r} is a {ft.name}")
+            check = self._count_test(raw, where)
+            return lambda v, s: v is not None and check(len(v), len(v))
+        if op == "contains":
+            if not ft.is_list or ft.scalar is None:
+                raise RuleError(where, f"'contains' needs a list of values; {path.text!r} is a {ft.name}")
+            value = self._value(raw, where)
+            return lambda v, s: v is not None and fold(value(s)) in (fold(x) for x in v)
+        raise AssertionError(op)  # pragma: no cover - LEAF_OPS is checked before
+
+    def _values(self, raw: Any, where: tuple[str | int, ...]) -> tuple[Any, ...]:
+        if isinstance(raw, Mapping) and set(raw) == {"list"}:
+            name = raw["list"]
+            if name not in self.lists:
+                raise RuleError((*where, "list"), f"no named list {name!r} (lists: {', '.join(sorted(self.lists))})")
+            return self.lists[name].values
+        if not isinstance(raw, list) or not raw:
+            raise RuleError(where, "expected a non-empty list of values or {list: name}")
+        if any(isinstance(v, Mapping | list) for v in raw):
+            raise RuleError(where, "list values must be plain values")
+        return tuple(raw)
+
+    @staticmethod
+    def _check_literal(raw: Any, ft: FieldType, path: PathRef, where: tuple[str | int, ...]) -> None:
+        if raw is None or isinstance(raw, Mapping):
+            return
+        expected = ft.scalar
+        ok = (isinstance(raw, bool) if expected is bool
+              else isinstance(raw, int) and not isinstance(raw, bool) if expected is int
+              else isinstance(raw, str))
+        if not ok:
+            raise RuleError(where, f"{raw!r} can never equal {path.text!r}, which holds a {ft.name}")
+
+    def _count_test(self, raw: Any, where: tuple[str | int, ...]) -> Callable[[int, int], Tri]:
+        """A numeric test on a count known to lie in [low, high]: unknown when the range straddles it."""
+        if not isinstance(raw, Mapping) or len(raw) != 1:
+            raise RuleError(where, "expected one comparison such as {lte: 4} (eq, ne, gt, gte, lt, lte)")
+        ((op, bound),) = raw.items()
+        if op not in (*COMPARE_OPS, "eq", "ne"):
+            raise RuleError(where, f"unknown comparison {op!r} (eq, ne, gt, gte, lt, lte)")
+        if isinstance(bound, bool) or not isinstance(bound, int):
+            raise RuleError((*where, op), "a count is compared with a whole number")
+
+        def holds(n: int) -> bool:
+            if op == "eq":
+                return n == bound
+            if op == "ne":
+                return n != bound
+            return _compare(op, n, bound)
+
+        def test(low: int, high: int) -> Tri:
+            a, b = holds(low), holds(high)
+            if a == b and (low == high or all(holds(n) == a for n in range(low, high + 1))):
+                return a
+            return Unknown("the count depends on facts that are unknown")
+
+        return test
+
+    # -- quantifiers ----------------------------------------------------------------------------------
+    def _quantifier(self, node: Mapping[str, Any], scope: type, where: tuple[str | int, ...], top: bool) -> Pred:
+        keys = set(node)
+        quantifiers = keys & QUANTIFIERS
+        extra = keys - QUANTIFIERS - {"path", "where"}
+        if len(quantifiers) != 1 or extra:
+            raise RuleError(where, "a quantifier takes path, optional where, and one of any/all/none/count"
+                            + (f"; unexpected {sorted(extra)}" if extra else ""))
+        (q,) = quantifiers
+        path = resolve_path(node["path"], scope, (*where, "path"))
+        if not path.type.is_list:
+            raise RuleError((*where, "path"), f"'{q}' needs a list; {path.text!r} is a {path.type.name}")
+        element = path.type.fact
+        if element is None:
+            raise RuleError((*where, "path"), f"{path.text!r} is a list of plain values: use 'contains' or 'length'")
+        get = path.getter()
+        use_root = path.from_root
+        text = path.text
+        filt = self.condition(node["where"], element, (*where, "where"), top=False) if "where" in node else None
+        if top or use_root:
+            self._add_quantified_evidence(path, node, element)
+
+        def items(s: Any, e: Any) -> list[Any] | Unknown | None:
+            v = get(s if use_root else e)
+            return v.at(text) if isinstance(v, Unknown) else v
+
+        if q == "count":
+            count = self._count_test(node["count"], (*where, "count"))
+
+            def counted(s: Any, e: Any) -> Tri:
+                xs = items(s, e)
+                if isinstance(xs, Unknown):
+                    return xs
+                low = high = 0
+                first_unknown: Unknown | None = None
+                for x in xs or ():
+                    r = filt(s, x) if filt else True
+                    if r is True:
+                        low += 1
+                        high += 1
+                    elif isinstance(r, Unknown):
+                        high += 1
+                        first_unknown = first_unknown or r
+                result = count(low, high)
+                return first_unknown if isinstance(result, Unknown) and first_unknown else result
+
+            return counted
+
+        body = self.condition(node[q], element, (*where, q), top=False)
+        if q == "all":
+
+            def every(s: Any, e: Any) -> Tri:
+                xs = items(s, e)
+                if isinstance(xs, Unknown):
+                    return xs
+                return _and(_or((_not(filt(s, x)), body(s, x))) if filt else body(s, x) for x in xs or ())
+
+            return every
+
+        def some(s: Any, e: Any) -> Tri:
+            xs = items(s, e)
+            if isinstance(xs, Unknown):
+                return xs
+            return _or(_and((filt(s, x), body(s, x))) if filt else body(s, x) for x in xs or ())
+
+        if q == "any":
+            return some
+        return lambda s, e: _not(some(s, e))
+
+    # -- evidence -------------------------------------------------------------------------------------
+    def _add_evidence(self, key: str, get: Getter | None) -> None:
+        if get is None or any(k == key.removeprefix("$.") for k, _ in self.evidence):
+            return
+        self.evidence.append((key.removeprefix("$."), get))
+
+    def _add_quantified_evidence(self, path: PathRef, node: Mapping[str, Any], element: type) -> None:
+        inner: list[str] = []
+        for sub in _leaf_paths(node.get("where")) + _leaf_paths(node.get("all", node.get("any", node.get("none")))):
+            if sub not in inner and not sub.startswith("$."):
+                inner.append(sub)
+        get_list = path.getter()
+        if not inner:
+            inner = [name for name, ft in fact_fields(element).items() if ft.scalar is not None and not ft.is_list]
+        for sub in inner:
+            try:
+                get_item = resolve_path(sub, element, ()).getter()
+            except RuleError:
+                continue
+            self._add_evidence(f"{path.text.removeprefix('$.')}[*].{sub}", _project(get_list, get_item))
+
+
+def _project(get_list: Getter, get_item: Getter) -> Getter:
+    def project(s: Any) -> Any:
+        xs = get_list(s)
+        if xs is None or isinstance(xs, Unknown):
+            return xs
+        return [get_item(x) for x in xs]
+
+    return project
+
+
+def _leaf_paths(node: Any) -> list[str]:
+    """Paths of the leaves directly under a condition (not inside nested quantifiers)."""
+    if not isinstance(node, Mapping):
+        return []
+    if "path" in node and not (set(node) & QUANTIFIERS):
+        return [str(node["path"])]
+    out: list[str] = []
+    for key in ("all_of", "any_of"):
+        for c in node.get(key, []) if isinstance(node.get(key), list) else []:
+            out += _leaf_paths(c)
+    if "not" in node:
+        out += _leaf_paths(node["not"])
+    return out
+
+
+class _EqTest:
+    """``eq``/``ne`` whose desired value may be a fact of the subject (``{ref: ...}``, ``{fmt: ...}``)."""
+
+    __slots__ = ("fold", "negate", "value")
+
+    def __init__(self, value: Callable[[Any], Any], negate: bool, fold: Callable[[Any], Any]) -> None:
+        self.value = value
+        self.negate = negate
+        self.fold = fold
+
+    def __call__(self, v: Any, subject: Any) -> Tri:
+        want = self.value(subject)
+        if isinstance(want, Unknown):
+            return want
+        return bool(self.fold(v) == self.fold(want)) != self.negate
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Message templates: "text {path} text", paths checked at load time
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    source: str
+    parts: tuple[str | Getter, ...]
+
+    def render(self, subject: Any) -> str:
+        return "".join(p if isinstance(p, str) else format_value(p(subject)) for p in self.parts)
+
+    def value(self, subject: Any) -> Any:
+        out: list[str] = []
+        for p in self.parts:
+            if isinstance(p, str):
+                out.append(p)
+                continue
+            v = p(subject)
+            if isinstance(v, Unknown) or v is None:
+                return v
+            out.append(format_value(v))
+        return "".join(out)
+
+
+def format_value(v: Any) -> str:
+    if isinstance(v, Unknown):
+        return "unknown"
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ", ".join(format_value(x) for x in v) if v else "none"
+    return str(v)
+
+
+def compile_template(text: Any, where: tuple[str | int, ...]) -> Template:
+    if not isinstance(text, str):
+        raise RuleError(where, "expected a text")
+    parts: list[str | Getter] = []
+    pos = 0
+    source = text.replace("{{", "\0").replace("}}", "\1")
+    for m in PLACEHOLDER.finditer(source):
+        parts.append(source[pos : m.start()])
+        parts.append(_placeholder(m.group(1).strip(), where))
+        pos = m.end()
+    parts.append(source[pos:])
+    if any(isinstance(p, str) and ("{" in p or "}" in p) for p in parts):
+        raise RuleError(where, "unbalanced '{' or '}' in text (write '{{' or '}}' for a literal brace)")
+    restored = tuple(p.replace("\0", "{").replace("\1", "}") if isinstance(p, str) else p for p in parts if p != "")
+    return Template(text, restored)
+
+
+def _placeholder(expr: str, where: tuple[str | int, ...]) -> Getter:
+    counting = expr.endswith("|count")
+    expr = expr.removesuffix("|count").strip()
+    if "[*]." in expr:
+        list_text, item_text = expr.split("[*].", 1)
+        lst = resolve_path(f"$.{list_text}", Subject, where)
+        if not lst.type.is_list or lst.type.fact is None:
+            raise RuleError(where, f"{list_text!r} in {{{expr}}} is not a list of facts")
+        getter = _project(lst.getter(), resolve_path(item_text, lst.type.fact, where).getter())
+    else:
+        ref = resolve_path(f"$.{expr}", Subject, where)
+        getter = ref.getter()
+        if counting and not ref.type.is_list:
+            raise RuleError(where, f"'|count' needs a list; {expr!r} is a {ref.type.name}")
+    if counting:
+        inner = getter
+        return lambda s: (lambda v: v if v is None or isinstance(v, Unknown) else len(v))(inner(s))
+    return getter
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rules
+
+
+@dataclass(frozen=True, slots=True)
+class BiTemplate:
+    en: Template
+    zh: Template
+
+    def render(self, subject: Any, lang: str) -> str:
+        return (self.zh if lang == "zh" else self.en).render(subject)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: Text
+    description: Text | None
+    severity: Severity
+    category: Category
+    prevents: tuple[str, ...]
+    references: tuple[str, ...]
+    message: BiTemplate
+    remediation: BiTemplate
+    locate: str
+    when: Pred | None
+    check: Pred
+    evidence: tuple[tuple[str, Getter], ...]
+    source: str  # file:line of the rule
+    document: Mapping[str, Any] = dataclasses.field(compare=False, repr=False)
+
+
+def _text(node: Any, where: tuple[str | int, ...]) -> Text:
+    if isinstance(node, Mapping) and set(node) == {"en", "zh"} and all(isinstance(v, str) and v.strip()
+                                                                        for v in node.values()):
+        return Text(en=node["en"], zh=node["zh"])
+    raise RuleError(where, "expected {en: '...', zh: '...'}: a non-empty text in each language")
+
+
+def _bitemplate(node: Any, where: tuple[str | int, ...]) -> BiTemplate:
+    text = _text(node, where)
+    return BiTemplate(compile_template(text.en, (*where, "en")), compile_template(text.zh, (*where, "zh")))
+
+
+def _first_segment(node: Any) -> str | None:
+    paths = _leaf_paths(node)
+    if not paths and isinstance(node, Mapping) and "path" in node:
+        paths = [str(node["path"])]
+    for p in paths:
+        return p.removeprefix("$.").split(".", 1)[0]
+    return None
+
+
+def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
+    if not isinstance(doc, Mapping):
+        raise RuleError((), "a rule file must hold one mapping (id, title, severity, ...)")
+    unknown_keys = sorted(set(doc) - RULE_KEYS)
+    if unknown_keys:
+        allowed = ", ".join(sorted(RULE_KEYS))
+        raise RuleError((unknown_keys[0],), f"unknown key {unknown_keys[0]!r} (allowed: {allowed})")
+    for key in ("id", "title", "severity", "category", "assert", "message", "remediation"):
+        if key not in doc:
+            raise RuleError((), f"missing required key {key!r}")
+    rule_id = doc["id"]
+    if not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
+        raise RuleError(("id",), "id must be 2-64 letters, digits, '.', '_' or '-', starting with a letter")
+    try:
+        severity = Severity(doc["severity"])
+    except ValueError:
+        raise RuleError(("severity",), "severity must be error, warning or info") from None
+    try:
+        category = Category(doc["category"])
+    except ValueError:
+        raise RuleError(("category",), "category must be precondition, security or hygiene") from None
+    prevents = doc.get("prevents", [])
+    if not isinstance(prevents, list) or not all(isinstance(p, str) and p for p in prevents):
+        raise RuleError(("prevents",), "prevents is a list of ExportImage error codes")
+    references = doc.get("references", [])
+    if not isinstance(references, list) or not all(isinstance(r, str) and r.startswith("http") for r in references):
+        raise RuleError(("references",), "references is a list of URLs")
+    compiler = Compiler(lists)
+    when = compiler.condition(doc["when"], Subject, ("when",)) if "when" in doc else None
+    check = compiler.condition(doc["assert"], Subject, ("assert",))
+    for i, extra in enumerate(doc.get("evidence", []) or []):
+        ref = resolve_path(f"$.{extra}" if isinstance(extra, str) else extra, Subject, ("evidence", i))
+        compiler._add_evidence(ref.text, ref.getter())
+    locate = doc.get("locate") or _first_segment(doc["assert"]) or "request"
+    if locate not in fact_fields(Subject):
+        raise RuleError(("locate",), f"locate names a fact of the subject: {', '.join(fact_fields(Subject))}")
+    return Rule(
+        id=rule_id,
+        title=_text(doc["title"], ("title",)),
+        description=_text(doc["description"], ("description",)) if "description" in doc else None,
+        severity=severity,
+        category=category,
+        prevents=tuple(prevents),
+        references=tuple(references),
+        message=_bitemplate(doc["message"], ("message",)),
+        remediation=_bitemplate(doc["remediation"], ("remediation",)),
+        locate=locate,
+        when=when,
+        check=check,
+        evidence=tuple(compiler.evidence),
+        source=source,
+        document=doc,
+    )
+
+
+def _schema_problems(doc: Any, display: str, lines: yamlpos.Lines) -> list[tuple[str | None, str]]:
+    from preflight.schemas import validator
+
+    problems: list[tuple[str | None, str]] = []
+    for e in sorted(validator("rule").iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
+        path = list(e.absolute_path)
+        pointer = "/" + "/".join(str(p) for p in path)
+        problems.append((f"{display}:{lines.line(path)}", f"at {pointer}: {e.message}"))
+    return problems
+
+
+def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schema: bool) -> Rule:
+    display = display_path(path)
+    doc, lines = yamlpos.load(read_text(path), display)
+    if validate_schema:
+        problems = _schema_problems(doc, display, lines)
+        if problems:
+            raise PreflightError.many(problems)
+    try:
+        return compile_rule(doc, lists, f"{display}:{lines.line(())}")
+    except RuleError as e:
+        raise PreflightError(e.message, f"{display}:{lines.line(e.where)}") from None
+
+
+def _rule_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise PreflightError("rule directory does not exist", display_path(directory))
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    lists: Mapping[str, NamedList]
+
+    def get(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def load_rules(extra_dirs: Sequence[Path] = (), *, validate_bundled: bool = False) -> RuleSet:
+    """The bundled rule pack plus rules from ``extra_dirs``.
+
+    User rules are always validated against ``schemas/rule.schema.json``; the bundled pack is validated by
+    the test-suite (so start-up does not pay for importing jsonschema) and compiled, with every check the
+    compiler makes, on every run.
+    """
+    bundled = rules_dir()
+    lists = load_lists(bundled / "lists")
+    for d in extra_dirs:
+        if (d / "lists").is_dir():
+            for name, lst in load_lists(d / "lists").items():
+                if name in lists:
+                    raise PreflightError(f"named list {name!r} is already defined by the bundled rules",
+                                         display_path(d / "lists" / f"{name}.yaml"))
+                lists = {**lists, name: lst}
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    sources = [(p, validate_bundled) for p in _rule_files(bundled)]
+    sources += [(p, True) for d in extra_dirs for p in _rule_files(d)]
+    for path, validate in sources:
+        rule = load_rule_file(path, lists, validate_schema=validate)
+        if rule.id in seen:
+            raise PreflightError(f"duplicate rule id {rule.id!r} (first defined at {seen[rule.id]})", rule.source)
+        seen[rule.id] = rule.source
+        rules.append(rule)
+    return RuleSet(tuple(sorted(rules, key=lambda r: r.id)), lists)

@@ -1,0 +1,210 @@
+"""What went wrong with one cloud call, whether to try again, and how to say it in one line.
+
+Works on the SDKs' exceptions by their attributes only (``code``, ``status_code``, ``unwrap()``,
+``inner_exception``), so this module imports no SDK. The shapes, from sdk-notes.md "Errors and retries":
+
+- tea-openapi (ECS, RAM, STS): ``ClientException`` / ``ServerException`` / ``ThrottlingException`` carry
+  ``.code`` and ``.status_code``; connection refused and read timeouts arrive as darabonba's
+  ``UnretryableException`` wrapping a ``RetryError`` whose text is the ``requests`` error.
+- OSS v2: ``OperationError``; ``.unwrap()`` gives ``ServiceError`` (``.code``, ``.status_code``),
+  ``RequestError`` (could not send) or ``ResponseError`` (read timeout).
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Kind(enum.Enum):
+    NOT_FOUND = "not_found"  # the entity does not exist: learned absent
+    DENIED = "denied"  # the credentials lack a permission: unknown
+    THROTTLED = "throttled"  # retried, then unknown
+    SERVER = "server"  # HTTP 5xx: retried, then unknown
+    TIMEOUT = "timeout"  # no answer in time: retried, then unknown
+    UNREACHABLE = "unreachable"  # could not connect / resolve: retried, then unknown
+    AUTH = "auth"  # the service rejected the credentials themselves: the run cannot be done
+    OTHER = "other"  # any other refusal: unknown
+
+
+RETRYABLE = frozenset({Kind.THROTTLED, Kind.SERVER, Kind.TIMEOUT, Kind.UNREACHABLE})
+
+# The service rejects the identity, not one request: every other call would fail the same way.
+_AUTH_CODES = frozenset(
+    {
+        "InvalidAccessKeyId",
+        "InvalidAccessKeyId.NotFound",
+        "InvalidAccessKeyId.Inactive",
+        "InvalidAccessKeySecret",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "InvalidSecurityToken",
+        "InvalidSecurityToken.Expired",
+        "InvalidSecurityToken.Malformed",
+        "InvalidSecurityToken.MismatchWithAccessKey",
+        "SecurityTokenExpired",
+        "RequestTimeTooSkewed",
+        "InvalidTimeStamp.Expired",
+    }
+)
+_NOT_FOUND_CODES = frozenset({"NoSuchBucket", "NoSuchBucketPolicy"})
+_DENIED_CODES = frozenset({"NoPermission", "AccessDenied", "NotAuthorized", "Unauthorized", "UnauthorizedOperation"})
+_THROTTLED_CODES = frozenset({"SlowDown", "RequestLimitExceeded", "TooManyRequests"})
+
+
+@dataclass(frozen=True)
+class CallError:
+    """One failed call, reduced to what decides the outcome. ``detail`` never holds a secret."""
+
+    kind: Kind
+    code: str = ""
+    status: int | None = None
+    detail: str = ""
+    attempts: int = 1
+    endpoint: dict[str, str] | None = None  # OSS: the <Endpoint> a wrong-region answer names
+
+    @property
+    def retries(self) -> int:
+        return self.attempts - 1
+
+
+def _kind_of_response(code: str, status: int) -> Kind:
+    if code in _AUTH_CODES:
+        return Kind.AUTH
+    if code.startswith("Throttling") or code in _THROTTLED_CODES or status == 429:
+        return Kind.THROTTLED
+    if status >= 500:
+        return Kind.SERVER
+    if code.endswith(".NotFound") or code.startswith("EntityNotExist") or code in _NOT_FOUND_CODES:
+        return Kind.NOT_FOUND
+    if status == 403 or code.startswith("Forbidden") or code in _DENIED_CODES or code.startswith("NoPermission"):
+        return Kind.DENIED
+    return Kind.OTHER
+
+
+def _network_kind(text: str) -> Kind:
+    lowered = text.lower()
+    if "read timed out" in lowered or "read timeout" in lowered:
+        return Kind.TIMEOUT
+    return Kind.UNREACHABLE
+
+
+def classify(exc: BaseException) -> CallError:
+    """Reduce an SDK exception to a ``CallError``."""
+    unwrap = getattr(exc, "unwrap", None)
+    if callable(unwrap):  # OSS v2 OperationError / RequestError / ResponseError
+        inner = unwrap()
+        if isinstance(inner, BaseException) and inner is not exc:
+            return classify(inner)
+    code = getattr(exc, "code", None)
+    status = getattr(exc, "status_code", None)
+    if isinstance(code, str) and code and isinstance(status, int) and status:
+        fields = getattr(exc, "error_fileds", None)  # sic: the OSS v2 attribute name
+        endpoint = {"Endpoint": str(fields["Endpoint"])} if isinstance(fields, dict) and fields.get("Endpoint") else None
+        return CallError(_kind_of_response(code, status), code, status, endpoint=endpoint)
+    name = type(exc).__name__
+    if name == "ResponseError":  # OSS v2: the answer did not arrive in time
+        return CallError(Kind.TIMEOUT, detail="read timed out")
+    if name == "RequestError":
+        return CallError(_network_kind(str(exc)), detail=_first_line(str(exc)))
+    if name == "UnretryableException":  # tea: connection problems come wrapped
+        inner_exc = getattr(exc, "inner_exception", None)
+        if type(inner_exc).__name__ == "RetryError":
+            return CallError(_network_kind(str(inner_exc)), detail=_first_line(str(inner_exc)))
+        return CallError(Kind.OTHER, detail=type(inner_exc).__name__)
+    if name in ("CredentialException", "CredentialsFetchError", "CredentialsEmptyError"):
+        return CallError(Kind.AUTH, code=name)
+    if isinstance(exc, TimeoutError):
+        return CallError(Kind.TIMEOUT, detail="timed out")
+    if isinstance(exc, ConnectionError):
+        return CallError(Kind.UNREACHABLE, detail=name)
+    return CallError(Kind.OTHER, detail=name)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:200] if text.strip() else ""
+
+
+def reason(err: CallError, permission: str | None, *, where: str = "", timeout_s: float | None = None) -> str:
+    """The one-line reason recorded in the snapshot's ``unknown`` list."""
+    n = err.retries
+    if err.kind is Kind.DENIED:
+        lacks = f"the credentials lack {permission}" if permission else "access denied"
+        return f"AccessDenied: {lacks} ({err.code})"
+    if err.kind is Kind.THROTTLED:
+        return f"throttled after {n} retries ({err.code})"
+    if err.kind is Kind.SERVER:
+        return f"HTTP {err.status} after {n} retries ({err.code})"
+    if err.kind is Kind.TIMEOUT:
+        limit = f" (limit {timeout_s:g} s)" if timeout_s else ""
+        return f"timed out after {n} retries{limit}"
+    if err.kind is Kind.UNREACHABLE:
+        target = f" {where}" if where else ""
+        return f"endpoint{target} unreachable after {n} retries"
+    if err.code:
+        status = f"HTTP {err.status} " if err.status else ""
+        return f"{status}{err.code}"
+    return f"failed: {err.detail or 'unexpected error'}"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Jittered exponential backoff. tea-openapi 0.4 does not retry at all and OSS v2 is told not to
+    (``NopRetryer``), so this is the only retry loop: ``1 + retries`` attempts per call, whatever the SDK."""
+
+    retries: int = 3
+    base_delay_s: float = 0.2
+    max_delay_s: float = 5.0
+
+    def delay(self, retry: int, rand: Callable[[], float] = random.random) -> float:
+        """Delay before retry number ``retry`` (1-based): half fixed, half random ("equal jitter")."""
+        ceiling = min(self.max_delay_s, self.base_delay_s * (2 ** (retry - 1)))
+        return ceiling / 2 + rand() * ceiling / 2
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """The result of one call after retries: a value or an error. ``reached``: some attempt got through to
+    the endpoint (an HTTP answer, or a connection that then timed out)."""
+
+    value: T | None = None
+    error: CallError | None = None
+    reached: bool = False
+
+
+def call_with_retries(
+    call: Callable[[], T],
+    policy: RetryPolicy,
+    *,
+    stop: Callable[[], bool] = lambda: False,
+    wake: threading.Event | None = None,
+    sleep: Callable[[float], object] | None = None,
+) -> Outcome[T]:
+    """Run ``call``; retry what is retryable; never raise (unexpected exceptions become ``Kind.OTHER``).
+
+    ``stop()`` is asked before each retry (the run was cancelled, or the answer is no longer needed);
+    ``wake`` cuts a backoff sleep short when the run is cancelled.
+    """
+    pause: Callable[[float], object] = sleep or (wake.wait if wake is not None else time.sleep)
+    reached = False
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return Outcome(value=call(), reached=True)
+        except Exception as exc:  # every SDK failure is data here
+            err = classify(exc)
+        reached = reached or err.status is not None or err.kind is Kind.TIMEOUT
+        err = CallError(err.kind, err.code, err.status, err.detail, attempt, err.endpoint)
+        if err.kind not in RETRYABLE or attempt > policy.retries or stop():
+            return Outcome(error=err, reached=reached)
+        pause(policy.delay(attempt))
+        if stop():
+            return Outcome(error=err, reached=reached)
