@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -215,7 +216,7 @@ def rules_show(
     from preflight.catalog import load_error_catalog
 
     catalog = load_error_catalog()
-    doc: dict[str, Any] = rule.document
+    doc: Mapping[str, Any] = rule.document
     out = [
         f"{rule.id}: {rule.title.get(language)}",
         f"  severity:    {rule.severity.value}",

@@ -87,10 +87,10 @@ class Result:
     origin: Location | None = field(default=None, compare=False)
 
     @property
-    def sort_key(self) -> tuple[str, str, int, str]:
-        """Exports in order of subject (then of where they are written), rules by id within each."""
+    def sort_key(self) -> tuple[str, int, str, str]:
+        """Exports in the order they are written (by subject when they come from no file), rules by id."""
         o = self.origin
-        return (self.subject, o.path if o else "", (o.line or 0) if o else 0, self.rule_id)
+        return (o.path if o else "", (o.line or 0) if o else 0, self.subject, self.rule_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,548 @@
+"""Endpoints, proxies, credentials and the SDK clients of a live run.
+
+Every SDK import is inside a function: importing this module costs nothing, and the offline path never loads
+``alibabacloud*`` / ``darabonba`` / ``Tea``. The traps handled here are measured in sdk-notes.md; each place
+says which.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import threading
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from preflight.errors import PreflightError
+
+SERVICES = ("ecs", "ram", "oss", "sts")
+ENDPOINT_ENV_PREFIX = "PREFLIGHT_ENDPOINT_"
+LOOPBACK_ONLY_ENV = "PREFLIGHT_LOOPBACK_ONLY"
+USER_AGENT = "preflight/0.1.0"
+
+
+@dataclass(frozen=True)
+class ApiAction:
+    """One read-only API call preflight makes. This table is the only way a call can be made."""
+
+    service: str
+    name: str
+    version: str = ""  # RPC product version; OSS: ""
+    permission: str | None = None  # the RAM action the caller needs (None: every identity may call it)
+    subresource: str = ""  # OSS: the query sub-resource
+
+
+ACTIONS: Mapping[str, ApiAction] = {
+    a.name: a
+    for a in (
+        ApiAction("ecs", "DescribeRegions", "2014-05-26", "ecs:DescribeRegions"),
+        ApiAction("ecs", "DescribeImages", "2014-05-26", "ecs:DescribeImages"),
+        ApiAction("ecs", "DescribeSnapshots", "2014-05-26", "ecs:DescribeSnapshots"),
+        ApiAction("ecs", "DescribeTasks", "2014-05-26", "ecs:DescribeTasks"),
+        ApiAction("ram", "GetRole", "2015-05-01", "ram:GetRole"),
+        ApiAction("ram", "ListPoliciesForRole", "2015-05-01", "ram:ListPoliciesForRole"),
+        ApiAction("ram", "GetPolicy", "2015-05-01", "ram:GetPolicy"),
+        ApiAction("ram", "GetPolicyVersion", "2015-05-01", "ram:GetPolicyVersion"),
+        ApiAction("sts", "GetCallerIdentity", "2015-04-01", None),
+        ApiAction("oss", "GetBucketInfo", permission="oss:GetBucketInfo", subresource="bucketInfo"),
+        ApiAction("oss", "GetBucketPolicy", permission="oss:GetBucketPolicy", subresource="policy"),
+    )
+}
+assert all(a.name.startswith(("Describe", "Get", "List")) for a in ACTIONS.values()), "read-only by construction"
+
+
+# ---- endpoints --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """``scheme://host[:port]``; ``host`` may contain ``{region}``, filled in per region."""
+
+    scheme: str
+    host: str
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.host}"
+
+    def for_region(self, region: str) -> Endpoint:
+        return Endpoint(self.scheme, self.host.replace("{region}", region))
+
+    @property
+    def hostname(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def is_loopback(self) -> bool:
+        name = self.hostname
+        if name == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(name).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def is_ip_or_localhost(self) -> bool:
+        name = self.hostname
+        if name == "localhost":
+            return True
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
+
+
+def parse_endpoint(service: str, value: str) -> Endpoint:
+    """``http://127.0.0.1:8765``, ``https://ecs-vpc.{region}.aliyuncs.com`` or a bare ``host[:port]`` (https)."""
+    text = value.strip()
+    if "://" not in text:
+        text = "https://" + text
+    problem = ""
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises on a malformed port
+    except ValueError:
+        problem = "malformed host or port"
+    else:
+        if parts.scheme not in ("http", "https"):
+            problem = f"scheme {parts.scheme!r} (use http or https)"
+        elif not parts.hostname:
+            problem = "no host"
+        elif parts.path not in ("", "/") or parts.query or parts.fragment:
+            problem = "a path or query (give scheme://host[:port] only)"
+        elif parts.username or parts.password:
+            problem = "user info in the URL"
+    if problem:
+        raise PreflightError(
+            f"--endpoint {service}={value}: {problem}; expected e.g. {service}=https://{service}.example.com "
+            f"or {service}=http://127.0.0.1:8765"
+        )
+    return Endpoint(parts.scheme, parts.netloc)
+
+
+def resolve_endpoints(explicit: Mapping[str, str] | None, environ: Mapping[str, str]) -> dict[str, Endpoint]:
+    """Overrides from ``PREFLIGHT_ENDPOINT_<SERVICE>``, then the explicit ones on top (they win)."""
+    merged: dict[str, str] = {}
+    for service in SERVICES:
+        value = environ.get(ENDPOINT_ENV_PREFIX + service.upper(), "").strip()
+        if value:
+            merged[service] = value
+    for name, value in (explicit or {}).items():
+        service = name.strip().lower()
+        if service not in SERVICES:
+            raise PreflightError(
+                f"--endpoint {name}={value}: unknown service {name!r}; expected one of {', '.join(SERVICES)}"
+            )
+        merged[service] = value
+    return {service: parse_endpoint(service, value) for service, value in merged.items()}
+
+
+def parse_endpoint_options(values: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Turn repeated ``--endpoint SERVICE=URL`` values into a mapping (for the CLI)."""
+    out: dict[str, str] = {}
+    for value in values:
+        service, sep, url = value.partition("=")
+        if not sep or not service.strip() or not url.strip():
+            raise PreflightError(f"--endpoint {value}: expected SERVICE=URL, e.g. ecs=http://127.0.0.1:8765")
+        out[service.strip().lower()] = url.strip()
+    resolve_endpoints(out, {})  # validate now, with a message naming the option
+    return out
+
+
+def default_endpoint(service: str, region: str | None) -> Endpoint:
+    if service == "ecs":
+        return Endpoint("https", f"ecs.{region}.aliyuncs.com" if region else "ecs.aliyuncs.com")
+    if service == "oss":
+        return Endpoint("https", f"oss-{region}.aliyuncs.com")
+    return Endpoint("https", f"{service}.aliyuncs.com")
+
+
+def loopback_only(environ: Mapping[str, str]) -> bool:
+    return environ.get(LOOPBACK_ONLY_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+# ---- proxies ----------------------------------------------------------------------------------------------
+
+_PROXY_VARS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+
+
+@contextmanager
+def proxies_taken_from_env(environ: os._Environ[str] | dict[str, str] = os.environ) -> Iterator[dict[str, str]]:
+    """Yield the proxy settings of the environment, and remove them from it until the block ends.
+
+    The ECS/RAM transport (darabonba) reads ``HTTP(S)_PROXY`` at every call and ignores ``NO_PROXY``
+    (sdk-notes "Traps"), so a loopback or private endpoint would be sent to the proxy. Each client is given
+    its proxy explicitly instead (``proxy_for``, which honours ``NO_PROXY`` and loopback), and the variables
+    are put back when the run ends: the user's environment is not changed for good.
+    """
+    saved = {name: environ[name] for name in _PROXY_VARS if name in environ}
+    proxies = urllib.request.getproxies_environment() if saved else {}
+    for name in saved:
+        del environ[name]
+    try:
+        yield proxies
+    finally:
+        environ.update(saved)
+
+
+def proxy_for(endpoint: Endpoint, proxies: Mapping[str, str]) -> str | None:
+    if not proxies or endpoint.is_loopback:
+        return None
+    if urllib.request.proxy_bypass_environment(endpoint.hostname, dict(proxies)):
+        return None
+    return proxies.get(endpoint.scheme) or proxies.get("all")
+
+
+# ---- credentials ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    """An explicit AccessKey (tests, embedding). The secret and token never show in ``repr``."""
+
+    access_key_id: str
+    access_key_secret: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The resolved credentials provider (an ``alibabacloud_credentials`` ICredentialsProvider)."""
+
+    provider: Any
+    source: str
+    secrets: tuple[str, ...] = field(repr=False, default=())
+
+
+_NO_CREDENTIALS = (
+    "no Alibaba Cloud credentials found (looked at the environment, ~/.aliyun/config.json and "
+    "~/.alibabacloud/credentials.ini): set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET "
+    "(and ALIBABA_CLOUD_SECURITY_TOKEN for STS), or run `aliyun configure` and pass --profile NAME "
+    "(or set ALIBABA_CLOUD_PROFILE)"
+)
+
+
+def _home(environ: Mapping[str, str]) -> Path:
+    # The credentials package computes HOME once, at import (auth_constant.HOME); read it per run instead.
+    return Path(environ.get("HOME") or os.path.expanduser("~"))
+
+
+def _cli_profile_names(path: Path) -> list[str]:
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    profiles = config.get("profiles", []) if isinstance(config, dict) else []
+    return [str(p.get("name")) for p in profiles if isinstance(p, dict) and p.get("name")]
+
+
+def _ini_profile_names(path: Path) -> list[str]:
+    import configparser
+
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (OSError, configparser.Error):
+        return []
+    return list(parser.sections())
+
+
+def _static_provider(key: AccessKey) -> Any:
+    from alibabacloud_credentials.provider import StaticAKCredentialsProvider, StaticSTSCredentialsProvider
+
+    if key.security_token:
+        return StaticSTSCredentialsProvider(
+            access_key_id=key.access_key_id,
+            access_key_secret=key.access_key_secret,
+            security_token=key.security_token,
+        )
+    return StaticAKCredentialsProvider(access_key_id=key.access_key_id, access_key_secret=key.access_key_secret)
+
+
+def _profile_candidates(profile: str, environ: Mapping[str, str]) -> list[tuple[str, Any]]:
+    """Providers for an explicitly named profile (``--profile`` / ``ALIBABA_CLOUD_PROFILE``).
+
+    The credentials package reads ``ALIBABA_CLOUD_PROFILE`` when it is imported, so setting it later has no
+    effect; the profile-specific providers are built with the name and file path given explicitly.
+    """
+    from alibabacloud_credentials.provider import CLIProfileCredentialsProvider, ProfileCredentialsProvider
+
+    home = _home(environ)
+    cli_file = home / ".aliyun" / "config.json"
+    ini_file = Path(environ.get("ALIBABA_CLOUD_CREDENTIALS_FILE") or home / ".alibabacloud" / "credentials.ini")
+    out: list[tuple[str, Any]] = []
+    if profile in _cli_profile_names(cli_file):
+        out.append(
+            (f"profile {profile!r} in {cli_file}",
+             CLIProfileCredentialsProvider(profile_name=profile, profile_file=str(cli_file)))
+        )
+    if profile in _ini_profile_names(ini_file):
+        out.append(
+            (f"profile {profile!r} in {ini_file}",
+             ProfileCredentialsProvider(profile_name=profile, profile_file=str(ini_file)))
+        )
+    if not out:
+        raise PreflightError(
+            f"profile {profile!r} not found in {cli_file} or {ini_file}: create it with "
+            f"`aliyun configure --profile {profile}`, or pass another --profile"
+        )
+    return out
+
+
+def _chain_candidates(environ: Mapping[str, str]) -> list[tuple[str, Any]]:
+    """The standard chain, built from the environment as it is now (not as it was at import).
+
+    The ECS metadata step is only included when asked for (``ALIBABA_CLOUD_ECS_METADATA`` names a role, or
+    ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=false`` is set explicitly): off ECS it starts a background thread
+    that prints tracebacks (sdk-notes "Credentials"). Never building the provider has the effect of
+    ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`` without changing the environment.
+    """
+    from alibabacloud_credentials.provider import (
+        EcsRamRoleCredentialsProvider,
+        OIDCRoleArnCredentialsProvider,
+        URLCredentialsProvider,
+    )
+
+    out: list[tuple[str, Any]] = []
+    key_id = environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID", "")
+    secret = environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "")
+    if key_id and secret:
+        token = environ.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None
+        out.append(("environment variables", _static_provider(AccessKey(key_id, secret, token))))
+    oidc = [environ.get(f"ALIBABA_CLOUD_{n}", "") for n in ("ROLE_ARN", "OIDC_PROVIDER_ARN", "OIDC_TOKEN_FILE")]
+    if all(oidc):
+        out.append(
+            ("OIDC environment variables",
+             OIDCRoleArnCredentialsProvider(role_arn=oidc[0], oidc_provider_arn=oidc[1], oidc_token_file_path=oidc[2]))
+        )
+    profile = environ.get("ALIBABA_CLOUD_PROFILE", "")
+    home = _home(environ)
+    cli_file = home / ".aliyun" / "config.json"
+    if cli_file.is_file() and environ.get("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "").lower() != "true":
+        out.extend(_profile_candidates(profile, environ) if profile else [(f"{cli_file}", _cli_current(cli_file))])
+    elif profile:
+        out.extend(_profile_candidates(profile, environ))
+    else:
+        ini_file = Path(environ.get("ALIBABA_CLOUD_CREDENTIALS_FILE") or home / ".alibabacloud" / "credentials.ini")
+        if "default" in _ini_profile_names(ini_file):
+            out.extend(_profile_candidates("default", {**environ, "ALIBABA_CLOUD_CREDENTIALS_FILE": str(ini_file)}))
+    role = environ.get("ALIBABA_CLOUD_ECS_METADATA", "")
+    if role or environ.get("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "").lower() == "false":
+        out.append(("ECS RAM role", EcsRamRoleCredentialsProvider(role_name=role or None, async_update_enabled=False)))
+    uri = environ.get("ALIBABA_CLOUD_CREDENTIALS_URI", "")
+    if uri:
+        out.append(("ALIBABA_CLOUD_CREDENTIALS_URI", URLCredentialsProvider(uri=uri)))
+    return out
+
+
+def _cli_current(cli_file: Path) -> Any:
+    from alibabacloud_credentials.provider import CLIProfileCredentialsProvider
+
+    return CLIProfileCredentialsProvider(profile_file=str(cli_file))  # the file's "current" profile
+
+
+def _injected_candidates(credential: object) -> list[tuple[str, Any]]:
+    if isinstance(credential, AccessKey):
+        return [("the given AccessKey", _static_provider(credential))]
+    if callable(getattr(credential, "get_credentials", None)):
+        return [("the given credentials provider", credential)]
+    raise PreflightError(
+        "credential must be an AccessKey or an alibabacloud_credentials provider (with get_credentials())"
+    )
+
+
+def resolve_identity(credential: object | None, profile: str | None, environ: Mapping[str, str]) -> Identity:
+    """Find working credentials now, so a run without them stops before any call, with a useful message."""
+    if credential is not None:
+        candidates = _injected_candidates(credential)
+    elif profile:
+        candidates = _profile_candidates(profile, environ)
+    else:
+        candidates = _chain_candidates(environ)
+    failures: list[str] = []
+    for source, provider in candidates:
+        try:
+            creds = provider.get_credentials()
+            key_id, secret = creds.get_access_key_id(), creds.get_access_key_secret()
+        except Exception as exc:  # a provider that cannot give credentials: try the next
+            failures.append(f"{source}: {type(exc).__name__}")
+            continue
+        if key_id and secret:
+            token = creds.get_security_token()
+            return Identity(provider, source, tuple(s for s in (secret, token) if s))
+        failures.append(f"{source}: empty AccessKey")
+    if profile or failures:
+        tried = "; ".join(failures) or "nothing to try"
+        what = f"profile {profile!r}" if profile else "the credentials chain"
+        raise PreflightError(
+            f"{what} gave no usable credentials ({tried}); check the profile with `aliyun configure list`, "
+            "or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+        )
+    raise PreflightError(_NO_CREDENTIALS)
+
+
+class _OssCredentialsBridge:
+    """OSS v2's ``credentials_provider`` (duck-typed: ``get_credentials()``), fed from the same identity as
+    ECS/RAM, so both SDKs use one identity and refreshed STS tokens reach both."""
+
+    def __init__(self, provider: Any) -> None:
+        self._provider = provider
+
+    def get_credentials(self) -> Any:
+        from alibabacloud_oss_v2.credentials import Credentials
+
+        creds = self._provider.get_credentials()
+        return Credentials(creds.get_access_key_id(), creds.get_access_key_secret(), creds.get_security_token())
+
+
+# ---- clients ----------------------------------------------------------------------------------------------
+
+
+class Clients:
+    """Builds and caches one SDK client per (service, region), and makes the raw calls.
+
+    The calls return the services' own documents (JSON dict / XML or JSON bytes), not SDK models, so the
+    snapshot holds the API's field names and any field the SDK's model does not know.
+    """
+
+    def __init__(
+        self,
+        identity: Identity,
+        overrides: Mapping[str, Endpoint],
+        *,
+        timeout_s: float,
+        proxies: Mapping[str, str],
+        pool_size: int,
+        require_loopback: bool = False,
+    ) -> None:
+        self._identity = identity
+        self._overrides = dict(overrides)
+        self._timeout_ms = max(1, int(timeout_s * 1000))
+        self._timeout_s = timeout_s
+        self._proxies = dict(proxies)
+        self._pool_size = pool_size
+        self._require_loopback = require_loopback
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str | None], Any] = {}
+        self._tea_credential: Any = None
+
+    def endpoint(self, service: str, region: str | None) -> Endpoint:
+        override = self._overrides.get(service)
+        if override is not None:
+            return override.for_region(region or "cn-hangzhou")
+        return default_endpoint(service, region)
+
+    def check(self, service: str, region: str | None) -> None:
+        """Refuse a non-loopback endpoint when ``PREFLIGHT_LOOPBACK_ONLY`` is set (tests)."""
+        ep = self.endpoint(service, region)
+        if self._require_loopback and not ep.is_loopback:
+            raise PreflightError(
+                f"{LOOPBACK_ONLY_ENV} is set but the {service} endpoint is {ep.url}; "
+                f"pass --endpoint {service}=http://127.0.0.1:PORT"
+            )
+
+    def client(self, service: str, region: str | None) -> Any:
+        key = (service, region)
+        with self._lock:
+            if key not in self._cache:
+                self.check(service, region)
+                self._cache[key] = self._build_oss(region) if service == "oss" else self._build_rpc(service, region)
+            return self._cache[key]
+
+    def _build_rpc(self, service: str, region: str | None) -> Any:
+        from alibabacloud_credentials.client import Client as CredentialClient
+        from alibabacloud_tea_openapi import utils_models
+
+        if self._tea_credential is None:
+            self._tea_credential = CredentialClient(provider=self._identity.provider)
+        ep = self.endpoint(service, region)
+        proxy = proxy_for(ep, self._proxies)
+        config = utils_models.Config(
+            credential=self._tea_credential,  # tea-openapi 0.4 has no default chain of its own (sdk-notes)
+            endpoint=ep.host,  # host[:port] only: a scheme here would end up in the Host header (sdk-notes)
+            protocol=ep.scheme,
+            region_id=region or "cn-hangzhou",
+            connect_timeout=self._timeout_ms,
+            read_timeout=self._timeout_ms,
+            max_idle_conns=self._pool_size,
+            user_agent=USER_AGENT,
+            http_proxy=proxy if ep.scheme == "http" else None,
+            https_proxy=proxy if ep.scheme == "https" else None,
+        )
+        if service == "ecs":
+            from alibabacloud_ecs20140526.client import Client
+        elif service == "ram":
+            from alibabacloud_ram20150501.client import Client
+        else:
+            from alibabacloud_sts20150401.client import Client
+        return Client(config)
+
+    def _build_oss(self, region: str | None) -> Any:
+        import alibabacloud_oss_v2 as oss
+        from alibabacloud_oss_v2.retry import NopRetryer
+
+        ep = self.endpoint("oss", region)
+        config = oss.config.load_default()
+        config.region = region
+        config.endpoint = ep.url
+        config.credentials_provider = _OssCredentialsBridge(self._identity.provider)
+        # OSS v2 retries 3 times by itself; tea does not retry at all. One retry loop for both: ours.
+        config.retryer = NopRetryer()
+        config.connect_timeout = self._timeout_s
+        config.readwrite_timeout = self._timeout_s
+        config.user_agent = USER_AGENT
+        if ep.is_ip_or_localhost:
+            config.use_path_style = True  # an IP switches by itself, "localhost" does not (sdk-notes)
+        proxy = proxy_for(ep, self._proxies)
+        if proxy:
+            config.proxy_host = proxy
+        return oss.Client(config)
+
+    def rpc(self, action: str, region: str | None, query: Mapping[str, str]) -> dict[str, Any]:
+        """One ECS/RAM/STS call; the parsed JSON body. Raises the SDK's exception on failure."""
+        from alibabacloud_tea_openapi import utils_models
+        from darabonba.runtime import RuntimeOptions
+
+        spec = ACTIONS[action]
+        client = self.client(spec.service, region)
+        params = utils_models.Params(
+            action=spec.name,
+            version=spec.version,
+            protocol="HTTPS",  # the client's protocol (from the endpoint) takes precedence
+            pathname="/",
+            method="POST",
+            auth_type="AK",
+            style="RPC",
+            req_body_type="formData",
+            body_type="json",
+        )
+        request = utils_models.OpenApiRequest(query={k: str(v) for k, v in query.items()})
+        runtime = RuntimeOptions(read_timeout=self._timeout_ms, connect_timeout=self._timeout_ms)
+        response = client.call_api(params, request, runtime)
+        body = response.get("body") if isinstance(response, dict) else None
+        return body if isinstance(body, dict) else {}
+
+    def oss_get(self, action: str, region: str, bucket: str) -> bytes:
+        """One OSS bucket sub-resource GET; the raw body. Raises the SDK's exception on failure."""
+        import alibabacloud_oss_v2 as oss
+
+        spec = ACTIONS[action]
+        client = self.client("oss", region)
+        op = oss.OperationInput(
+            op_name=spec.name,
+            method="GET",
+            parameters={spec.subresource: ""},
+            bucket=bucket,
+            op_metadata={"sub-resource": [spec.subresource]},
+        )
+        output = client.invoke_operation(op)
+        content = output.http_response.content
+        return bytes(content or b"")
