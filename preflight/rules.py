@@ -679,14 +679,10 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
 
 
 def _schema_problems(doc: Any, display: str, lines: yamlpos.Lines) -> list[tuple[str | None, str]]:
-    from preflight.schemas import validator
+    from preflight.schemas import pointer, problems
 
-    problems: list[tuple[str | None, str]] = []
-    for e in sorted(validator("rule").iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
-        path = list(e.absolute_path)
-        pointer = "/" + "/".join(str(p) for p in path)
-        problems.append((f"{display}:{lines.line(path)}", f"at {pointer}: {e.message}"))
-    return problems
+    return [(f"{display}:{lines.line(path)}", f"at {pointer(path)}: {message}")
+            for path, message in problems("rule", doc)]
 
 
 def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schema: bool) -> Rule:

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,28 +267,46 @@ def _static_provider(key: AccessKey) -> Any:
     return StaticAKCredentialsProvider(access_key_id=key.access_key_id, access_key_secret=key.access_key_secret)
 
 
-def _profile_candidates(profile: str, environ: Mapping[str, str]) -> list[tuple[str, Any]]:
-    """Providers for an explicitly named profile (``--profile`` / ``ALIBABA_CLOUD_PROFILE``).
+Candidate = tuple[str, Callable[[], Any]]  # (where the credentials come from, builds the provider)
 
-    The credentials package reads ``ALIBABA_CLOUD_PROFILE`` when it is imported, so setting it later has no
-    effect; the profile-specific providers are built with the name and file path given explicitly.
-    """
-    from alibabacloud_credentials.provider import CLIProfileCredentialsProvider, ProfileCredentialsProvider
 
+def _credential_files(environ: Mapping[str, str]) -> tuple[Path, Path]:
     home = _home(environ)
-    cli_file = home / ".aliyun" / "config.json"
-    ini_file = Path(environ.get("ALIBABA_CLOUD_CREDENTIALS_FILE") or home / ".alibabacloud" / "credentials.ini")
-    out: list[tuple[str, Any]] = []
+    ini = environ.get("ALIBABA_CLOUD_CREDENTIALS_FILE") or str(home / ".alibabacloud" / "credentials.ini")
+    return home / ".aliyun" / "config.json", Path(ini)
+
+
+def _cli_provider(path: Path, profile: str | None) -> Candidate:
+    def build() -> Any:
+        from alibabacloud_credentials.provider import CLIProfileCredentialsProvider
+
+        # profile_name None: the file's "current" profile, as the aliyun CLI does
+        return CLIProfileCredentialsProvider(profile_name=profile, profile_file=str(path))
+
+    return (f"profile {profile or 'current'!r} in {path}", build)
+
+
+def _ini_provider(path: Path, profile: str) -> Candidate:
+    def build() -> Any:
+        from alibabacloud_credentials.provider import ProfileCredentialsProvider
+
+        return ProfileCredentialsProvider(profile_name=profile, profile_file=str(path))
+
+    return (f"profile {profile!r} in {path}", build)
+
+
+def _profile_candidates(profile: str, environ: Mapping[str, str]) -> list[Candidate]:
+    """Providers for an explicitly named profile (``--profile``).
+
+    The credentials package reads ``ALIBABA_CLOUD_PROFILE`` and ``HOME`` when it is imported, so setting them
+    later has no effect (sdk-notes "Credentials"); the profile providers are given the name and the file.
+    """
+    cli_file, ini_file = _credential_files(environ)
+    out: list[Candidate] = []
     if profile in _cli_profile_names(cli_file):
-        out.append(
-            (f"profile {profile!r} in {cli_file}",
-             CLIProfileCredentialsProvider(profile_name=profile, profile_file=str(cli_file)))
-        )
+        out.append(_cli_provider(cli_file, profile))
     if profile in _ini_profile_names(ini_file):
-        out.append(
-            (f"profile {profile!r} in {ini_file}",
-             ProfileCredentialsProvider(profile_name=profile, profile_file=str(ini_file)))
-        )
+        out.append(_ini_provider(ini_file, profile))
     if not out:
         raise PreflightError(
             f"profile {profile!r} not found in {cli_file} or {ini_file}: create it with "
@@ -297,63 +315,72 @@ def _profile_candidates(profile: str, environ: Mapping[str, str]) -> list[tuple[
     return out
 
 
-def _chain_candidates(environ: Mapping[str, str]) -> list[tuple[str, Any]]:
-    """The standard chain, built from the environment as it is now (not as it was at import).
+def _chain_candidates(environ: Mapping[str, str]) -> list[Candidate]:
+    """The standard chain, in its order, built from the environment as it is now (not as at import).
 
     The ECS metadata step is only included when asked for (``ALIBABA_CLOUD_ECS_METADATA`` names a role, or
     ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=false`` is set explicitly): off ECS it starts a background thread
-    that prints tracebacks (sdk-notes "Credentials"). Never building the provider has the effect of
-    ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`` without changing the environment.
+    that prints tracebacks (sdk-notes "Credentials"). Never building that provider has the effect of
+    ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`` without touching the environment.
     """
-    from alibabacloud_credentials.provider import (
-        EcsRamRoleCredentialsProvider,
-        OIDCRoleArnCredentialsProvider,
-        URLCredentialsProvider,
-    )
-
-    out: list[tuple[str, Any]] = []
+    out: list[Candidate] = []
     key_id = environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID", "")
     secret = environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "")
     if key_id and secret:
-        token = environ.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None
-        out.append(("environment variables", _static_provider(AccessKey(key_id, secret, token))))
+        key = AccessKey(key_id, secret, environ.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None)
+        out.append(("environment variables", lambda: _static_provider(key)))
     oidc = [environ.get(f"ALIBABA_CLOUD_{n}", "") for n in ("ROLE_ARN", "OIDC_PROVIDER_ARN", "OIDC_TOKEN_FILE")]
     if all(oidc):
-        out.append(
-            ("OIDC environment variables",
-             OIDCRoleArnCredentialsProvider(role_arn=oidc[0], oidc_provider_arn=oidc[1], oidc_token_file_path=oidc[2]))
-        )
-    profile = environ.get("ALIBABA_CLOUD_PROFILE", "")
-    home = _home(environ)
-    cli_file = home / ".aliyun" / "config.json"
-    if cli_file.is_file() and environ.get("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "").lower() != "true":
-        out.extend(_profile_candidates(profile, environ) if profile else [(f"{cli_file}", _cli_current(cli_file))])
-    elif profile:
-        out.extend(_profile_candidates(profile, environ))
+
+        def build_oidc() -> Any:
+            from alibabacloud_credentials.provider import OIDCRoleArnCredentialsProvider
+
+            return OIDCRoleArnCredentialsProvider(
+                role_arn=oidc[0], oidc_provider_arn=oidc[1], oidc_token_file_path=oidc[2]
+            )
+
+        out.append(("OIDC (ALIBABA_CLOUD_ROLE_ARN, ...)", build_oidc))
+    profile = environ.get("ALIBABA_CLOUD_PROFILE", "").strip()
+    cli_file, ini_file = _credential_files(environ)
+    cli_enabled = environ.get("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "").lower() != "true"
+    if profile:
+        if cli_enabled and profile in _cli_profile_names(cli_file):
+            out.append(_cli_provider(cli_file, profile))
+        if profile in _ini_profile_names(ini_file):
+            out.append(_ini_provider(ini_file, profile))
     else:
-        ini_file = Path(environ.get("ALIBABA_CLOUD_CREDENTIALS_FILE") or home / ".alibabacloud" / "credentials.ini")
+        if cli_enabled and cli_file.is_file():
+            out.append(_cli_provider(cli_file, None))
         if "default" in _ini_profile_names(ini_file):
-            out.extend(_profile_candidates("default", {**environ, "ALIBABA_CLOUD_CREDENTIALS_FILE": str(ini_file)}))
+            out.append(_ini_provider(ini_file, "default"))
     role = environ.get("ALIBABA_CLOUD_ECS_METADATA", "")
     if role or environ.get("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "").lower() == "false":
-        out.append(("ECS RAM role", EcsRamRoleCredentialsProvider(role_name=role or None, async_update_enabled=False)))
+
+        def build_ecs_role() -> Any:
+            from alibabacloud_credentials.provider import EcsRamRoleCredentialsProvider
+
+            return EcsRamRoleCredentialsProvider(role_name=role or None, async_update_enabled=False)
+
+        out.append(("ECS RAM role (instance metadata)", build_ecs_role))
     uri = environ.get("ALIBABA_CLOUD_CREDENTIALS_URI", "")
     if uri:
-        out.append(("ALIBABA_CLOUD_CREDENTIALS_URI", URLCredentialsProvider(uri=uri)))
+
+        def build_uri() -> Any:
+            from alibabacloud_credentials.provider import URLCredentialsProvider
+
+            return URLCredentialsProvider(uri=uri)
+
+        out.append(("ALIBABA_CLOUD_CREDENTIALS_URI", build_uri))
+    if profile and not out:
+        _profile_candidates(profile, environ)  # raises: the named profile does not exist
     return out
 
 
-def _cli_current(cli_file: Path) -> Any:
-    from alibabacloud_credentials.provider import CLIProfileCredentialsProvider
-
-    return CLIProfileCredentialsProvider(profile_file=str(cli_file))  # the file's "current" profile
-
-
-def _injected_candidates(credential: object) -> list[tuple[str, Any]]:
+def _injected_candidates(credential: object) -> list[Candidate]:
     if isinstance(credential, AccessKey):
-        return [("the given AccessKey", _static_provider(credential))]
+        return [("the given AccessKey", lambda: _static_provider(credential))]
     if callable(getattr(credential, "get_credentials", None)):
-        return [("the given credentials provider", credential)]
+        return [("the given credentials provider", lambda: credential)]
     raise PreflightError(
         "credential must be an AccessKey or an alibabacloud_credentials provider (with get_credentials())"
     )
@@ -368,8 +395,9 @@ def resolve_identity(credential: object | None, profile: str | None, environ: Ma
     else:
         candidates = _chain_candidates(environ)
     failures: list[str] = []
-    for source, provider in candidates:
+    for source, build in candidates:
         try:
+            provider = build()
             creds = provider.get_credentials()
             key_id, secret = creds.get_access_key_id(), creds.get_access_key_secret()
         except Exception as exc:  # a provider that cannot give credentials: try the next

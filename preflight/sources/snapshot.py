@@ -622,10 +622,9 @@ def subjects_from_document(
 
 def schema_problems(doc: Any) -> list[tuple[str, str]]:
     """Every violation of the snapshot schema: (JSON pointer, message), in document order."""
-    from preflight.schemas import validator  # jsonschema is imported only on this path
+    from preflight.schemas import pointer, problems  # jsonschema is imported only on this path
 
-    errors = sorted(validator("snapshot").iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
-    return [("/" + "/".join(str(p) for p in e.absolute_path), e.message) for e in errors]
+    return [(pointer(path), message) for path, message in problems("snapshot", doc)]
 
 
 def load_document(doc: Any, *, display: str, text: str | None = None) -> list[Subject]:

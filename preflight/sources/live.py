@@ -1,0 +1,754 @@
+"""Live source: read the account with read-only calls and return an offline snapshot document.
+
+``collect()`` returns exactly the design.md snapshot format (version 1), so the core turns it into facts the
+way it does for a snapshot file, and ``preflight snapshot`` writes exactly what live saw.
+
+How a run goes:
+
+1. Plan: the distinct regions, images per region, roles and buckets the requests name.
+2. Resolve credentials (the standard chain, ``--profile`` or an injected key) and endpoints; stop with a
+   ``PreflightError`` when there are none or an ``--endpoint`` is malformed.
+3. Gather: every independent call runs at once on a bounded thread pool; a call that needs another's answer
+   (snapshots after images, policy documents after the policy list, further pages) is started when that
+   answer arrives. Each distinct fact is fetched once. Every call is retried on throttling, 5xx, timeouts and
+   connection failures with jittered exponential backoff, a bounded number of times.
+4. Assemble: a present section is the complete truth for what was asked; a NotFound answer leaves the entity
+   out ("learned: does not exist"); what could not be learned is listed under ``unknown`` with the reason.
+
+The SDKs are imported inside functions only (``live_clients``): importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from preflight.errors import PreflightError
+from preflight.sources.live_clients import (
+    ACTIONS,
+    AccessKey,
+    Clients,
+    Identity,
+    loopback_only,
+    parse_endpoint_options,
+    proxies_taken_from_env,
+    resolve_endpoints,
+    resolve_identity,
+)
+from preflight.sources.live_errors import (
+    CallError,
+    Kind,
+    Outcome,
+    RetryPolicy,
+    call_with_retries,
+    classify,
+    reason,
+)
+
+__all__ = [
+    "DEFAULT_ROLE",
+    "AccessKey",
+    "collect",
+    "parse_endpoint_options",
+    "required_permissions_policy",
+]
+
+log = logging.getLogger("preflight.live")
+
+T = TypeVar("T")
+
+DEFAULT_ROLE = "AliyunECSImageExportDefaultRole"
+# DescribeImages answers only Available images unless asked for every status (sdk-notes "Traps").
+IMAGE_STATUSES = "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
+BATCH = 100  # DescribeImages ImageId / DescribeSnapshots SnapshotIds / page sizes: the APIs' maximum
+
+
+# ---- the plan ---------------------------------------------------------------------------------------------
+
+
+def _text(request: Mapping[str, str], key: str) -> str:
+    value = request.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the requests need to know, each thing once (first-seen order)."""
+
+    regions: tuple[str, ...]
+    images: Mapping[str, tuple[str, ...]]  # region -> image ids
+    roles: tuple[str, ...]
+    buckets: Mapping[str, str]  # bucket -> region of the first request naming it (its OSS client)
+
+
+def plan_requests(requests: Sequence[Mapping[str, str]]) -> Plan:
+    regions: dict[str, None] = {}
+    images: dict[str, dict[str, None]] = {}
+    roles: dict[str, None] = {}
+    buckets: dict[str, str] = {}
+    for request in requests:
+        region = _text(request, "RegionId")
+        if region:
+            regions.setdefault(region)
+            image = _text(request, "ImageId")
+            if image:
+                images.setdefault(region, {}).setdefault(image)
+            bucket = _text(request, "OSSBucket")
+            if bucket:
+                buckets.setdefault(bucket, region)
+        roles.setdefault(_text(request, "RoleName") or DEFAULT_ROLE)
+    return Plan(
+        tuple(regions),
+        {r: tuple(ids) for r, ids in images.items()},
+        tuple(roles),
+        buckets,
+    )
+
+
+def _batches(items: Sequence[str], size: int = BATCH) -> list[tuple[str, ...]]:
+    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+# ---- what was learned -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Findings:
+    """Everything learned during a run. Only the scheduler's thread touches it."""
+
+    regions: list[dict[str, Any]] | None = None
+    account_id: str | None = None
+    images: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tasks: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    attached: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # role -> ListPoliciesForRole
+    attached_errors: dict[str, str] = field(default_factory=dict)
+    documents: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, name) -> PolicyDocument
+    document_errors: dict[tuple[str, str], str] = field(default_factory=dict)
+    missing_policies: set[tuple[str, str]] = field(default_factory=set)
+    buckets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bucket_policies: dict[str, Any] = field(default_factory=dict)  # name -> document, None = has none
+    bucket_policy_errors: dict[str, str] = field(default_factory=dict)
+    dead_regions: set[str] = field(default_factory=set)  # requested, but DescribeRegions does not list them
+    unknown: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_unknown(self, section: str, match: Mapping[str, str], why: str) -> None:
+        self.unknown.append(_unknown(section, match, why))
+
+
+def _items(body: Mapping[str, Any], outer: str, inner: str) -> list[dict[str, Any]]:
+    """``{"Images": {"Image": [...]}}`` -> the list (also accepts a plain list)."""
+    wrapped = body.get(outer)
+    items = wrapped.get(inner) if isinstance(wrapped, dict) else wrapped
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _snapshot_ids(image: Mapping[str, Any]) -> list[str]:
+    mappings = image.get("DiskDeviceMappings")
+    items = mappings.get("DiskDeviceMapping") if isinstance(mappings, dict) else mappings
+    if not isinstance(items, list):
+        return []
+    return [str(m["SnapshotId"]) for m in items if isinstance(m, dict) and m.get("SnapshotId")]
+
+
+def _xml_value(element: ET.Element) -> Any:
+    """An XML element as the API names it: children -> dict (repeated names -> list), leaf -> text."""
+    children = list(element)
+    if not children:
+        return element.text or ""
+    out: dict[str, Any] = {}
+    for child in children:
+        value = _xml_value(child)
+        if child.tag in out:
+            previous = out[child.tag]
+            out[child.tag] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            out[child.tag] = value
+    return out
+
+
+def parse_bucket_info(body: bytes) -> dict[str, Any]:
+    """GetBucketInfo's ``<BucketInfo><Bucket>…`` as a dict with the XML element names."""
+    root = ET.fromstring(body)
+    bucket = root.find("Bucket") if root.tag == "BucketInfo" else None
+    if bucket is None:
+        raise ValueError("GetBucketInfo answer has no BucketInfo/Bucket element")
+    value = _xml_value(bucket)
+    return value if isinstance(value, dict) else {}
+
+
+def parse_bucket_policy(body: bytes) -> Any:
+    """The bucket policy document: a JSON object (kept as text if it does not parse)."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+# ---- the run ----------------------------------------------------------------------------------------------
+
+
+class _Run:
+    """One collection: a bounded pool of workers making single calls, and this thread reacting to answers.
+
+    Workers only call the SDK (with retries); every answer is handled here, on the scheduler's thread, which
+    alone updates ``Findings`` and decides the follow-up calls. No locks are needed for the findings.
+    """
+
+    def __init__(
+        self, plan: Plan, clients: Clients, pool: ThreadPoolExecutor, policy: RetryPolicy, timeout_s: float
+    ) -> None:
+        self.plan = plan
+        self.clients = clients
+        self.pool = pool
+        self.policy = policy
+        self.timeout_s = timeout_s
+        self.found = Findings()
+        self.cancelled = threading.Event()
+        self.fatal: CallError | None = None
+        self.fatal_where = ""
+        self.calls = 0
+        self.reached = 0
+        self.unreachable: set[str] = set()
+        self._pending: dict[Future[Outcome[Any]], Callable[[Outcome[Any]], None]] = {}
+        self._images_left: dict[str, int] = {}
+        self._policies_asked: set[tuple[str, str]] = set()
+        self._policy_roles: dict[tuple[str, str], list[str]] = {}
+
+    # -- scheduling --
+    def submit(
+        self,
+        action: str,
+        call: Callable[[], T],
+        then: Callable[[Outcome[T]], None],
+        *,
+        region: str | None = None,
+        where: str = "",
+    ) -> None:
+        def stop() -> bool:
+            return self.cancelled.is_set() or (region is not None and region in self.found.dead_regions)
+
+        def work() -> Outcome[T]:
+            started = time.monotonic()
+            out = call_with_retries(call, self.policy, stop=stop, wake=self.cancelled)
+            result = "ok" if out.error is None else (out.error.code or out.error.kind.value)
+            log.debug("%s %s -> %s in %.3f s", action, region or "", result, time.monotonic() - started)
+            return out
+
+        def handle(out: Outcome[T]) -> None:
+            self.calls += 1
+            self.reached += out.reached
+            if out.error is not None and out.error.kind is Kind.UNREACHABLE:
+                self.unreachable.add(where)
+            if out.error is not None and out.error.kind is Kind.AUTH and self.fatal is None:
+                self.fatal, self.fatal_where = out.error, where
+                self.cancelled.set()
+                return
+            if not self.cancelled.is_set():
+                then(out)
+
+        self._pending[self.pool.submit(work)] = handle  # type: ignore[assignment]
+
+    def run(self) -> None:
+        while self._pending:
+            done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                handle = self._pending.pop(future)
+                handle(future.result())
+
+    def why(self, err: CallError, action: str, where: str = "") -> str:
+        return reason(err, ACTIONS[action].permission, where=where, timeout_s=self.timeout_s)
+
+    def rpc(self, action: str, region: str | None, query: Mapping[str, str]) -> Callable[[], dict[str, Any]]:
+        return lambda: self.clients.rpc(action, region, query)
+
+    def where(self, service: str, region: str | None) -> str:
+        return f"{service} {self.clients.endpoint(service, region).url}"
+
+    # -- start --
+    def start(self) -> None:
+        self.submit(
+            "GetCallerIdentity", self.rpc("GetCallerIdentity", None, {}), self.on_account, where=self.where("sts", None)
+        )
+        if self.plan.regions:
+            self.submit(
+                "DescribeRegions",
+                self.rpc("DescribeRegions", None, {}),
+                self.on_regions,
+                where=self.where("ecs", None),
+            )
+        for region in self.plan.regions:
+            self.describe_tasks(region, 1)
+        for region, ids in self.plan.images.items():
+            self._images_left[region] = 0
+            for batch in _batches(ids):
+                self.describe_images(region, batch, 1)
+        for role in self.plan.roles:
+            self.get_role(role)
+        for bucket, region in self.plan.buckets.items():
+            self.get_bucket(bucket, region)
+
+    # -- account and regions --
+    def on_account(self, out: Outcome[dict[str, Any]]) -> None:
+        if out.value is not None and out.value.get("AccountId"):
+            self.found.account_id = str(out.value["AccountId"])
+        elif out.error is not None:
+            self.found.add_unknown("account_id", {}, self.why(out.error, "GetCallerIdentity", self.where("sts", None)))
+
+    def on_regions(self, out: Outcome[dict[str, Any]]) -> None:
+        if out.value is not None:
+            self.found.regions = _items(out.value, "Regions", "Region")
+            known = {str(r.get("RegionId")) for r in self.found.regions}
+            self.found.dead_regions.update(r for r in self.plan.regions if r not in known)
+            return
+        assert out.error is not None
+        why = self.why(out.error, "DescribeRegions", self.where("ecs", None))
+        for region in self.plan.regions:
+            self.found.add_unknown("regions", {"RegionId": region}, why)
+
+    # -- images and snapshots --
+    def describe_images(self, region: str, ids: tuple[str, ...], page: int) -> None:
+        query = {
+            "RegionId": region,
+            "ImageId": ",".join(ids),
+            "Status": IMAGE_STATUSES,
+            "PageSize": str(BATCH),
+            "PageNumber": str(page),
+        }
+        self._images_left[region] += 1
+        self.submit(
+            "DescribeImages",
+            self.rpc("DescribeImages", region, query),
+            lambda out: self.on_images(region, ids, page, out),
+            region=region,
+            where=self.where("ecs", region),
+        )
+
+    def on_images(self, region: str, ids: tuple[str, ...], page: int, out: Outcome[dict[str, Any]]) -> None:
+        self._images_left[region] -= 1
+        if out.value is not None:
+            items = _items(out.value, "Images", "Image")
+            for image in items:
+                image_id = str(image.get("ImageId", ""))
+                if image_id in ids:
+                    self.found.images[(region, image_id)] = {"RegionId": region, **image} if "RegionId" not in image else image
+            total = out.value.get("TotalCount")
+            if isinstance(total, int) and total > page * BATCH and items:
+                self.describe_images(region, ids, page + 1)
+        elif out.error is not None:
+            self.on_images_error(region, ids, out.error)
+        if self._images_left[region] == 0:
+            self.describe_snapshots_for(region)
+
+    def on_images_error(self, region: str, ids: tuple[str, ...], err: CallError) -> None:
+        if err.kind is Kind.NOT_FOUND:
+            if err.code == "InvalidImageId.NotFound" and len(ids) > 1:
+                # Some API versions refuse the whole batch when one id is unknown: find which, by halves.
+                half = len(ids) // 2
+                self.describe_images(region, ids[:half], 1)
+                self.describe_images(region, ids[half:], 1)
+            return  # the image (or the region) does not exist: learned absent
+        if region in self.found.dead_regions:
+            return
+        why = self.why(err, "DescribeImages", self.where("ecs", region))
+        for image_id in ids:
+            self.found.add_unknown("images", {"RegionId": region, "ImageId": image_id}, why)
+
+    def describe_snapshots_for(self, region: str) -> None:
+        wanted: dict[str, None] = {}
+        for (r, _), image in self.found.images.items():
+            if r == region:
+                wanted.update(dict.fromkeys(_snapshot_ids(image)))
+        for batch in _batches(list(wanted)):
+            self.describe_snapshots(region, batch, "")
+
+    def describe_snapshots(self, region: str, ids: tuple[str, ...], token: str) -> None:
+        query = {"RegionId": region, "SnapshotIds": json.dumps(list(ids)), "MaxResults": str(BATCH)}
+        if token:
+            query["NextToken"] = token
+        self.submit(
+            "DescribeSnapshots",
+            self.rpc("DescribeSnapshots", region, query),
+            lambda out: self.on_snapshots(region, ids, out),
+            region=region,
+            where=self.where("ecs", region),
+        )
+
+    def on_snapshots(self, region: str, ids: tuple[str, ...], out: Outcome[dict[str, Any]]) -> None:
+        if out.value is not None:
+            for snapshot in _items(out.value, "Snapshots", "Snapshot"):
+                if snapshot.get("SnapshotId") in ids:
+                    self.found.snapshots[str(snapshot["SnapshotId"])] = snapshot
+            token = out.value.get("NextToken")
+            if isinstance(token, str) and token:
+                self.describe_snapshots(region, ids, token)
+            return
+        assert out.error is not None
+        if out.error.kind is Kind.NOT_FOUND or region in self.found.dead_regions:
+            return
+        why = self.why(out.error, "DescribeSnapshots", self.where("ecs", region))
+        for snapshot_id in ids:
+            self.found.add_unknown("snapshots", {"SnapshotId": snapshot_id}, why)
+
+    # -- tasks --
+    def describe_tasks(self, region: str, page: int) -> None:
+        query = {
+            "RegionId": region,
+            "TaskAction": "ExportImage",
+            "TaskStatus": "Processing",
+            "PageSize": str(BATCH),
+            "PageNumber": str(page),
+        }
+        self.submit(
+            "DescribeTasks",
+            self.rpc("DescribeTasks", region, query),
+            lambda out: self.on_tasks(region, page, out),
+            region=region,
+            where=self.where("ecs", region),
+        )
+
+    def on_tasks(self, region: str, page: int, out: Outcome[dict[str, Any]]) -> None:
+        if out.value is not None:
+            for task in _items(out.value, "TaskSet", "Task"):
+                self.found.tasks[(region, str(task.get("TaskId", "")))] = {"RegionId": region, **task}
+            total = out.value.get("TotalCount")
+            if page == 1 and isinstance(total, int) and total > BATCH:
+                for later in range(2, -(-total // BATCH) + 1):
+                    self.describe_tasks(region, later)
+            return
+        assert out.error is not None
+        if out.error.kind is Kind.NOT_FOUND or region in self.found.dead_regions:
+            return
+        why = self.why(out.error, "DescribeTasks", self.where("ecs", region))
+        self.found.add_unknown("tasks", {"RegionId": region}, why)
+
+    # -- roles and their policies --
+    def get_role(self, role: str) -> None:
+        where = self.where("ram", None)
+        self.submit("GetRole", self.rpc("GetRole", None, {"RoleName": role}), lambda o: self.on_role(role, o), where=where)
+        self.submit(
+            "ListPoliciesForRole",
+            self.rpc("ListPoliciesForRole", None, {"RoleName": role}),
+            lambda o: self.on_role_policies(role, o),
+            where=where,
+        )
+
+    def on_role(self, role: str, out: Outcome[dict[str, Any]]) -> None:
+        if out.value is not None and isinstance(out.value.get("Role"), dict):
+            self.found.roles[role] = dict(out.value["Role"])
+        elif out.error is not None and out.error.kind is not Kind.NOT_FOUND:
+            self.found.add_unknown("roles", {"RoleName": role}, self.why(out.error, "GetRole", self.where("ram", None)))
+
+    def on_role_policies(self, role: str, out: Outcome[dict[str, Any]]) -> None:
+        if out.value is None:
+            assert out.error is not None
+            if out.error.kind is not Kind.NOT_FOUND:
+                self.found.attached_errors[role] = self.why(out.error, "ListPoliciesForRole", self.where("ram", None))
+            return
+        attached = _items(out.value, "Policies", "Policy")
+        self.found.attached[role] = attached
+        for item in attached:
+            key = (str(item.get("PolicyType", "")), str(item.get("PolicyName", "")))
+            self._policy_roles.setdefault(key, []).append(role)
+            if key not in self._policies_asked:
+                self._policies_asked.add(key)
+                self.get_policy(key, str(item.get("DefaultVersion") or ""))
+
+    def get_policy(self, key: tuple[str, str], version: str) -> None:
+        query = {"PolicyType": key[0], "PolicyName": key[1]}
+        self.submit(
+            "GetPolicy",
+            self.rpc("GetPolicy", None, query),
+            lambda o: self.on_policy(key, version, o),
+            where=self.where("ram", None),
+        )
+
+    def on_policy(self, key: tuple[str, str], version: str, out: Outcome[dict[str, Any]]) -> None:
+        if out.value is not None:
+            default = out.value.get("DefaultPolicyVersion")
+            document = default.get("PolicyDocument") if isinstance(default, dict) else None
+            if isinstance(document, str) and document:
+                self.found.documents[key] = document
+                return
+            meta = out.value.get("Policy")
+            version = str(meta.get("DefaultVersion") or version) if isinstance(meta, dict) else version
+            query = {"PolicyType": key[0], "PolicyName": key[1], "VersionId": version}
+            self.submit(
+                "GetPolicyVersion",
+                self.rpc("GetPolicyVersion", None, query),
+                lambda o: self.on_policy_version(key, o),
+                where=self.where("ram", None),
+            )
+            return
+        assert out.error is not None
+        self.on_policy_error(key, out.error, "GetPolicy")
+
+    def on_policy_version(self, key: tuple[str, str], out: Outcome[dict[str, Any]]) -> None:
+        if out.value is not None:
+            version = out.value.get("PolicyVersion")
+            document = version.get("PolicyDocument") if isinstance(version, dict) else None
+            if isinstance(document, str) and document:
+                self.found.documents[key] = document
+            else:
+                self.found.document_errors[key] = "GetPolicyVersion answered without a PolicyDocument"
+            return
+        assert out.error is not None
+        self.on_policy_error(key, out.error, "GetPolicyVersion")
+
+    def on_policy_error(self, key: tuple[str, str], err: CallError, action: str) -> None:
+        if err.kind is Kind.NOT_FOUND and action == "GetPolicy":
+            self.found.missing_policies.add(key)  # detached or deleted since the list: not attached
+        else:
+            self.found.document_errors[key] = self.why(err, action, self.where("ram", None))
+
+    # -- buckets --
+    def get_bucket(self, bucket: str, region: str) -> None:
+        where = self.where("oss", region)
+        self.submit(
+            "GetBucketInfo",
+            lambda: parse_bucket_info(self.oss_get("GetBucketInfo", region, bucket)),
+            lambda o: self.on_bucket(bucket, region, o),
+            where=where,
+        )
+        self.submit(
+            "GetBucketPolicy",
+            lambda: parse_bucket_policy(self.oss_get("GetBucketPolicy", region, bucket)),
+            lambda o: self.on_bucket_policy(bucket, region, o),
+            where=where,
+        )
+
+    def oss_get(self, action: str, region: str, bucket: str) -> bytes:
+        """One OSS GET; when OSS says the bucket must be addressed at another region's endpoint
+        (403 with ``<Endpoint>oss-<region>.aliyuncs.com</Endpoint>``), ask that region's endpoint once."""
+        try:
+            return self.clients.oss_get(action, region, bucket)
+        except Exception as exc:
+            err = classify(exc)
+            other = _region_of_oss_endpoint(err.endpoint["Endpoint"]) if err.endpoint else None
+            if not other or other == region:
+                raise
+            return self.clients.oss_get(action, other, bucket)
+
+    def on_bucket(self, bucket: str, region: str, out: Outcome[dict[str, Any]]) -> None:
+        if out.value is not None:
+            self.found.buckets[bucket] = out.value
+        elif out.error is not None and out.error.kind is not Kind.NOT_FOUND:
+            why = self.why(out.error, "GetBucketInfo", self.where("oss", region))
+            self.found.add_unknown("buckets", {"Name": bucket}, why)
+
+    def on_bucket_policy(self, bucket: str, region: str, out: Outcome[Any]) -> None:
+        if out.error is None:
+            self.found.bucket_policies[bucket] = out.value
+        elif out.error.code == "NoSuchBucketPolicy":
+            self.found.bucket_policies[bucket] = None
+        elif out.error.kind is not Kind.NOT_FOUND:
+            self.found.bucket_policy_errors[bucket] = self.why(out.error, "GetBucketPolicy", self.where("oss", region))
+
+
+def _region_of_oss_endpoint(host: str) -> str | None:
+    name = host.strip().split("://")[-1].split("/")[0].split(":")[0]
+    if not name.startswith("oss-"):
+        return None
+    region = name[len("oss-") :].split(".")[0].removesuffix("-internal")
+    return region or None
+
+
+# ---- assembling the document ------------------------------------------------------------------------------
+
+
+Unknown = dict[str, Any]
+
+
+def _unknown(section: str, match: Mapping[str, str], why: str, fld: str | None = None) -> Unknown:
+    entry: Unknown = {"section": section, "match": dict(match)}
+    if fld:
+        entry["field"] = fld
+    entry["reason"] = why
+    return entry
+
+
+def _roles_section(found: Findings) -> tuple[list[dict[str, Any]], list[Unknown]]:
+    roles: list[dict[str, Any]] = []
+    unknown: list[Unknown] = []
+    for name in sorted(found.roles):
+        role = dict(found.roles[name])
+        if name in found.attached:
+            attached: list[dict[str, Any]] = []
+            for item in found.attached[name]:
+                key = (str(item.get("PolicyType", "")), str(item.get("PolicyName", "")))
+                if key in found.missing_policies:
+                    continue  # listed, then gone: not attached
+                entry = dict(item)
+                if key in found.documents:
+                    entry["PolicyDocument"] = found.documents[key]
+                else:
+                    why = found.document_errors.get(key, "the policy document was not fetched")
+                    unknown.append(_unknown("roles", {"RoleName": name}, why, f"AttachedPolicies/{key[1]}"))
+                attached.append(entry)
+            role["AttachedPolicies"] = attached
+        else:
+            why = found.attached_errors.get(name, "the attached policies were not listed")
+            unknown.append(_unknown("roles", {"RoleName": name}, why, "AttachedPolicies"))
+        roles.append(role)
+    return roles, unknown
+
+
+def _buckets_section(found: Findings) -> tuple[list[dict[str, Any]], list[Unknown]]:
+    buckets: list[dict[str, Any]] = []
+    unknown: list[Unknown] = []
+    for name in sorted(found.buckets):
+        bucket = dict(found.buckets[name])
+        bucket.setdefault("Name", name)
+        if name in found.bucket_policies:
+            bucket["Policy"] = found.bucket_policies[name]
+        else:
+            why = found.bucket_policy_errors.get(name, "the bucket policy was not fetched")
+            unknown.append(_unknown("buckets", {"Name": name}, why, "Policy"))
+        buckets.append(bucket)
+    return buckets, unknown
+
+
+def _sort_unknown(entries: list[Unknown]) -> list[Unknown]:
+    return sorted(entries, key=lambda e: (e["section"], json.dumps(e["match"], sort_keys=True), e.get("field", "")))
+
+
+def assemble(requests: Sequence[Mapping[str, str]], found: Findings, captured_at: str) -> dict[str, Any]:
+    """The snapshot document (design.md, version 1), deterministic order, ``unknown`` only when non-empty.
+
+    A region that DescribeRegions says does not exist has no images or tasks: what failed there is not
+    unknown, it is absent.
+    """
+    doc: dict[str, Any] = {"version": 1}
+    if found.account_id is not None:
+        doc["account_id"] = found.account_id
+    doc["captured_at"] = captured_at
+    doc["exports"] = [dict(r) for r in requests]
+    regions = found.regions if found.regions is not None else []
+    doc["regions"] = sorted(regions, key=lambda r: str(r.get("RegionId", "")))
+    doc["images"] = [found.images[k] for k in sorted(found.images)]
+    doc["snapshots"] = [found.snapshots[k] for k in sorted(found.snapshots)]
+    doc["tasks"] = [found.tasks[k] for k in sorted(found.tasks)]
+    doc["roles"], role_unknown = _roles_section(found)
+    doc["buckets"], bucket_unknown = _buckets_section(found)
+    unknown = [
+        e
+        for e in [*found.unknown, *role_unknown, *bucket_unknown]
+        if e["section"] == "regions" or e["match"].get("RegionId") not in found.dead_regions
+    ]
+    if unknown:
+        doc["unknown"] = _sort_unknown(unknown)
+    return doc
+
+
+def _redact(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+# ---- public API -------------------------------------------------------------------------------------------
+
+
+def collect(
+    requests: Sequence[Mapping[str, str]],
+    *,
+    profile: str | None = None,
+    endpoints: Mapping[str, str] | None = None,
+    timeout_s: float = 10.0,
+    max_workers: int = 16,
+    retries: int = 3,
+    credential: object | None = None,
+    backoff_s: float = 0.2,
+) -> dict[str, Any]:
+    """Read-only collection. Returns an offline snapshot document (design.md format, version 1).
+
+    ``endpoints``: service (``ecs``, ``ram``, ``oss``, ``sts``) -> URL, over ``PREFLIGHT_ENDPOINT_<SERVICE>``;
+    a ``{region}`` in the host is replaced per region. ``credential``: an ``AccessKey`` or an
+    ``alibabacloud_credentials`` provider; default: ``profile`` if given, else the standard chain.
+    ``backoff_s``: base delay of the retry backoff. Raises ``PreflightError`` when the run cannot be done:
+    no credentials, a malformed endpoint, the credentials rejected, or no endpoint reachable at all.
+    """
+    environ = os.environ
+    captured_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    plan = plan_requests(requests)
+    overrides = resolve_endpoints(endpoints, environ)
+    identity = resolve_identity(credential, profile, environ)
+    policy = RetryPolicy(retries=max(0, retries), base_delay_s=backoff_s)
+    with proxies_taken_from_env() as proxies:
+        clients = Clients(
+            identity,
+            overrides,
+            timeout_s=timeout_s,
+            proxies=proxies,
+            pool_size=max(1, max_workers),
+            require_loopback=loopback_only(environ),
+        )
+        _check_endpoints(clients, plan)
+        found = _gather(plan, clients, policy, timeout_s, max(1, max_workers), identity)
+    doc = assemble(requests, found, captured_at)
+    for entry in doc.get("unknown", []):
+        entry["reason"] = _redact(entry["reason"], identity.secrets)
+    return doc
+
+
+def _check_endpoints(clients: Clients, plan: Plan) -> None:
+    clients.check("sts", None)
+    clients.check("ram", None)
+    clients.check("ecs", None)
+    for region in plan.regions:
+        clients.check("ecs", region)
+    for region in set(plan.buckets.values()):
+        clients.check("oss", region)
+
+
+def _gather(
+    plan: Plan, clients: Clients, policy: RetryPolicy, timeout_s: float, workers: int, identity: Identity
+) -> Findings:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preflight-live")
+    run = _Run(plan, clients, pool, policy, timeout_s)
+    try:
+        run.start()
+        run.run()
+    finally:
+        pool.shutdown(wait=not run.cancelled.is_set(), cancel_futures=True)
+    if run.fatal is not None:
+        code = run.fatal.code or run.fatal.detail
+        raise PreflightError(
+            _redact(
+                f"the cloud rejected the credentials from {identity.source} ({code} from {run.fatal_where}): "
+                "check ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or the --profile), "
+                "and that the local clock is right",
+                identity.secrets,
+            )
+        )
+    if run.calls and not run.reached and run.unreachable:
+        raise PreflightError(
+            f"no endpoint reachable ({', '.join(sorted(run.unreachable))}): check the network, proxy "
+            "settings (HTTPS_PROXY) and any --endpoint / PREFLIGHT_ENDPOINT_* values"
+        )
+    return run.found
+
+
+def required_permissions_policy() -> dict[str, Any]:
+    """The least read-only RAM policy a live run needs (for ``preflight permissions``)."""
+    by_service: dict[str, list[str]] = {}
+    for spec in ACTIONS.values():
+        if spec.permission:
+            by_service.setdefault(spec.service, []).append(spec.permission)
+    statements = [
+        {"Effect": "Allow", "Action": sorted(actions), "Resource": "*"}
+        for _, actions in sorted(by_service.items())
+    ]
+    return {"Version": "1", "Statement": statements}

@@ -1,0 +1,50 @@
+"""Shared test helpers: run the CLI in-process and capture what it writes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "snapshot.json"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: takes more than a few seconds (builds, subprocesses)")
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    from preflight.cli import main
+
+    def run(*args: str) -> CliResult:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def write_json(tmp_path: Path) -> Callable[[Any, str], Path]:
+    def write(doc: Any, name: str = "snap.json") -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        return path
+
+    return write
