@@ -39,24 +39,25 @@ class CheckOptions:
 # Inputs
 
 
-def _input_kind(path: Path, text: str) -> str:
-    """Detect an input's kind from its content (design.md): snapshot, terraform, plan, ros, or other."""
-    name = path.name
-    if name.endswith(".tf") or name.endswith(".tfvars"):
-        return "terraform"
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        head = stripped[:4096]
-        if '"exports"' in stripped and '"version"' in stripped:
-            return "snapshot"
-        if '"ROSTemplateFormatVersion"' in head:
-            return "ros"
-        if '"planned_values"' in stripped or '"resource_changes"' in stripped:
-            return "plan"
-        if name.endswith(".tf.json"):
-            return "terraform"
+def _json_kind(doc: Any) -> str:
+    """What a parsed JSON document is (design.md: kind is detected from content)."""
+    if not isinstance(doc, Mapping):
         return "other"
-    if "ROSTemplateFormatVersion" in stripped[:4096]:
+    if "version" in doc and "exports" in doc:
+        return "snapshot"
+    if "ROSTemplateFormatVersion" in doc:
+        return "ros"
+    if "planned_values" in doc or "resource_changes" in doc:
+        return "plan"
+    if "resource" in doc or "provider" in doc or "variable" in doc:
+        return "terraform"
+    return "other"
+
+
+def _text_kind(path: Path, text: str) -> str:
+    if path.name.endswith((".tf", ".tfvars")):
+        return "terraform"
+    if "ROSTemplateFormatVersion" in text[:4096]:
         return "ros"
     return "other"
 
@@ -74,25 +75,27 @@ def subjects_from_paths(paths: Sequence[Path]) -> tuple[list[Subject], Mode]:
 
     subjects: list[Subject] = []
     for given in paths:
-        if given.is_dir():
-            files, explicit = _walk(given), False
-        else:
-            files, explicit = [given], True
+        explicit = not given.is_dir()
+        files = [given] if explicit else _walk(given)
         found = 0
         for path in files:
             text = read_text(path)
-            kind = _input_kind(path, text)
+            display = display_path(path)
+            kind, doc = _text_kind(path, text), None
+            if text.lstrip().startswith(("{", "[")):
+                if not explicit and '"exports"' not in text:
+                    continue  # some other JSON file of the repository
+                doc = snapshot.parse_json(text, display)
+                kind = _json_kind(doc)
             if kind == "snapshot":
-                display = display_path(path)
-                subjects += snapshot.load_document(snapshot.parse_json(text, display), display=display, text=text)
+                subjects += snapshot.load_document(doc, display=display, text=text)
                 found += 1
-            elif kind in ("terraform", "plan", "ros") and explicit:
+            elif explicit and kind in ("terraform", "plan", "ros"):
                 raise PreflightError(f"{kind} input is not supported by this version of preflight yet; "
-                                     "give an offline snapshot (preflight snapshot) or use --live",
-                                     display_path(path))
+                                     "give an offline snapshot (preflight snapshot) or use --live", display)
             elif explicit:
                 raise PreflightError("not a preflight snapshot (a JSON object with \"version\" and \"exports\")",
-                                     display_path(path))
+                                     display)
         if not explicit and not found:
             raise PreflightError("no snapshot found in this directory", display_path(given))
     return subjects, Mode.SNAPSHOT

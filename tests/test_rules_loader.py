@@ -60,7 +60,7 @@ def test_broken_rules_fail_to_load_with_line(tmp_path: Path, body: str, line: in
     with pytest.raises(PreflightError) as info:
         load_rule_file(d / "USR001.yaml", LISTS, validate_schema=validate)
     text = str(info.value)
-    assert f"USR001.yaml:{line}:" in text or not validate and "USR001.yaml:" in text, text
+    assert f"USR001.yaml:{line}:" in text or (not validate and "USR001.yaml:" in text), text
     assert expected in text, text
 
 

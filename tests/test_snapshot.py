@@ -82,7 +82,8 @@ def test_unknown_entries_override_present_sections() -> None:
 def test_api_wrappers_and_plain_lists_are_both_accepted() -> None:
     doc = base()
     doc["images"] = {"Image": doc["images"]}
-    doc["images"]["Image"][0]["DiskDeviceMappings"] = doc["images"]["Image"][0]["DiskDeviceMappings"]["DiskDeviceMapping"]
+    image = doc["images"]["Image"][0]
+    image["DiskDeviceMappings"] = image["DiskDeviceMappings"]["DiskDeviceMapping"]
     doc["roles"][0]["AttachedPolicies"] = {"Policy": doc["roles"][0]["AttachedPolicies"]}
     doc["roles"][0]["AssumeRolePolicyDocument"] = json.loads(doc["roles"][0]["AssumeRolePolicyDocument"])
     (s,) = subjects_from_document(doc)

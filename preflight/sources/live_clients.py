@@ -193,10 +193,22 @@ def proxies_taken_from_env(environ: os._Environ[str] | dict[str, str] = os.envir
         environ.update(saved)
 
 
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """``NO_PROXY`` as curl and requests read it: ``*``, exact hosts, and domain suffixes (``.example.com``)."""
+    host = host.lower().rstrip(".")
+    for raw in no_proxy.split(","):
+        entry = raw.strip().lower().rstrip(".")
+        if entry == "*":
+            return True
+        entry = entry.lstrip("*").lstrip(".")
+        if entry and (host == entry or host.endswith("." + entry)):
+            return True
+    return False
+
+
 def proxy_for(endpoint: Endpoint, proxies: Mapping[str, str]) -> str | None:
-    if not proxies or endpoint.is_loopback:
-        return None
-    if urllib.request.proxy_bypass_environment(endpoint.hostname, dict(proxies)):
+    """The proxy for one endpoint: none for loopback or a ``NO_PROXY`` match, else the scheme's proxy."""
+    if not proxies or endpoint.is_loopback or _bypassed(endpoint.hostname, proxies.get("no", "")):
         return None
     return proxies.get(endpoint.scheme) or proxies.get("all")
 

@@ -107,7 +107,9 @@ def classify(exc: BaseException) -> CallError:
     status = getattr(exc, "status_code", None)
     if isinstance(code, str) and code and isinstance(status, int) and status:
         fields = getattr(exc, "error_fileds", None)  # sic: the OSS v2 attribute name
-        endpoint = {"Endpoint": str(fields["Endpoint"])} if isinstance(fields, dict) and fields.get("Endpoint") else None
+        endpoint = (
+            {"Endpoint": str(fields["Endpoint"])} if isinstance(fields, dict) and fields.get("Endpoint") else None
+        )
         return CallError(_kind_of_response(code, status), code, status, endpoint=endpoint)
     name = type(exc).__name__
     if name == "ResponseError":  # OSS v2: the answer did not arrive in time
@@ -165,7 +167,7 @@ class RetryPolicy:
 
     def delay(self, retry: int, rand: Callable[[], float] = random.random) -> float:
         """Delay before retry number ``retry`` (1-based): half fixed, half random ("equal jitter")."""
-        ceiling = min(self.max_delay_s, self.base_delay_s * (2 ** (retry - 1)))
+        ceiling = min(self.max_delay_s, self.base_delay_s * 2.0 ** (retry - 1))
         return ceiling / 2 + rand() * ceiling / 2
 
 

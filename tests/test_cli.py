@@ -1,0 +1,185 @@
+"""The command line: exit codes and output together, every error one line with file and place."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from preflight.rules import load_rules
+from preflight.schemas import validator
+from tests.conftest import EXAMPLE, ROOT, CliResult
+
+Cli = Callable[..., CliResult]
+BASE: dict[str, Any] = yaml.safe_load((ROOT / "tests" / "rules" / "_base.yaml").read_text(encoding="utf-8"))
+N_RULES = len(load_rules().rules)
+
+
+def one_line_error(result: CliResult) -> str:
+    assert result.code == 2, (result.code, result.out, result.err)
+    lines = result.err.strip().splitlines()
+    assert len(lines) >= 1 and all(line.startswith("preflight: error: ") for line in lines), result.err
+    assert "Traceback" not in result.err
+    return result.err
+
+
+def test_version(cli: Cli) -> None:
+    r = cli("--version")
+    assert (r.code, r.out) == (0, "preflight 0.1.0\n")
+
+
+def test_example_fails_with_a_report_of_every_rule(cli: Cli) -> None:
+    r = cli("check", str(EXAMPLE), "-f", "json")
+    assert r.code == 1, r.err
+    report = r.json()
+    assert list(validator("report").iter_errors(report)) == []
+    exports = json.loads(EXAMPLE.read_text())["exports"]
+    assert len(report["results"]) == N_RULES * len(exports)
+    assert report["ok"] is False and report["mode"] == "snapshot"
+    statuses = {x["status"] for x in report["results"]}
+    assert {"pass", "fail", "skip"} <= statuses
+    summary = report["summary"]
+    assert sum(summary.values()) == len(report["results"])
+    assert all(x["location"]["path"] == "examples/snapshot.json" for x in report["results"]) or os.getcwd() != str(ROOT)
+
+
+def test_clean_snapshot_exits_0(cli: Cli, write_json: Callable[..., Path]) -> None:
+    r = cli("check", str(write_json(BASE)))
+    assert r.code == 0, r.out
+    assert "OK:" in r.out and "0 failed" in r.out
+
+
+def test_unknown_fails_the_run_in_snapshot_mode(cli: Cli, write_json: Callable[..., Path]) -> None:
+    doc = copy.deepcopy(BASE)
+    del doc["images"]
+    r = cli("check", str(write_json(doc)), "-f", "json")
+    assert r.code == 1
+    unknown = [x for x in r.json()["results"] if x["status"] == "unknown"]
+    assert unknown and all("images" in x["message"] for x in unknown)
+
+
+def test_text_report_groups_and_explains(cli: Cli) -> None:
+    r = cli("check", str(EXAMPLE))
+    assert r.code == 1
+    assert r.out.count("● ") == len(json.loads(EXAMPLE.read_text())["exports"])
+    assert "fix: " in r.out and "prevents " in r.out
+    assert "\x1b[" not in r.out  # no colour when not on a terminal
+    assert r.out.rstrip().splitlines()[-1].startswith("NOT OK")
+
+
+def test_chinese_from_flag_and_locale(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = cli("check", str(EXAMPLE), "--lang", "zh")
+    assert "项检查" in r.out and "修复" in r.out
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    assert "项检查" in cli("check", str(EXAMPLE)).out
+
+
+def test_output_file(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    r = cli("check", str(EXAMPLE), "-f", "json", "-o", str(out))
+    assert r.code == 1 and r.out == ""
+    assert json.loads(out.read_text())["schema_version"] == 1
+
+
+def test_directory_is_walked(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "snap.json").write_text(json.dumps(BASE))
+    (tmp_path / "package.json").write_text('{"name": "not a snapshot"}')
+    r = cli("check", str(tmp_path), "-f", "json")
+    assert r.code == 0 and len(r.json()["results"]) == N_RULES
+
+
+def test_user_rules(cli: Cli, tmp_path: Path) -> None:
+    d = tmp_path / "corp"
+    d.mkdir()
+    (d / "CORP001.yaml").write_text(
+        "id: CORP001\ntitle: {en: Prefix starts with Corp, zh: 前缀以 Corp 开头}\nseverity: error\n"
+        "category: hygiene\nassert: {path: request.OSSPrefix, matches: '^Corp'}\n"
+        "message: {en: 'prefix {request.OSSPrefix}', zh: '前缀 {request.OSSPrefix}'}\n"
+        "remediation: {en: Use Corp, zh: 使用 Corp}\n")
+    r = cli("check", str(EXAMPLE), "--rules", str(d), "-f", "json")
+    ours = [x for x in r.json()["results"] if x["rule_id"] == "CORP001"]
+    assert ours and {x["status"] for x in ours} == {"fail"}
+    assert "prefix WebTier" in {x["message"] for x in ours}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["check", "--bogus"], "No such option: --bogus"),
+        (["check", "/nonexistent/snap.json"], "/nonexistent/snap.json: no such file"),
+        (["check", "-f", "yaml", "x.json"], "--format 'yaml'"),
+        (["check", "--lang", "fr", "x.json"], "--lang 'fr'"),
+        (["check"], "nothing to check"),
+        (["check", "--RegionId", "cn-hangzhou"], "go with --live"),
+        (["rules", "show", "NOPE"], "no rule 'NOPE'"),
+        (["check", "--live", "--endpoint", "foo=http://127.0.0.1:1", "--RegionId", "r"], "--endpoint"),
+    ],
+)
+def test_usage_errors(cli: Cli, args: list[str], expected: str) -> None:
+    assert expected in one_line_error(cli(*args))
+
+
+def test_not_a_snapshot(cli: Cli, tmp_path: Path) -> None:
+    p = tmp_path / "package.json"
+    p.write_text('{"name": "x"}')
+    assert "not a preflight snapshot" in one_line_error(cli("check", str(p)))
+    p.write_text("{broken")
+    assert "package.json:1: not valid JSON" in one_line_error(cli("check", str(p)))
+
+
+def test_malformed_snapshot_reports_every_problem(cli: Cli, write_json: Callable[..., Path]) -> None:
+    doc = copy.deepcopy(BASE)
+    doc["exports"][0]["ImageId"] = ["m-1"]
+    doc["buckets"][0]["StorageClass"] = 3
+    err = one_line_error(cli("check", str(write_json(doc))))
+    assert len(err.strip().splitlines()) == 2
+    assert "/exports/0/ImageId" in err and "/buckets/0/StorageClass" in err
+
+
+def test_bad_rule_file_exits_2(cli: Cli, tmp_path: Path) -> None:
+    d = tmp_path / "r"
+    d.mkdir()
+    (d / "x.yaml").write_text("id: X1\n")
+    err = one_line_error(cli("check", str(EXAMPLE), "--rules", str(d)))
+    assert "x.yaml:" in err
+
+
+def test_rules_list_and_show(cli: Cli) -> None:
+    r = cli("rules", "list")
+    assert r.code == 0 and len(r.out.strip().splitlines()) == N_RULES
+    r = cli("rules", "list", "-f", "json")
+    assert {x["id"] for x in r.json()} >= {"PF104"}
+    r = cli("rules", "show", "PF104")
+    assert r.code == 0 and "InvalidOSSPrefix.Malformed (HTTP 400)" in r.out and "condition:" in r.out
+    assert "OSSPrefix" in cli("rules", "show", "PF104", "--lang", "zh").out
+
+
+def test_offline_check_imports_no_sdk_and_no_jsonschema() -> None:
+    code = (
+        "import sys\nfrom preflight.cli import main\n"
+        f"rc = main(['check', {str(EXAMPLE)!r}, '-f', 'json', '-o', '/dev/null'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('alibabacloud_ecs20140526', 'alibabacloud_ram20150501', 'alibabacloud_oss_v2', 'alibabacloud_credentials',"
+        " 'alibabacloud_tea_openapi', 'darabonba', 'Tea', 'jsonschema', 'hcl2', 'rich'))\n"
+        "print(rc, heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "1 []", out.stdout + out.stderr
+
+
+def test_console_script_entry_point() -> None:
+    out = subprocess.run([sys.executable, "-m", "preflight", "check", str(EXAMPLE), "-f", "json"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 1 and out.stderr == ""
+    assert json.loads(out.stdout)["tool"]["name"] == "preflight"
