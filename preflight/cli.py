@@ -30,6 +30,8 @@ rules_app = typer.Typer(help="List and explain the rules.", no_args_is_help=True
 app.add_typer(rules_app, name="rules")
 
 FORMATS = ("text", "json")
+# typer re-exports no base class for click's usage errors; BadParameter's ancestry reaches it.
+_ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 LANGS = ("en", "zh")
 
 # -- shared options -------------------------------------------------------------------------------------
@@ -262,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         sys.stderr.write("preflight: aborted\n")
         return 2
-    except typer.TyperException as e:  # click's usage errors: unknown flag, bad value, missing argument
+    except _ClickException as e:  # click's usage errors: unknown flag, bad value, missing argument
         ctx = getattr(e, "ctx", None)
         if type(e).__name__ == "NoArgsIsHelpError" and ctx is not None:  # a bare command: show its help
             sys.stdout.write(ctx.get_help() + "\n")

@@ -18,13 +18,15 @@ is a load error (file and line), never a silent no-op.
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from preflight import yamlpos
+from preflight import __version__
 from preflight.errors import PreflightError
 from preflight.facts import FieldType, Subject, Unknown, fact_fields
 from preflight.model import Category, Severity, Text
@@ -70,21 +72,31 @@ class NamedList:
     source: str
 
 
-def load_lists(directory: Path) -> dict[str, NamedList]:
+def load_lists(directory: Path, cached: Mapping[str, Any] | None = None) -> dict[str, NamedList]:
     out: dict[str, NamedList] = {}
     for path in sorted(directory.glob("*.yaml")):
-        display = display_path(path)
-        data, lines = yamlpos.load(read_text(path), display)
-        if not isinstance(data, Mapping) or not isinstance(data.get("values"), list):
-            raise PreflightError("a named list needs 'name', 'description' and a 'values' list", f"{display}:1")
-        values = data["values"]
-        if not all(isinstance(v, str) for v in values):
-            raise PreflightError("list values must be strings", f"{display}:{lines.line(['values'])}")
-        name = data.get("name")
-        if not isinstance(name, str) or name != path.stem:
-            raise PreflightError(f"'name' must be the file's stem {path.stem!r}", f"{display}:{lines.line(['name'])}")
-        out[name] = NamedList(name, str(data.get("description", "")), tuple(values), str(data.get("source", "")))
+        data = (cached or {}).get(path.name)
+        if data is None or _list_problem(data, path) is not None:
+            from preflight import yamlpos
+
+            display = display_path(path)
+            data, lines = yamlpos.load(read_text(path), display)
+            problem = _list_problem(data, path)
+            if problem is not None:
+                raise PreflightError(problem[1], f"{display}:{lines.line(problem[0])}")
+        out[path.stem] = NamedList(path.stem, str(data.get("description", "")), tuple(data["values"]),
+                                   str(data.get("source", "")))
     return out
+
+
+def _list_problem(data: Any, path: Path) -> tuple[list[str], str] | None:
+    if not isinstance(data, Mapping) or not isinstance(data.get("values"), list):
+        return [], "a named list needs 'name', 'description' and a 'values' list"
+    if not all(isinstance(v, str) for v in data["values"]):
+        return ["values"], "list values must be strings"
+    if data.get("name") != path.stem:
+        return ["name"], f"'name' must be the file's stem {path.stem!r}"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -678,15 +690,35 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
     )
 
 
-def _schema_problems(doc: Any, display: str, lines: yamlpos.Lines) -> list[tuple[str | None, str]]:
+def _schema_problems(doc: Any, display: str, lines: Any) -> list[tuple[str | None, str]]:
     from preflight.schemas import pointer, problems
 
     return [(f"{display}:{lines.line(path)}", f"at {pointer(path)}: {message}")
             for path, message in problems("rule", doc)]
 
 
-def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schema: bool) -> Rule:
+def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schema: bool,
+                   parsed: Any = None) -> Rule:
+    """Load, validate and compile one rule file.
+
+    User rules (``validate_schema``) are parsed with line tracking, checked for duplicate keys and validated
+    against the schema. The bundled pack, which the test-suite validates, takes the fast path: its parsed
+    documents come from the cache (``parsed``) or a plain safe load; only if compiling fails is the file
+    parsed again with lines, to report where.
+    """
     display = display_path(path)
+    if not validate_schema and parsed is not None:
+        try:
+            return compile_rule(parsed, lists, display)
+        except RuleError:
+            pass  # reparse below, with lines, to say where
+    from preflight import yamlpos
+
+    if not validate_schema and parsed is None:
+        try:
+            return compile_rule(yamlpos.load_fast(read_text(path), display), lists, display)
+        except RuleError:
+            pass
     doc, lines = yamlpos.load(read_text(path), display)
     if validate_schema:
         problems = _schema_problems(doc, display, lines)
@@ -696,6 +728,54 @@ def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schem
         return compile_rule(doc, lists, f"{display}:{lines.line(())}")
     except RuleError as e:
         raise PreflightError(e.message, f"{display}:{lines.line(e.where)}") from None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A cache of the bundled pack's parsed documents
+
+
+def _cache_file() -> Path | None:
+    if os.environ.get("PREFLIGHT_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "preflight" / f"rules-{__version__}.json"
+
+
+def _bundled_documents(directory: Path) -> dict[str, Any] | None:
+    """The bundled rule and list files, parsed, from a JSON cache keyed by every file's name, size and mtime.
+
+    Importing PyYAML and parsing ~30 files is a third of a small check's start-up; a JSON cache reads in
+    under a millisecond. A missing, stale or unreadable cache is simply rebuilt (or skipped if the cache
+    directory is not writable); the YAML files stay the only source of truth.
+    """
+    files = sorted([*directory.glob("*.y*ml"), *(directory / "lists").glob("*.yaml")])
+    names = [p.relative_to(directory).as_posix() for p in files]
+    stats = [p.stat() for p in files]
+    key: list[list[str | int]] = [[n, st.st_size, st.st_mtime_ns] for n, st in zip(names, stats, strict=True)]
+    cache = _cache_file()
+    if cache is not None:
+        try:
+            cached = json.loads(cache.read_text(encoding="utf-8"))
+            if isinstance(cached, dict) and cached.get("key") == key:
+                docs: dict[str, Any] = cached["documents"]
+                return docs
+        except (OSError, ValueError, AttributeError):
+            pass
+    from preflight import yamlpos
+
+    try:
+        documents = {name: yamlpos.load_fast(read_text(directory / name), name) for name in names}
+    except PreflightError:
+        return None  # a broken bundled file: the slow path reports it with its line
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"key": key, "documents": documents}), encoding="utf-8")
+            tmp.replace(cache)
+        except (OSError, TypeError, ValueError):
+            pass  # not cacheable (read-only home, YAML values JSON cannot hold): parse every time
+    return documents
 
 
 def _rule_files(directory: Path) -> list[Path]:
@@ -721,7 +801,9 @@ def load_rules(extra_dirs: Sequence[Path] = (), *, validate_bundled: bool = Fals
     compiler makes, on every run.
     """
     bundled = rules_dir()
-    lists = load_lists(bundled / "lists")
+    cached = None if validate_bundled else _bundled_documents(bundled)
+    lists = load_lists(bundled / "lists", {k.split("/", 1)[1]: v for k, v in (cached or {}).items()
+                                           if k.startswith("lists/")})
     for d in extra_dirs:
         if (d / "lists").is_dir():
             for name, lst in load_lists(d / "lists").items():
@@ -731,10 +813,10 @@ def load_rules(extra_dirs: Sequence[Path] = (), *, validate_bundled: bool = Fals
                 lists = {**lists, name: lst}
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    sources = [(p, validate_bundled) for p in _rule_files(bundled)]
-    sources += [(p, True) for d in extra_dirs for p in _rule_files(d)]
-    for path, validate in sources:
-        rule = load_rule_file(path, lists, validate_schema=validate)
+    sources = [(p, validate_bundled, (cached or {}).get(p.name)) for p in _rule_files(bundled)]
+    sources += [(p, True, None) for d in extra_dirs for p in _rule_files(d)]
+    for path, validate, parsed in sources:
+        rule = load_rule_file(path, lists, validate_schema=validate, parsed=parsed)
         if rule.id in seen:
             raise PreflightError(f"duplicate rule id {rule.id!r} (first defined at {seen[rule.id]})", rule.source)
         seen[rule.id] = rule.source

@@ -96,11 +96,19 @@ def _network_kind(text: str) -> Kind:
     return Kind.UNREACHABLE
 
 
+_NETWORK_NAMES = frozenset(
+    {"ConnectionError", "NewConnectionError", "NameResolutionError", "ConnectTimeoutError", "ConnectTimeout",
+     "MaxRetryError", "ProxyError", "SSLError"}
+)
+_TIMEOUT_NAMES = frozenset({"ReadTimeout", "ReadTimeoutError", "Timeout"})
+
+
 def classify(exc: BaseException) -> CallError:
     """Reduce an SDK exception to a ``CallError``."""
-    unwrap = getattr(exc, "unwrap", None)
-    if callable(unwrap):  # OSS v2 OperationError / RequestError / ResponseError
-        inner = unwrap()
+    name = type(exc).__name__
+    if name == "OperationError":  # OSS v2 wraps every failure of an operation
+        unwrap = getattr(exc, "unwrap", None)
+        inner = unwrap() if callable(unwrap) else None
         if isinstance(inner, BaseException) and inner is not exc:
             return classify(inner)
     code = getattr(exc, "code", None)
@@ -111,27 +119,22 @@ def classify(exc: BaseException) -> CallError:
             {"Endpoint": str(fields["Endpoint"])} if isinstance(fields, dict) and fields.get("Endpoint") else None
         )
         return CallError(_kind_of_response(code, status), code, status, endpoint=endpoint)
-    name = type(exc).__name__
-    if name == "ResponseError":  # OSS v2: the answer did not arrive in time
-        return CallError(Kind.TIMEOUT, detail="read timed out")
-    if name == "RequestError":
-        return CallError(_network_kind(str(exc)), detail=_first_line(str(exc)))
-    if name == "UnretryableException":  # tea: connection problems come wrapped
+    if name == "ResponseError":  # OSS v2: the answer did not arrive (read timeout)
+        return CallError(Kind.TIMEOUT if "timed out" in str(exc).lower() else Kind.OTHER, detail=name)
+    if name == "RequestError":  # OSS v2: the request could not be sent
+        return CallError(_network_kind(str(exc)), detail=name)
+    if name == "UnretryableException":  # tea: connection problems come wrapped in a RetryError
         inner_exc = getattr(exc, "inner_exception", None)
         if type(inner_exc).__name__ == "RetryError":
-            return CallError(_network_kind(str(inner_exc)), detail=_first_line(str(inner_exc)))
+            return CallError(_network_kind(str(inner_exc)), detail="RetryError")
         return CallError(Kind.OTHER, detail=type(inner_exc).__name__)
     if name in ("CredentialException", "CredentialsFetchError", "CredentialsEmptyError"):
         return CallError(Kind.AUTH, code=name)
-    if isinstance(exc, TimeoutError):
-        return CallError(Kind.TIMEOUT, detail="timed out")
-    if isinstance(exc, ConnectionError):
-        return CallError(Kind.UNREACHABLE, detail=name)
+    if name in _TIMEOUT_NAMES or isinstance(exc, TimeoutError):
+        return CallError(Kind.TIMEOUT, detail=name)
+    if name in _NETWORK_NAMES or isinstance(exc, ConnectionError):
+        return CallError(_network_kind(str(exc)), detail=name)
     return CallError(Kind.OTHER, detail=name)
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0][:200] if text.strip() else ""
 
 
 def reason(err: CallError, permission: str | None, *, where: str = "", timeout_s: float | None = None) -> str:

@@ -160,6 +160,7 @@ class FakeCloud:
         self.verify_signatures = verify_signatures
         self._faults: list[Fault] = []
         self._calls: list[Call] = []
+        self._arrivals: list[tuple[str, str]] = []  # (service, action) as requests arrive
         self._lock = threading.Lock()
         self._in_flight = 0
         self.peak_in_flight = 0
@@ -224,14 +225,18 @@ class FakeCloud:
             return list(self._calls)
 
     def count(self, action: str | None = None) -> int:
-        return sum(1 for c in self.calls if action is None or c.action == action)
+        """Requests received (also those still being answered, e.g. slow ones the client gave up on)."""
+        with self._lock:
+            return sum(1 for _, a in self._arrivals if action is None or a == action)
 
     def actions(self) -> Counter[str]:
-        return Counter(c.action for c in self.calls)
+        with self._lock:
+            return Counter(a for _, a in self._arrivals)
 
     def reset_calls(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._arrivals.clear()
             self.peak_in_flight = 0
 
     def _take_fault(self, action: str, params: Mapping[str, str]) -> Fault | None:
@@ -243,17 +248,18 @@ class FakeCloud:
                     return fault
         return None
 
-    def _enter(self) -> None:
+    def _arrive(self, service: str, action: str) -> None:
         with self._lock:
+            self._arrivals.append((service, action))
             self._in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        if self.record_globally:
+            RECORD.add(service, action)
 
     def _leave(self, call: Call) -> None:
         with self._lock:
             self._in_flight -= 1
             self._calls.append(call)
-        if self.record_globally:
-            RECORD.add(call.service, call.action)
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -459,6 +465,8 @@ def _xml_doc(root: str, value: Any) -> bytes:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(_xml_elements(root, value))).encode()
 
 
+Answer = tuple[int, str, bytes, Mapping[str, str]]  # status, content type, body, extra headers
+
 OSS_SUBRESOURCES = {"bucketInfo": "GetBucketInfo", "policy": "GetBucketPolicy", "location": "GetBucketLocation"}
 
 
@@ -489,7 +497,6 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         cloud = self.server.cloud
         started = time.monotonic()
-        cloud._enter()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -505,17 +512,21 @@ class _Handler(BaseHTTPRequestHandler):
             params["bucket"] = bucket
             sub = next((OSS_SUBRESOURCES[k] for k in params if k in OSS_SUBRESOURCES), None)
             action = sub if sub and self.command == "GET" else f"{self.command} {self.path}"
-        status = 500
+        cloud._arrive(service, action)
+        answer: Answer = (500, "text/plain", b"", {})
         try:
             cloud.sleep(cloud.action_latency_s.get(action, cloud.latency_s))
             if service == "oss":
-                status = self._oss(cloud, action, params, parts.path, parts.query, headers)
+                answer = self._oss(cloud, action, params, parts.path, parts.query, headers)
             else:
-                status = self._rpc(cloud, service, action, params, query, headers, body)
+                answer = self._rpc(cloud, service, action, params, query, headers, body)
+        finally:
+            # recorded before answering: once the client has its answer, the record is there
+            cloud._leave(Call(service, action, params, answer[0], started, time.monotonic()))
+        try:
+            self._send(*answer)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
-        finally:
-            cloud._leave(Call(service, action, params, status, started, time.monotonic()))
 
     def _fault(self, cloud: FakeCloud, service: str, action: str, params: Mapping[str, str]) -> None:
         fault = cloud._take_fault(action, params)
@@ -544,7 +555,7 @@ class _Handler(BaseHTTPRequestHandler):
         query: list[tuple[str, str]],
         headers: Mapping[str, str],
         body: bytes,
-    ) -> int:
+    ) -> Answer:
         request_id = str(uuid.uuid4()).upper()
         try:
             if cloud.verify_signatures:
@@ -563,7 +574,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._fault(cloud, service, action, params)
             payload = getattr(cloud, method)(params)
             payload["RequestId"] = request_id
-            return self._send(200, "application/json;charset=utf-8", json.dumps(payload).encode())
+            return 200, "application/json;charset=utf-8", json.dumps(payload).encode(), {}
         except ApiError as err:
             data: dict[str, Any] = {
                 "RequestId": request_id,
@@ -573,7 +584,7 @@ class _Handler(BaseHTTPRequestHandler):
             }
             if err.status == 403:
                 data["AccessDeniedDetail"] = {"AuthAction": f"{service}:{action}", "NoPermissionType": "ImplicitDeny"}
-            return self._send(err.status, "application/json;charset=utf-8", json.dumps(data).encode())
+            return err.status, "application/json;charset=utf-8", json.dumps(data).encode(), {}
 
     def _oss(
         self,
@@ -583,7 +594,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw_path: str,
         raw_query: str,
         headers: Mapping[str, str],
-    ) -> int:
+    ) -> Answer:
         request_id = uuid.uuid4().hex[:24].upper()
         try:
             if cloud.verify_signatures:
@@ -596,19 +607,18 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiError(403, "AccessDenied", "The fake cloud only serves read-only bucket information.")
             self._fault(cloud, "oss", action, params)
             content_type, payload = cloud.oss_get(action, params["bucket"], oss_scope_region(headers))
-            return self._send(200, content_type, payload, {"x-oss-request-id": request_id})
+            return 200, content_type, payload, {"x-oss-request-id": request_id}
         except ApiError as err:
             fields = {"Code": err.code, "Message": err.message, "RequestId": request_id,
                       "HostId": "oss.aliyuncs.com", "EC": "0015-00000101", **err.extra}
-            return self._send(err.status, "application/xml", _xml_doc("Error", fields), {"x-oss-request-id": request_id})
+            return err.status, "application/xml", _xml_doc("Error", fields), {"x-oss-request-id": request_id}
 
-    def _send(self, status: int, content_type: str, payload: bytes, extra: Mapping[str, str] | None = None) -> int:
+    def _send(self, status: int, content_type: str, payload: bytes, extra: Mapping[str, str]) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
-        for key, value in (extra or {}).items():
+        for key, value in extra.items():
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
-        return status
