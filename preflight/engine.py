@@ -1,15 +1,23 @@
-"""The engine: rules × subjects → results. Pure: no I/O, no clock, deterministic sorted output."""
+"""The engine: rules × subjects → results. Pure: no I/O, no clock, deterministic sorted output.
+
+A rule's outcome (status, message, remediation, evidence) depends only on the facts it reads
+(``Rule.depends_on``). Exports share images, buckets and roles, so the outcome is computed once per
+distinct combination of those facts and reused; only the subject and location differ per export.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from preflight.facts import Subject, Unknown
+from preflight.facts import Subject, Unknown, fact_fields
 from preflight.i18n import t
 from preflight.model import Location, Result, Status
-from preflight.rules import Rule, Tri, format_value
+from preflight.rules import Rule, Tri
+
+Outcome = tuple[Status, str, str, dict[str, Any]]
 
 
 def to_json(v: Any) -> Any:
@@ -29,60 +37,10 @@ def _location(rule: Rule, subject: Subject) -> Location | None:
     return loc if isinstance(loc, Location) else subject.location
 
 
-def _evidence(rule: Rule, subject: Subject) -> dict[str, Any]:
-    return {key: to_json(get(subject)) for key, get in rule.evidence}
-
-
 def _unknown_text(u: Unknown, lang: str) -> str:
     if u.path:
         return t("unknown_fact", lang, path=u.path, reason=u.reason)
     return t("unknown_plain", lang, reason=u.reason)
-
-
-def evaluate_one(rule: Rule, subject: Subject, lang: str = "en") -> Result:
-    status: Status
-    outcome: Tri = True
-    if rule.when is not None:
-        applies = rule.when(subject, subject)
-        if applies is False:
-            status = Status.SKIP
-        elif isinstance(applies, Unknown):
-            status, outcome = Status.UNKNOWN, applies
-        else:
-            outcome = rule.check(subject, subject)
-            status = _status(outcome)
-    else:
-        outcome = rule.check(subject, subject)
-        status = _status(outcome)
-
-    title = rule.title.get(lang)
-    message, remediation, evidence = title, "", {}
-    if status is Status.FAIL:
-        message = rule.message.render(subject, lang)
-        remediation = rule.remediation.render(subject, lang)
-        evidence = _evidence(rule, subject)
-    elif status is Status.UNKNOWN:
-        assert isinstance(outcome, Unknown)
-        message = _unknown_text(outcome, lang)
-        remediation = t("unknown_remediation", lang)
-        evidence = _evidence(rule, subject)
-    elif status is Status.SKIP:
-        message = t("skipped", lang, title=title)
-    return Result(
-        rule_id=rule.id,
-        title=title,
-        severity=rule.severity,
-        category=rule.category,
-        status=status,
-        subject=subject.name,
-        prevents=rule.prevents,
-        message=message,
-        remediation=remediation,
-        location=_location(rule, subject),
-        evidence=evidence,
-        references=rule.references,
-        origin=subject.location,
-    )
 
 
 def _status(outcome: Tri) -> Status:
@@ -93,11 +51,60 @@ def _status(outcome: Tri) -> Status:
     return Status.UNKNOWN
 
 
+def outcome(rule: Rule, subject: Subject, lang: str = "en") -> Outcome:
+    """Status, message, remediation and evidence of one rule on one subject."""
+    answer: Tri = True
+    if rule.when is not None:
+        answer = rule.when(subject, subject)
+        if answer is False:
+            return Status.SKIP, t("skipped", lang, title=rule.title.get(lang)), "", {}
+    if answer is True:
+        answer = rule.check(subject, subject)
+    status = _status(answer)
+    if status is Status.PASS:
+        return status, rule.title.get(lang), "", {}
+    evidence = {key: to_json(get(subject)) for key, get in rule.evidence}
+    if isinstance(answer, Unknown):
+        return status, _unknown_text(answer, lang), t("unknown_remediation", lang), evidence
+    return status, rule.message.render(subject, lang), rule.remediation.render(subject, lang), evidence
+
+
+def _result(rule: Rule, title: str, subject: Subject, name: str, out: Outcome) -> Result:
+    status, message, remediation, evidence = out
+    return Result(rule.id, title, rule.severity, rule.category, status, name, rule.prevents, message, remediation,
+                  _location(rule, subject), evidence, rule.references, subject.location)
+
+
+def evaluate_one(rule: Rule, subject: Subject, lang: str = "en") -> Result:
+    return _result(rule, rule.title.get(lang), subject, subject.name, outcome(rule, subject, lang))
+
+
+def _memo_key(rule: Rule) -> Callable[[Subject], Any]:
+    """The facts a rule's outcome depends on, fetched in one C-level call. Facts hash by identity, and
+    the subjects (which hold them) stay alive for the whole evaluation. A list-valued fact (running tasks)
+    is built per export, so such rules are keyed by the subject itself."""
+    paths = [".".join(d) for d in rule.depends_on]
+    if not paths or any(fact_fields(Subject)[d[0]].is_list for d in rule.depends_on):
+        return lambda s: s
+    return operator.attrgetter(*paths)
+
+
 def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en") -> list[Result]:
-    """Every rule on every subject, sorted by subject, location and rule id."""
-    results = [evaluate_one(rule, subject, lang) for subject in subjects for rule in rules]
-    results.sort(key=lambda r: r.sort_key)
+    """Every rule on every subject: exports in the order they are written, rules by id."""
+    ordered_rules = sorted(rules, key=lambda r: r.id)
+    titles = [r.title.get(lang) for r in ordered_rules]
+    named = sorted(((s.name, s) for s in subjects),
+                   key=lambda p: (p[1].location.path if p[1].location else "",
+                                  (p[1].location.line or 0) if p[1].location else 0, p[0]))
+    keys = [_memo_key(r) for r in ordered_rules]
+    memos: list[dict[Any, Outcome]] = [{} for _ in ordered_rules]
+    results: list[Result] = []
+    append = results.append
+    for name, subject in named:
+        for rule, title, key_of, memo in zip(ordered_rules, titles, keys, memos, strict=True):
+            key = key_of(subject)
+            out = memo.get(key)
+            if out is None:
+                out = memo[key] = outcome(rule, subject, lang)
+            append(_result(rule, title, subject, name, out))
     return results
-
-
-__all__ = ["evaluate", "evaluate_one", "format_value", "to_json"]

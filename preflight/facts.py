@@ -48,6 +48,10 @@ class Unknown:
         return hash((self.reason, self.path))
 
 
+# Fact objects compare and hash by identity (eq=False): a source builds each entity once and shares it
+# between the exports that use it, and the engine memoises rule outcomes on those shared objects.
+
+
 def _loc() -> Any:
     """A location field: not a fact, never addressable by a rule path."""
     return field(default=None, compare=False, metadata={"fact": False})
@@ -70,13 +74,13 @@ class Request:
     location: Location | None = _loc()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Region:
     RegionId: str
     location: Location | None = _loc()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Snapshot:
     SnapshotId: str
     Encrypted: bool | Unknown
@@ -85,7 +89,7 @@ class Snapshot:
     location: Location | None = _loc()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Disk:
     """One entry of the image's ``DiskDeviceMappings``, joined to its snapshot."""
 
@@ -99,7 +103,7 @@ class Disk:
     snapshot: Snapshot | None | Unknown
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Image:
     RegionId: str
     ImageId: str
@@ -115,7 +119,7 @@ class Image:
     location: Location | None = _loc()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Task:
     TaskId: str | None
     TaskAction: str | None
@@ -124,7 +128,7 @@ class Task:
     location: Location | None = _loc()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Principal:
     """A statement's ``Principal``, normalised: every form becomes lists; ``"*"`` sets ``Any``."""
 
@@ -134,14 +138,14 @@ class Principal:
     Any: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ConditionClause:
     Operator: str
     Key: str
     Values: list[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Statement:
     #: 1-based position in the policy document (for evidence)
     index: int
@@ -155,20 +159,20 @@ class Statement:
     Condition: list[ConditionClause]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Policy:
     Version: str | None
     Statement: list[Statement]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class AttachedPolicy:
     PolicyName: str
     PolicyType: str | Unknown
     PolicyDocument: Policy | Unknown
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Role:
     RoleName: str
     Arn: str | None | Unknown
@@ -183,7 +187,7 @@ class Role:
     location: Location | None = _loc()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Bucket:
     # (field names `Location` and `Policy` shadow the types in the class body, hence the aliases)
     Name: str
@@ -201,7 +205,7 @@ class Bucket:
     location: Loc | None = _loc()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Subject:
     """One ExportImage request and everything it depends on."""
 

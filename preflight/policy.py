@@ -219,6 +219,61 @@ def _arn_covered(st: Statement, arn: str) -> bool:
     return not hit if st.NotResource else hit
 
 
+class ExportPermissions:
+    """Which export actions a role's attached policies allow, for any bucket and prefix.
+
+    Built once per role: the statements that could bear on an export action are kept with the actions each
+    covers, so answering for one bucket and prefix only matches resources. Answers are memoised, as many
+    exports share a role and a bucket.
+    """
+
+    def __init__(self, documents: Iterable[tuple[str, Policy | None]]) -> None:
+        statements: list[Statement] = []
+        for name, doc in documents:
+            if doc is None:
+                if name == DEFAULT_EXPORT_POLICY:
+                    statements.append(Statement(0, None, "Allow", list(EXPORT_ACTIONS), [], ["*"], [], None, []))
+                continue
+            statements += doc.Statement
+        self._relevant = [
+            (s, frozenset(a for a in EXPORT_ACTIONS if action_covered(s, a))) for s in statements
+        ]
+        self._relevant = [(s, acts) for s, acts in self._relevant if acts]
+        self._memo: dict[tuple[str, str | None, str | None], list[str] | Unknown] = {}
+
+    def missing(self, bucket: str, prefix: str | None, image_id: str | None) -> list[str] | Unknown:
+        key = (bucket, prefix, image_id)
+        if key not in self._memo:
+            self._memo[key] = self._missing(bucket, prefix, image_id)
+        return self._memo[key]
+
+    def signature(self, bucket: str, prefix: str | None, image_id: str | None) -> tuple[object, ...]:
+        """Equal for two exports exactly when every statement applies to both alike (same answer)."""
+        bucket_arn, object_arn = export_targets(bucket, prefix, image_id)
+        return (bucket_arn, *(_arn_covered(s, object_arn) for s, _ in self._relevant))
+
+    def _missing(self, bucket: str, prefix: str | None, image_id: str | None) -> list[str] | Unknown:
+        bucket_arn, object_arn = export_targets(bucket, prefix, image_id)
+        on_bucket = [(s, acts) for s, acts in self._relevant if _arn_covered(s, bucket_arn)]
+        on_object = [(s, acts) for s, acts in self._relevant if _arn_covered(s, object_arn)]
+        missing: list[str] = []
+        conditional: list[str] = []
+        for action in EXPORT_ACTIONS:
+            applying = [s for s, acts in (on_bucket if action in BUCKET_LEVEL_ACTIONS else on_object)
+                        if action in acts]
+            deny = [s for s in applying if s.Effect == "Deny"]
+            allow = [s for s in applying if s.Effect == "Allow"]
+            if any(not s.Condition for s in deny) or not allow:
+                missing.append(action)
+            elif deny or all(s.Condition for s in allow):
+                conditional.append(action)
+        if missing:
+            return missing
+        if conditional:
+            return Unknown("whether ECS may use " + ", ".join(conditional) + " depends on policy Conditions")
+        return []
+
+
 def missing_export_actions(
     documents: Iterable[tuple[str, Policy | None]], bucket: str, prefix: str | None, image_id: str | None
 ) -> list[str] | Unknown:
@@ -227,31 +282,4 @@ def missing_export_actions(
     ``documents`` holds (policy name, parsed document); a ``None`` document is the documented system policy
     :data:`DEFAULT_EXPORT_POLICY`, taken as granting all export actions on ``*``.
     """
-    bucket_arn, object_arn = export_targets(bucket, prefix, image_id)
-    statements: list[Statement] = []
-    for name, doc in documents:
-        if doc is None:
-            if name == DEFAULT_EXPORT_POLICY:
-                statements.append(
-                    Statement(0, None, "Allow", list(EXPORT_ACTIONS), [], ["*"], [], None, [])
-                )
-            continue
-        statements += doc.Statement
-    missing: list[str] = []
-    conditional: list[str] = []
-    for action in EXPORT_ACTIONS:
-        arn = bucket_arn if action in BUCKET_LEVEL_ACTIONS else object_arn
-        applying = [s for s in statements if action_covered(s, action) and _arn_covered(s, arn)]
-        deny = [s for s in applying if s.Effect == "Deny"]
-        allow = [s for s in applying if s.Effect == "Allow"]
-        if any(not s.Condition for s in deny) or not allow:
-            missing.append(action)
-        elif deny or all(s.Condition for s in allow):
-            conditional.append(action)
-    if missing:
-        return missing
-    if conditional:
-        return Unknown(
-            "whether ECS may use " + ", ".join(conditional) + " depends on policy Conditions"
-        )
-    return []
+    return ExportPermissions(documents).missing(bucket, prefix, image_id)

@@ -612,6 +612,8 @@ class Rule:
     evidence: tuple[tuple[str, Getter], ...]
     source: str  # file:line of the rule
     document: Mapping[str, Any] = dataclasses.field(compare=False, repr=False)
+    #: every fact of the subject the outcome can depend on: ("image",) or ("request", "RegionId"), …
+    depends_on: tuple[tuple[str, ...], ...] = ()
 
 
 def _text(node: Any, where: tuple[str | int, ...]) -> Text:
@@ -687,7 +689,44 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
         evidence=tuple(compiler.evidence),
         source=source,
         document=doc,
+        depends_on=dependencies(doc),
     )
+
+
+def dependencies(doc: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+    """The subject's facts a rule reads (conditions, values, texts, evidence): its outcome is a function of
+    these alone, which lets the engine evaluate a rule once per distinct combination (exports share images,
+    buckets and roles). Request fields count one by one; every other fact by its top-level entity."""
+    found: set[tuple[str, ...]] = set()
+
+    def add(path: str) -> None:
+        steps = path.removeprefix("$.").split(".")
+        found.add(tuple(steps[:2]) if steps[0] == "request" else (steps[0],))
+
+    def walk(node: Any, top: bool) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key == "path" and isinstance(value, str) and (top or value.startswith("$.")):
+                    add(value)
+                elif key == "ref" and isinstance(value, str):
+                    add(value if value.startswith("$.") else f"$.{value}")
+                elif key == "fmt" and isinstance(value, str):
+                    for m in PLACEHOLDER.finditer(value):
+                        add(m.group(1).split("[*]")[0].removesuffix("|count").strip())
+                else:
+                    walk(value, top and key not in QUANTIFIERS | {"where"})
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, top)
+
+    walk({k: doc[k] for k in ("when", "assert") if k in doc}, True)
+    for key in ("message", "remediation"):
+        for text in doc[key].values():
+            for m in PLACEHOLDER.finditer(text.replace("{{", "").replace("}}", "")):
+                add(m.group(1).split("[*]")[0].removesuffix("|count").strip())
+    for path in doc.get("evidence", []) or []:
+        add(path)
+    return tuple(sorted(found))
 
 
 def _schema_problems(doc: Any, display: str, lines: Any) -> list[tuple[str | None, str]]:

@@ -130,7 +130,11 @@ def test_a_batch_refused_for_one_unknown_id_is_split_to_find_the_others() -> Non
             for image in ("m-hzok0000000000001", "m-missing0000000001", "m-hzwin000000000001", "m-hzmkt000000000001")
         ]
         doc = collect_from(cloud, requests)
-    assert [i["ImageId"] for i in doc["images"]] == ["m-hzmkt000000000001", "m-hzok0000000000001", "m-hzwin000000000001"]
+    assert [i["ImageId"] for i in doc["images"]] == [
+        "m-hzmkt000000000001",
+        "m-hzok0000000000001",
+        "m-hzwin000000000001",
+    ]
     assert "unknown" not in doc
 
 
@@ -142,18 +146,29 @@ DENIED_CASES = [
     ("DescribeTasks", "tasks", {"RegionId": BJ}, None, "ecs:DescribeTasks"),
     ("DescribeRegions", "regions", {"RegionId": BJ}, None, "ecs:DescribeRegions"),
     ("GetRole", "roles", {"RoleName": "AliyunECSImageExportDefaultRole"}, None, "ram:GetRole"),
-    ("ListPoliciesForRole", "roles", {"RoleName": "AliyunECSImageExportDefaultRole"}, "AttachedPolicies",
-     "ram:ListPoliciesForRole"),
-    ("GetPolicy", "roles", {"RoleName": "AliyunECSImageExportDefaultRole"},
-     "AttachedPolicies/AliyunECSImageExportRolePolicy", "ram:GetPolicy"),
+    (
+        "ListPoliciesForRole",
+        "roles",
+        {"RoleName": "AliyunECSImageExportDefaultRole"},
+        "AttachedPolicies",
+        "ram:ListPoliciesForRole",
+    ),
+    (
+        "GetPolicy",
+        "roles",
+        {"RoleName": "AliyunECSImageExportDefaultRole"},
+        "AttachedPolicies/AliyunECSImageExportRolePolicy",
+        "ram:GetPolicy",
+    ),
     ("GetBucketInfo", "buckets", {"Name": "exports-bj"}, None, "oss:GetBucketInfo"),
     ("GetBucketPolicy", "buckets", {"Name": "exports-bj"}, "Policy", "oss:GetBucketPolicy"),
     ("GetCallerIdentity", "account_id", {}, None, None),
 ]
 
 
-@pytest.mark.parametrize(("action", "section", "match", "fld", "permission"), DENIED_CASES,
-                         ids=[c[0] for c in DENIED_CASES])
+@pytest.mark.parametrize(
+    ("action", "section", "match", "fld", "permission"), DENIED_CASES, ids=[c[0] for c in DENIED_CASES]
+)
 def test_access_denied_is_unknown_with_the_missing_permission(
     fake_cloud: FakeCloud, action: str, section: str, match: dict[str, str], fld: str | None, permission: str | None
 ) -> None:
@@ -212,7 +227,10 @@ def test_timeouts_become_unknown(fake_cloud: FakeCloud) -> None:
     doc = collect_from(fake_cloud, REQUESTS[:1], timeout_s=0.3, retries=1)
     assert fake_cloud.count("GetBucketInfo") == 2
     reasons = {e["section"]: e["reason"] for e in doc["unknown"]}
-    assert reasons == {"buckets": "timed out after 1 retries (limit 0.3 s)", "tasks": "timed out after 1 retries (limit 0.3 s)"}
+    assert reasons == {
+        "buckets": "timed out after 1 retries (limit 0.3 s)",
+        "tasks": "timed out after 1 retries (limit 0.3 s)",
+    }
     assert doc["images"]  # the rest was learned
 
 
@@ -274,7 +292,7 @@ def test_endpoint_env_is_merged_and_the_argument_wins(fake_cloud: FakeCloud, mon
 def test_loopback_only_refuses_a_real_endpoint(fake_cloud: FakeCloud, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PREFLIGHT_LOOPBACK_ONLY", "1")
     endpoints = {k: v for k, v in fake_cloud.endpoints.items() if k != "ram"}
-    with pytest.raises(PreflightError, match="ram endpoint is https://ram.aliyuncs.com"):
+    with pytest.raises(PreflightError, match=r"ram endpoint is https://ram\.aliyuncs\.com"):
         collect_from(fake_cloud, REQUESTS[:1], endpoints=endpoints)
     assert fake_cloud.count() == 0
 
@@ -299,8 +317,12 @@ def test_the_secret_never_appears_anywhere(
         collect_from(fake_cloud, REQUESTS[:1], credential=AccessKey(fake_cloud.access_key_id, secret + "x"))
     texts.append(str(rejected.value))
     with pytest.raises(PreflightError) as unreachable:
-        collect_from(fake_cloud, REQUESTS[:1], endpoints={s: "http://127.0.0.1:9" for s in ("ecs", "ram", "sts", "oss")},
-                     retries=0)
+        collect_from(
+            fake_cloud,
+            REQUESTS[:1],
+            endpoints={s: "http://127.0.0.1:9" for s in ("ecs", "ram", "sts", "oss")},
+            retries=0,
+        )
     texts.append(str(unreachable.value))
     captured = capsys.readouterr()
     texts += [caplog.text, captured.out, captured.err]
@@ -346,7 +368,9 @@ def test_the_read_only_check_can_fail() -> None:
 
     with FakeCloud(default_fixture(), record_globally=False, verify_signatures=False) as cloud:
         request = urllib.request.Request(
-            cloud.url + "/?RegionId=cn-hangzhou&ImageId=m-x&OSSBucket=b", method="POST", data=b"",
+            cloud.url + "/?RegionId=cn-hangzhou&ImageId=m-x&OSSBucket=b",
+            method="POST",
+            data=b"",
             headers={"x-acs-action": "ExportImage", "x-acs-version": "2014-05-26"},
         )
         with pytest.raises(urllib.error.HTTPError):

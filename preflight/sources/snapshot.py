@@ -12,6 +12,7 @@ once, each with its JSON pointer and line. A test keeps the two in agreement on 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -227,6 +228,7 @@ class _Builder:
             s: as_list(doc[s], WRAPPERS[s], f"/{s}") if s in doc else None for s in SECTIONS
         }
         self._cache: dict[tuple[str, ...], Any] = {}
+        self._unknown_docs: dict[str, str] = {}  # role name -> attached policies whose documents are unknown
         self.account_id = self._account_id()
         self.region_ids = self._index("regions", lambda o: (o.req_str("RegionId"),))
         self.images = self._index("images", lambda o: (o.req_str("RegionId"), o.req_str("ImageId")))
@@ -503,14 +505,34 @@ class _Builder:
 
     def _role(self, name: str, bucket: str | None, prefix: str | None, image_id: str | None
               ) -> Role | None | Unknown:
-        key = ("role", name, bucket or "", prefix or "")
+        """The role as one export uses it: its permissions are judged against that export's bucket and prefix.
+
+        Exports on which every policy statement applies alike share one Role object (the engine memoises
+        rule outcomes on shared facts)."""
+        base = self._role_base(name)
+        if base is None or isinstance(base, Unknown):
+            return base
+        role, permissions = base
+        if permissions is None:
+            return role
+        key = ("role", name, *map(str, permissions.signature(bucket or "*", prefix, image_id)))
         if key not in self._cache:
-            self._cache[key] = self._build_role(name, bucket, prefix, image_id)
-        r: Role | None | Unknown = self._cache[key]
+            missing = permissions.missing(bucket or "*", prefix, image_id)
+            if isinstance(missing, list) and missing and self._unknown_docs.get(name):
+                missing = Unknown(f"the document of attached policy {self._unknown_docs[name]} is not known")
+            self._cache[key] = dataclasses.replace(role, missing_export_actions=missing)
+        r: Role = self._cache[key]
         return r
 
-    def _build_role(self, name: str, bucket: str | None, prefix: str | None, image_id: str | None
-                    ) -> Role | None | Unknown:
+    def _role_base(self, name: str) -> tuple[Role, pol.ExportPermissions | None] | None | Unknown:
+        """What does not depend on the export: parsed once per role."""
+        key = ("role-base", name)
+        if key not in self._cache:
+            self._cache[key] = self._build_role(name)
+        base: tuple[Role, pol.ExportPermissions | None] | None | Unknown = self._cache[key]
+        return base
+
+    def _build_role(self, name: str) -> tuple[Role, pol.ExportPermissions | None] | None | Unknown:
         keys = {"RoleName": name}
         why = self.unknowns.whole("roles", keys)
         if why:
@@ -525,35 +547,31 @@ class _Builder:
         if trust is None:
             trust = Unknown(f"{o.pointer} has an empty AssumeRolePolicyDocument")
         attached = self._attached(o, keys)
-        documents: list[tuple[str, Policy | None]] = []
-        missing: list[str] | Unknown
-        if isinstance(attached, Unknown):
-            missing = attached
-        else:
+        permissions = None
+        if not isinstance(attached, Unknown):
+            documents: list[tuple[str, Policy | None]] = []
             for a in attached:
-                if isinstance(a.PolicyDocument, Unknown):
-                    if a.PolicyName != pol.DEFAULT_EXPORT_POLICY:
-                        continue
-                    documents.append((a.PolicyName, None))
-                else:
+                if not isinstance(a.PolicyDocument, Unknown):
                     documents.append((a.PolicyName, a.PolicyDocument))
-            missing = pol.missing_export_actions(documents, bucket or "*", prefix, image_id)
-            unknown_docs = [a for a in attached if isinstance(a.PolicyDocument, Unknown)
+                elif a.PolicyName == pol.DEFAULT_EXPORT_POLICY:
+                    documents.append((a.PolicyName, None))
+            permissions = pol.ExportPermissions(documents)
+            unknown_docs = [a.PolicyName for a in attached if isinstance(a.PolicyDocument, Unknown)
                             and a.PolicyName != pol.DEFAULT_EXPORT_POLICY]
-            if isinstance(missing, list) and missing and unknown_docs:
-                names = ", ".join(a.PolicyName for a in unknown_docs)
-                missing = Unknown(f"the document of attached policy {names} is not known")
+            if unknown_docs:
+                self._unknown_docs[name] = ", ".join(unknown_docs)
         arn = o.str_("Arn")
-        return Role(
+        role = Role(
             RoleName=name,
             Arn=arn,
             trust_policy=trust,
             policies=attached,
             ecs_can_assume=trust if isinstance(trust, Unknown) else pol.ecs_can_assume(trust),
             other_principals=trust if isinstance(trust, Unknown) else pol.other_principals(trust),
-            missing_export_actions=missing,
+            missing_export_actions=attached if isinstance(attached, Unknown) else [],
             location=self._loc(found),
         )
+        return role, permissions
 
     def _attached(self, o: Obj, keys: Mapping[str, str]) -> list[AttachedPolicy] | Unknown:
         items = o.items("AttachedPolicies", "Policy")

@@ -18,7 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fixture", default=str(DEFAULT_FIXTURE), help="account state JSON file")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added latency per call")
     parser.add_argument(
-        "--fault", action="append", default=[], metavar="ACTION:KIND[:TIMES]",
+        "--fault",
+        action="append",
+        default=[],
+        metavar="ACTION:KIND[:TIMES]",
         help="inject a fault, e.g. GetBucketPolicy:deny or DescribeImages:throttle:2 (repeatable)",
     )
     args = parser.parse_args(argv)

@@ -32,8 +32,14 @@ _EXPORT_POLICY = {
             "Effect": "Allow",
             "Resource": "*",
             "Action": [
-                "oss:GetObject", "oss:PutObject", "oss:DeleteObject", "oss:GetBucketLocation",
-                "oss:GetBucketInfo", "oss:AbortMultipartUpload", "oss:ListMultipartUploads", "oss:ListParts",
+                "oss:GetObject",
+                "oss:PutObject",
+                "oss:DeleteObject",
+                "oss:GetBucketLocation",
+                "oss:GetBucketInfo",
+                "oss:AbortMultipartUpload",
+                "oss:ListMultipartUploads",
+                "oss:ListParts",
             ],
         }
     ],
@@ -60,8 +66,12 @@ def scaled_fixture(
         "tasks": {r: [] for r in region_ids},
         "roles": [],
         "policies": [
-            {"PolicyName": "AliyunECSImageExportRolePolicy", "PolicyType": "System", "DefaultVersion": "v1",
-             "Document": _EXPORT_POLICY}
+            {
+                "PolicyName": "AliyunECSImageExportRolePolicy",
+                "PolicyType": "System",
+                "DefaultVersion": "v1",
+                "Document": _EXPORT_POLICY,
+            }
         ],
         "buckets": [],
     }
@@ -69,8 +79,12 @@ def scaled_fixture(
         name = DEFAULT_ROLE if j == 0 else f"ExportRole{j:02d}"
         fx["roles"].append(
             {
-                "Role": {"RoleName": name, "RoleId": f"3{j:017d}", "Arn": f"acs:ram::{base['account_id']}:role/{name.lower()}",
-                         "AssumeRolePolicyDocument": _TRUST_ECS},
+                "Role": {
+                    "RoleName": name,
+                    "RoleId": f"3{j:017d}",
+                    "Arn": f"acs:ram::{base['account_id']}:role/{name.lower()}",
+                    "AssumeRolePolicyDocument": _TRUST_ECS,
+                },
                 "AttachedPolicies": [
                     {"PolicyName": "AliyunECSImageExportRolePolicy", "PolicyType": "System"},
                     {"PolicyName": f"export-{j:02d}", "PolicyType": "Custom"},
@@ -78,15 +92,25 @@ def scaled_fixture(
             }
         )
         fx["policies"].append(
-            {"PolicyName": f"export-{j:02d}", "PolicyType": "Custom", "DefaultVersion": "v1", "Document": _EXPORT_POLICY}
+            {
+                "PolicyName": f"export-{j:02d}",
+                "PolicyType": "Custom",
+                "DefaultVersion": "v1",
+                "Document": _EXPORT_POLICY,
+            }
         )
     for k in range(buckets):
         region = region_ids[k % len(region_ids)]
         fx["buckets"].append(
-            {"Name": f"bench-bucket-{k:02d}", "Location": f"oss-{region}", "StorageClass": "Standard",
-             "Owner": {"ID": base["account_id"], "DisplayName": base["account_id"]},
-             "AccessControlList": {"Grant": "private"}, "ServerSideEncryptionRule": {"SSEAlgorithm": "None"},
-             "Policy": None if k % 2 else {"Version": "1", "Statement": []}}
+            {
+                "Name": f"bench-bucket-{k:02d}",
+                "Location": f"oss-{region}",
+                "StorageClass": "Standard",
+                "Owner": {"ID": base["account_id"], "DisplayName": base["account_id"]},
+                "AccessControlList": {"Grant": "private"},
+                "ServerSideEncryptionRule": {"SSEAlgorithm": "None"},
+                "Policy": None if k % 2 else {"Version": "1", "Statement": []},
+            }
         )
     requests: list[dict[str, str]] = []
     for i in range(exports):
@@ -94,13 +118,25 @@ def scaled_fixture(
         region = bucket["Location"].removeprefix("oss-")  # the image lives where its bucket is
         image_id, snap = f"m-bench{i:012d}", f"s-bench{i:012d}"
         fx["images"][region].append(
-            {"ImageId": image_id, "Status": "Available", "ImageOwnerAlias": "self", "ProductCode": "",
-             "OSType": "linux", "Platform": "Ubuntu", "Size": 40,
-             "DiskDeviceMappings": {"DiskDeviceMapping": [{"Type": "system", "Size": "40", "SnapshotId": snap}]}}
+            {
+                "ImageId": image_id,
+                "Status": "Available",
+                "ImageOwnerAlias": "self",
+                "ProductCode": "",
+                "OSType": "linux",
+                "Platform": "Ubuntu",
+                "Size": 40,
+                "DiskDeviceMappings": {"DiskDeviceMapping": [{"Type": "system", "Size": "40", "SnapshotId": snap}]},
+            }
         )
         fx["snapshots"][region].append({"SnapshotId": snap, "Encrypted": False, "KMSKeyId": "", "ProductCode": ""})
         requests.append(
-            {"RegionId": region, "ImageId": image_id, "OSSBucket": bucket["Name"], "OSSPrefix": "Bench",
-             "RoleName": fx["roles"][i % roles]["Role"]["RoleName"]}
+            {
+                "RegionId": region,
+                "ImageId": image_id,
+                "OSSBucket": bucket["Name"],
+                "OSSPrefix": "Bench",
+                "RoleName": fx["roles"][i % roles]["Role"]["RoleName"],
+            }
         )
     return fx, requests

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 from xml.sax.saxutils import escape
 
@@ -129,6 +129,7 @@ class ApiError(Exception):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # idle keep-alive connections must not block stop()
+    request_queue_size = 128  # the default 5 drops SYNs of 16 parallel clients: 1 s retransmit stalls
     cloud: FakeCloud
 
 
@@ -175,7 +176,9 @@ class FakeCloud:
         server.cloud = self
         self._server = server
         self.port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, name="fakecloud", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fakecloud", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -331,7 +334,8 @@ class FakeCloud:
         tasks = [
             t
             for t in self.fixture.get("tasks", {}).get(region, [])
-            if params.get("TaskAction") in (None, t["TaskAction"]) and params.get("TaskStatus") in (None, t["TaskStatus"])
+            if params.get("TaskAction") in (None, t["TaskAction"])
+            and params.get("TaskStatus") in (None, t["TaskStatus"])
         ]
         return {
             "RegionId": region,
@@ -376,8 +380,16 @@ class FakeCloud:
 
     def get_policy(self, params: Mapping[str, str]) -> dict[str, Any]:
         p = self._policy(params)
-        meta = {k: p[k] for k in ("PolicyName", "PolicyType", "DefaultVersion", "Description", "CreateDate", "UpdateDate") if k in p}
-        version: dict[str, Any] = {"VersionId": p["DefaultVersion"], "IsDefaultVersion": True, "CreateDate": p.get("UpdateDate", "")}
+        meta = {
+            k: p[k]
+            for k in ("PolicyName", "PolicyType", "DefaultVersion", "Description", "CreateDate", "UpdateDate")
+            if k in p
+        }
+        version: dict[str, Any] = {
+            "VersionId": p["DefaultVersion"],
+            "IsDefaultVersion": True,
+            "CreateDate": p.get("UpdateDate", ""),
+        }
         if not p.get("OmitDefaultVersionDocument"):
             version["PolicyDocument"] = json.dumps(p["Document"], indent=2)
         return {"Policy": meta, "DefaultPolicyVersion": version}
@@ -406,7 +418,7 @@ class FakeCloud:
             "PrincipalId": "200000000000000099",
         }
 
-    RPC: dict[tuple[str, str], str] = {
+    RPC: ClassVar[dict[tuple[str, str], str]] = {
         ("ecs", "DescribeRegions"): "describe_regions",
         ("ecs", "DescribeImages"): "describe_images",
         ("ecs", "DescribeSnapshots"): "describe_snapshots",
@@ -475,7 +487,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # else each answer waits ~40 ms for the client's delayed ACK (sdk-notes)
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_POST(self) -> None:
@@ -539,9 +551,13 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiError(503, "SlowDown", "Please reduce your request rate.")
             raise ApiError(400, "Throttling.User", "Request was denied due to user flow control.")
         elif fault.kind == "unavailable":
-            raise ApiError(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
+            raise ApiError(
+                503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."
+            )
         elif fault.kind == "deny":
-            code = {"ecs": "Forbidden.RAM", "ram": "NoPermission", "sts": "NoPermission", "oss": "AccessDenied"}[service]
+            code = {"ecs": "Forbidden.RAM", "ram": "NoPermission", "sts": "NoPermission", "oss": "AccessDenied"}[
+                service
+            ]
             raise ApiError(403, code, "You are not authorized to do this action. You should be authorized by RAM.")
         elif fault.kind == "error":
             raise ApiError(fault.status, fault.code or "InternalError", "injected error")
@@ -560,8 +576,13 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if cloud.verify_signatures:
                 problem = verify_acs3(
-                    self.command, urlsplit(self.path).path, query, headers, body,
-                    cloud.access_key_id, cloud.access_key_secret,
+                    self.command,
+                    urlsplit(self.path).path,
+                    query,
+                    headers,
+                    body,
+                    cloud.access_key_id,
+                    cloud.access_key_secret,
                 )
                 if problem:
                     status = 404 if problem.endswith("NotFound") else 400
@@ -609,8 +630,14 @@ class _Handler(BaseHTTPRequestHandler):
             content_type, payload = cloud.oss_get(action, params["bucket"], oss_scope_region(headers))
             return 200, content_type, payload, {"x-oss-request-id": request_id}
         except ApiError as err:
-            fields = {"Code": err.code, "Message": err.message, "RequestId": request_id,
-                      "HostId": "oss.aliyuncs.com", "EC": "0015-00000101", **err.extra}
+            fields = {
+                "Code": err.code,
+                "Message": err.message,
+                "RequestId": request_id,
+                "HostId": "oss.aliyuncs.com",
+                "EC": "0015-00000101",
+                **err.extra,
+            }
             return err.status, "application/xml", _xml_doc("Error", fields), {"x-oss-request-id": request_id}
 
     def _send(self, status: int, content_type: str, payload: bytes, extra: Mapping[str, str]) -> None:

@@ -46,9 +46,7 @@ def verify_acs3(
     signed = fields.get("SignedHeaders", "").split(";")
     if "host" not in signed or "x-acs-date" not in signed or "x-acs-action" not in signed:
         return "IncompleteSignature"
-    canonical_query = "&".join(
-        f"{key}={quote(value, safe='~')}" for key, value in sorted(query)
-    )
+    canonical_query = "&".join(f"{key}={quote(value, safe='~')}" for key, value in sorted(query))
     canonical_headers = "".join(f"{name}:{headers.get(name, '').strip()}\n" for name in signed)
     canonical_request = "\n".join(
         [method, path or "/", canonical_query, canonical_headers, ";".join(signed), payload_hash]

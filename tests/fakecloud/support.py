@@ -30,8 +30,12 @@ def expected_sections(cloud: FakeCloud, requests: Sequence[Mapping[str, str]]) -
     fx = cloud.fixture
     wanted_images = {(r["RegionId"], r["ImageId"]) for r in requests}
     images = sorted(
-        ({"RegionId": region, **img} for region, imgs in fx["images"].items() for img in imgs
-         if (region, img["ImageId"]) in wanted_images),
+        (
+            {"RegionId": region, **img}
+            for region, imgs in fx["images"].items()
+            for img in imgs
+            if (region, img["ImageId"]) in wanted_images
+        ),
         key=lambda i: (i["RegionId"], i["ImageId"]),
     )
     snap_ids = {m["SnapshotId"] for i in images for m in i["DiskDeviceMappings"]["DiskDeviceMapping"]}
@@ -41,8 +45,12 @@ def expected_sections(cloud: FakeCloud, requests: Sequence[Mapping[str, str]]) -
     )
     regions = {r["RegionId"] for r in requests}
     tasks = sorted(
-        ({"RegionId": region, **t} for region, ts in fx.get("tasks", {}).items() for t in ts
-         if region in regions and t["TaskAction"] == "ExportImage" and t["TaskStatus"] == "Processing"),
+        (
+            {"RegionId": region, **t}
+            for region, ts in fx.get("tasks", {}).items()
+            for t in ts
+            if region in regions and t["TaskAction"] == "ExportImage" and t["TaskStatus"] == "Processing"
+        ),
         key=lambda t: (t["RegionId"], t["TaskId"]),
     )
     role_names = {r.get("RoleName") or DEFAULT_ROLE for r in requests}
@@ -53,8 +61,14 @@ def expected_sections(cloud: FakeCloud, requests: Sequence[Mapping[str, str]]) -
         attached = []
         for ref in cloud.roles[name]["AttachedPolicies"]:
             policy = cloud.policies[(ref["PolicyType"], ref["PolicyName"])]
-            attached.append({"PolicyName": ref["PolicyName"], "PolicyType": ref["PolicyType"],
-                             "DefaultVersion": policy["DefaultVersion"], "PolicyDocument": policy["Document"]})
+            attached.append(
+                {
+                    "PolicyName": ref["PolicyName"],
+                    "PolicyType": ref["PolicyType"],
+                    "DefaultVersion": policy["DefaultVersion"],
+                    "PolicyDocument": policy["Document"],
+                }
+            )
         role["AttachedPolicies"] = attached
         roles.append(role)
     bucket_names = {r["OSSBucket"] for r in requests}
@@ -69,8 +83,12 @@ def comparable_roles(roles: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
         r = dict(role)
         r["AssumeRolePolicyDocument"] = json.loads(r["AssumeRolePolicyDocument"])
         r["AttachedPolicies"] = [
-            {"PolicyName": a["PolicyName"], "PolicyType": a["PolicyType"], "DefaultVersion": a["DefaultVersion"],
-             "PolicyDocument": json.loads(a["PolicyDocument"])}
+            {
+                "PolicyName": a["PolicyName"],
+                "PolicyType": a["PolicyType"],
+                "DefaultVersion": a["DefaultVersion"],
+                "PolicyDocument": json.loads(a["PolicyDocument"]),
+            }
             for a in r["AttachedPolicies"]
         ]
         out.append(r)
