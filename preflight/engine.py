@@ -15,7 +15,7 @@ from typing import Any
 from preflight.facts import Subject, Unknown, fact_fields
 from preflight.i18n import t
 from preflight.model import Location, Result, Status
-from preflight.rules import Rule, Tri
+from preflight.rules import OMIT, Rule, Tri
 
 Outcome = tuple[Status, str, str, dict[str, Any]]
 
@@ -63,7 +63,7 @@ def outcome(rule: Rule, subject: Subject, lang: str = "en") -> Outcome:
     status = _status(answer)
     if status is Status.PASS:
         return status, rule.title.get(lang), "", {}
-    evidence = {key: to_json(get(subject)) for key, get in rule.evidence}
+    evidence = {key: to_json(v) for key, get in rule.evidence if (v := get(subject)) is not OMIT}
     if isinstance(answer, Unknown):
         return status, _unknown_text(answer, lang), t("unknown_remediation", lang), evidence
     return status, rule.message.render(subject, lang), rule.remediation.render(subject, lang), evidence
@@ -92,19 +92,24 @@ def _memo_key(rule: Rule) -> Callable[[Subject], Any]:
 def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en") -> list[Result]:
     """Every rule on every subject: exports in the order they are written, rules by id."""
     ordered_rules = sorted(rules, key=lambda r: r.id)
-    titles = [r.title.get(lang) for r in ordered_rules]
     named = sorted(((s.name, s) for s in subjects),
                    key=lambda p: (p[1].location.path if p[1].location else "",
                                   (p[1].location.line or 0) if p[1].location else 0, p[0]))
-    keys = [_memo_key(r) for r in ordered_rules]
-    memos: list[dict[Any, Outcome]] = [{} for _ in ordered_rules]
+    prepared: list[tuple[Rule, str, Callable[[Subject], Any], dict[Any, Outcome]]] = [
+        (rule, rule.title.get(lang), _memo_key(rule), {}) for rule in ordered_rules
+    ]
     results: list[Result] = []
     append = results.append
+    new = tuple.__new__  # Result is a NamedTuple; this skips its Python-level __new__ (300,000 calls)
     for name, subject in named:
-        for rule, title, key_of, memo in zip(ordered_rules, titles, keys, memos, strict=True):
+        origin = subject.location
+        for rule, title, key_of, memo in prepared:
             key = key_of(subject)
             out = memo.get(key)
             if out is None:
                 out = memo[key] = outcome(rule, subject, lang)
-            append(_result(rule, title, subject, name, out))
+            status, message, remediation, evidence = out
+            location = origin if rule.locate == "request" else _location(rule, subject)
+            append(new(Result, (rule.id, title, rule.severity, rule.category, status, name, rule.prevents,
+                                message, remediation, location, evidence, rule.references, origin)))
     return results

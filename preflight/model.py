@@ -6,7 +6,7 @@ Frozen dataclasses and enums only; no behaviour beyond ordering and small derive
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 

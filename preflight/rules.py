@@ -168,6 +168,34 @@ def _or(values: Iterable[Tri]) -> Tri:
     return unknown if unknown is not None else False
 
 
+def _all_of(parts: list[Pred]) -> Pred:
+    def all_of(s: Any, e: Any) -> Tri:  # _and over the parts, unrolled: this runs for every rule and export
+        unknown: Unknown | None = None
+        for p in parts:
+            v = p(s, e)
+            if v is False:
+                return False
+            if v is not True and unknown is None:
+                unknown = v
+        return unknown if unknown is not None else True
+
+    return all_of
+
+
+def _any_of(parts: list[Pred]) -> Pred:
+    def any_of(s: Any, e: Any) -> Tri:
+        unknown: Unknown | None = None
+        for p in parts:
+            v = p(s, e)
+            if v is True:
+                return True
+            if v is not False and unknown is None:
+                unknown = v
+        return unknown if unknown is not None else False
+
+    return any_of
+
+
 def _not(v: Tri) -> Tri:
     return v if isinstance(v, Unknown) else not v
 
@@ -204,8 +232,7 @@ class Compiler:
             if not isinstance(items, list) or not items:
                 raise RuleError((*where, key), f"'{key}' takes a non-empty list of conditions")
             parts = [self.condition(c, scope, (*where, key, i), top) for i, c in enumerate(items)]
-            combine = _and if key == "all_of" else _or
-            return lambda s, e: combine(p(s, e) for p in parts)
+            return _all_of(parts) if key == "all_of" else _any_of(parts)
         if "path" not in node:
             raise RuleError(where, f"unknown condition keys {sorted(keys)}: expected path + operator, all_of, any_of "
                             "or not")
@@ -232,7 +259,7 @@ class Compiler:
         if not isinstance(ignore_case, bool):
             raise RuleError((*where, "ignore_case"), "ignore_case must be true or false")
         if top or path.from_root:
-            self._add_evidence(path.text, get if path.from_root or top else None)
+            self._add_evidence(path.text, _presence(get) if path.type.fact and not path.type.is_list else get)
         test = self._operator(op, node[op], path, (*where, op), ignore_case)
         use_root = path.from_root
         text = path.text
@@ -464,6 +491,20 @@ class Compiler:
             except RuleError:
                 continue
             self._add_evidence(f"{path.text.removeprefix('$.')}[*].{sub}", _project(get_list, get_item))
+
+
+#: an evidence value left out of the report (a whole fact that is present: its fields speak for it)
+OMIT = object()
+
+
+def _presence(get: Getter) -> Getter:
+    """Evidence for a whole fact (``image``): shown when absent or unknown, omitted when present."""
+
+    def presence(s: Any) -> Any:
+        v = get(s)
+        return v if v is None or isinstance(v, Unknown) else OMIT
+
+    return presence
 
 
 def _project(get_list: Getter, get_item: Getter) -> Getter:

@@ -1,4 +1,9 @@
-"""The JSON report (design.md; ``schemas/report.schema.json``): a versioned contract other tools read."""
+"""The JSON report (design.md; ``schemas/report.schema.json``): a versioned contract other tools read.
+
+Layout: the envelope is indented; each result is one compact line. That keeps reports diff- and grep-able
+and lets the C encoder do the work (``json.dumps`` with ``indent`` falls back to pure Python, which took
+9 s for a 300,000-result report).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import json
 from typing import Any
 
 from preflight import __version__
-from preflight.model import Report, Result
+from preflight.model import Location, Report, Result
 
 SCHEMA_VERSION = 1
 
@@ -27,16 +32,60 @@ def result_dict(r: Result) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def envelope(report: Report) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "preflight", "version": __version__},
         "mode": report.mode.value,
         "ok": report.ok,
         "summary": report.summary.as_dict(),
-        "results": [result_dict(r) for r in report.results],
     }
 
 
+def report_dict(report: Report) -> dict[str, Any]:
+    return {**envelope(report), "results": [result_dict(r) for r in report.results]}
+
+
 def render(report: Report, options: object = None) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    head = json.dumps(envelope(report), indent=2, ensure_ascii=False)[:-2]  # without the closing "\n}"
+    body = ",\n    ".join(_ResultEncoder().lines(report.results))
+    results = f'"results": [\n    {body}\n  ]' if report.results else '"results": []'
+    return f"{head},\n  {results}\n}}\n"
+
+
+class _ResultEncoder:
+    """Encodes results exactly as ``json.dumps(result_dict(r))`` would (a test holds the two equal), reusing
+    what results share: a rule's fixed fields, and the location, message and evidence objects that the
+    engine hands to every export with the same facts. A 10,000-export check has 300,000 results."""
+
+    def __init__(self) -> None:
+        self._dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+        self._string = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C-accelerated
+        self._rule: dict[tuple[str, str], str] = {}
+        self._by_id: dict[int, str] = {}
+
+    def _shared(self, value: Any) -> str:
+        # keyed by identity: every such object is held by a result for as long as this encoder lives
+        key = id(value)
+        text = self._by_id.get(key)
+        if text is None:
+            plain = {"path": value.path, "line": value.line} if isinstance(value, Location) else value
+            text = self._by_id[key] = self._dump(plain)
+        return text
+
+    def lines(self, results: tuple[Result, ...]) -> list[str]:
+        out = []
+        for r in results:
+            fixed = self._rule.get((r.rule_id, r.title))
+            if fixed is None:
+                fixed = self._rule[(r.rule_id, r.title)] = self._dump(
+                    {"rule_id": r.rule_id, "title": r.title, "severity": r.severity.value,
+                     "category": r.category.value})[:-1]
+            loc = "null" if r.location is None else self._shared(r.location)
+            out.append(
+                f'{fixed}, "status": "{r.status.value}", "subject": {self._string(r.subject)}, '
+                f'"prevents": {self._shared(r.prevents)}, "message": {self._string(r.message)}, '
+                f'"remediation": {self._string(r.remediation)}, "location": {loc}, '
+                f'"evidence": {self._shared(r.evidence) if r.evidence else "{}"}}}'
+            )
+        return out

@@ -77,7 +77,7 @@ BATCH = 100  # DescribeImages ImageId / DescribeSnapshots SnapshotIds / page siz
 
 def _text(request: Mapping[str, str], key: str) -> str:
     value = request.get(key)
-    return value.strip() if isinstance(value, str) else ""
+    return value if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,6 @@ class _Run:
         self._pending: dict[Future[Outcome[Any]], Callable[[Outcome[Any]], None]] = {}
         self._images_left: dict[str, int] = {}
         self._policies_asked: set[tuple[str, str]] = set()
-        self._policy_roles: dict[tuple[str, str], list[str]] = {}
 
     # -- scheduling --
     def submit(
@@ -475,7 +474,6 @@ class _Run:
         self.found.attached[role] = attached
         for item in attached:
             key = (str(item.get("PolicyType", "")), str(item.get("PolicyName", "")))
-            self._policy_roles.setdefault(key, []).append(role)
             if key not in self._policies_asked:
                 self._policies_asked.add(key)
                 self.get_policy(key, str(item.get("DefaultVersion") or ""))
@@ -727,6 +725,9 @@ def _gather(
     try:
         run.start()
         run.run()
+    except BaseException:  # Ctrl-C, or a bug: do not wait for the calls still in flight
+        run.cancelled.set()
+        raise
     finally:
         pool.shutdown(wait=not run.cancelled.is_set(), cancel_futures=True)
     if run.fatal is not None:

@@ -271,9 +271,11 @@ class FakeCloud:
     # ---- the account state -----------------------------------------------------------------------------
     def _index(self) -> None:
         fx = self.fixture
-        self.roles = {r["Role"]["RoleName"]: r for r in fx.get("roles", [])}
-        self.policies = {(p["PolicyType"], p["PolicyName"]): p for p in fx.get("policies", [])}
-        self.buckets = {b["Name"]: b for b in fx.get("buckets", [])}
+        self.roles: dict[str, dict[str, Any]] = {r["Role"]["RoleName"]: r for r in fx.get("roles", [])}
+        self.policies: dict[tuple[str, str], dict[str, Any]] = {
+            (p["PolicyType"], p["PolicyName"]): p for p in fx.get("policies", [])
+        }
+        self.buckets: dict[str, dict[str, Any]] = {b["Name"]: b for b in fx.get("buckets", [])}
         self.region_ids = {r["RegionId"] for r in fx.get("regions", [])}
 
     # ---- ECS -------------------------------------------------------------------------------------------
