@@ -37,6 +37,11 @@ def _location(rule: Rule, subject: Subject) -> Location | None:
     return loc if isinstance(loc, Location) else subject.location
 
 
+def _fact_location(rule: Rule, subject: Subject) -> Location | None:
+    loc = getattr(getattr(subject, rule.locate, None), "location", None)
+    return loc if isinstance(loc, Location) and rule.locate != "request" else None
+
+
 def _unknown_text(u: Unknown, lang: str) -> str:
     if u.path:
         return t("unknown_fact", lang, path=u.path, reason=u.reason)
@@ -95,21 +100,24 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en
     named = sorted(((s.name, s) for s in subjects),
                    key=lambda p: (p[1].location.path if p[1].location else "",
                                   (p[1].location.line or 0) if p[1].location else 0, p[0]))
-    prepared: list[tuple[Rule, str, Callable[[Subject], Any], dict[Any, Outcome]]] = [
-        (rule, rule.title.get(lang), _memo_key(rule), {}) for rule in ordered_rules
+    prepared: list[tuple[Rule, str, Callable[[Subject], Any], dict[Any, tuple[Outcome, Location | None]], bool]] = [
+        # the place to fix follows from the memoised facts when the rule reads the fact it points at
+        (rule, rule.title.get(lang), _memo_key(rule), {}, any(d[0] == rule.locate for d in rule.depends_on))
+        for rule in ordered_rules
     ]
     results: list[Result] = []
     append = results.append
     new = tuple.__new__  # Result is a NamedTuple; this skips its Python-level __new__ (300,000 calls)
     for name, subject in named:
         origin = subject.location
-        for rule, title, key_of, memo in prepared:
+        for rule, title, key_of, memo, shared_location in prepared:
             key = key_of(subject)
-            out = memo.get(key)
-            if out is None:
-                out = memo[key] = outcome(rule, subject, lang)
-            status, message, remediation, evidence = out
-            location = origin if rule.locate == "request" else _location(rule, subject)
+            hit = memo.get(key)
+            if hit is None:
+                hit = memo[key] = (outcome(rule, subject, lang), _fact_location(rule, subject))
+            (status, message, remediation, evidence), location = hit
+            if location is None or not shared_location:
+                location = origin if rule.locate == "request" else _location(rule, subject)
             append(new(Result, (rule.id, title, rule.severity, rule.category, status, name, rule.prevents,
                                 message, remediation, location, evidence, rule.references, origin)))
     return results

@@ -97,8 +97,16 @@ def _network_kind(text: str) -> Kind:
 
 
 _NETWORK_NAMES = frozenset(
-    {"ConnectionError", "NewConnectionError", "NameResolutionError", "ConnectTimeoutError", "ConnectTimeout",
-     "MaxRetryError", "ProxyError", "SSLError"}
+    {
+        "ConnectionError",
+        "NewConnectionError",
+        "NameResolutionError",
+        "ConnectTimeoutError",
+        "ConnectTimeout",
+        "MaxRetryError",
+        "ProxyError",
+        "SSLError",
+    }
 )
 _TIMEOUT_NAMES = frozenset({"ReadTimeout", "ReadTimeoutError", "Timeout"})
 

@@ -228,7 +228,10 @@ class _Builder:
             s: as_list(doc[s], WRAPPERS[s], f"/{s}") if s in doc else None for s in SECTIONS
         }
         self._cache: dict[tuple[str, ...], Any] = {}
-        self._unknown_docs: dict[str, str] = {}  # role name -> attached policies whose documents are unknown
+        #: role name -> its attached policies whose documents are unknown
+        self._unknown_docs: dict[str, str] = {}
+        #: running export tasks by the image they export, built on first use
+        self._tasks_by_resource: dict[str | None, list[tuple[Task, str | None]]] | None = None
         self.account_id = self._account_id()
         self.region_ids = self._index("regions", lambda o: (o.req_str("RegionId"),))
         self.images = self._index("images", lambda o: (o.req_str("RegionId"), o.req_str("ImageId")))
@@ -445,14 +448,12 @@ class _Builder:
             return Unknown(why)
         if self.tasks is None:
             return Unknown("the snapshot has no tasks section")
-        return [
-            t
-            for t, region in self.tasks
-            if t.ResourceId == image_id
-            and t.TaskAction in (None, "ExportImage")
-            and t.TaskStatus in RUNNING_TASK_STATUSES
-            and region in (None, region_id)
-        ]
+        if self._tasks_by_resource is None:
+            self._tasks_by_resource = {}
+            for t, region in self.tasks:
+                if t.TaskAction in (None, "ExportImage") and t.TaskStatus in RUNNING_TASK_STATUSES:
+                    self._tasks_by_resource.setdefault(t.ResourceId, []).append((t, region))
+        return [t for t, region in self._tasks_by_resource.get(image_id, ()) if region in (None, region_id)]
 
     def _bucket(self, name: str | None) -> Bucket | None | Unknown:
         if name is None:
