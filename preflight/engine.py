@@ -97,9 +97,10 @@ def _memo_key(rule: Rule) -> Callable[[Subject], Any]:
 def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en") -> list[Result]:
     """Every rule on every subject: exports in the order they are written, rules by id."""
     ordered_rules = sorted(rules, key=lambda r: r.id)
+    # in the order the exports are written (stable: live requests keep the order they were given in)
     named = sorted(((s.name, s) for s in subjects),
                    key=lambda p: (p[1].location.path if p[1].location else "",
-                                  (p[1].location.line or 0) if p[1].location else 0, p[0]))
+                                  (p[1].location.line or 0) if p[1].location else 0))
     prepared: list[tuple[Rule, str, Callable[[Subject], Any], dict[Any, tuple[Outcome, Location | None]], bool]] = [
         # the place to fix follows from the memoised facts when the rule reads the fact it points at
         (rule, rule.title.get(lang), _memo_key(rule), {}, any(d[0] == rule.locate for d in rule.depends_on))
