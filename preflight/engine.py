@@ -31,15 +31,22 @@ def to_json(v: Any) -> Any:
     return v
 
 
+def _entity_location(rule: Rule, target: Any) -> Location | None:
+    """The attribute the rule asserts on when its source says where that is written, else the entity."""
+    fields = getattr(target, "field_locations", None)
+    if fields and rule.locate_field in fields:
+        loc = fields[rule.locate_field]
+    else:
+        loc = getattr(target, "location", None)
+    return loc if isinstance(loc, Location) else None
+
+
 def _location(rule: Rule, subject: Subject) -> Location | None:
-    target = getattr(subject, rule.locate, None)
-    loc = getattr(target, "location", None)
-    return loc if isinstance(loc, Location) else subject.location
+    return _entity_location(rule, getattr(subject, rule.locate, None)) or subject.location
 
 
 def _fact_location(rule: Rule, subject: Subject) -> Location | None:
-    loc = getattr(getattr(subject, rule.locate, None), "location", None)
-    return loc if isinstance(loc, Location) and rule.locate != "request" else None
+    return None if rule.locate == "request" else _entity_location(rule, getattr(subject, rule.locate, None))
 
 
 def _unknown_text(u: Unknown, lang: str) -> str:
@@ -118,7 +125,7 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en
                 hit = memo[key] = (outcome(rule, subject, lang), _fact_location(rule, subject))
             (status, message, remediation, evidence), location = hit
             if location is None or not shared_location:
-                location = origin if rule.locate == "request" else _location(rule, subject)
+                location = _location(rule, subject)
             append(new(Result, (rule.id, title, rule.severity, rule.category, status, name, rule.prevents,
                                 message, remediation, location, evidence, rule.references, origin)))
     return results

@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -57,27 +58,35 @@ def _loc() -> Any:
     return field(default=None, compare=False, metadata={"fact": False})
 
 
+def _field_locs() -> Any:
+    """Where individual facts of an entity are written (IaC attributes), by fact name; not a fact itself."""
+    return field(default=None, compare=False, metadata={"fact": False})
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
-    """The ExportImage request as given (``None`` = parameter not given)."""
+    """The ExportImage request as given (``None`` = parameter not given; unknown = given by an IaC reference
+    that cannot be resolved statically)."""
 
-    RegionId: str | None
-    ImageId: str | None
-    OSSBucket: str | None
-    OSSPrefix: str | None
-    ImageFormat: str | None
-    RoleName: str | None
+    RegionId: str | Unknown | None
+    ImageId: str | Unknown | None
+    OSSBucket: str | Unknown | None
+    OSSPrefix: str | Unknown | None
+    ImageFormat: str | Unknown | None
+    RoleName: str | Unknown | None
     #: the format the export would produce: ``ImageFormat`` or the API default ``raw``
-    EffectiveImageFormat: str
+    EffectiveImageFormat: str | Unknown
     #: the role ECS would assume: ``RoleName`` or the default role
-    EffectiveRoleName: str
+    EffectiveRoleName: str | Unknown
     location: Location | None = _loc()
+    field_locations: Mapping[str, Location] | None = _field_locs()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Region:
     RegionId: str
     location: Location | None = _loc()
+    field_locations: Mapping[str, Location] | None = _field_locs()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -87,6 +96,7 @@ class Snapshot:
     KMSKeyId: str | None | Unknown
     ProductCode: str | None | Unknown
     location: Location | None = _loc()
+    field_locations: Mapping[str, Location] | None = _field_locs()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -117,6 +127,7 @@ class Image:
     #: the disks whose ``Type`` is ``data``
     data_disks: list[Disk] | Unknown
     location: Location | None = _loc()
+    field_locations: Mapping[str, Location] | None = _field_locs()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -126,6 +137,7 @@ class Task:
     TaskStatus: str | None
     ResourceId: str | None
     location: Location | None = _loc()
+    field_locations: Mapping[str, Location] | None = _field_locs()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -185,6 +197,7 @@ class Role:
     #: which of the eight OSS actions ExportImage needs no attached policy allows (or a Deny blocks)
     missing_export_actions: list[str] | Unknown
     location: Location | None = _loc()
+    field_locations: Mapping[str, Location] | None = _field_locs()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -203,6 +216,7 @@ class Bucket:
     CrossRegionReplication: str | None | Unknown
     Policy: PolicyDoc | None | Unknown
     location: Loc | None = _loc()
+    field_locations: Mapping[str, Loc] | None = _field_locs()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -218,12 +232,17 @@ class Subject:
     bucket: Bucket | None | Unknown
     role: Role | None | Unknown
     location: Location | None = _loc()
+    field_locations: Mapping[str, Location] | None = _field_locs()
 
     @property
     def name(self) -> str:
         r = self.request
-        prefix = f"/{r.OSSPrefix}" if r.OSSPrefix else ""
-        return f"{r.RegionId or '?'}/{r.ImageId or '?'} → oss://{r.OSSBucket or '?'}{prefix}"
+
+        def show(v: str | Unknown | None) -> str:
+            return v if isinstance(v, str) else "?"
+
+        prefix = f"/{show(r.OSSPrefix)}" if r.OSSPrefix else ""
+        return f"{show(r.RegionId)}/{show(r.ImageId)} → oss://{show(r.OSSBucket)}{prefix}"
 
 
 Loc = Location

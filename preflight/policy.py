@@ -99,6 +99,8 @@ def parse_policy(doc: Any) -> Policy:
             doc = json.loads(doc)
         except json.JSONDecodeError as e:
             raise PolicyError(f"policy document is not valid JSON ({e.msg} at line {e.lineno})") from None
+        except (ValueError, RecursionError) as e:  # e.g. an integer past the digit limit, nesting too deep
+            raise PolicyError(f"policy document cannot be read: {str(e) or 'nested too deeply'}") from None
     if not isinstance(doc, Mapping):
         raise PolicyError("policy document must be an object with Version and Statement")
     raw = doc.get("Statement", [])
@@ -171,16 +173,26 @@ def _admits_ecs(p: Principal | None) -> bool:
 
 
 def ecs_can_assume(trust: Policy) -> bool | Unknown:
-    """An Allow of sts:AssumeRole to the ECS service, and no Deny that applies to it."""
+    """An Allow of sts:AssumeRole to the ECS service, and no Deny that applies to it.
+
+    A Condition is not evaluated here: an Allow that holds only under Conditions, or a Deny under
+    Conditions, leaves the answer unknown (whether the ECS service's request meets them is not known).
+    """
     assume = [s for s in trust.Statement if action_covered(s, ASSUME_ROLE) and _admits_ecs(s.Principal)]
     denies = [s for s in assume if s.Effect == "Deny"]
     if any(not s.Condition for s in denies):
         return False
-    allowed = any(s.Effect == "Allow" for s in assume)
-    if allowed and denies:
+    allows = [s for s in assume if s.Effect == "Allow"]
+    if not allows:
+        return False
+    if denies:
         idx = ", ".join(str(s.index) for s in denies)
         return Unknown(f"a conditional Deny (statement {idx}) may stop ECS from assuming the role")
-    return allowed
+    if all(s.Condition for s in allows):
+        idx = ", ".join(str(s.index) for s in allows)
+        return Unknown(f"the Allow for {ECS_SERVICE} (statement {idx}) holds only under a Condition that "
+                       "cannot be checked for the ECS service")
+    return True
 
 
 def other_principals(trust: Policy) -> list[str]:

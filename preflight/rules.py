@@ -655,6 +655,8 @@ class Rule:
     document: Mapping[str, Any] = dataclasses.field(compare=False, repr=False)
     #: every fact of the subject the outcome can depend on: ("image",) or ("request", "RegionId"), …
     depends_on: tuple[tuple[str, ...], ...] = ()
+    #: the fact of the ``locate`` entity the rule asserts on (its attribute is where the user fixes it)
+    locate_field: str | None = None
 
 
 def _text(node: Any, where: tuple[str | int, ...]) -> Text:
@@ -731,7 +733,16 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
         source=source,
         document=doc,
         depends_on=dependencies(doc),
+        locate_field=_locate_field(doc["assert"], locate),
     )
+
+
+def _locate_field(node: Any, locate: str) -> str | None:
+    for p in _leaf_paths(node) or ([str(node["path"])] if isinstance(node, Mapping) and "path" in node else []):
+        steps = p.removeprefix("$.").split(".")
+        if steps[0] == locate and len(steps) > 1:
+            return steps[1]
+    return None
 
 
 def dependencies(doc: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:

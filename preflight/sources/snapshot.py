@@ -58,6 +58,42 @@ NO_SSE = frozenset({"", "none"})
 _DIGITS = re.compile(r"\s*[0-9]+\s*")
 
 
+@dataclass(frozen=True)
+class Annotations:
+    """What a source other than a snapshot file (Terraform, ROS, a plan) says about its document.
+
+    The document has the snapshot's shape; these add, by JSON pointer into it, where each element or field
+    is written (so findings point at the resource or attribute to fix) and why a field could not be
+    resolved (an IaC reference that cannot be followed statically: the fact is unknown). With
+    ``absent_is_unknown``, an entity missing from its section is unknown rather than absent: IaC files
+    describe part of an account, so an image they do not define may well exist.
+    """
+
+    locations: Mapping[str, Location] = field(default_factory=dict)
+    unknown: Mapping[str, str] = field(default_factory=dict)
+    absent_is_unknown: bool = True
+    absent_reason: str = "not defined in the files checked"
+
+    def children(self, table: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+        """{parent pointer: {last token: value}} for one of the pointer tables."""
+        out: dict[str, dict[str, Any]] = {}
+        for pointer, value in table.items():
+            parent, _, key = pointer.rpartition("/")
+            out.setdefault(parent, {})[key] = value
+        return out
+
+
+#: the facts each document field feeds, where the names differ (for locating findings on attributes)
+FIELD_FACTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "exports": {"ImageFormat": ("ImageFormat", "EffectiveImageFormat"), "RoleName": ("RoleName", "EffectiveRoleName")},
+    "buckets": {"AccessControlList": ("Grant",), "Owner": ("OwnerId",),
+                "ServerSideEncryptionRule": ("SSEAlgorithm", "KMSMasterKeyID")},
+    "images": {"DiskDeviceMappings": ("disks", "data_disks")},
+    "roles": {"AssumeRolePolicyDocument": ("trust_policy", "ecs_can_assume", "other_principals"),
+              "AttachedPolicies": ("policies", "missing_export_actions")},
+}
+
+
 def is_snapshot_document(doc: Any) -> bool:
     return isinstance(doc, Mapping) and "version" in doc and "exports" in doc
 
@@ -219,10 +255,14 @@ class Unknowns:
 
 
 class _Builder:
-    def __init__(self, doc: Mapping[str, Any], path: str | None, lines: Mapping[str, list[int]]) -> None:
+    def __init__(self, doc: Mapping[str, Any], path: str | None, lines: Mapping[str, list[int]],
+                 annotations: Annotations | None = None) -> None:
         self.doc = doc
         self.path = path
         self.lines = lines
+        self.annotations = annotations
+        self._child_locations = annotations.children(annotations.locations) if annotations else {}
+        self._child_unknown = annotations.children(annotations.unknown) if annotations else {}
         self.unknowns = Unknowns(_unknown_entries(doc))
         self.sections: dict[str, list[Obj] | None] = {
             s: as_list(doc[s], WRAPPERS[s], f"/{s}") if s in doc else None for s in SECTIONS
@@ -290,7 +330,35 @@ class _Builder:
             out.append((task, vals["RegionId"]))
         return out
 
+    def _obj(self, found: Obj, reasons: Mapping[str, str]) -> Obj:
+        """The entity's object with every reason its fields are unknown (live entries, IaC references)."""
+        extra = self._child_unknown.get(found.pointer)
+        return Obj(found.data, found.pointer, {**reasons, **extra} if extra else reasons)
+
+    def _field_locations(self, o: Obj) -> dict[str, Location] | None:
+        by_key = self._child_locations.get(o.pointer)
+        if not by_key:
+            return None
+        facts = FIELD_FACTS.get(o.pointer.split("/")[1], {})
+        return {fact: loc for key, loc in by_key.items() for fact in facts.get(key, (key,))}
+
+    def _no_section(self, section: str) -> Unknown:
+        if self.annotations is not None:
+            return Unknown(f"{section}: {self.annotations.absent_reason}")
+        return Unknown(f"the snapshot has no {section} section")
+
+    def _missing(self, section: str, keys: Mapping[str, str | None]) -> Unknown | None:
+        """An entity its (present) section lacks: unknown if recorded so, or for IaC; else absent."""
+        why = self.unknowns.whole(section, keys)
+        if why:
+            return Unknown(why)
+        if self.annotations is not None and self.annotations.absent_is_unknown:
+            return Unknown(self.annotations.absent_reason)
+        return None
+
     def _loc(self, o: Obj) -> Location | None:
+        if self.annotations is not None:
+            return self.annotations.locations.get(o.pointer)
         if self.path is None:
             return None
         parts = o.pointer.split("/")
@@ -317,10 +385,11 @@ class _Builder:
         )
 
     def _request(self, o: Obj) -> Request:
-        vals = {}
+        o = self._obj(o, {})
+        vals: dict[str, str | Unknown | None] = {}
         for k in ("RegionId", "ImageId", "OSSBucket", "OSSPrefix", "ImageFormat", "RoleName"):
             v = o.str_(k, absent_is_none=True)  # a parameter not given is not given, not unknown
-            vals[k] = v if isinstance(v, str) and v != "" else None
+            vals[k] = v if isinstance(v, Unknown) or (isinstance(v, str) and v != "") else None
         return Request(
             RegionId=vals["RegionId"],
             ImageId=vals["ImageId"],
@@ -331,25 +400,26 @@ class _Builder:
             EffectiveImageFormat=vals["ImageFormat"] or DEFAULT_IMAGE_FORMAT,
             EffectiveRoleName=vals["RoleName"] or DEFAULT_ROLE_NAME,
             location=self._loc(o),
+            field_locations=self._field_locations(o),
         )
 
-    def _absent_or_unknown(self, section: str, keys: Mapping[str, str | None]) -> None | Unknown:
-        why = self.unknowns.whole(section, keys)
-        return Unknown(why) if why else None
-
-    def _region(self, region_id: str | None) -> Region | None | Unknown:
-        if region_id is None:
-            return None
+    def _region(self, region_id: str | Unknown | None) -> Region | None | Unknown:
+        if region_id is None or isinstance(region_id, Unknown):
+            return region_id
         if self.region_ids is None:
-            return Unknown("the snapshot has no regions section")
+            return self._no_section("regions")
         o = self.region_ids.get((region_id,))
         if o is None:
-            return self._absent_or_unknown("regions", {"RegionId": region_id})
+            return self._missing("regions", {"RegionId": region_id})
         return Region(RegionId=region_id, location=self._loc(o))
 
-    def _image(self, region_id: str | None, image_id: str | None) -> Image | None | Unknown:
+    def _image(self, region_id: str | Unknown | None, image_id: str | Unknown | None) -> Image | None | Unknown:
         if region_id is None or image_id is None:
             return None
+        if isinstance(region_id, Unknown):
+            return region_id
+        if isinstance(image_id, Unknown):
+            return image_id
         key = ("image", region_id, image_id)
         if key not in self._cache:
             self._cache[key] = self._build_image(region_id, image_id)
@@ -362,11 +432,11 @@ class _Builder:
         if why:
             return Unknown(why)
         if self.images is None:
-            return Unknown("the snapshot has no images section")
+            return self._no_section("images")
         found = self.images.get((region_id, image_id))
         if found is None:
-            return None
-        o = Obj(found.data, found.pointer, self.unknowns.fields("images", keys))
+            return self._missing("images", keys)
+        o = self._obj(found, self.unknowns.fields("images", keys))
         disks: list[Disk] | Unknown
         data: list[Disk] | Unknown
         mappings = o.items("DiskDeviceMappings", "DiskDeviceMapping")
@@ -391,6 +461,7 @@ class _Builder:
             disks=disks,
             data_disks=data,
             location=self._loc(found),
+            field_locations=self._field_locations(o),
         )
 
     def _disk(self, o: Obj) -> Disk:
@@ -424,11 +495,11 @@ class _Builder:
         if why:
             result = Unknown(why)
         elif self.snapshots is None:
-            result = Unknown("the snapshot has no snapshots section")
+            result = self._no_section("snapshots")
         elif (found := self.snapshots.get((snapshot_id,))) is None:
-            result = None
+            result = self._missing("snapshots", keys)
         else:
-            o = Obj(found.data, found.pointer, self.unknowns.fields("snapshots", keys))
+            o = self._obj(found, self.unknowns.fields("snapshots", keys))
             enc = o.bool_("Encrypted")
             result = Snapshot(
                 SnapshotId=snapshot_id,
@@ -440,14 +511,19 @@ class _Builder:
         self._cache[key] = result
         return result
 
-    def _running_tasks(self, region_id: str | None, image_id: str | None) -> list[Task] | Unknown:
+    def _running_tasks(self, region_id: str | Unknown | None, image_id: str | Unknown | None
+                       ) -> list[Task] | Unknown:
         if region_id is None or image_id is None:
             return []
+        if isinstance(region_id, Unknown):
+            return region_id
+        if isinstance(image_id, Unknown):
+            return image_id
         why = self.unknowns.whole("tasks", {"RegionId": region_id, "ResourceId": image_id})
         if why:
             return Unknown(why)
         if self.tasks is None:
-            return Unknown("the snapshot has no tasks section")
+            return self._no_section("tasks")
         if self._tasks_by_resource is None:
             self._tasks_by_resource = {}
             for t, region in self.tasks:
@@ -455,9 +531,9 @@ class _Builder:
                     self._tasks_by_resource.setdefault(t.ResourceId, []).append((t, region))
         return [t for t, region in self._tasks_by_resource.get(image_id, ()) if region in (None, region_id)]
 
-    def _bucket(self, name: str | None) -> Bucket | None | Unknown:
-        if name is None:
-            return None
+    def _bucket(self, name: str | Unknown | None) -> Bucket | None | Unknown:
+        if name is None or isinstance(name, Unknown):
+            return name
         key = ("bucket", name)
         if key not in self._cache:
             self._cache[key] = self._build_bucket(name)
@@ -470,11 +546,11 @@ class _Builder:
         if why:
             return Unknown(why)
         if self.buckets is None:
-            return Unknown("the snapshot has no buckets section")
+            return self._no_section("buckets")
         found = self.buckets.get((name,))
         if found is None:
-            return None
-        o = Obj(found.data, found.pointer, self.unknowns.fields("buckets", keys))
+            return self._missing("buckets", keys)
+        o = self._obj(found, self.unknowns.fields("buckets", keys))
         acl = _nested_str(o, "AccessControlList", "Grant")
         owner = _nested_str(o, "Owner", "ID")
         sse_rule = o.obj("ServerSideEncryptionRule")
@@ -502,20 +578,32 @@ class _Builder:
             CrossRegionReplication=o.str_("CrossRegionReplication"),
             Policy=_policy_field(o, "Policy"),
             location=self._loc(found),
+            field_locations=self._field_locations(o),
         )
 
-    def _role(self, name: str, bucket: str | None, prefix: str | None, image_id: str | None
-              ) -> Role | None | Unknown:
+    def _role(self, name: str | Unknown, bucket: str | Unknown | None, prefix: str | Unknown | None,
+              image_id: str | Unknown | None) -> Role | None | Unknown:
         """The role as one export uses it: its permissions are judged against that export's bucket and prefix.
 
         Exports on which every policy statement applies alike share one Role object (the engine memoises
         rule outcomes on shared facts)."""
+        if isinstance(name, Unknown):
+            return name
         base = self._role_base(name)
         if base is None or isinstance(base, Unknown):
             return base
         role, permissions = base
         if permissions is None:
             return role
+        unknown_input = next((v for v in (bucket, prefix, image_id) if isinstance(v, Unknown)), None)
+        if unknown_input is not None:  # which bucket or objects the role must reach is not known
+            key: tuple[str, ...] = ("role-unknown-target", name, unknown_input.reason)
+            if key not in self._cache:
+                self._cache[key] = dataclasses.replace(role, missing_export_actions=unknown_input)
+            unknown_target: Role = self._cache[key]
+            return unknown_target
+        assert not isinstance(bucket, Unknown) and not isinstance(prefix, Unknown)
+        assert not isinstance(image_id, Unknown)
         key = ("role", name, *map(str, permissions.signature(bucket or "*", prefix, image_id)))
         if key not in self._cache:
             missing = permissions.missing(bucket or "*", prefix, image_id)
@@ -539,11 +627,11 @@ class _Builder:
         if why:
             return Unknown(why)
         if self.roles is None:
-            return Unknown("the snapshot has no roles section")
+            return self._no_section("roles")
         found = self.roles.get((name,))
         if found is None:
-            return None
-        o = Obj(found.data, found.pointer, self.unknowns.fields("roles", keys))
+            return self._missing("roles", keys)
+        o = self._obj(found, self.unknowns.fields("roles", keys))
         trust = _policy_field(o, "AssumeRolePolicyDocument")
         if trust is None:
             trust = Unknown(f"{o.pointer} has an empty AssumeRolePolicyDocument")
@@ -571,6 +659,7 @@ class _Builder:
             other_principals=trust if isinstance(trust, Unknown) else pol.other_principals(trust),
             missing_export_actions=attached if isinstance(attached, Unknown) else [],
             location=self._loc(found),
+            field_locations=self._field_locations(o),
         )
         return role, permissions
 
@@ -621,7 +710,8 @@ def _policy_field(o: Obj, key: str) -> Policy | None | Unknown:
 
 
 def subjects_from_document(
-    doc: Any, *, path: str | None = None, lines: Mapping[str, list[int]] | None = None
+    doc: Any, *, path: str | None = None, lines: Mapping[str, list[int]] | None = None,
+    annotations: Annotations | None = None,
 ) -> list[Subject]:
     """Build the subjects; raises :class:`ShapeError` on the first shape problem."""
     if not isinstance(doc, Mapping):
@@ -633,7 +723,7 @@ def subjects_from_document(
     if "exports" not in doc:
         raise ShapeError("", "'exports' is a required property")
     exports = as_list(doc["exports"], WRAPPERS["exports"], "/exports")
-    builder = _Builder(doc, path, lines or {})
+    builder = _Builder(doc, path, lines or {}, annotations)
     subjects = [builder.subject(o) for o in exports]
     builder.check_unreferenced()
     return subjects
