@@ -118,7 +118,10 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en
     new = tuple.__new__  # Result is a NamedTuple; this skips its Python-level __new__ (300,000 calls)
     for name, subject in named:
         origin = subject.location
+        scope = subject.scope
         for rule, title, key_of, memo, shared_location in prepared:
+            if scope != "export" and rule.locate != scope:
+                continue  # a role or bucket on its own: only the rules about it apply
             key = key_of(subject)
             hit = memo.get(key)
             if hit is None:

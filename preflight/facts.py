@@ -233,10 +233,17 @@ class Subject:
     role: Role | None | Unknown
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
+    #: "export" (an ExportImage request), or "role" / "bucket": an export role or bucket found in IaC files
+    #: without an export that uses it; only the rules located on that entity apply to it
+    scope: str = field(default="export", compare=False, metadata={"fact": False})
 
     @property
     def name(self) -> str:
         r = self.request
+        if self.scope == "role":
+            return f"role {r.EffectiveRoleName if isinstance(r.EffectiveRoleName, str) else '?'}"
+        if self.scope == "bucket":
+            return f"bucket oss://{r.OSSBucket if isinstance(r.OSSBucket, str) else '?'}"
 
         def show(v: str | Unknown | None) -> str:
             return v if isinstance(v, str) else "?"

@@ -231,12 +231,11 @@ def test_conditions(condition: Any, expected: list[ConditionClause]) -> None:
     [
         pytest.param('{"Version": ' + "1" * 5000 + "}", id="int-beyond-str-digits-limit"),
         pytest.param("[" * 100_000, id="nested-too-deeply"),
+        pytest.param("[" * 5000 + "]" * 5000, id="nested-too-deeply-closed"),
     ],
 )
-@pytest.mark.xfail(strict=True, raises=(ValueError, RecursionError),
-                   reason="BUG policy-json-errors: parse_policy catches only JSONDecodeError; json.loads also raises "
-                          "ValueError (int digit limit) and RecursionError, which escape as crashes (CLI traceback)")
 def test_json_that_python_refuses_is_a_policy_error(document: str) -> None:
+    """json.loads raises ValueError / RecursionError besides JSONDecodeError (was a crash; fixed)."""
     with pytest.raises(pol.PolicyError):
         pol.parse_policy(document)
 

@@ -71,6 +71,8 @@ class Annotations:
 
     locations: Mapping[str, Location] = field(default_factory=dict)
     unknown: Mapping[str, str] = field(default_factory=dict)
+    #: export index -> "role" or "bucket": an entry that stands for an export role or bucket on its own
+    scopes: Mapping[int, str] = field(default_factory=dict)
     absent_is_unknown: bool = True
     absent_reason: str = "not defined in the files checked"
 
@@ -301,7 +303,7 @@ class _Builder:
             return Unknown(why)
         v = self.doc.get("account_id")
         if v is None:  # absent or null: not learned
-            return Unknown("the snapshot has no account_id")
+            return self._no_section("account_id") if self.annotations else Unknown("the snapshot has no account_id")
         if not isinstance(v, str):
             raise ShapeError("/account_id", f"{v!r} is not of type 'string'")
         return v
@@ -725,6 +727,9 @@ def subjects_from_document(
     exports = as_list(doc["exports"], WRAPPERS["exports"], "/exports")
     builder = _Builder(doc, path, lines or {}, annotations)
     subjects = [builder.subject(o) for o in exports]
+    if annotations is not None and annotations.scopes:
+        subjects = [dataclasses.replace(s, scope=annotations.scopes[i]) if i in annotations.scopes else s
+                    for i, s in enumerate(subjects)]
     builder.check_unreferenced()
     return subjects
 
