@@ -33,11 +33,9 @@ def to_json(v: Any) -> Any:
 
 def _entity_location(rule: Rule, target: Any) -> Location | None:
     """The attribute the rule asserts on when its source says where that is written, else the entity."""
-    fields = getattr(target, "field_locations", None)
-    if fields and rule.locate_field in fields:
-        loc = fields[rule.locate_field]
-    else:
-        loc = getattr(target, "location", None)
+    fields: Any = getattr(target, "field_locations", None)
+    located = bool(fields) and rule.locate_field in fields
+    loc = fields[rule.locate_field] if located else getattr(target, "location", None)
     return loc if isinstance(loc, Location) else None
 
 
