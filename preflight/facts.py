@@ -196,6 +196,14 @@ class Role:
     other_principals: list[str] | Unknown
     #: which of the eight OSS actions ExportImage needs no attached policy allows (or a Deny blocks)
     missing_export_actions: list[str] | Unknown
+    #: for each export action, the statement that allowed or denied it (evidence)
+    export_decisions: list[str] | Unknown
+    #: Conditions on the trust statements that admit ECS (they may stop the service from assuming it)
+    ecs_trust_conditions: list[str] | Unknown
+    #: grants beyond what an export needs: *, oss:*, NotAction, ram:/ecs:/kms:/sts:, bucket administration
+    excess_permissions: list[str] | Unknown
+    #: Allows of export actions on Resource "*" instead of the export bucket
+    wildcard_resources: list[str] | Unknown
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
 
@@ -215,8 +223,20 @@ class Bucket:
     Versioning: str | None | Unknown
     CrossRegionReplication: str | None | Unknown
     Policy: PolicyDoc | None | Unknown
+    #: bucket-policy statements that let anyone read or list objects, with no Condition narrowing who
+    public_grants: list[str] | Unknown
     location: Loc | None = _loc()
     field_locations: Mapping[str, Loc] | None = _field_locs()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Fix:
+    """The least-privilege export role for this export's bucket and prefix, ready to apply."""
+
+    trust_policy: str
+    permission_policy: str
+    terraform: str
+    ros: str
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -231,6 +251,8 @@ class Subject:
     tasks: list[Task] | Unknown
     bucket: Bucket | None | Unknown
     role: Role | None | Unknown
+    #: the least-privilege role for this export (unknown when the bucket name is)
+    fix: Fix | Unknown | None = None
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
     #: "export" (an ExportImage request), or "role" / "bucket": an export role or bucket found in IaC files

@@ -10,10 +10,14 @@ not hold for the ECS service's request) makes the answer unknown, never a pass.
 
 from __future__ import annotations
 
+import datetime
+import enum
 import functools
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from preflight.facts import ConditionClause, Policy, Principal, Statement, Unknown
@@ -168,35 +172,276 @@ def _is_ecs_service(name: str) -> bool:
     return name.lower().rsplit("@", 1)[-1] == ECS_SERVICE
 
 
+# ---------------------------------------------------------------------------------------------------------
+# The evaluator: one request against a set of policies, with the statements that decided it
+
+
+class Effect(enum.StrEnum):
+    ALLOW = "allow"
+    DENY = "deny"  # an explicit Deny applies
+    IMPLICIT_DENY = "implicit-deny"  # no Allow applies
+    CONDITIONAL = "conditional"  # the answer turns on Conditions whose keys are not known for this request
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalRef:
+    """Who makes a request: ``Service`` (``ecs.aliyuncs.com``), ``RAM`` (an ARN such as
+    ``acs:ram::123:root`` / ``:user/x`` / ``:role/y``, or an account UID in OSS bucket policies),
+    ``Federated`` (a SAML provider ARN) or ``Anonymous``."""
+
+    kind: str
+    value: str = ""
+
+
+ECS_PRINCIPAL = PrincipalRef("Service", ECS_SERVICE)
+ANONYMOUS = PrincipalRef("Anonymous")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    action: str
+    resource: str = "*"
+    principal: PrincipalRef | None = None
+    #: condition keys known for this request (``acs:SecureTransport`` -> ("true",)); others are unknown
+    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    policy: str
+    index: int
+    effect: str
+    conditional: bool
+
+    def __str__(self) -> str:
+        cond = " (under its Condition)" if self.conditional else ""
+        return f"statement {self.index} of policy {self.policy}{cond}"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    effect: Effect
+    #: the statements that decided: the Denies for deny, the Allows for allow, the conditional ones otherwise
+    by: tuple[StatementRef, ...] = ()
+    #: condition keys whose values the request does not know
+    undecided: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.effect is Effect.ALLOW
+
+    def explain(self, request: Request) -> str:
+        what = f"{request.action} on {request.resource}"
+        by = ", ".join(str(b) for b in self.by)
+        if self.effect is Effect.ALLOW:
+            return f"{what}: allowed by {by}"
+        if self.effect is Effect.DENY:
+            return f"{what}: denied by {by}"
+        if self.effect is Effect.CONDITIONAL:
+            keys = ", ".join(self.undecided) or "its Condition"
+            return f"{what}: depends on {keys} ({by})"
+        return f"{what}: no statement allows it"
+
+
+def principal_matches(p: Principal | None, who: PrincipalRef | None) -> bool:
+    """Does a statement's Principal admit ``who``? A request without principal (evaluating a permission
+    policy, which applies to whoever it is attached to) matches any statement; a statement without
+    Principal admits nobody in a trust or bucket policy."""
+    if who is None:
+        return True
+    if p is None:
+        return False
+    if p.Any:
+        return True
+    if who.kind == "Service":
+        want = who.value.lower()
+        return any(v.lower().rsplit("@", 1)[-1] == want for v in p.Service)
+    if who.kind == "RAM":
+        for v in p.RAM:
+            if glob_match(v, who.value):
+                return True
+            # an account's root (or its bare UID) stands for every identity of that account
+            account = v.removeprefix("acs:ram::").removesuffix(":root")
+            whole_account = v.endswith(":root") or v.isdigit()
+            if whole_account and (who.value == account or who.value.startswith(f"acs:ram::{account}:")):
+                return True
+        return False
+    if who.kind == "Federated":
+        return any(glob_match(v, who.value) for v in p.Federated)
+    return False  # anonymous: only "*"
+
+
+def applies(st: Statement, request: Request) -> bool:
+    """Action, resource and principal of the statement cover the request (Conditions aside)."""
+    if not action_covered(st, request.action):
+        return False
+    if st.Resource or st.NotResource:
+        if not _arn_covered(st, request.resource):
+            return False
+    elif request.principal is None:
+        return False  # a permission statement without Resource grants nothing (trust statements have none)
+    return principal_matches(st.Principal, request.principal)
+
+
+def _ip_in(value: str, network: str) -> bool | None:
+    try:
+        return ipaddress.ip_address(value) in ipaddress.ip_network(network, strict=False)
+    except ValueError:
+        return None
+
+
+def _date(value: str) -> float | None:
+    try:
+        if value.strip().lstrip("-").isdigit():
+            return float(value)
+        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _number(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+_NUMERIC = {"Equals": lambda a, b: a == b, "LessThan": lambda a, b: a < b, "LessThanEquals": lambda a, b: a <= b,
+            "GreaterThan": lambda a, b: a > b, "GreaterThanEquals": lambda a, b: a >= b}
+
+
+def _one(operator: str, have: str, want: str) -> bool | None:
+    """Does one request value satisfy one condition value under a positive operator? None: cannot tell."""
+    if operator == "StringEquals":
+        return have == want
+    if operator == "StringEqualsIgnoreCase":
+        return have.lower() == want.lower()
+    if operator == "StringLike":
+        return glob_match(want, have)
+    if operator == "Bool":
+        return have.lower() == want.lower()
+    if operator == "IpAddress":
+        return _ip_in(have, want)
+    for family, parse in (("Numeric", _number), ("Date", _date)):
+        if operator.startswith(family):
+            compare = _NUMERIC.get(operator.removeprefix(family))
+            a, b = parse(have), parse(want)
+            if compare is None or a is None or b is None:
+                return None
+            return bool(compare(a, b))
+    return None
+
+
+#: negated operators and the positive operator they negate
+_NEGATED = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+            "StringNotLike": "StringLike", "NotIpAddress": "IpAddress", "NumericNotEquals": "NumericEquals",
+            "DateNotEquals": "DateEquals"}
+
+
+def clause_holds(clause: ConditionClause, context: Mapping[str, tuple[str, ...]]) -> bool | None:
+    """One ``{Operator: {Key: [values]}}`` entry: values are OR'd (a negated operator: none may match).
+    Keys are case-insensitive. None when the key is not known for the request or the operator is not
+    understood."""
+    have = next((v for k, v in context.items() if k.lower() == clause.Key.lower()), None)
+    if have is None:
+        return None
+    positive = _NEGATED.get(clause.Operator, clause.Operator)
+    answers = [_one(positive, h, w) for h in have for w in clause.Values]
+    if True in answers:
+        matched: bool | None = True
+    elif None in answers:
+        matched = None
+    else:
+        matched = False
+    if clause.Operator in _NEGATED and matched is not None:
+        return not matched
+    return matched
+
+
+def conditions_hold(clauses: Iterable[ConditionClause], context: Mapping[str, tuple[str, ...]]
+                    ) -> tuple[bool | None, tuple[str, ...]]:
+    """All clauses AND'd: (True/False/None, the keys that could not be decided)."""
+    undecided: list[str] = []
+    for clause in clauses:
+        held = clause_holds(clause, context)
+        if held is False:
+            return False, ()
+        if held is None:
+            undecided.append(clause.Key)
+    return (None, tuple(undecided)) if undecided else (True, ())
+
+
+def evaluate(policies: Iterable[tuple[str, Policy]], request: Request) -> Decision:
+    """RAM's evaluation: an explicit Deny wins, else an Allow, else an implicit deny. Statements whose
+    Conditions cannot be decided make the answer conditional, unless a certain Deny or no possible Allow
+    settles it anyway."""
+    deny_sure: list[StatementRef] = []
+    deny_maybe: list[StatementRef] = []
+    allow_sure: list[StatementRef] = []
+    allow_maybe: list[StatementRef] = []
+    undecided: list[str] = []
+    for name, policy in policies:
+        for st in policy.Statement:
+            if not applies(st, request):
+                continue
+            held, keys = conditions_hold(st.Condition, request.context)
+            if held is False:
+                continue
+            ref = StatementRef(name, st.index, st.Effect, bool(st.Condition))
+            deny = st.Effect == "Deny"
+            if held:
+                (deny_sure if deny else allow_sure).append(ref)
+            else:
+                (deny_maybe if deny else allow_maybe).append(ref)
+                undecided += [k for k in keys if k not in undecided]
+    if deny_sure:
+        return Decision(Effect.DENY, tuple(deny_sure))
+    if not allow_sure and not allow_maybe:
+        return Decision(Effect.IMPLICIT_DENY)
+    if deny_maybe or not allow_sure:
+        return Decision(Effect.CONDITIONAL, tuple(deny_maybe or allow_maybe), tuple(undecided))
+    return Decision(Effect.ALLOW, tuple(allow_sure))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Trust policies
+
+
 def _admits_ecs(p: Principal | None) -> bool:
     return p is not None and (p.Any or any(_is_ecs_service(s) for s in p.Service))
+
+
+def trust_decision(trust: Policy) -> Decision:
+    return evaluate([("trust", trust)], Request(ASSUME_ROLE, "*", ECS_PRINCIPAL))
 
 
 def ecs_can_assume(trust: Policy) -> bool | Unknown:
     """An Allow of sts:AssumeRole to the ECS service, and no Deny that applies to it.
 
-    A Condition is not evaluated here: an Allow that holds only under Conditions, or a Deny under
-    Conditions, leaves the answer unknown (whether the ECS service's request meets them is not known).
+    A Condition on the Allow for ECS is reported by its own (warning) rule, not here: the Allow is taken to
+    hold. A Deny under a Condition that cannot be decided leaves the answer unknown.
     """
-    assume = [s for s in trust.Statement if action_covered(s, ASSUME_ROLE) and _admits_ecs(s.Principal)]
-    denies = [s for s in assume if s.Effect == "Deny"]
-    if any(not s.Condition for s in denies):
-        return False
-    allows = [s for s in assume if s.Effect == "Allow"]
-    if not allows:
-        return False
-    if denies:
-        idx = ", ".join(str(s.index) for s in denies)
-        return Unknown(f"a conditional Deny (statement {idx}) may stop ECS from assuming the role")
-    if all(s.Condition for s in allows):
-        idx = ", ".join(str(s.index) for s in allows)
-        return Unknown(f"the Allow for {ECS_SERVICE} (statement {idx}) holds only under a Condition that "
-                       "cannot be checked for the ECS service")
-    return True
+    decision = trust_decision(trust)
+    if decision.effect is Effect.CONDITIONAL:
+        if any(ref.effect == "Deny" for ref in decision.by):
+            which = ", ".join(str(b.index) for b in decision.by)
+            return Unknown(f"a conditional Deny (statement {which}) may stop ECS from assuming the role")
+        return True
+    return decision.effect is Effect.ALLOW
+
+
+def ecs_trust_conditions(trust: Policy) -> list[str]:
+    """The Conditions on the statements that let ECS assume the role (they may stop the service)."""
+    found = []
+    for st in trust.Statement:
+        if st.Effect == "Allow" and st.Condition and action_covered(st, ASSUME_ROLE) and _admits_ecs(st.Principal):
+            found += [f"statement {st.index}: {c.Operator} {c.Key} {c.Values}" for c in st.Condition]
+    return found
 
 
 def other_principals(trust: Policy) -> list[str]:
-    """Everyone besides the ECS service whom an Allow of sts:AssumeRole admits, as ``Kind:value``."""
+    """Everyone besides the ECS service whom an Allow of sts:AssumeRole admits, as ``Kind:value``
+    (a principal that an unconditional Deny shuts out again is not listed)."""
     found: list[str] = []
     for s in trust.Statement:
         if s.Effect != "Allow" or not action_covered(s, ASSUME_ROLE) or s.Principal is None:
@@ -207,83 +452,160 @@ def other_principals(trust: Policy) -> list[str]:
         found += [f"Service:{v}" for v in p.Service if v != "*" and not _is_ecs_service(v)]
         found += [f"RAM:{v}" for v in p.RAM if v != "*"]
         found += [f"Federated:{v}" for v in p.Federated if v != "*"]
-    return sorted(set(found))
+    still = []
+    for item in sorted(set(found)):
+        kind, _, value = item.partition(":")
+        who = ANONYMOUS if item == "*" else PrincipalRef(kind, value)
+        if evaluate([("trust", trust)], Request(ASSUME_ROLE, "*", who)).effect is not Effect.DENY:
+            still.append(item)
+    return still
 
 
-def export_targets(bucket: str, prefix: str | None, image_id: str | None) -> tuple[str, str]:
-    """The bucket ARN and a representative object ARN the export writes (naming per domain.md §1 notes)."""
+# ---------------------------------------------------------------------------------------------------------
+# Permission policies of the export role
+
+
+def export_targets(bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
+                   ) -> tuple[str, str]:
+    """The bucket ARN and a representative object ARN the export writes (naming per domain.md §1 notes).
+
+    The account field is the bucket owner's when known, else ``*``; the region field is ``*`` (OSS ARNs
+    take only ``*`` as region)."""
     obj = f"{prefix or ''}_{image_id or 'm-image'}_system.raw.tar.gz"
-    return f"acs:oss:*:*:{bucket}", f"acs:oss:*:*:{bucket}/{obj}"
+    acct = account or "*"
+    return f"acs:oss:*:{acct}:{bucket}", f"acs:oss:*:{acct}:{bucket}/{obj}"
 
 
 def _arn_covered(st: Statement, arn: str) -> bool:
-    # The target ARN carries `*` for region and account (neither is known to matter to the service, and OSS
-    # ARNs take only `*` as region), so a pattern's own region/account fields are compared as wildcards.
+    # OSS ARNs carry only `*` as region, so a pattern's region field is compared as a wildcard. A target
+    # whose account is not known (`*`) is matched by any account field: the caller marks that case.
     patterns = st.NotResource or st.Resource
+    target = arn.split(":", 4)
     hit = False
     for pat in patterns:
         parts = pat.split(":", 4)
-        if len(parts) == 5:
-            pat = ":".join([parts[0], parts[1], "*", "*", parts[4]])
+        if len(parts) == 5 and len(target) == 5:
+            account = "*" if target[3] == "*" else parts[3]
+            pat = ":".join([parts[0], parts[1], "*", account, parts[4]])
         if glob_match(pat, arn):
             hit = True
             break
     return not hit if st.NotResource else hit
 
 
-class ExportPermissions:
-    """Which export actions a role's attached policies allow, for any bucket and prefix.
+EXCESS_PREFIXES = ("ram:", "ecs:", "kms:", "sts:")
+#: OSS actions that administer a bucket rather than move objects: an export role never needs them
+BUCKET_ADMIN_ACTIONS = (
+    "oss:PutBucketPolicy", "oss:DeleteBucketPolicy", "oss:PutBucketAcl", "oss:DeleteBucket",
+    "oss:PutBucketEncryption", "oss:DeleteBucketEncryption", "oss:PutBucketVersioning",
+    "oss:PutBucketReplication", "oss:PutBucketLifecycle", "oss:PutBucketCors", "oss:PutBucketWebsite",
+    "oss:PutObjectAcl",
+)
+#: samples of what broad grants reach, one per service of concern
+_EXCESS_SAMPLES = ("ram:CreateUser", "ecs:DeleteInstance", "kms:Decrypt", "sts:AssumeRole")
 
-    Built once per role: the statements that could bear on an export action are kept with the actions each
-    covers, so answering for one bucket and prefix only matches resources. Answers are memoised, as many
-    exports share a role and a bucket.
+
+class ExportPermissions:
+    """What a role's attached policies allow of an export, for any bucket and prefix.
+
+    Built once per role: only the statements that bear on an export action are kept, with the actions each
+    covers. Exports on which every kept statement applies alike get the same answer (``signature``), so
+    answers are memoised per signature: many exports share a role and a bucket.
     """
 
     def __init__(self, documents: Iterable[tuple[str, Policy | None]]) -> None:
-        statements: list[Statement] = []
+        self.documents: list[tuple[str, Policy]] = []
         for name, doc in documents:
             if doc is None:
                 if name == DEFAULT_EXPORT_POLICY:
-                    statements.append(Statement(0, None, "Allow", list(EXPORT_ACTIONS), [], ["*"], [], None, []))
-                continue
-            statements += doc.Statement
-        self._relevant = [
-            (s, frozenset(a for a in EXPORT_ACTIONS if action_covered(s, a))) for s in statements
-        ]
-        self._relevant = [(s, acts) for s, acts in self._relevant if acts]
-        self._memo: dict[tuple[str, str | None, str | None], list[str] | Unknown] = {}
+                    doc = Policy("1", [Statement(1, None, "Allow", list(EXPORT_ACTIONS), [], ["*"], [], None, [])])
+                else:
+                    continue
+            self.documents.append((name, doc))
+        relevant = [(name, s, frozenset(a for a in EXPORT_ACTIONS if action_covered(s, a)))
+                    for name, doc in self.documents for s in doc.Statement]
+        self._relevant = [(name, s, acts) for name, s, acts in relevant if acts]
+        #: a Resource that names an account: whose bucket it covers cannot be told without the owner's account
+        self._names_accounts = any(
+            len(parts := pattern.split(":", 4)) == 5 and parts[3] not in ("", "*")
+            for _, s, _ in self._relevant for pattern in (*s.Resource, *s.NotResource)
+        )
+        self._memo: dict[tuple[object, ...], tuple[list[str] | Unknown, list[str]]] = {}
 
-    def missing(self, bucket: str, prefix: str | None, image_id: str | None) -> list[str] | Unknown:
-        key = (bucket, prefix, image_id)
+    def signature(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
+                  ) -> tuple[object, ...]:
+        """Equal for two exports exactly when every statement applies to both alike (same answer)."""
+        bucket_arn, object_arn = export_targets(bucket, prefix, image_id, account)
+        return (bucket_arn, *(_arn_covered(s, object_arn) for _, s, _ in self._relevant))
+
+    def missing(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
+                ) -> list[str] | Unknown:
+        return self._answer(bucket, prefix, image_id, account)[0]
+
+    def decisions(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
+                  ) -> list[str]:
+        """For each export action: which statement allowed or denied it (evidence)."""
+        return self._answer(bucket, prefix, image_id, account)[1]
+
+    def _answer(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None
+                ) -> tuple[list[str] | Unknown, list[str]]:
+        key = self.signature(bucket, prefix, image_id, account)
         if key not in self._memo:
-            self._memo[key] = self._missing(bucket, prefix, image_id)
+            self._memo[key] = self._evaluate(bucket, prefix, image_id, account)
         return self._memo[key]
 
-    def signature(self, bucket: str, prefix: str | None, image_id: str | None) -> tuple[object, ...]:
-        """Equal for two exports exactly when every statement applies to both alike (same answer)."""
-        bucket_arn, object_arn = export_targets(bucket, prefix, image_id)
-        return (bucket_arn, *(_arn_covered(s, object_arn) for s, _ in self._relevant))
-
-    def _missing(self, bucket: str, prefix: str | None, image_id: str | None) -> list[str] | Unknown:
-        bucket_arn, object_arn = export_targets(bucket, prefix, image_id)
-        on_bucket = [(s, acts) for s, acts in self._relevant if _arn_covered(s, bucket_arn)]
-        on_object = [(s, acts) for s, acts in self._relevant if _arn_covered(s, object_arn)]
+    def _evaluate(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None
+                  ) -> tuple[list[str] | Unknown, list[str]]:
+        bucket_arn, object_arn = export_targets(bucket, prefix, image_id, account)
         missing: list[str] = []
         conditional: list[str] = []
+        explained: list[str] = []
         for action in EXPORT_ACTIONS:
-            applying = [s for s, acts in (on_bucket if action in BUCKET_LEVEL_ACTIONS else on_object)
-                        if action in acts]
-            deny = [s for s in applying if s.Effect == "Deny"]
-            allow = [s for s in applying if s.Effect == "Allow"]
-            if any(not s.Condition for s in deny) or not allow:
-                missing.append(action)
-            elif deny or all(s.Condition for s in allow):
+            request = Request(action, bucket_arn if action in BUCKET_LEVEL_ACTIONS else object_arn)
+            policies = [(name, Policy(None, [s])) for name, s, acts in self._relevant if action in acts]
+            decision = evaluate(policies, request)
+            explained.append(decision.explain(request))
+            if decision.effect is Effect.CONDITIONAL:
                 conditional.append(action)
+            elif not decision.allowed:
+                missing.append(action)
         if missing:
-            return missing
+            return missing, explained
+        if account is None and self._names_accounts:
+            return Unknown("the policies scope their Resource to accounts, and the account that owns bucket "
+                           f"{bucket} is not known"), explained
         if conditional:
-            return Unknown("whether ECS may use " + ", ".join(conditional) + " depends on policy Conditions")
-        return []
+            return Unknown("whether ECS may use " + ", ".join(conditional) + " depends on policy Conditions"), explained
+        return [], explained
+
+    def excess(self) -> list[str]:
+        """Grants an export role does not need: ``*``, ``oss:*``, NotAction allows, non-OSS services,
+        bucket administration."""
+        found: list[str] = []
+        for name, doc in self.documents:
+            for st in doc.Statement:
+                if st.Effect != "Allow":
+                    continue
+                where = f"statement {st.index} of policy {name}"
+                if st.NotAction:
+                    found.append(f"NotAction (allows everything but {', '.join(st.NotAction)}) in {where}")
+                    continue
+                for pattern in st.Action:
+                    low = pattern.lower()
+                    if low in ("*", "oss:*") or low.startswith(EXCESS_PREFIXES) or (
+                        any(glob_match(pattern, a, ignore_case=True)
+                            for a in (*BUCKET_ADMIN_ACTIONS, *_EXCESS_SAMPLES))
+                    ):
+                        found.append(f"{pattern} in {where}")
+        return found
+
+    def wildcard_resources(self) -> list[str]:
+        """Allows of export actions on every resource (``"*"``) rather than the export bucket."""
+        found = []
+        for name, st, _ in self._relevant:
+            if st.Effect == "Allow" and any(r in ("*", "acs:oss:*:*:*") for r in st.Resource):
+                found.append(f"statement {st.index} of policy {name}")
+        return found
 
 
 def missing_export_actions(
@@ -295,3 +617,86 @@ def missing_export_actions(
     :data:`DEFAULT_EXPORT_POLICY`, taken as granting all export actions on ``*``.
     """
     return ExportPermissions(documents).missing(bucket, prefix, image_id)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# OSS bucket policies
+
+#: condition keys that narrow who can use a bucket-policy grant (a Condition on anything else, such as
+#: acs:SecureTransport or acs:CurrentTime, leaves the grant open to everyone)
+RESTRICTING_KEYS = frozenset({"acs:sourceip", "acs:sourcevpc", "acs:sourcevpcid", "acs:accessid", "acs:userid",
+                              "acs:referer"})
+_READS = ("oss:GetObject", "oss:ListObjects")
+
+
+def public_grants(policy: Policy) -> list[str]:
+    """Statements of a bucket policy that let anyone (``Principal "*"``) read or list objects, with no
+    Condition that narrows who."""
+    found = []
+    for st in policy.Statement:
+        if st.Effect != "Allow" or st.Principal is None or not st.Principal.Any:
+            continue
+        if any(c.Key.lower() in RESTRICTING_KEYS for c in st.Condition):
+            continue
+        reads = [a for a in _READS if action_covered(st, a)]
+        if reads:
+            found.append(f"statement {st.index} allows {', '.join(reads)} to everyone")
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Least-privilege fixes
+
+
+def trust_policy_document() -> dict[str, Any]:
+    return {"Version": "1", "Statement": [{"Action": ASSUME_ROLE, "Effect": "Allow",
+                                           "Principal": {"Service": [ECS_SERVICE]}}]}
+
+
+def scoped_permission_policy(bucket: str, prefix: str | None, account: str | None) -> dict[str, Any]:
+    """The export actions on the export bucket only (domain.md §5.3). Without a prefix the object names are
+    not predictable, so objects are scoped to ``bucket/*``."""
+    acct = account or "*"
+    objects = f"acs:oss:*:{acct}:{bucket}/{prefix}*" if prefix else f"acs:oss:*:{acct}:{bucket}/*"
+    return {"Version": "1", "Statement": [
+        {"Effect": "Allow", "Action": sorted(BUCKET_LEVEL_ACTIONS), "Resource": [f"acs:oss:*:{acct}:{bucket}"]},
+        {"Effect": "Allow", "Action": [a for a in EXPORT_ACTIONS if a not in BUCKET_LEVEL_ACTIONS],
+         "Resource": [objects]},
+    ]}
+
+
+def _hcl(value: Any, indent: int = 2) -> str:
+    """A JSON-compatible value written as an HCL expression for ``jsonencode(...)``."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        items = [f'{pad}  {json.dumps(k)} = {_hcl(v, indent + 2)}' for k, v in value.items()]
+        return "{\n" + "\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_hcl(v, indent) for v in value) + "]"
+    return json.dumps(value)
+
+
+def least_privilege_fix(role: str, bucket: str, prefix: str | None, account: str | None) -> dict[str, str]:
+    """The exact trust and permission policies for this export, as JSON, Terraform and ROS."""
+    trust = trust_policy_document()
+    perms = scoped_permission_policy(bucket, prefix, account)
+    policy_name = "EcsImageExport" + re.sub(r"[^A-Za-z0-9]", "", bucket.title())[:40]
+    terraform = (
+        f'resource "alicloud_ram_role" "image_export" {{\n  role_name = {json.dumps(role)}\n'
+        f"  assume_role_policy_document = jsonencode({_hcl(trust)})\n}}\n\n"
+        f'resource "alicloud_ram_policy" "image_export" {{\n  policy_name = {json.dumps(policy_name)}\n'
+        f"  policy_document = jsonencode({_hcl(perms)})\n}}\n\n"
+        'resource "alicloud_ram_role_policy_attachment" "image_export" {\n'
+        "  role_name   = alicloud_ram_role.image_export.role_name\n"
+        "  policy_name = alicloud_ram_policy.image_export.policy_name\n"
+        '  policy_type = "Custom"\n}\n'
+    )
+    ros = json.dumps({"ImageExportRole": {"Type": "ALIYUN::RAM::Role", "Properties": {
+        "RoleName": role, "AssumeRolePolicyDocument": trust,
+        "Policies": [{"PolicyName": policy_name, "PolicyDocument": perms}]}}}, indent=2)
+    return {
+        "trust_policy": json.dumps(trust, separators=(",", ":")),
+        "permission_policy": json.dumps(perms, separators=(",", ":")),
+        "terraform": terraform,
+        "ros": ros,
+    }

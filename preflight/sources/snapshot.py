@@ -28,6 +28,7 @@ from preflight.facts import (
     AttachedPolicy,
     Bucket,
     Disk,
+    Fix,
     Image,
     Policy,
     Region,
@@ -375,16 +376,35 @@ class _Builder:
     # -- one export -----------------------------------------------------------------------------------
     def subject(self, o: Obj) -> Subject:
         req = self._request(o)
+        bucket = self._bucket(req.OSSBucket)
+        owner = bucket.OwnerId if isinstance(bucket, Bucket) else None
+        # the bucket owner's account goes into the ARNs the role's policies must cover
+        account = owner if isinstance(owner, str) else self.account_id if isinstance(self.account_id, str) else None
         return Subject(
             request=req,
             account_id=self.account_id,
             region=self._region(req.RegionId),
             image=self._image(req.RegionId, req.ImageId),
             tasks=self._running_tasks(req.RegionId, req.ImageId),
-            bucket=self._bucket(req.OSSBucket),
-            role=self._role(req.EffectiveRoleName, req.OSSBucket, req.OSSPrefix, req.ImageId),
+            bucket=bucket,
+            role=self._role(req.EffectiveRoleName, req.OSSBucket, req.OSSPrefix, req.ImageId, account),
+            fix=self._fix(req, account),
             location=req.location,
         )
+
+    def _fix(self, req: Request, account: str | None) -> Fix | Unknown | None:
+        role, bucket, prefix = req.EffectiveRoleName, req.OSSBucket, req.OSSPrefix
+        for v in (role, bucket, prefix):
+            if isinstance(v, Unknown):
+                return v
+        if not isinstance(role, str) or not isinstance(bucket, str):
+            return None
+        assert not isinstance(prefix, Unknown)
+        key = ("fix", role, bucket, prefix or "", account or "")
+        if key not in self._cache:
+            self._cache[key] = Fix(**pol.least_privilege_fix(role, bucket, prefix, account))
+        fix: Fix = self._cache[key]
+        return fix
 
     def _request(self, o: Obj) -> Request:
         o = self._obj(o, {})
@@ -567,6 +587,7 @@ class _Builder:
                 sse = None
         location = o.str_("Location")
         storage = o.str_("StorageClass")
+        policy = _policy_field(o, "Policy")
         return Bucket(
             Name=name,
             Location=location if location is not None else o.missing("Location"),
@@ -578,13 +599,14 @@ class _Builder:
             # GetBucketInfo sends <Versioning> only once versioning has been set: absent means never set.
             Versioning=o.str_("Versioning", absent_is_none=True),
             CrossRegionReplication=o.str_("CrossRegionReplication"),
-            Policy=_policy_field(o, "Policy"),
+            Policy=policy,
+            public_grants=policy if isinstance(policy, Unknown) else pol.public_grants(policy) if policy else [],
             location=self._loc(found),
             field_locations=self._field_locations(o),
         )
 
     def _role(self, name: str | Unknown, bucket: str | Unknown | None, prefix: str | Unknown | None,
-              image_id: str | Unknown | None) -> Role | None | Unknown:
+              image_id: str | Unknown | None, account: str | None = None) -> Role | None | Unknown:
         """The role as one export uses it: its permissions are judged against that export's bucket and prefix.
 
         Exports on which every policy statement applies alike share one Role object (the engine memoises
@@ -601,17 +623,20 @@ class _Builder:
         if unknown_input is not None:  # which bucket or objects the role must reach is not known
             key: tuple[str, ...] = ("role-unknown-target", name, unknown_input.reason)
             if key not in self._cache:
-                self._cache[key] = dataclasses.replace(role, missing_export_actions=unknown_input)
+                self._cache[key] = dataclasses.replace(role, missing_export_actions=unknown_input,
+                                                       export_decisions=unknown_input)
             unknown_target: Role = self._cache[key]
             return unknown_target
         assert not isinstance(bucket, Unknown) and not isinstance(prefix, Unknown)
         assert not isinstance(image_id, Unknown)
-        key = ("role", name, *map(str, permissions.signature(bucket or "*", prefix, image_id)))
+        target = (bucket or "*", prefix, image_id, account)
+        key = ("role", name, *map(str, permissions.signature(*target)))
         if key not in self._cache:
-            missing = permissions.missing(bucket or "*", prefix, image_id)
+            missing = permissions.missing(*target)
             if isinstance(missing, list) and missing and self._unknown_docs.get(name):
                 missing = Unknown(f"the document of attached policy {self._unknown_docs[name]} is not known")
-            self._cache[key] = dataclasses.replace(role, missing_export_actions=missing)
+            self._cache[key] = dataclasses.replace(role, missing_export_actions=missing,
+                                                   export_decisions=permissions.decisions(*target))
         r: Role = self._cache[key]
         return r
 
@@ -652,6 +677,17 @@ class _Builder:
             if unknown_docs:
                 self._unknown_docs[name] = ", ".join(unknown_docs)
         arn = o.str_("Arn")
+        excess: list[str] | Unknown
+        wildcard: list[str] | Unknown
+        if permissions is None:
+            assert isinstance(attached, Unknown)
+            excess = wildcard = attached
+        else:
+            excess, wildcard = permissions.excess(), permissions.wildcard_resources()
+            if name in self._unknown_docs:
+                partial = Unknown(f"the document of attached policy {self._unknown_docs[name]} is not known")
+                excess = excess or partial
+                wildcard = wildcard or partial
         role = Role(
             RoleName=name,
             Arn=arn,
@@ -660,6 +696,10 @@ class _Builder:
             ecs_can_assume=trust if isinstance(trust, Unknown) else pol.ecs_can_assume(trust),
             other_principals=trust if isinstance(trust, Unknown) else pol.other_principals(trust),
             missing_export_actions=attached if isinstance(attached, Unknown) else [],
+            export_decisions=attached if isinstance(attached, Unknown) else [],
+            ecs_trust_conditions=trust if isinstance(trust, Unknown) else pol.ecs_trust_conditions(trust),
+            excess_permissions=excess,
+            wildcard_resources=wildcard,
             location=self._loc(found),
             field_locations=self._field_locations(o),
         )
