@@ -181,7 +181,8 @@ def test_export_permissions_report_excess_and_wildcards() -> None:
     assert any(e.startswith("NotAction") for e in excess)
     assert perms.wildcard_resources() == ["statement 1 of policy Broad", "statement 2 of policy Broad"]
     default = pol.ExportPermissions([(pol.DEFAULT_EXPORT_POLICY, None)])
-    assert default.excess() == [] and default.wildcard_resources() == [f"statement 1 of policy {pol.DEFAULT_EXPORT_POLICY}"]
+    assert default.excess() == []
+    assert default.wildcard_resources() == [f"statement 1 of policy {pol.DEFAULT_EXPORT_POLICY}"]
 
 
 def test_least_privilege_fix_is_valid_and_sufficient() -> None:
@@ -230,20 +231,20 @@ def ref_match(pattern: str, value: str) -> bool:
 
 def ref_evaluate(statements: list[dict[str, Any]], action: str, resource: str,
                  context: dict[str, tuple[str, ...]]) -> Effect:
+    def listed(s: dict[str, Any], key: str) -> list[str]:
+        v = s.get(key, [])
+        return [v] if isinstance(v, str) else list(v)
+
     outcomes = []
     for s in statements:
-        def listed(key: str) -> list[str]:
-            v = s.get(key, [])
-            return [v] if isinstance(v, str) else v
-
         if "NotAction" in s:
-            acts = not any(ref_match(p.lower(), action.lower()) for p in listed("NotAction"))
+            acts = not any(ref_match(p.lower(), action.lower()) for p in listed(s, "NotAction"))
         else:
-            acts = any(ref_match(p.lower(), action.lower()) for p in listed("Action"))
+            acts = any(ref_match(p.lower(), action.lower()) for p in listed(s, "Action"))
         if "NotResource" in s:
-            res = not any(ref_match(p, resource) for p in listed("NotResource"))
+            res = not any(ref_match(p, resource) for p in listed(s, "NotResource"))
         else:
-            res = any(ref_match(p, resource) for p in listed("Resource"))
+            res = any(ref_match(p, resource) for p in listed(s, "Resource"))
         if not (acts and res):
             continue
         cond: bool | None = True
