@@ -26,10 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "snapshot.json"
@@ -92,12 +91,6 @@ def verdict(ok: bool) -> str:
 # In-process breakdown of a big check
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - start, value
-
-
 def breakdown(path: Path, runs: int) -> dict[str, float]:
     """Median seconds per phase of a check, in this process (modules already imported)."""
     from preflight.engine import evaluate
@@ -108,30 +101,32 @@ def breakdown(path: Path, runs: int) -> dict[str, float]:
     from preflight.sources.common import read_text
 
     phases: dict[str, list[float]] = {}
-
-    def add(name: str, seconds: float) -> None:
-        phases.setdefault(name, []).append(seconds)
-
     for i in range(runs + 1):
-        t_rules, ruleset = timed(lambda: load_rules(()))
-        t_read, text = timed(lambda: read_text(path))
-        t_parse, doc = timed(lambda: snapshot.parse_json(text, path.name))
-        t_build, subjects = timed(lambda: snapshot.load_document(doc, display=path.name, text=text))
-        t_eval, results = timed(lambda: evaluate(ruleset.rules, subjects, "en"))
-        t_report, report = timed(lambda: Report(mode=Mode.SNAPSHOT, results=tuple(results), lang="en"))
-        t_ok, _ = timed(lambda: (report.ok, report.summary))
-        t_json, _ = timed(lambda: get_reporter("json")(report, RenderOptions()))
-        t_text, _ = timed(lambda: get_reporter("text")(report, RenderOptions()))
+        marks = [time.perf_counter()]
+        ruleset = load_rules(())
+        marks.append(time.perf_counter())
+        text = read_text(path)
+        marks.append(time.perf_counter())
+        doc = snapshot.parse_json(text, path.name)
+        marks.append(time.perf_counter())
+        subjects = snapshot.load_document(doc, display=path.name, text=text)
+        marks.append(time.perf_counter())
+        results = evaluate(ruleset.rules, subjects, "en")
+        marks.append(time.perf_counter())
+        report = Report(mode=Mode.SNAPSHOT, results=tuple(results), lang="en")
+        _ = report.ok, report.summary
+        marks.append(time.perf_counter())
+        get_reporter("json")(report, RenderOptions())
+        marks.append(time.perf_counter())
+        get_reporter("text")(report, RenderOptions())
+        marks.append(time.perf_counter())
         if i == 0:
             continue  # warm-up
-        add("load + compile rules", t_rules)
-        add("read file", t_read)
-        add("parse JSON (json.loads)", t_parse)
-        add("build facts (load_document)", t_build)
-        add(f"evaluate ({len(ruleset.rules)} rules x {len(subjects)} exports)", t_eval)
-        add("report: ok + summary", t_report + t_ok)
-        add("render json", t_json)
-        add("render text (for comparison)", t_text)
+        names = ["load + compile rules", "read file", "parse JSON (json.loads)", "build facts (load_document)",
+                 f"evaluate ({len(ruleset.rules)} rules x {len(subjects)} exports)", "report: ok + summary",
+                 "render json", "render text (for comparison)"]
+        for name, start, end in zip(names, marks, marks[1:], strict=False):
+            phases.setdefault(name, []).append(end - start)
     return {name: statistics.median(v) for name, v in phases.items()}
 
 

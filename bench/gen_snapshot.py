@@ -117,15 +117,15 @@ def generate(n_exports: int = 10_000, *, n_images: int = 2_000, n_buckets: int =
     images: list[dict[str, Any]] = []
     snapshots: list[dict[str, Any]] = []
     for i in range(n_images):
-        image, snaps = _image(rng, i, REGIONS[i % len(REGIONS)])
-        images.append(image)
+        made, snaps = _image(rng, i, REGIONS[i % len(REGIONS)])
+        images.append(made)
         snapshots += snaps
     buckets = [_bucket(rng, i, REGIONS[i % len(REGIONS)]) for i in range(n_buckets)]
     by_region: dict[str, list[str]] = {r: [b["Name"] for b in buckets if b["Location"] == f"oss-{r}"] for r in REGIONS}
     roles = _roles([b["Name"] for b in buckets])[: max(1, min(n_roles, 10))]
     exports: list[dict[str, Any]] = []
     for i in range(n_exports):
-        image = images[rng.randrange(len(images))] if rng.random() > 0.005 else None
+        image: dict[str, Any] | None = images[rng.randrange(len(images))] if rng.random() > 0.005 else None
         region = image["RegionId"] if image else rng.choice(REGIONS)
         same_region = by_region[region] or [b["Name"] for b in buckets]
         bucket = rng.choice(same_region) if rng.random() > 0.03 else rng.choice(buckets)["Name"]

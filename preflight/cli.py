@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
 from preflight import __version__
 from preflight.errors import PreflightError
+from preflight.i18n import error, error_lines, lang_from_argv
 
 app = typer.Typer(
     name="preflight",
@@ -28,14 +29,20 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="List and explain the rules.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
+waivers_app = typer.Typer(help="Check the waivers file.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(waivers_app, name="waivers")
 
-FORMATS = ("text", "json")
+#: report formats (the registry is preflight.reporters.REPORTERS; kept literal here so --help costs nothing)
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+LIST_FORMATS = ("text", "json")
+SEVERITIES = ("error", "warning", "info")
 # typer re-exports no base class for click's usage errors; BadParameter's ancestry reaches it.
 _ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 LANGS = ("en", "zh")
 
 # -- shared options -------------------------------------------------------------------------------------
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text | json")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text | json | sarif | junit | github | markdown")]
+ListFormatOpt = Annotated[str, typer.Option("--format", "-f", help="text | json")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
 RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule directory (repeatable).")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="en | zh (default: from the locale)")]
@@ -48,15 +55,15 @@ RoleOpt = Annotated[str | None, typer.Option("--RoleName", help="ExportImage Rol
 RequestsOpt = Annotated[Path | None, typer.Option("--requests", help="A JSON/YAML list of requests.")]
 EndpointOpt = Annotated[list[str] | None, typer.Option("--endpoint", help="SERVICE=URL (ecs, ram, oss, sts).")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="aliyun CLI profile to use.")]
-
-
-def _fail(message: str) -> NoReturn:
-    raise PreflightError(message)
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="Config file (default: .preflight.yaml from the working directory up to the repository root).")]
+WaiversOpt = Annotated[Path | None, typer.Option(
+    "--waivers", help="Waivers file (default: the config's, or .preflight/waivers.yaml looked up like the config).")]
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:
     if value is not None and value not in allowed:
-        _fail(f"{flag} {value!r}: expected one of {', '.join(allowed)}")
+        raise error("err_choice", None, flag=flag, value=value, allowed=", ".join(allowed))
     return value
 
 
@@ -67,13 +74,24 @@ def _lang(value: str | None) -> str:
 
 
 def _write(text: str, output: Path | None) -> None:
-    if output is None:
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
         return
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as e:
-        _fail(f"cannot write {output}: {e.strerror}")
+        raise error("err_write", None, path=str(output), reason=e.strerror or str(e)) from None
+
+
+def _report_targets(values: Sequence[str]) -> list[tuple[str, Path]]:
+    """``--report FORMAT=PATH`` (repeatable): each format to its own file (``-`` is standard output)."""
+    out = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or fmt.strip() not in FORMATS or not path.strip():
+            raise error("err_report_flag", None, value=value, formats=", ".join(FORMATS))
+        out.append((fmt.strip(), Path(path.strip())))
+    return out
 
 
 def _requests(flags: dict[str, str | None], requests_file: Path | None) -> list[dict[str, str]]:
@@ -115,23 +133,53 @@ def check(
     profile: ProfileOpt = None,
     fmt: FormatOpt = "text",
     output: OutputOpt = None,
+    report_to: Annotated[list[str] | None, typer.Option(
+        "--report", metavar="FORMAT=PATH",
+        help="Also write the report in FORMAT to PATH (repeatable: one file per format).")] = None,
     rules: RulesOpt = None,
     lang: LangOpt = None,
+    config: ConfigOpt = None,
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="error | warning | info: the lowest severity that fails the run (default: the "
+        "config's fail_on, else error).")] = None,
+    waivers: WaiversOpt = None,
+    no_waivers: Annotated[bool, typer.Option("--no-waivers", help="Apply no waiver: the full picture.")] = False,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="Fail only on findings not recorded in this baseline file.")] = None,
+    write_baseline: Annotated[Path | None, typer.Option(
+        "--write-baseline", help="Record today's failing and unknown findings in FILE (accepts them).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Unknown facts fail the run in IaC mode too.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing checks in text output.")] = False,
 ) -> None:
     """Check exports: from offline snapshots, or --live from the account."""
+    import dataclasses
+    import datetime
+
+    from preflight.model import Severity
     from preflight.reporters import RenderOptions, get_reporter
-    from preflight.run import CheckOptions, parse_endpoints, run_check
+    from preflight.run import CheckOptions, parse_endpoints, resolve_config, resolve_waivers, run_check
 
     _choice(fmt, FORMATS, "--format")
+    _choice(fail_on, SEVERITIES, "--fail-on")
+    targets = _report_targets(report_to or [])
+    if baseline is not None and write_baseline is not None:
+        raise error("err_baseline_both")
+    if waivers is not None and no_waivers:
+        raise error("err_waivers_both")
     flags = {"RegionId": region_id, "ImageId": image_id, "OSSBucket": oss_bucket, "OSSPrefix": oss_prefix,
              "ImageFormat": image_format, "RoleName": role_name}
     reqs = _requests(flags, requests)
     if reqs and not live:
-        _fail("request flags (--RegionId, --requests, ...) go with --live; to check a snapshot, give its path")
+        raise error("err_flags_need_live")
     if live and paths:
-        _fail("give either --live or snapshot paths, not both")
+        raise error("err_live_and_paths")
+    cwd = Path.cwd()
+    settings = resolve_config(config, cwd)
+    loaded_baseline = None
+    if baseline is not None:
+        from preflight import baseline as baselines
+
+        loaded_baseline = baselines.load(baseline)
     options = CheckOptions(
         paths=paths or (),
         live=live,
@@ -141,9 +189,29 @@ def check(
         rules_dirs=rules or (),
         lang=_lang(lang),
         strict=strict,
+        threshold=Severity(fail_on) if fail_on else None,
+        config=settings,
+        waivers=() if no_waivers else resolve_waivers(settings, waivers, cwd),
+        no_waivers=no_waivers,
+        baseline=loaded_baseline,
+        today=datetime.date.today(),
     )
     report = run_check(options)
-    color = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if write_baseline is not None:
+        from preflight import baseline as baselines
+
+        _write(baselines.render(report), write_baseline)
+        fingerprints = frozenset(r.fingerprint for r in report.results if r.status in baselines.RECORDED)
+        results, summary = baselines.apply(report.results,
+                                           baselines.Baseline(str(write_baseline), fingerprints))
+        report = dataclasses.replace(report, results=tuple(results), baseline=summary)
+        from preflight.i18n import t
+
+        written = t("baseline_written", report.lang, count=len(fingerprints), path=write_baseline)
+        sys.stderr.write(f"preflight: {written}\n")
+    for target_fmt, target in targets:
+        _write(get_reporter(target_fmt)(report, RenderOptions(verbose=verbose)), target)
+    color = (output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     _write(get_reporter(fmt)(report, RenderOptions(color=color, verbose=verbose)), output)
     raise typer.Exit(0 if report.ok else 1)
 
@@ -184,12 +252,12 @@ def permissions() -> None:
 def rules_list(
     rules: RulesOpt = None,
     lang: LangOpt = None,
-    fmt: FormatOpt = "text",
+    fmt: ListFormatOpt = "text",
 ) -> None:
     """List every rule: id, severity, category, title."""
     from preflight.rules import load_rules
 
-    _choice(fmt, FORMATS, "--format")
+    _choice(fmt, LIST_FORMATS, "--format")
     language = _lang(lang)
     ruleset = load_rules(rules or ())
     if fmt == "json":
@@ -214,7 +282,7 @@ def rules_show(
     ruleset = load_rules(rules or ())
     rule = ruleset.get(rule_id)
     if rule is None:
-        _fail(f"no rule {rule_id!r} (see: preflight rules list)")
+        raise error("err_no_rule", None, rule=rule_id)
     from preflight.catalog import load_error_catalog
 
     catalog = load_error_catalog()
@@ -243,6 +311,60 @@ def rules_show(
     _write("\n".join(out) + "\n", None)
 
 
+@waivers_app.command("lint")
+def waivers_lint(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Inputs to check the waivers against (finds waivers that never match).")] = None,
+    waivers: WaiversOpt = None,
+    config: ConfigOpt = None,
+    rules: RulesOpt = None,
+    lang: LangOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="As for check.")] = False,
+) -> None:
+    """Find expired, reasonless, unknown-rule, mandatory-rule and never-matching waivers (exit 1 if any)."""
+    import datetime
+
+    from preflight import waivers as waiver_mod
+    from preflight.config import WAIVERS_NAME
+    from preflight.i18n import t
+    from preflight.rules import load_rules
+    from preflight.run import CheckOptions, check_inputs, resolve_config, resource_resolver, waivers_path
+
+    language = _lang(lang)
+    cwd = Path.cwd()
+    settings = resolve_config(config, cwd)
+    path = waivers_path(settings, waivers, cwd)
+    if path is None:
+        _write(t("lint_no_file", language, name=WAIVERS_NAME) + "\n", None)
+        raise typer.Exit(0)
+    entries = waiver_mod.load(path)
+    ruleset = load_rules(rules or ())
+    known = [r.id for r in ruleset.rules]
+    if settings.path is not None:
+        from preflight.config import check_rule_ids
+
+        check_rule_ids(settings, known)
+    results, resource_of = None, None
+    if paths:
+        report, subjects, evaluated = check_inputs(CheckOptions(paths=paths, rules_dirs=rules or (), lang=language,
+                                                                strict=strict, config=settings))
+        results = report.results
+        resource_of = resource_resolver(subjects, evaluated)
+    today = datetime.date.today()
+    problems = waiver_mod.lint(entries, known, settings.mandatory, today, results,
+                               *([resource_of] if resource_of else []))
+    from preflight.sources.common import display_path
+
+    shown = display_path(path)
+    lines = [p.line(language) for p in problems]
+    if not paths:
+        lines.append(t("lint_not_run", language))
+    summary = (t("lint_problems", language, count=len(problems), path=shown) if problems
+               else t("lint_ok", language, count=len(entries), path=shown))
+    _write("\n".join([*lines, summary]) + "\n", None)
+    raise typer.Exit(1 if problems else 0)
+
+
 def _usage_error(exc: Exception) -> str:
     fmt = getattr(exc, "format_message", None)
     message = fmt() if callable(fmt) else str(exc)
@@ -256,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=args, prog_name="preflight", standalone_mode=False)
     except PreflightError as e:
-        for line in e.lines():
+        for line in error_lines(e, lang_from_argv(args)):
             sys.stderr.write(f"preflight: error: {line}\n")
         return 2
     except typer.Exit as e:
@@ -269,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
         if type(e).__name__ == "NoArgsIsHelpError" and ctx is not None:  # a bare command: show its help
             sys.stdout.write(ctx.get_help() + "\n")
             return 0
-        sys.stderr.write(f"preflight: error: {_usage_error(e)} (see: preflight --help)\n")
+        from preflight.i18n import t
+
+        sys.stderr.write(f"preflight: error: {t('err_usage', lang_from_argv(args), message=_usage_error(e))}\n")
         return int(getattr(e, "exit_code", 2) or 2)
     except KeyboardInterrupt:
         sys.stderr.write("preflight: interrupted\n")

@@ -128,5 +128,6 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en
             if location is None or not shared_location:
                 location = _location(rule, subject)
             append(new(Result, (rule.id, title, rule.severity, rule.category, status, name, rule.prevents,
-                                message, remediation, location, evidence, rule.references, origin)))
+                                message, remediation, location, evidence, rule.references, origin,
+                                None, None, False)))  # resource, waiver, baselined
     return results

@@ -234,9 +234,11 @@ class Fix:
     """The least-privilege export role for this export's bucket and prefix, ready to apply."""
 
     trust_policy: str
-    permission_policy: str
-    terraform: str
-    ros: str
+    #: the scoped permission policy, its name, and both as Terraform and ROS (none without a bucket name)
+    permission_policy: str | None
+    policy_name: str | None
+    terraform: str | None
+    ros: str | None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -1,8 +1,16 @@
-"""Every text preflight itself says (not the rules' texts, which live in the rule files), in en and zh."""
+"""Every text preflight itself says (not the rules' texts, which live in the rule files), in en and zh.
+
+Errors of the run that preflight words itself (config, waivers, baseline, flags) are raised as
+:class:`LocalizedError`: a :class:`~preflight.errors.PreflightError` that keeps each problem's message key,
+so the CLI prints it in the language of the run. A test holds every key complete in both languages.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
+
+from preflight.errors import PreflightError
 
 MESSAGES: dict[str, dict[str, str]] = {
     "unknown_fact": {
@@ -39,11 +47,221 @@ MESSAGES: dict[str, dict[str, str]] = {
     "export": {"en": "export", "zh": "导出"},
     "no_exports": {"en": "No exports found in the input.", "zh": "输入中没有找到任何导出请求。"},
     "error": {"en": "error", "zh": "错误"},
+    # -- text report ---------------------------------------------------------------------------------------
+    "header": {
+        "en": "preflight {version} · {mode} · {exports} export(s) · {rules} rules",
+        "zh": "preflight {version} · {mode} · {exports} 个导出 · {rules} 条规则",
+    },
+    "quiet_line": {"en": "{passed} passed, {skipped} not applicable", "zh": "{passed} 项通过，{skipped} 项不适用"},
+    "waived_by": {"en": "waived: {reason}", "zh": "已豁免：{reason}"},
+    "waiver_owner": {"en": "owner {owner}", "zh": "负责人 {owner}"},
+    "waiver_expires": {"en": "expires {expires}", "zh": "到期 {expires}"},
+    "baselined": {"en": "in the baseline (does not fail the run)", "zh": "已在基线中（不导致运行失败）"},
+    "warning": {"en": "warning", "zh": "警告"},
+    "baseline_line": {
+        "en": "baseline {path}: {new} new finding(s); {still_present} baselined finding(s) still present, "
+        "{gone} gone",
+        "zh": "基线 {path}：{new} 个新问题；{still_present} 个基线中的问题仍然存在，{gone} 个已消失",
+    },
+    # -- notes: warnings about waivers ----------------------------------------------------------------------
+    "note_expired": {
+        "en": "waiver for {rules} expired on {expires}; the finding fails again ({count} finding(s))",
+        "zh": "针对 {rules} 的豁免已于 {expires} 到期；该问题重新判为失败（{count} 个问题）",
+    },
+    "note_no_reason": {
+        "en": "waiver for {rules} has no reason; it waives nothing and the finding fails again ({count} finding(s))",
+        "zh": "针对 {rules} 的豁免没有填写 reason（原因）；它不豁免任何问题，该问题重新判为失败（{count} 个问题）",
+    },
+    "note_mandatory": {
+        "en": "waiver for {rules} cannot silence mandatory rule {rule} ({count} finding(s))",
+        "zh": "针对 {rules} 的豁免不能豁免强制规则 {rule}（{count} 个问题）",
+    },
+    "note_unknown_rule": {
+        "en": "waiver names rule {rule}, which is not among the rules evaluated; it waives nothing",
+        "zh": "豁免引用了规则 {rule}，但本次没有评估该规则；它不豁免任何问题",
+    },
+    # -- waivers lint ---------------------------------------------------------------------------------------
+    "lint_expired": {"en": "expired on {expires}", "zh": "已于 {expires} 到期"},
+    "lint_no_reason": {"en": "has no reason (reason is required)", "zh": "没有填写 reason（原因为必填项）"},
+    "lint_unknown_rule": {"en": "unknown rule {rule}", "zh": "未知规则 {rule}"},
+    "lint_never_matches": {
+        "en": "never matches: no failing or unknown result of the checked inputs is in its scope",
+        "zh": "从未匹配：所检查的输入中没有处于其范围内的失败或未知结果",
+    },
+    "lint_mandatory": {"en": "rule {rule} is mandatory; no waiver can silence it",
+                       "zh": "规则 {rule} 是强制规则，任何豁免都不能豁免它"},
+    "lint_ok": {"en": "{count} waiver(s) in {path}: no problems", "zh": "{path} 中的 {count} 条豁免：没有问题"},
+    "lint_no_file": {"en": "no waivers file (looked for {name} from the working directory up to the repository root)",
+                     "zh": "没有豁免文件（已从工作目录向上直到仓库根目录查找 {name}）"},
+    "lint_problems": {"en": "{count} problem(s) in {path}", "zh": "{path} 中有 {count} 个问题"},
+    "lint_not_run": {"en": "never-matching waivers are found only when inputs are given "
+                     "(preflight waivers lint PATH ...)",
+                     "zh": "只有给出输入时才能发现从未匹配的豁免（preflight waivers lint PATH ...）"},
+    "baseline_written": {"en": "wrote {count} finding(s) to the baseline {path}",
+                         "zh": "已将 {count} 个问题写入基线 {path}"},
+    # -- machine-readable reports ---------------------------------------------------------------------------
+    "status": {"en": "status", "zh": "状态"},
+    "count": {"en": "count", "zh": "数量"},
+    "severity": {"en": "severity", "zh": "严重级别"},
+    "rule": {"en": "rule", "zh": "规则"},
+    "message": {"en": "message", "zh": "信息"},
+    "location": {"en": "location", "zh": "位置"},
+    "reason": {"en": "reason", "zh": "原因"},
+    "owner": {"en": "owner", "zh": "负责人"},
+    "expires": {"en": "expires", "zh": "到期"},
+    "md_title_ok": {"en": "preflight: OK", "zh": "preflight：通过"},
+    "md_title_fail": {"en": "preflight: NOT OK", "zh": "preflight：不通过"},
+    "md_failures": {"en": "Findings that fail the run", "zh": "导致运行失败的问题"},
+    "md_other": {"en": "Other findings", "zh": "其他问题"},
+    "md_waived": {"en": "Waived", "zh": "已豁免"},
+    "md_warnings": {"en": "Warnings", "zh": "警告"},
+    "md_none": {"en": "Nothing fails the run.", "zh": "没有导致运行失败的问题。"},
+    "md_export": {"en": "export", "zh": "导出"},
+    "st_pass": {"en": "passed", "zh": "通过"},
+    "st_fail": {"en": "failed", "zh": "失败"},
+    "st_unknown": {"en": "unknown", "zh": "未知"},
+    "st_skip": {"en": "skipped", "zh": "跳过"},
+    "st_waived": {"en": "waived", "zh": "豁免"},
+    "unknown_result": {"en": "could not be checked ({title})", "zh": "无法检查（{title}）"},
+    "sarif_base": {
+        "en": "The working directory preflight ran in (the repository root in CI); artifact URIs are relative to it.",
+        "zh": "preflight 运行时的工作目录（在 CI 中即仓库根目录）；产物 URI 相对于它。",
+    },
+    # -- errors of the run (exit 2) -------------------------------------------------------------------------
+    "err_yaml_mapping": {"en": "expected a mapping of {keys}", "zh": "应为包含 {keys} 的映射"},
+    "err_unknown_key": {"en": "unknown key {key!r} (allowed: {allowed})", "zh": "未知的键 {key!r}（允许：{allowed}）"},
+    "err_unknown_rule": {"en": "unknown rule id {rule!r} (see: preflight rules list)",
+                         "zh": "未知的规则 ID {rule!r}（参见：preflight rules list）"},
+    "err_type": {"en": "{key} must be {expected}", "zh": "{key} 必须是{expected}"},
+    "err_severity": {"en": "{key} must be one of error, warning, info", "zh": "{key} 必须是 error、warning、info 之一"},
+    "err_bad_date": {"en": "expires must be a date written YYYY-MM-DD, got {value!r}",
+                     "zh": "expires 必须是 YYYY-MM-DD 格式的日期，实际为 {value!r}"},
+    "err_yaml_date": {"en": "not valid YAML: {value} is not a valid date (YYYY-MM-DD); quote it if it is no date",
+                      "zh": "不是有效的 YAML：{value} 不是有效的日期（YYYY-MM-DD）；如果它不是日期，请加引号"},
+    "err_yaml_value": {"en": "not valid YAML: {reason}", "zh": "不是有效的 YAML：{reason}"},
+    "err_required": {"en": "missing required key {key!r}", "zh": "缺少必需的键 {key!r}"},
+    "err_star_unscoped": {
+        "en": "a waiver of every rule ('*') needs a subject, resource or paths scope",
+        "zh": "豁免所有规则（'*'）时必须给出 subject、resource 或 paths 范围",
+    },
+    "err_mandatory_disabled": {"en": "rule {rule} is mandatory and cannot be disabled",
+                               "zh": "规则 {rule} 是强制规则，不能被禁用"},
+    "err_no_file": {"en": "no such file", "zh": "文件不存在"},
+    "err_baseline_shape": {
+        "en": "not a preflight baseline: expected {{\"version\": 1, \"findings\": [{{\"fingerprint\": ...}}]}}",
+        "zh": "不是 preflight 基线文件：应为 {{\"version\": 1, \"findings\": [{{\"fingerprint\": ...}}]}}",
+    },
+    "err_baseline_finding": {"en": "a finding needs a string 'fingerprint'",
+                             "zh": "每个问题都需要字符串类型的 'fingerprint'"},
+    "err_report_flag": {"en": "--report {value!r}: expected FORMAT=PATH with FORMAT one of {formats}",
+                        "zh": "--report {value!r}：应为 FORMAT=PATH，FORMAT 取 {formats} 之一"},
+    "err_choice": {"en": "{flag} {value!r}: expected one of {allowed}", "zh": "{flag} {value!r}：应为 {allowed} 之一"},
+    "err_write": {"en": "cannot write {path}: {reason}", "zh": "无法写入 {path}：{reason}"},
+    "err_baseline_both": {"en": "give either --baseline or --write-baseline, not both",
+                          "zh": "--baseline 与 --write-baseline 只能给出其一"},
+    "err_waivers_both": {"en": "give either --waivers or --no-waivers, not both",
+                         "zh": "--waivers 与 --no-waivers 只能给出其一"},
+    "err_nothing": {"en": "nothing to check: give a snapshot file or directory, or --live with a request",
+                    "zh": "没有可检查的内容：请给出快照文件或目录，或使用 --live 并给出请求参数"},
+    "err_live_needs_request": {
+        "en": "--live needs a request: --RegionId, --ImageId and --OSSBucket, or --requests FILE",
+        "zh": "--live 需要请求参数：--RegionId、--ImageId 和 --OSSBucket，或 --requests FILE",
+    },
+    "err_flags_need_live": {
+        "en": "request flags (--RegionId, --requests, ...) go with --live; to check a snapshot, give its path",
+        "zh": "请求参数（--RegionId、--requests 等）需与 --live 一起使用；要检查快照，请给出其路径",
+    },
+    "err_live_and_paths": {"en": "give either --live or snapshot paths, not both",
+                           "zh": "--live 与快照路径只能给出其一"},
+    "err_not_snapshot": {
+        "en": "not a preflight snapshot (a JSON object with \"version\" and \"exports\")",
+        "zh": "不是 preflight 快照（应为包含 \"version\" 和 \"exports\" 的 JSON 对象）",
+    },
+    "err_kind_unsupported": {
+        "en": "{kind} input is not supported by this version of preflight yet; "
+        "give an offline snapshot (preflight snapshot) or use --live",
+        "zh": "此版本的 preflight 尚不支持 {kind} 输入；请给出离线快照（preflight snapshot）或使用 --live",
+    },
+    "err_no_snapshot_in_dir": {"en": "no snapshot found in this directory", "zh": "此目录中没有找到快照"},
+    "err_requests_list": {
+        "en": "expected a non-empty list of requests ({{RegionId, ImageId, OSSBucket, ...}})",
+        "zh": "应为非空的请求列表（{{RegionId, ImageId, OSSBucket, ...}}）",
+    },
+    "err_request_mapping": {"en": "a request must be a mapping", "zh": "每个请求必须是映射"},
+    "err_request_key": {"en": "unknown request key {key!r} (expected {allowed})",
+                        "zh": "未知的请求键 {key!r}（应为 {allowed}）"},
+    "err_request_string": {"en": "{key} must be a string", "zh": "{key} 必须是字符串"},
+    "err_endpoint": {"en": "--endpoint {value!r}: expected SERVICE=URL with SERVICE one of {services}",
+                     "zh": "--endpoint {value!r}：应为 SERVICE=URL，SERVICE 取 {services} 之一"},
+    "err_endpoint_scheme": {"en": "endpoint for {service} {url!r}: only http:// and https:// are supported",
+                            "zh": "{service} 的端点 {url!r}：只支持 http:// 和 https://"},
+    "err_no_rule": {"en": "no rule {rule!r} (see: preflight rules list)",
+                    "zh": "没有规则 {rule!r}（参见：preflight rules list）"},
+    "err_usage": {"en": "{message} (see: preflight --help)", "zh": "{message}（参见：preflight --help）"},
+}
+
+#: type names used in "must be" errors
+EXPECTED: dict[str, dict[str, str]] = {
+    "a string": {"en": "a string", "zh": "字符串"},
+    "a list of strings": {"en": "a list of strings", "zh": "字符串列表"},
+    "a boolean": {"en": "a boolean (true or false)", "zh": "布尔值（true 或 false）"},
+    "a mapping": {"en": "a mapping", "zh": "映射"},
+    "a list": {"en": "a list", "zh": "列表"},
+    "a non-empty string": {"en": "a non-empty string", "zh": "非空字符串"},
+    "a rule id, a list of rule ids, or '*'": {"en": "a rule id, a list of rule ids, or '*'",
+                                              "zh": "规则 ID、规则 ID 列表或 '*'"},
 }
 
 
-def t(key: str, lang: str, **values: object) -> str:
-    texts = MESSAGES[key]
+class LocalizedError(PreflightError):
+    """A run error worded by preflight itself, kept as message keys so it can be shown in either language.
+
+    ``problems`` (inherited) holds the English lines, so code that only knows :class:`PreflightError` still
+    works; :meth:`localized` gives them in the language of the run.
+    """
+
+    def __init__(self, keyed: Sequence[tuple[str | None, str, Mapping[str, object]]]) -> None:
+        where, key, values = keyed[0]
+        super().__init__(t(key, "en", **values), where)
+        self.keyed = list(keyed)
+        self.problems = [(w, t(k, "en", **v)) for w, k, v in self.keyed]
+
+    def localized(self, lang: str) -> list[str]:
+        out = []
+        for where, key, values in self.keyed:
+            text = t(key, lang, **{k: _expected(v, lang) if k == "expected" else v for k, v in values.items()})
+            out.append(f"{where}: {text}" if where else text)
+        return out
+
+
+def _expected(value: object, lang: str) -> object:
+    return EXPECTED[value][lang] if isinstance(value, str) and value in EXPECTED else value
+
+
+def error(message_key: str, where: str | None = None, /, **values: object) -> LocalizedError:
+    """One localized problem; ``raise error("err_no_file", "x.yaml")``."""
+    return LocalizedError([(where, message_key, values)])
+
+
+def error_lines(exc: PreflightError, lang: str) -> list[str]:
+    return exc.localized(lang) if isinstance(exc, LocalizedError) else exc.lines()
+
+
+def lang_from_argv(argv: Sequence[str]) -> str:
+    """The language of the run before the flags are parsed (for errors in parsing them)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1] if argv[i + 1] in ("en", "zh") else "en"
+        if arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+            return value if value in ("en", "zh") else "en"
+    return default_lang()
+
+
+def t(message_key: str, lang: str, /, **values: object) -> str:
+    texts = MESSAGES[message_key]
+    if "expected" in values:
+        values = {**values, "expected": _expected(values["expected"], lang)}
     return (texts.get(lang) or texts["en"]).format(**values)
 
 

@@ -5,7 +5,9 @@ Frozen dataclasses and enums only; no behaviour beyond ordering and small derive
 
 from __future__ import annotations
 
+import datetime
 import enum
+import hashlib
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -69,6 +71,55 @@ class Location:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """An accepted risk: it turns the matching ``fail`` and ``unknown`` results into ``waived``.
+
+    Every origin makes the same type, and :func:`preflight.waivers.apply` applies a list of them alike:
+
+    - the waivers file (``.preflight/waivers.yaml``): ``source`` is the entry's file and line, the scope is
+      any combination of the globs below;
+    - an inline IaC comment (``# preflight:ignore=PF104,PF303 reason="…" expires=2026-12-31``): ``source``
+      is the comment's file and line, ``path_globs`` is that one file (exact path), ``lines`` the line range
+      of the block the comment belongs to, or ``resource_glob`` the resource's address; ``inline=True``.
+
+    A result matches when its rule is in ``rules`` (``"*"`` is every rule) and it lies in every scope given:
+    ``subject_glob`` on the export subject, ``resource_glob`` on the result's resource (an IaC address such
+    as ``alicloud_oss_bucket.exports``, or ``image/m-…``, ``bucket/NAME``, ``role/NAME``, ``region/ID``,
+    ``export/SUBJECT`` for live and snapshot facts), ``path_globs`` on the location's path (any glob), and
+    ``lines`` (inclusive) on its line. Globs are :mod:`fnmatch` patterns matched case-sensitively.
+
+    A waiver is *active* when it has a non-empty ``reason`` and ``expires`` (inclusive) is not before
+    today; an inactive one waives nothing and the finding fails again, with a warning saying why.
+    """
+
+    rules: tuple[str, ...]
+    reason: str
+    source: Location
+    subject_glob: str | None = None
+    resource_glob: str | None = None
+    path_globs: tuple[str, ...] = ()
+    lines: tuple[int, int] | None = None
+    owner: str | None = None
+    expires: datetime.date | None = None
+    inline: bool = False
+
+    def covers_rule(self, rule_id: str) -> bool:
+        return "*" in self.rules or rule_id in self.rules
+
+    def expired(self, today: datetime.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form kept on a waived result (report schema: ``waiver``)."""
+        return {
+            "reason": self.reason,
+            "owner": self.owner,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "source": {"path": self.source.path, "line": self.source.line},
+        }
+
+
 class Result(NamedTuple):
     """One rule on one export. Immutable; a NamedTuple rather than a frozen dataclass because a large check
     makes hundreds of thousands of them and tuple construction is several times cheaper."""
@@ -87,12 +138,72 @@ class Result(NamedTuple):
     references: tuple[str, ...] = ()
     #: where the export request itself is written (for grouping in reports; not part of the JSON contract)
     origin: Location | None = None
+    #: the resource the finding is about, when a source knows it (an IaC address); used by waivers and
+    #: fingerprints. Not part of the JSON contract.
+    resource: str | None = None
+    #: the active waiver that made this result ``waived``
+    waiver: Waiver | None = None
+    #: a ``fail``/``unknown`` already recorded in the baseline given with ``--baseline``: reported, but it
+    #: does not fail the run
+    baselined: bool = False
 
     @property
     def sort_key(self) -> tuple[str, int, str, str]:
         """Exports in the order they are written (by subject when they come from no file), rules by id."""
         o = self.origin
         return (o.path if o else "", (o.line or 0) if o else 0, self.subject, self.rule_id)
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable identity of the finding: rule, export subject and resource; never a line number, so
+        moving unrelated lines keeps it (SARIF ``partialFingerprints``, baselines)."""
+        return fingerprint(self.rule_id, self.subject, self.resource)
+
+
+def fingerprint(rule_id: str, subject: str, resource: str | None = None) -> str:
+    key = "\0".join((rule_id, subject, resource or ""))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What reports say about a rule that was evaluated (SARIF ``tool.driver.rules``; Markdown, JUnit)."""
+
+    id: str
+    name: str
+    title: Text
+    description: Text | None
+    severity: Severity
+    category: Category
+    prevents: tuple[str, ...]
+    references: tuple[str, ...]
+    #: the remediation with its placeholders shown as ``<path>``
+    remediation: Text
+    mandatory: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A warning about the run that is not a rule's result (an expired waiver, a waiver that cannot apply)."""
+
+    message: Text
+    where: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineSummary:
+    """How the current findings compare with the baseline given with ``--baseline``."""
+
+    path: str
+    #: failing findings not in the baseline
+    new: int
+    #: baselined findings that are still present (reported, not failing the run)
+    still_present: int
+    #: baselined findings that are no longer there
+    gone: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "new": self.new, "still_present": self.still_present, "gone": self.gone}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +245,11 @@ class Report:
     #: whether an unknown result at the threshold fails the run (live and snapshot modes; IaC with --strict)
     unknown_fails: bool = True
     lang: str = "en"
+    #: every rule that was evaluated (reporters that describe rules: SARIF, JUnit, Markdown)
+    rules: tuple[RuleInfo, ...] = ()
+    #: warnings about the run itself (waivers that expired, lack a reason, or cannot silence a rule)
+    notes: tuple[Note, ...] = ()
+    baseline: BaselineSummary | None = None
 
     @property
     def summary(self) -> Summary:
@@ -151,7 +267,7 @@ class Report:
 
 def fails_run(result: Result, threshold: Severity, unknown_fails: bool) -> bool:
     """Does this result make the run fail (exit 1)? Unknown counts like a failure where the mode says so."""
-    if result.severity.rank < threshold.rank:
+    if result.severity.rank < threshold.rank or result.baselined:
         return False
     if result.status is Status.FAIL:
         return True

@@ -432,11 +432,11 @@ def ecs_can_assume(trust: Policy) -> bool | Unknown:
 
 def ecs_trust_conditions(trust: Policy) -> list[str]:
     """The Conditions on the statements that let ECS assume the role (they may stop the service)."""
-    found = []
-    for st in trust.Statement:
-        if st.Effect == "Allow" and st.Condition and action_covered(st, ASSUME_ROLE) and _admits_ecs(st.Principal):
-            found += [f"statement {st.index}: {c.Operator} {c.Key} {c.Values}" for c in st.Condition]
-    return found
+    admitting = [st for st in trust.Statement
+                 if st.Effect == "Allow" and action_covered(st, ASSUME_ROLE) and _admits_ecs(st.Principal)]
+    if any(not st.Condition for st in admitting):
+        return []  # an unconditional Allow admits ECS whatever the others require
+    return [f"statement {st.index}: {c.Operator} {c.Key} {c.Values}" for st in admitting for c in st.Condition]
 
 
 def other_principals(trust: Policy) -> list[str]:
@@ -624,21 +624,22 @@ def missing_export_actions(
 
 #: condition keys that narrow who can use a bucket-policy grant (a Condition on anything else, such as
 #: acs:SecureTransport or acs:CurrentTime, leaves the grant open to everyone)
-RESTRICTING_KEYS = frozenset({"acs:sourceip", "acs:sourcevpc", "acs:sourcevpcid", "acs:accessid", "acs:userid",
-                              "acs:referer"})
-_READS = ("oss:GetObject", "oss:ListObjects")
+# (acs:Referer is not among them: a Referer header is trivially forged)
+RESTRICTING_KEYS = frozenset({"acs:sourceip", "acs:sourcevpc", "acs:sourcevpcid", "acs:accessid", "acs:userid"})
+#: what anyone must not be able to do to exported disk images: read, list, replace or delete them
+_PUBLIC_ACTIONS = ("oss:GetObject", "oss:ListObjects", "oss:PutObject", "oss:DeleteObject")
 
 
 def public_grants(policy: Policy) -> list[str]:
-    """Statements of a bucket policy that let anyone (``Principal "*"``) read or list objects, with no
-    Condition that narrows who."""
+    """Statements of a bucket policy that let anyone (``Principal "*"``) read, list, overwrite or delete
+    objects, with no Condition that narrows who."""
     found = []
     for st in policy.Statement:
         if st.Effect != "Allow" or st.Principal is None or not st.Principal.Any:
             continue
         if any(c.Key.lower() in RESTRICTING_KEYS for c in st.Condition):
             continue
-        reads = [a for a in _READS if action_covered(st, a)]
+        reads = [a for a in _PUBLIC_ACTIONS if action_covered(st, a)]
         if reads:
             found.append(f"statement {st.index} allows {', '.join(reads)} to everyone")
     return found
@@ -676,9 +677,14 @@ def _hcl(value: Any, indent: int = 2) -> str:
     return json.dumps(value)
 
 
-def least_privilege_fix(role: str, bucket: str, prefix: str | None, account: str | None) -> dict[str, str]:
-    """The exact trust and permission policies for this export, as JSON, Terraform and ROS."""
+def least_privilege_fix(role: str, bucket: str | None, prefix: str | None, account: str | None
+                        ) -> dict[str, str | None]:
+    """The exact trust and permission policies for this export, as JSON, Terraform and ROS (without a
+    bucket, only the trust policy can be given)."""
     trust = trust_policy_document()
+    if bucket is None:
+        return {"trust_policy": json.dumps(trust, separators=(",", ":")), "permission_policy": None,
+                "policy_name": None, "terraform": None, "ros": None}
     perms = scoped_permission_policy(bucket, prefix, account)
     policy_name = "EcsImageExport" + re.sub(r"[^A-Za-z0-9]", "", bucket.title())[:40]
     terraform = (
@@ -697,6 +703,7 @@ def least_privilege_fix(role: str, bucket: str, prefix: str | None, account: str
     return {
         "trust_policy": json.dumps(trust, separators=(",", ":")),
         "permission_policy": json.dumps(perms, separators=(",", ":")),
+        "policy_name": policy_name,
         "terraform": terraform,
         "ros": ros,
     }

@@ -784,8 +784,11 @@ def dependencies(doc: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
 def _schema_problems(doc: Any, display: str, lines: Any) -> list[tuple[str | None, str]]:
     from preflight.schemas import pointer, problems
 
-    return [(f"{display}:{lines.line(path)}", f"at {pointer(path)}: {message}")
-            for path, message in problems("rule", doc)]
+    try:
+        found = problems("rule", doc)
+    except RecursionError:  # jsonschema recurses once per level of a condition
+        return [(f"{display}:1", "the rule's conditions nest too deeply to validate")]
+    return [(f"{display}:{lines.line(path)}", f"at {pointer(path)}: {message}") for path, message in found]
 
 
 def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schema: bool,

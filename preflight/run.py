@@ -1,21 +1,30 @@
 """What a command does, apart from parsing flags and printing: inputs → subjects → results → report.
 
 The CLI (``cli.py``) only translates flags into these calls and writes what they return.
+
+    rules (+ config: disabled, severities) ─► engine ─► waivers (today injected) ─► baseline ─► Report
 """
 
 from __future__ import annotations
 
+import datetime
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from preflight.config import CONFIG_NAME, WAIVERS_NAME, Config, find_upwards
 from preflight.engine import evaluate
-from preflight.errors import PreflightError
-from preflight.facts import Subject
-from preflight.model import Mode, Report, Severity
+from preflight.facts import Subject, Unknown
+from preflight.i18n import error
+from preflight.model import Mode, Note, Report, Result, RuleInfo, Severity, Text, Waiver
 from preflight.sources.common import display_path, read_text
+
+if TYPE_CHECKING:
+    from preflight.baseline import Baseline
+    from preflight.rules import Rule
 
 REQUEST_KEYS = ("RegionId", "ImageId", "OSSBucket", "OSSPrefix", "ImageFormat", "RoleName")
 ENDPOINT_SERVICES = ("ecs", "ram", "oss", "sts")
@@ -32,7 +41,16 @@ class CheckOptions:
     rules_dirs: Sequence[Path] = ()
     lang: str = "en"
     strict: bool = False
-    threshold: Severity = Severity.ERROR
+    #: the lowest severity that fails the run: ``--fail-on``, else the config's ``fail_on``, else error
+    threshold: Severity | None = None
+    config: Config = field(default_factory=Config)
+    #: waivers from the waivers file; sources may add inline ones (see :func:`govern`)
+    waivers: Sequence[Waiver] = ()
+    #: ``--no-waivers``: apply no waiver of any origin (file or inline)
+    no_waivers: bool = False
+    baseline: Baseline | None = None
+    #: the date waivers expire against (the CLI passes today's; tests pass fixed dates)
+    today: datetime.date = datetime.date(1970, 1, 1)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -91,37 +109,33 @@ def subjects_from_paths(paths: Sequence[Path]) -> tuple[list[Subject], Mode]:
                 subjects += snapshot.load_document(doc, display=display, text=text)
                 found += 1
             elif explicit and kind in ("terraform", "plan", "ros"):
-                raise PreflightError(f"{kind} input is not supported by this version of preflight yet; "
-                                     "give an offline snapshot (preflight snapshot) or use --live", display)
+                raise error("err_kind_unsupported", display, kind=kind)
             elif explicit:
-                raise PreflightError("not a preflight snapshot (a JSON object with \"version\" and \"exports\")",
-                                     display)
+                raise error("err_not_snapshot", display)
         if not explicit and not found:
-            raise PreflightError("no snapshot found in this directory", display_path(given))
+            raise error("err_no_snapshot_in_dir", display_path(given))
     return subjects, Mode.SNAPSHOT
 
 
 def load_requests_file(path: Path) -> list[dict[str, str]]:
     """A JSON or YAML list of ExportImage requests (the keys ``aliyun ecs ExportImage`` takes)."""
-    from preflight import yamlpos
+    from preflight.config import load_yaml
 
-    display = display_path(path)
-    data, lines = yamlpos.load(read_text(path), display)
+    data, display, line_of = load_yaml(path)
     if isinstance(data, Mapping) and "exports" in data:
         data = data["exports"]
     if not isinstance(data, list) or not data:
-        raise PreflightError("expected a non-empty list of requests ({RegionId, ImageId, OSSBucket, ...})",
-                             f"{display}:1")
+        raise error("err_requests_list", f"{display}:1")
     out = []
     for i, item in enumerate(data):
         if not isinstance(item, Mapping):
-            raise PreflightError("a request must be a mapping", f"{display}:{lines.line([i])}")
+            raise error("err_request_mapping", f"{display}:{line_of([i])}")
         for key, value in item.items():
             if key not in REQUEST_KEYS:
-                raise PreflightError(f"unknown request key {key!r} (expected {', '.join(REQUEST_KEYS)})",
-                                     f"{display}:{lines.line([i, key])}")
+                raise error("err_request_key", f"{display}:{line_of([i, key])}", key=key,
+                            allowed=", ".join(REQUEST_KEYS))
             if not isinstance(value, str):
-                raise PreflightError(f"{key} must be a string", f"{display}:{lines.line([i, key])}")
+                raise error("err_request_string", f"{display}:{line_of([i, key])}", key=key)
         out.append({str(k): str(v) for k, v in item.items()})
     return out
 
@@ -134,21 +148,89 @@ def parse_endpoints(values: Sequence[str], environ: Mapping[str, str]) -> dict[s
         service, sep, url = value.partition("=")
         service = service.strip().lower()
         if not sep or service not in ENDPOINT_SERVICES or not url.strip():
-            raise PreflightError(f"--endpoint {value!r}: expected SERVICE=URL with SERVICE one of "
-                                 f"{', '.join(ENDPOINT_SERVICES)}")
+            raise error("err_endpoint", None, value=value, services=", ".join(ENDPOINT_SERVICES))
         endpoints[service] = url.strip()
     for service, url in endpoints.items():
         if "://" in url and not url.startswith(("http://", "https://")):
-            raise PreflightError(f"endpoint for {service} {url!r}: only http:// and https:// are supported")
+            raise error("err_endpoint_scheme", None, service=service, url=url)
     return endpoints
 
 
 def collect_live(options: CheckOptions) -> dict[str, Any]:
     if not options.requests:
-        raise PreflightError("--live needs a request: --RegionId, --ImageId and --OSSBucket, or --requests FILE")
+        raise error("err_live_needs_request")
     from preflight.sources import live  # the SDKs are imported only here
 
     return live.collect(options.requests, profile=options.profile, endpoints=options.endpoints)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Config, waivers, baseline: which files a run uses
+
+
+def resolve_config(explicit: Path | None, cwd: Path) -> Config:
+    """``--config FILE``, else ``.preflight.yaml`` from the working directory up to the repository root."""
+    from preflight import config
+
+    path = explicit or find_upwards(CONFIG_NAME, cwd)
+    return config.load(path) if path is not None else Config()
+
+
+def waivers_path(cfg: Config, explicit: Path | None, cwd: Path) -> Path | None:
+    """``--waivers FILE``, else the config's ``waivers:``, else ``.preflight/waivers.yaml`` looked up."""
+    return explicit or cfg.waivers or find_upwards(WAIVERS_NAME, cwd)
+
+
+def resolve_waivers(cfg: Config, explicit: Path | None, cwd: Path) -> list[Waiver]:
+    path = waivers_path(cfg, explicit, cwd)
+    if path is None:
+        return []
+    from preflight import waivers
+
+    return waivers.load(path)
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _plain_template(text: str) -> str:
+    """A rule text with its placeholders shown as ``<path>`` (rule help, where no facts are at hand)."""
+    return _PLACEHOLDER.sub(lambda m: f"<{m.group(1).strip()}>", text.replace("{{", "\0").replace("}}", "\1")) \
+        .replace("\0", "{").replace("\1", "}")
+
+
+def rule_info(rule: Rule, mandatory: bool = False) -> RuleInfo:
+    stem = Path(rule.source.split(":", 1)[0]).stem
+    slug = stem[len(rule.id) + 1:] if stem.startswith(f"{rule.id}-") else stem
+    name = "".join(part.capitalize() for part in re.split(r"[-_.]+", slug) if part) or rule.id
+    rem = rule.document.get("remediation", {})
+    remediation = Text(_plain_template(str(rem.get("en", ""))), _plain_template(str(rem.get("zh", ""))))
+    return RuleInfo(rule.id, name, rule.title, rule.description, rule.severity, rule.category, rule.prevents,
+                    rule.references, remediation, mandatory)
+
+
+def resource_name(subject: Subject, locate: str) -> str:
+    """What a waiver's ``resource`` glob matches when the source named no resource: ``image/m-…``,
+    ``bucket/NAME``, ``role/NAME``, ``region/ID``, or ``export/SUBJECT`` for the request itself."""
+    r = subject.request
+    value: object = {"image": r.ImageId, "bucket": r.OSSBucket, "role": r.EffectiveRoleName,
+                     "region": r.RegionId}.get(locate)
+    if value is None or isinstance(value, Unknown):
+        return f"export/{subject.name}"
+    return f"{locate}/{value}"
+
+
+def resource_resolver(subjects: Sequence[Subject], rules: Sequence[Rule]) -> Callable[[Result], str | None]:
+    by_name = {s.name: s for s in subjects}
+    locate = {r.id: r.locate for r in rules}
+
+    def resource_of(result: Result) -> str | None:
+        if result.resource is not None:
+            return result.resource
+        subject = by_name.get(result.subject)
+        return resource_name(subject, locate.get(result.rule_id, "request")) if subject is not None else None
+
+    return resource_of
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -156,9 +238,19 @@ def collect_live(options: CheckOptions) -> dict[str, Any]:
 
 
 def run_check(options: CheckOptions) -> Report:
+    return check_inputs(options)[0]
+
+
+def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rule]]:
+    """The report, with the subjects and the (configured) rules it was made from."""
+    from preflight import config as cfg
     from preflight.rules import load_rules
 
     ruleset = load_rules(options.rules_dirs)
+    settings = options.config
+    if settings.path is not None:
+        cfg.check_rule_ids(settings, (r.id for r in ruleset.rules))
+    rules = cfg.apply_to_rules(ruleset.rules, settings)
     if options.live:
         from preflight.sources.snapshot import subjects_from_document
 
@@ -166,8 +258,35 @@ def run_check(options: CheckOptions) -> Report:
     elif options.paths:
         subjects, mode = subjects_from_paths(options.paths)
     else:
-        raise PreflightError("nothing to check: give a snapshot file or directory, or --live with a request")
-    results = evaluate(ruleset.rules, subjects, options.lang)
+        raise error("err_nothing")
+    results = evaluate(rules, subjects, options.lang)
+    results, notes = govern(results, subjects, rules, options)
+    baseline_summary = None
+    if options.baseline is not None:
+        from preflight import baseline
+
+        results, baseline_summary = baseline.apply(results, options.baseline)
     unknown_fails = mode in (Mode.LIVE, Mode.SNAPSHOT) or options.strict
-    return Report(mode=mode, results=tuple(results), threshold=options.threshold, unknown_fails=unknown_fails,
-                  lang=options.lang)
+    mandatory = frozenset(settings.mandatory)
+    report = Report(mode=mode, results=tuple(results),
+                    threshold=options.threshold or settings.fail_on or Severity.ERROR,
+                    unknown_fails=unknown_fails, lang=options.lang,
+                    rules=tuple(rule_info(r, r.id in mandatory) for r in sorted(rules, key=lambda r: r.id)),
+                    notes=tuple(notes), baseline=baseline_summary)
+    return report, subjects, rules
+
+
+def govern(results: list[Result], subjects: Sequence[Subject], rules: Sequence[Rule],
+           options: CheckOptions) -> tuple[list[Result], list[Note]]:
+    """Apply the waivers (of every origin) to evaluated results; notes say which could not apply.
+
+    Inline waivers found by a source are :class:`~preflight.model.Waiver` values too: add them to
+    ``options.waivers`` (or to the list here) and they are applied alike; ``--no-waivers`` turns all off."""
+    if options.no_waivers or not options.waivers:
+        return results, []
+    from preflight import waivers
+
+    notes = waivers.unknown_rule_notes(options.waivers, (r.id for r in rules))
+    results, applied = waivers.apply(results, options.waivers, options.config.mandatory, options.today,
+                                     resource_resolver(subjects, rules))
+    return results, notes + applied

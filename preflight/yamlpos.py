@@ -84,6 +84,8 @@ def load(text: str, display: str) -> tuple[Any, Lines]:
         raise PreflightError(f"not valid YAML: {e}", display) from None
     except RecursionError:
         raise PreflightError("not valid YAML: nested too deeply", display) from None
+    except (ValueError, TypeError, OverflowError) as e:  # a value PyYAML cannot build, e.g. date 2026-13-01
+        raise PreflightError(f"not valid YAML: a value cannot be read ({e})", display) from None
     return data, Lines(node)
 
 
@@ -94,5 +96,5 @@ def load_fast(text: str, display: str) -> Any:
     """
     try:
         return yaml.load(text, Loader=_Loader)
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError):
         return load(text, display)[0]

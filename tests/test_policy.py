@@ -6,6 +6,7 @@ Examples come from the seed (the ExportImage API reference) and domain.md §5 (R
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -383,7 +384,8 @@ def test_conditional_allow_is_unknown() -> None:
 
 
 def test_conditional_allow_beside_an_unconditional_one_is_allowed() -> None:
-    assert pol.ecs_can_assume(trust(assume({"Service": [ECS]}, Condition=CONDITION), assume({"Service": [ECS]}))) is True
+    policy = trust(assume({"Service": [ECS]}, Condition=CONDITION), assume({"Service": [ECS]}))
+    assert pol.ecs_can_assume(policy) is True
 
 
 def test_trust_policy_as_ram_returns_it() -> None:
@@ -411,7 +413,8 @@ def test_trust_policy_as_ram_returns_it() -> None:
         ([assume({"Service": "*"})], ["*"]),
         ([assume({"RAM": ["*"]})], ["*"]),
         ([assume({"Service": [ECS, "fc.aliyuncs.com"]})], ["Service:fc.aliyuncs.com"]),
-        ([assume({"Service": [ECS]}, action="sts:*"), assume({"RAM": [OTHER_ROOT]}, action="*")], [f"RAM:{OTHER_ROOT}"]),
+        ([assume({"Service": [ECS]}, action="sts:*"), assume({"RAM": [OTHER_ROOT]}, action="*")],
+         [f"RAM:{OTHER_ROOT}"]),
         # sorted, each once
         ([assume({"RAM": [OTHER_ROOT], "Federated": [SAML]}), assume({"RAM": [OTHER_ROOT]}), assume("*")],
          ["*", f"Federated:{SAML}", f"RAM:{OTHER_ROOT}"]),
@@ -430,7 +433,7 @@ def test_other_principals(statements: list[dict[str, Any]], expected: list[str])
 # missing_export_actions
 
 
-def missing(documents: list[tuple[str, dict[str, Any] | str | None]], bucket: str = "exports",
+def missing(documents: Sequence[tuple[str, dict[str, Any] | str | None]], bucket: str = "exports",
             prefix: str | None = "EcsExport", image_id: str | None = "m-bp1abc") -> list[str] | Unknown:
     parsed = [(name, None if d is None else pol.parse_policy(d)) for name, d in documents]
     return pol.missing_export_actions(parsed, bucket, prefix, image_id)

@@ -211,7 +211,7 @@ def test_public_bucket_policy_grants() -> None:
         {"Effect": "Allow", "Action": ["oss:GetObject"], "Principal": ["20214760404935"], "Resource": ["*"]}]})
     assert pol.public_grants(public) == [
         "statement 1 allows oss:GetObject to everyone",
-        "statement 3 allows oss:GetObject, oss:ListObjects to everyone",
+        "statement 3 allows oss:GetObject, oss:ListObjects, oss:PutObject, oss:DeleteObject to everyone",
     ]
 
 

@@ -25,6 +25,10 @@ Reporter = Callable[[Report, RenderOptions], str]
 REPORTERS: dict[str, str] = {
     "text": "preflight.reporters.text:render",
     "json": "preflight.reporters.json:render",
+    "sarif": "preflight.reporters.sarif:render",
+    "junit": "preflight.reporters.junit:render",
+    "github": "preflight.reporters.github:render",
+    "markdown": "preflight.reporters.markdown:render",
 }
 
 

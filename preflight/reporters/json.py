@@ -1,5 +1,9 @@
 """The JSON report (design.md; ``schemas/report.schema.json``): a versioned contract other tools read.
 
+Additive to schema_version 1 (optional keys, present only when they apply): ``waiver`` on a waived result
+(reason, owner, expires, source), ``baselined: true`` on a finding recorded in the ``--baseline`` file,
+and in the envelope ``baseline`` (path, new, still_present, gone) and ``warnings`` (notes about waivers).
+
 Layout: the envelope is indented; each result is one compact line. That keeps reports diff- and grep-able
 and lets the C encoder do the work (``json.dumps`` with ``indent`` falls back to pure Python, which took
 9 s for a 300,000-result report).
@@ -29,17 +33,36 @@ def result_dict(r: Result) -> dict[str, Any]:
         "remediation": r.remediation,
         "location": None if r.location is None else {"path": r.location.path, "line": r.location.line},
         "evidence": r.evidence,
+        **_optional(r),
     }
 
 
+def _optional(r: Result) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if r.waiver is not None:
+        extra["waiver"] = r.waiver.as_dict()
+    if r.baselined:
+        extra["baselined"] = True
+    return extra
+
+
 def envelope(report: Report) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "preflight", "version": __version__},
         "mode": report.mode.value,
         "ok": report.ok,
         "summary": report.summary.as_dict(),
     }
+    if report.baseline is not None:
+        out["baseline"] = report.baseline.as_dict()
+    if report.notes:
+        out["warnings"] = [
+            {"message": n.message.get(report.lang),
+             "location": None if n.where is None else {"path": n.where.path, "line": n.where.line}}
+            for n in report.notes
+        ]
+    return out
 
 
 def report_dict(report: Report) -> dict[str, Any]:
@@ -60,7 +83,7 @@ class _ResultEncoder:
 
     def __init__(self) -> None:
         self._dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-        self._string = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C-accelerated
+        self._string = json.encoder.encode_basestring  # C-accelerated
         self._rule: dict[tuple[str, str], str] = {}
         self._by_id: dict[int, str] = {}
 
@@ -86,6 +109,7 @@ class _ResultEncoder:
                 f'{fixed}, "status": "{r.status.value}", "subject": {self._string(r.subject)}, '
                 f'"prevents": {self._shared(r.prevents)}, "message": {self._string(r.message)}, '
                 f'"remediation": {self._string(r.remediation)}, "location": {loc}, '
-                f'"evidence": {self._shared(r.evidence) if r.evidence else "{}"}}}'
+                f'"evidence": {self._shared(r.evidence) if r.evidence else "{}"}'
+                + (f", {self._dump(_optional(r))[1:-1]}}}" if r.waiver is not None or r.baselined else "}")
             )
         return out

@@ -34,6 +34,17 @@ def _finding(r: Result, report: Report, color: bool) -> list[str]:
         details.append(f"{t('prevents', lang)} {', '.join(r.prevents)}")
     if details:
         lines.append(pad + _paint(" · ".join(details), "2", color))
+    if r.waiver is not None:
+        w = r.waiver
+        parts = [t("waived_by", lang, reason=w.reason)]
+        if w.owner:
+            parts.append(t("waiver_owner", lang, owner=w.owner))
+        if w.expires:
+            parts.append(t("waiver_expires", lang, expires=w.expires.isoformat()))
+        parts.append(f"{t('at', lang)} {w.source}")
+        lines.append(pad + _paint(" · ".join(parts), "36", color))
+    if r.baselined:
+        lines.append(pad + _paint(t("baselined", lang), "2", color))
     if r.remediation:
         lines.append(f"{pad}{t('fix', lang)}: {r.remediation}")
     return lines
@@ -43,8 +54,8 @@ def render(report: Report, options: RenderOptions) -> str:
     color, lang = options.color, report.lang
     subjects = {r.subject for r in report.results}
     rules = {r.rule_id for r in report.results}
-    out = [_paint(f"preflight {__version__} · {report.mode.value} · {len(subjects)} {t('export', lang)}(s) · "
-                  f"{len(rules)} rules", "1", color), ""]
+    out = [_paint(t("header", lang, version=__version__, mode=report.mode.value, exports=len(subjects),
+                    rules=len(rules)), "1", color), ""]
     if not report.results:
         out += [t("no_exports", lang), ""]
     for subject, group in groupby(report.results, key=lambda r: r.subject):
@@ -63,12 +74,20 @@ def render(report: Report, options: RenderOptions) -> str:
                 continue
             out += _finding(r, report, color)
         if not options.verbose:
-            out.append(f"  {_paint('✓', '32', color)} {quiet[Status.PASS]} passed, {quiet[Status.SKIP]} not applicable")
+            quiet_line = t("quiet_line", lang, passed=quiet[Status.PASS], skipped=quiet[Status.SKIP])
+            out.append(f"  {_paint('✓', '32', color)} {quiet_line}")
+        out.append("")
+    for note in report.notes:
+        where = f"{note.where}: " if note.where else ""
+        out.append(_paint(f"{t('warning', lang)}: {where}{note.message.get(lang)}", "33", color))
+    if report.notes:
         out.append("")
     s = report.summary
     total = len(report.results)
     out.append(t("summary", lang, total=total, **{"pass": s.passed, "fail": s.failed, "unknown": s.unknown,
                                                    "skip": s.skipped, "waived": s.waived}))
+    if report.baseline is not None:
+        out.append(t("baseline_line", lang, **report.baseline.as_dict()))
     failing = report.failing
     verdict = (t("verdict_ok", lang, threshold=report.threshold.value) if not failing
                else t("verdict_fail", lang, count=len(failing), threshold=report.threshold.value))

@@ -397,12 +397,14 @@ class _Builder:
         for v in (role, bucket, prefix):
             if isinstance(v, Unknown):
                 return v
-        if not isinstance(role, str) or not isinstance(bucket, str):
+        if not isinstance(role, str):
             return None
-        assert not isinstance(prefix, Unknown)
-        key = ("fix", role, bucket, prefix or "", account or "")
+        assert not isinstance(bucket, Unknown) and not isinstance(prefix, Unknown)
+        key = ("fix", role, bucket or "", prefix or "", account or "")
         if key not in self._cache:
-            self._cache[key] = Fix(**pol.least_privilege_fix(role, bucket, prefix, account))
+            parts = pol.least_privilege_fix(role, bucket, prefix, account)
+            self._cache[key] = Fix(trust_policy=str(parts["trust_policy"]), permission_policy=parts["permission_policy"],
+                                   policy_name=parts["policy_name"], terraform=parts["terraform"], ros=parts["ros"])
         fix: Fix = self._cache[key]
         return fix
 

@@ -1,0 +1,244 @@
+"""The project configuration ``.preflight.yaml`` (``schemas/config.schema.json``).
+
+Found from the working directory upwards to the repository root (the first directory holding ``.git``;
+only the working directory itself outside a repository), or given with ``--config``. Never next to the
+input files. Example::
+
+    fail_on: warning                  # error | warning | info: the lowest severity that fails the run
+    rules:
+      PF210: {enabled: false}         # not evaluated at all
+      PF305: {severity: error}        # severity override
+    mandatory: [PF501, PF502]         # no waiver may silence these
+    waivers: .preflight/waivers.yaml  # relative to this file (default: looked up like this file)
+    export_roles: [ImageExportRole]   # IaC: the RAM roles and OSS buckets that exports use
+    export_buckets: [corp-image-exports]
+
+Unknown keys, unknown rule ids and wrong types are errors (exit 2) naming the file and line. The checks are
+made by hand (cheap, and worded in both languages); a test keeps them in agreement with the schema.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from preflight.i18n import LocalizedError, error
+from preflight.model import Severity
+
+if TYPE_CHECKING:
+    from preflight.rules import Rule
+
+CONFIG_NAME = ".preflight.yaml"
+WAIVERS_NAME = ".preflight/waivers.yaml"
+TOP_KEYS = ("version", "fail_on", "rules", "mandatory", "waivers", "export_roles", "export_buckets")
+RULE_KEYS = ("enabled", "severity")
+SEVERITIES = tuple(s.value for s in Severity)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetting:
+    enabled: bool = True
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The settings of a run. ``Config()`` is the default when no file is found."""
+
+    #: display path of the file, ``None`` when there is none
+    path: str | None = None
+    fail_on: Severity | None = None
+    rules: Mapping[str, RuleSetting] = field(default_factory=dict)
+    mandatory: tuple[str, ...] = ()
+    #: the waivers file this config names (resolved against the config file's directory)
+    waivers: Path | None = None
+    #: for IaC sources: the names of RAM roles and OSS buckets that exports use (a role or bucket defined in
+    #: the files is checked on its own when its name is listed here)
+    export_roles: tuple[str, ...] = ()
+    export_buckets: tuple[str, ...] = ()
+    #: line of each rule id mentioned (for errors found once the rules are known)
+    rule_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+
+def repository_root(start: Path) -> Path | None:
+    for d in (start, *start.parents):
+        if (d / ".git").exists():
+            return d
+    return None
+
+
+def find_upwards(name: str, start: Path) -> Path | None:
+    """``name`` in ``start`` or a parent, up to the repository root (only ``start`` outside a repository)."""
+    start = start.resolve()
+    root = repository_root(start)
+    dirs = [start] if root is None else [start, *start.parents[: len(start.parents) - len(root.parents)]]
+    for d in dirs:
+        candidate = d / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+LineOf = Callable[[list[str | int]], int]
+_DATE = re.compile(r"(?<![\w.-])\d{4}-\d{1,2}-\d{1,2}(?![\w.:-])")
+
+
+def load_yaml(path: Path) -> tuple[Any, str, LineOf]:
+    """Parse a YAML file of ours: (data, display path, line of a key path). One-line errors, never a
+    traceback: an impossible date such as ``2026-13-01`` (PyYAML raises ValueError) names its line."""
+    from preflight import yamlpos
+    from preflight.sources.common import display_path, read_text
+
+    display = display_path(path)
+    if not path.is_file():
+        raise error("err_no_file", display)
+    text = read_text(path)
+    try:
+        data, lines = yamlpos.load(text, display)
+    except ValueError as e:
+        found = next(((i, m.group()) for i, row in enumerate(text.splitlines(), 1)
+                      for m in _DATE.finditer(row.split("#")[0]) if not _valid_date(m.group())), None)
+        if found is None:
+            raise error("err_yaml_value", display, reason=str(e)) from None
+        raise error("err_yaml_date", f"{display}:{found[0]}", value=found[1]) from None
+    return data, display, key_lines(lines.node)
+
+
+def _valid_date(text: str) -> bool:
+    try:
+        datetime.date(*map(int, text.split("-")))
+    except ValueError:
+        return False
+    return True
+
+
+def key_lines(root: Any) -> LineOf:
+    """The 1-based line of the place a path of keys names: the key itself for a mapping entry (so an unknown
+    key with a block value is reported on its own line), the item for a list entry."""
+    import yaml
+
+    def line_of(path: list[str | int]) -> int:
+        node = root
+        if node is None:
+            return 1
+        line = int(node.start_mark.line) + 1
+        for step in path:
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value == str(step):
+                        child, line = v, int(k.start_mark.line) + 1
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                child = node.value[step]
+                line = int(child.start_mark.line) + 1
+            if child is None:
+                return line
+            node = child
+        return line
+
+    return line_of
+
+
+def load(path: Path) -> Config:
+    """Read and check a config file (rule ids are checked later, by :func:`check_rule_ids`)."""
+    data, display, line_of = load_yaml(path)
+    return parse({} if data is None else data, display, line_of, path.parent)
+
+
+def parse(data: Any, display: str, line_of: LineOf, base: Path) -> Config:
+    """A config from its parsed YAML; ``line_of(path_of_keys) -> int`` locates problems."""
+    problems: list[tuple[str | None, str, Mapping[str, object]]] = []
+
+    def bad(where: Sequence[str | int], message_key: str, /, **values: object) -> None:
+        problems.append((f"{display}:{line_of(list(where))}", message_key, values))
+
+    if not isinstance(data, Mapping):
+        bad([], "err_yaml_mapping", keys=", ".join(TOP_KEYS))
+        raise LocalizedError(problems)
+    for key in data:
+        if key not in TOP_KEYS:
+            bad([key], "err_unknown_key", key=key, allowed=", ".join(TOP_KEYS))
+    if "version" in data and data["version"] != 1:
+        bad(["version"], "err_type", key="version", expected="1")
+    fail_on = None
+    if "fail_on" in data:
+        if data["fail_on"] in SEVERITIES:
+            fail_on = Severity(data["fail_on"])
+        else:
+            bad(["fail_on"], "err_severity", key="fail_on")
+    settings: dict[str, RuleSetting] = {}
+    rule_lines: dict[str, int] = {}
+    rules = data.get("rules", {}) or {}
+    if not isinstance(rules, Mapping):
+        bad(["rules"], "err_type", key="rules", expected="a mapping")
+        rules = {}
+    for rule_id, setting in rules.items():
+        rule_lines[str(rule_id)] = line_of(["rules", rule_id])
+        if not isinstance(setting, Mapping):
+            bad(["rules", rule_id], "err_type", key=f"rules.{rule_id}", expected="a mapping")
+            continue
+        for key in setting:
+            if key not in RULE_KEYS:
+                bad(["rules", rule_id, key], "err_unknown_key", key=key, allowed=", ".join(RULE_KEYS))
+        enabled = setting.get("enabled", True)
+        if not isinstance(enabled, bool):
+            bad(["rules", rule_id, "enabled"], "err_type", key="enabled", expected="a boolean")
+            enabled = True
+        severity = setting.get("severity")
+        if severity is not None and severity not in SEVERITIES:
+            bad(["rules", rule_id, "severity"], "err_severity", key="severity")
+            severity = None
+        settings[str(rule_id)] = RuleSetting(enabled, Severity(severity) if severity else None)
+    mandatory = _strings(data, "mandatory", bad)
+    for i, rule_id in enumerate(mandatory):
+        rule_lines.setdefault(rule_id, line_of(["mandatory", i]))
+        if not settings.get(rule_id, RuleSetting()).enabled:
+            bad(["rules", rule_id, "enabled"], "err_mandatory_disabled", rule=rule_id)
+    waivers = None
+    if "waivers" in data:
+        if isinstance(data["waivers"], str) and data["waivers"].strip():
+            waivers = base / data["waivers"]
+        else:
+            bad(["waivers"], "err_type", key="waivers", expected="a non-empty string")
+    roles = _strings(data, "export_roles", bad)
+    buckets = _strings(data, "export_buckets", bad)
+    if problems:
+        raise LocalizedError(problems)
+    return Config(display, fail_on, settings, mandatory, waivers, roles, buckets, rule_lines)
+
+
+def _strings(data: Mapping[str, Any], key: str, bad: Any) -> tuple[str, ...]:
+    value = data.get(key, []) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        bad([key], "err_type", key=key, expected="a list of strings")
+        return ()
+    return tuple(value)
+
+
+def check_rule_ids(config: Config, known: Iterable[str]) -> None:
+    """Every rule id the config names must be a rule of this run (bundled or from ``--rules``)."""
+    known = set(known)
+    problems: list[tuple[str | None, str, Mapping[str, object]]] = [
+        (f"{config.path}:{line}", "err_unknown_rule", {"rule": rule_id})
+        for rule_id, line in sorted(config.rule_lines.items(), key=lambda kv: kv[1]) if rule_id not in known
+    ]
+    if problems:
+        raise LocalizedError(problems)
+
+
+def apply_to_rules(rules: Sequence[Rule], config: Config) -> list[Rule]:
+    """The rules to evaluate: disabled ones left out, severities overridden (before evaluation, so every
+    result and every report agrees)."""
+    out = []
+    for rule in rules:
+        setting = config.rules.get(rule.id)
+        if setting is None:
+            out.append(rule)
+        elif setting.enabled:
+            out.append(dataclasses.replace(rule, severity=setting.severity) if setting.severity else rule)
+    return out

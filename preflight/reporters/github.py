@@ -1,0 +1,68 @@
+"""GitHub Actions workflow commands: one annotation per finding, on the file and line to fix.
+
+``fail`` → ``::error`` / ``::warning`` / ``::notice`` by severity (error / warning / info); ``unknown`` →
+``::error`` when it fails the run, else ``::warning``; waived and baselined findings → ``::notice`` saying
+so. Warnings about waivers are ``::warning`` on the waiver. The last line is the summary, as plain text.
+Escaping follows the workflow-command rules: in the message ``%``, CR and LF become ``%25``, ``%0D``,
+``%0A``; in properties also ``:`` and ``,`` (``%3A``, ``%2C``).
+"""
+
+from __future__ import annotations
+
+from preflight.i18n import t
+from preflight.model import Location, Report, Result, Severity, Status
+from preflight.reporters import RenderOptions
+from preflight.reporters._common import fails
+
+COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(kind: str, message: str, title: str, where: Location | None) -> str:
+    props = []
+    if where is not None:
+        props.append(f"file={escape_property(where.path)}")
+        if where.line:
+            props.append(f"line={where.line}")
+    props.append(f"title={escape_property(title)}")
+    return f"::{kind} {','.join(props)}::{escape_data(message)}"
+
+
+def _annotation(r: Result, report: Report) -> str | None:
+    lang = report.lang
+    title = f"{r.rule_id} {r.title}"
+    body = r.message + (f"\n{t('fix', lang)}: {r.remediation}" if r.remediation else "")
+    body += f"\n({r.subject})"
+    if r.status is Status.WAIVED and r.waiver is not None:
+        reason = t("waived_by", lang, reason=r.waiver.reason)
+        return command("notice", f"{reason} ({t('at', lang)} {r.waiver.source})\n{r.message}", title, r.location)
+    if r.baselined:
+        return command("notice", f"{t('baselined', lang)}\n{r.message}", title, r.location)
+    if r.status is Status.FAIL:
+        return command(COMMAND[r.severity], body, title, r.location)
+    if r.status is Status.UNKNOWN:
+        return command("error" if fails(r, report) else "warning", body, title, r.location)
+    return None
+
+
+def render(report: Report, options: RenderOptions | None = None) -> str:
+    lang = report.lang
+    out = [line for r in report.results if (line := _annotation(r, report)) is not None]
+    out += [command("warning", n.message.get(lang), "preflight", n.where) for n in report.notes]
+    s = report.summary
+    out.append(t("summary", lang, total=len(report.results), **{"pass": s.passed, "fail": s.failed,
+                                                               "unknown": s.unknown, "skip": s.skipped,
+                                                               "waived": s.waived}))
+    if report.baseline is not None:
+        out.append(t("baseline_line", lang, **report.baseline.as_dict()))
+    failing = report.failing
+    out.append(t("verdict_ok", lang, threshold=report.threshold.value) if not failing
+               else t("verdict_fail", lang, count=len(failing), threshold=report.threshold.value))
+    return "\n".join(out) + "\n"
