@@ -120,7 +120,8 @@ def root(
 
 @app.command()
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Snapshot files or directories.")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Snapshots, Terraform files or modules (.tf, .tf.json, plan JSON), ROS templates, directories.")] = None,
     live: Annotated[bool, typer.Option("--live", help="Read the facts from the account (read-only).")] = False,
     region_id: RegionOpt = None,
     image_id: ImageOpt = None,
@@ -150,8 +151,11 @@ def check(
         "--write-baseline", help="Record today's failing and unknown findings in FILE (accepts them).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Unknown facts fail the run in IaC mode too.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing checks in text output.")] = False,
+    pre_commit: Annotated[bool, typer.Option(
+        "--pre-commit", help="The paths are a commit's changed files: skip what is not IaC or a snapshot, read "
+        "each file's module, report only findings in these files.")] = False,
 ) -> None:
-    """Check exports: from offline snapshots, or --live from the account."""
+    """Check exports: from offline snapshots, Terraform or ROS files, or --live from the account."""
     import dataclasses
     import datetime
 
@@ -195,6 +199,7 @@ def check(
         no_waivers=no_waivers,
         baseline=loaded_baseline,
         today=datetime.date.today(),
+        pre_commit=pre_commit,
     )
     report = run_check(options)
     if write_baseline is not None:

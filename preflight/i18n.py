@@ -174,15 +174,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "err_live_and_paths": {"en": "give either --live or snapshot paths, not both",
                            "zh": "--live 与快照路径只能给出其一"},
     "err_not_snapshot": {
-        "en": "not a preflight snapshot (a JSON object with \"version\" and \"exports\")",
-        "zh": "不是 preflight 快照（应为包含 \"version\" 和 \"exports\" 的 JSON 对象）",
+        "en": "neither a preflight snapshot (a JSON object with \"version\" and \"exports\") nor a Terraform, "
+        "Terraform plan or ROS file",
+        "zh": "既不是 preflight 快照（应为包含 \"version\" 和 \"exports\" 的 JSON 对象），也不是 Terraform、"
+        "Terraform 计划或 ROS 文件",
     },
     "err_kind_unsupported": {
         "en": "{kind} input is not supported by this version of preflight yet; "
         "give an offline snapshot (preflight snapshot) or use --live",
         "zh": "此版本的 preflight 尚不支持 {kind} 输入；请给出离线快照（preflight snapshot）或使用 --live",
     },
-    "err_no_snapshot_in_dir": {"en": "no snapshot found in this directory", "zh": "此目录中没有找到快照"},
+    "err_no_snapshot_in_dir": {"en": "no snapshot, Terraform, plan or ROS file found in this directory",
+                               "zh": "此目录中没有找到快照、Terraform、计划或 ROS 文件"},
+    "note_inline_waiver": {"en": "inline waiver not honoured: {problem}", "zh": "内联豁免未生效：{problem}"},
     "err_requests_list": {
         "en": "expected a non-empty list of requests ({{RegionId, ImageId, OSSBucket, ...}})",
         "zh": "应为非空的请求列表（{{RegionId, ImageId, OSSBucket, ...}}）",

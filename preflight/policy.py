@@ -679,14 +679,11 @@ def _hcl(value: Any, indent: int = 2) -> str:
 
 def least_privilege_fix(role: str, bucket: str | None, prefix: str | None, account: str | None
                         ) -> dict[str, str | None]:
-    """The exact trust and permission policies for this export, as JSON, Terraform and ROS (without a
-    bucket, only the trust policy can be given)."""
+    """The exact trust and permission policies for this export, as JSON, Terraform and ROS."""
     trust = trust_policy_document()
-    if bucket is None:
-        return {"trust_policy": json.dumps(trust, separators=(",", ":")), "permission_policy": None,
-                "policy_name": None, "terraform": None, "ros": None}
-    perms = scoped_permission_policy(bucket, prefix, account)
-    policy_name = "EcsImageExport" + re.sub(r"[^A-Za-z0-9]", "", bucket.title())[:40]
+    # a role checked on its own (IaC, no export uses it): the bucket is a placeholder to fill in
+    perms = scoped_permission_policy(bucket or "<export-bucket>", prefix, account)
+    policy_name = "EcsImageExport" + (re.sub(r"[^A-Za-z0-9]", "", bucket.title())[:40] if bucket else "")
     terraform = (
         f'resource "alicloud_ram_role" "image_export" {{\n  role_name = {json.dumps(role)}\n'
         f"  assume_role_policy_document = jsonencode({_hcl(trust)})\n}}\n\n"

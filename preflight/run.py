@@ -7,6 +7,7 @@ The CLI (``cli.py``) only translates flags into these calls and writes what they
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import re
@@ -18,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from preflight.config import CONFIG_NAME, WAIVERS_NAME, Config, find_upwards
 from preflight.engine import evaluate
 from preflight.facts import Subject, Unknown
-from preflight.i18n import error
-from preflight.model import Mode, Note, Report, Result, RuleInfo, Severity, Text, Waiver
+from preflight.i18n import error, t
+from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Text, Waiver
 from preflight.sources.common import display_path, read_text
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class CheckOptions:
     baseline: Baseline | None = None
     #: the date waivers expire against (the CLI passes today's; tests pass fixed dates)
     today: datetime.date = datetime.date(1970, 1, 1)
+    #: the changed files of a pre-commit run: skip what is not IaC or a snapshot, report only their findings
+    pre_commit: bool = False
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -88,33 +91,90 @@ def _walk(directory: Path) -> list[Path]:
     return found
 
 
-def subjects_from_paths(paths: Sequence[Path]) -> tuple[list[Subject], Mode]:
+@dataclass
+class Inputs:
+    """What the paths given to ``check`` hold, by kind."""
+
+    subjects: list[Subject] = field(default_factory=list)
+    mode: Mode = Mode.SNAPSHOT
+    #: inline waivers found in IaC comments (already converted), and the notes on malformed ones
+    waivers: list[Waiver] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    #: pre-commit: keep only findings located in these files
+    restrict_to: frozenset[str] | None = None
+
+
+def _is_iac_file(path: Path, text: str) -> bool:
+    return path.name.endswith((".tf", ".tfvars", ".tf.json")) or _text_kind(path, text) == "ros"
+
+
+def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, pre_commit: bool = False) -> Inputs:
+    """Snapshots are loaded here; Terraform (HCL, .tf.json, plan JSON) and ROS go to the IaC source.
+
+    Kind is detected from content (design.md). Directories are walked for both. With ``pre_commit`` (only
+    the changed files are given), a file that is neither is skipped quietly, each IaC file's whole module is
+    still read to resolve references, and only findings located in the given files are kept."""
     from preflight.sources import snapshot
 
-    subjects: list[Subject] = []
+    inputs = Inputs()
+    iac_paths: list[Path] = []
+    found_snapshots = 0
     for given in paths:
-        explicit = not given.is_dir()
-        files = [given] if explicit else _walk(given)
-        found = 0
-        for path in files:
-            text = read_text(path)
-            display = display_path(path)
-            kind, doc = _text_kind(path, text), None
-            if text.lstrip().startswith(("{", "[")):
-                if not explicit and '"exports"' not in text:
-                    continue  # some other JSON file of the repository
-                doc = snapshot.parse_json(text, display)
-                kind = _json_kind(doc)
+        if given.is_dir():
+            for path in _walk(given):
+                text = read_text(path)
+                if text.lstrip().startswith("{") and '"exports"' in text:
+                    display = display_path(path)
+                    doc = snapshot.parse_json(text, display)
+                    if _json_kind(doc) == "snapshot":
+                        inputs.subjects += snapshot.load_document(doc, display=display, text=text)
+                        found_snapshots += 1
+            iac_paths.append(given)
+            continue
+        text = read_text(given)
+        display = display_path(given)
+        kind = "other"
+        if text.lstrip().startswith(("{", "[")):
+            doc = snapshot.parse_json(text, display)
+            kind = _json_kind(doc)
             if kind == "snapshot":
-                subjects += snapshot.load_document(doc, display=display, text=text)
-                found += 1
-            elif explicit and kind in ("terraform", "plan", "ros"):
-                raise error("err_kind_unsupported", display, kind=kind)
-            elif explicit:
-                raise error("err_not_snapshot", display)
-        if not explicit and not found:
-            raise error("err_no_snapshot_in_dir", display_path(given))
-    return subjects, Mode.SNAPSHOT
+                inputs.subjects += snapshot.load_document(doc, display=display, text=text)
+                found_snapshots += 1
+                continue
+        if kind in ("terraform", "plan", "ros") or _is_iac_file(given, text):
+            iac_paths.append(given)
+        elif not pre_commit:
+            raise error("err_not_snapshot", display)
+    snapshot_subjects = len(inputs.subjects)
+    if iac_paths:
+        _load_iac(inputs, iac_paths, config or Config(), pre_commit)
+    iac_subjects = len(inputs.subjects) - snapshot_subjects
+    if not inputs.subjects and not pre_commit and not found_snapshots:
+        dirs = [p for p in paths if p.is_dir()]
+        if dirs:
+            raise error("err_no_snapshot_in_dir", display_path(dirs[0]))
+    if found_snapshots and iac_subjects:
+        inputs.mode = Mode.MIXED
+    elif not found_snapshots and iac_paths:
+        inputs.mode = Mode.IAC
+    return inputs
+
+
+def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit: bool) -> None:
+    from preflight.sources import iac
+
+    loaded = iac.load(paths, export_roles=config.export_roles, export_buckets=config.export_buckets,
+                      only_changed=pre_commit)
+    inputs.subjects += loaded.subjects
+    inputs.restrict_to = loaded.restrict_to
+    for w in loaded.waivers:
+        source = Location(w.path, w.line)
+        if w.problems:
+            for problem in w.problems:
+                inputs.notes.append(Note(Text(t("note_inline_waiver", "en", problem=problem),
+                                              t("note_inline_waiver", "zh", problem=problem)), source))
+        inputs.waivers.append(Waiver(rules=w.rule_ids, reason=w.reason or "", source=source, path_globs=(w.path,),
+                                     lines=(w.resource_start, w.resource_end), expires=w.expires, inline=True))
 
 
 def load_requests_file(path: Path) -> list[dict[str, str]]:
@@ -251,22 +311,33 @@ def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rul
     if settings.path is not None:
         cfg.check_rule_ids(settings, (r.id for r in ruleset.rules))
     rules = cfg.apply_to_rules(ruleset.rules, settings)
+    input_notes: list[Note] = []
+    restrict_to: frozenset[str] | None = None
     if options.live:
         from preflight.sources.snapshot import subjects_from_document
 
         subjects, mode = subjects_from_document(collect_live(options)), Mode.LIVE
-    elif options.paths:
-        subjects, mode = subjects_from_paths(options.paths)
+    elif options.paths or options.pre_commit:
+        inputs = subjects_from_paths(options.paths, config=settings, pre_commit=options.pre_commit)
+        subjects, mode = inputs.subjects, inputs.mode
+        if inputs.waivers and not options.no_waivers:
+            options = dataclasses.replace(options, waivers=(*options.waivers, *inputs.waivers))
+        input_notes = inputs.notes
+        restrict_to = inputs.restrict_to
     else:
         raise error("err_nothing")
     results = evaluate(rules, subjects, options.lang)
+    if restrict_to is not None:  # pre-commit: only what the changed files say
+        results = [r for r in results if r.location is not None and r.location.path in restrict_to]
     results, notes = govern(results, subjects, rules, options)
+    notes = input_notes + notes
     baseline_summary = None
     if options.baseline is not None:
         from preflight import baseline
 
         results, baseline_summary = baseline.apply(results, options.baseline)
-    unknown_fails = mode in (Mode.LIVE, Mode.SNAPSHOT) or options.strict
+    # IaC leaves facts outside the files unknown: only --strict makes them fail; a snapshot in the mix does
+    unknown_fails = mode is not Mode.IAC or options.strict
     mandatory = frozenset(settings.mandatory)
     report = Report(mode=mode, results=tuple(results),
                     threshold=options.threshold or settings.fail_on or Severity.ERROR,

@@ -85,8 +85,31 @@ def load(text: str, display: str) -> tuple[Any, Lines]:
     except RecursionError:
         raise PreflightError("not valid YAML: nested too deeply", display) from None
     except (ValueError, TypeError, OverflowError) as e:  # a value PyYAML cannot build, e.g. date 2026-13-01
-        raise PreflightError(f"not valid YAML: a value cannot be read ({e})", display) from None
+        raise _bad_value(text, display, e) from None
     return data, Lines(node)
+
+
+def _bad_value(text: str, display: str, cause: Exception) -> PreflightError:
+    """Name the scalar PyYAML could not build (an impossible date such as 2026-13-01) and its line."""
+    from preflight.i18n import error
+
+    loader = _Loader(text)
+    try:
+        stack = [loader.get_single_node()]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, yaml.MappingNode):
+                stack.extend(v for pair in reversed(n.value) for v in reversed(pair))
+            elif isinstance(n, yaml.SequenceNode):
+                stack.extend(reversed(n.value))
+            elif isinstance(n, yaml.ScalarNode) and n.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    loader.construct_yaml_timestamp(n)
+                except (ValueError, TypeError, OverflowError):
+                    return error("err_yaml_date", f"{display}:{n.start_mark.line + 1}", value=n.value)
+    finally:
+        loader.dispose()
+    return error("err_yaml_value", display, reason=str(cause))
 
 
 def load_fast(text: str, display: str) -> Any:

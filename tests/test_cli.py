@@ -133,7 +133,7 @@ def test_usage_errors(cli: Cli, args: list[str], expected: str) -> None:
 def test_not_a_snapshot(cli: Cli, tmp_path: Path) -> None:
     p = tmp_path / "package.json"
     p.write_text('{"name": "x"}')
-    assert "not a preflight snapshot" in one_line_error(cli("check", str(p)))
+    assert "neither a preflight snapshot" in one_line_error(cli("check", str(p)))
     p.write_text("{broken")
     assert "package.json:1: not valid JSON" in one_line_error(cli("check", str(p)))
 

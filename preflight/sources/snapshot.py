@@ -89,11 +89,13 @@ class Annotations:
 #: the facts each document field feeds, where the names differ (for locating findings on attributes)
 FIELD_FACTS: dict[str, dict[str, tuple[str, ...]]] = {
     "exports": {"ImageFormat": ("ImageFormat", "EffectiveImageFormat"), "RoleName": ("RoleName", "EffectiveRoleName")},
-    "buckets": {"AccessControlList": ("Grant",), "Owner": ("OwnerId",),
+    "buckets": {"AccessControlList": ("Grant",), "Owner": ("OwnerId",), "Policy": ("Policy", "public_grants"),
                 "ServerSideEncryptionRule": ("SSEAlgorithm", "KMSMasterKeyID")},
     "images": {"DiskDeviceMappings": ("disks", "data_disks")},
-    "roles": {"AssumeRolePolicyDocument": ("trust_policy", "ecs_can_assume", "other_principals"),
-              "AttachedPolicies": ("policies", "missing_export_actions")},
+    "roles": {"AssumeRolePolicyDocument": ("trust_policy", "ecs_can_assume", "other_principals",
+                                           "ecs_trust_conditions"),
+              "AttachedPolicies": ("policies", "missing_export_actions", "export_decisions", "excess_permissions",
+                                   "wildcard_resources")},
 }
 
 
@@ -403,8 +405,9 @@ class _Builder:
         key = ("fix", role, bucket or "", prefix or "", account or "")
         if key not in self._cache:
             parts = pol.least_privilege_fix(role, bucket, prefix, account)
-            self._cache[key] = Fix(trust_policy=str(parts["trust_policy"]), permission_policy=parts["permission_policy"],
-                                   policy_name=parts["policy_name"], terraform=parts["terraform"], ros=parts["ros"])
+            self._cache[key] = Fix(trust_policy=str(parts["trust_policy"]),
+                                   permission_policy=parts["permission_policy"], policy_name=parts["policy_name"],
+                                   terraform=parts["terraform"], ros=parts["ros"])
         fix: Fix = self._cache[key]
         return fix
 
@@ -489,6 +492,7 @@ class _Builder:
         )
 
     def _disk(self, o: Obj) -> Disk:
+        o = self._obj(o, {})
         t = o.str_("Type")
         snap_id = o.str_("SnapshotId")
         snapshot: Snapshot | None | Unknown

@@ -1,0 +1,292 @@
+"""Infrastructure as code: Terraform modules, Terraform plans and ROS templates → export subjects.
+
+Every IaC source produces the snapshot-shaped document plus :class:`~preflight.sources.snapshot.Annotations`
+(where each element and field is written, what cannot be resolved, which entries stand for an export role
+or bucket on their own), and :func:`preflight.sources.snapshot.subjects_from_document` turns it into facts,
+so one rule reads Terraform, ROS, a plan, a snapshot and the live account alike.
+
+Kind is detected from content (design.md): ``.tf``/``.tf.json``/``.tfvars`` are Terraform; a JSON document
+with ``ROSTemplateFormatVersion`` (or YAML text containing it) is ROS; one with ``planned_values`` or
+``resource_changes`` is a plan. Other JSON/YAML files found in a directory are ignored; given explicitly
+(pre-commit passes every changed ``.json``/``.yaml``), they are skipped quietly and listed in ``skipped``.
+
+A Terraform module is a directory: given one file of it, the whole directory is parsed so references
+resolve; with ``only_changed`` (pre-commit), ``restrict_to`` names the given files and the CLI keeps only
+findings located in them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from preflight.errors import PreflightError
+from preflight.facts import Subject
+from preflight.sources.common import display_path, read_text
+
+#: directories never walked into
+SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".venv", "__pycache__", ".terragrunt-cache"})
+_TF_SUFFIXES = (".tf", ".tf.json")
+_VAR_SUFFIXES = (".tfvars", ".tfvars.json")
+_DATA_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class InlineWaiver:
+    """``# preflight:ignore=PF303,PF501 reason="…" expires=2026-12-31`` on or just above a resource.
+
+    ``problems`` lists what is wrong with the comment (no reason, a bad date, no rule id, not next to a
+    resource); the waiver engine decides what a malformed comment does (a reasonless one is not honoured).
+    """
+
+    rule_ids: tuple[str, ...]
+    reason: str | None
+    expires: datetime.date | None
+    #: display path of the file the comment is in
+    path: str
+    #: the comment's line
+    line: int
+    #: the lines of the resource (block) the comment applies to
+    resource_start: int
+    resource_end: int
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IacLoad:
+    subjects: list[Subject] = field(default_factory=list)
+    waivers: list[InlineWaiver] = field(default_factory=list)
+    #: with ``only_changed``: the display paths of the files given; keep only findings located in them
+    restrict_to: frozenset[str] | None = None
+    #: display paths of the JSON/YAML files given that are not IaC (skipped quietly)
+    skipped: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Inline waivers
+
+_WAIVER = re.compile(r"(?:#|//)\s*preflight:ignore=(?P<rest>.*)$")
+_PAIR = re.compile(r'\s*(?P<key>[A-Za-z_]+)=(?:"(?P<dq>[^"]*)"|\'(?P<sq>[^\']*)\'|(?P<bare>\S+))')
+_RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$|^\*$")
+
+
+def parse_waiver_comment(rest: str) -> tuple[tuple[str, ...], str | None, datetime.date | None, list[str]]:
+    """The text after ``preflight:ignore=``: rule ids, reason, expiry date and problems."""
+    problems: list[str] = []
+    ids_text, _, tail = rest.strip().partition(" ")
+    if "=" in ids_text:  # `preflight:ignore= reason="…"`: no rule ids at all
+        ids_text, tail = "", rest.strip()
+    ids = tuple(i.strip() for i in ids_text.split(",") if i.strip())
+    bad_ids = [i for i in ids if not _RULE_ID.match(i)]
+    if not ids:
+        problems.append("names no rule id (preflight:ignore=RULE_ID[,RULE_ID])")
+    if bad_ids:
+        problems.append(f"{bad_ids[0]!r} is not a rule id")
+    reason: str | None = None
+    expires: datetime.date | None = None
+    pos = 0
+    tail = tail.rstrip()
+    while pos < len(tail):
+        m = _PAIR.match(tail, pos)
+        if m is None:
+            problems.append(f"cannot read {tail[pos:].strip()!r} (expected key=value)")
+            break
+        pos = m.end()
+        key = m.group("key")
+        value = next(v for v in (m.group("dq"), m.group("sq"), m.group("bare")) if v is not None)
+        if key == "reason":
+            reason = value.strip() or None
+        elif key == "expires":
+            try:
+                expires = datetime.date.fromisoformat(value)
+            except ValueError:
+                problems.append(f"expires={value!r} is not a date (YYYY-MM-DD)")
+        else:
+            problems.append(f"unknown key {key!r} (expected reason, expires)")
+    if reason is None:
+        problems.append('has no reason="…": it is not honoured')
+    return tuple(i for i in ids if i not in bad_ids), reason, expires, problems
+
+
+def find_waivers(text: str, path: str, ranges: Sequence[tuple[int, int]]) -> list[InlineWaiver]:
+    """Waiver comments in a file's text; ``ranges`` are the line ranges of its resources (blocks)."""
+    if "preflight:ignore" not in text:
+        return []
+    lines = text.splitlines()
+    out = []
+    for n, line in enumerate(lines, 1):
+        m = _WAIVER.search(line)
+        if m is None:
+            continue
+        ids, reason, expires, problems = parse_waiver_comment(m.group("rest"))
+        target = _waiver_target(lines, n, ranges)
+        if target is None:
+            problems.append("is not on or just above a resource: it applies to nothing")
+            target = (n, n)
+        out.append(InlineWaiver(ids, reason, expires, path, n, target[0], target[1], tuple(problems)))
+    return out
+
+
+def _waiver_target(lines: Sequence[str], n: int, ranges: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """The resource a comment on line ``n`` belongs to: the one it is inside (on its header or an
+    attribute), else the one starting after the comment lines directly below it."""
+    inside = [r for r in ranges if r[0] <= n <= r[1]]
+    if inside:
+        return min(inside, key=lambda r: r[1] - r[0])  # the innermost
+    nxt = n + 1
+    while nxt <= len(lines) and lines[nxt - 1].lstrip().startswith(("#", "//")):
+        nxt += 1
+    return next((r for r in ranges if r[0] == nxt), None)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Finding the inputs
+
+
+@dataclass
+class _Plan:
+    """What the given paths amount to, by kind."""
+
+    modules: dict[Path, list[Path]] = field(default_factory=dict)  # directory -> explicit var files
+    documents: list[tuple[Path, str, str, Any]] = field(default_factory=list)  # (path, kind, text, parsed)
+    given: set[str] = field(default_factory=set)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _walk(directory: Path) -> list[Path]:
+    found: list[Path] = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        found += [Path(root) / f for f in sorted(files) if f.endswith((*_TF_SUFFIXES, *_DATA_SUFFIXES))]
+    return found
+
+
+def json_kind(doc: Any) -> str:
+    if not isinstance(doc, Mapping):
+        return "other"
+    if "ROSTemplateFormatVersion" in doc:
+        return "ros"
+    if "planned_values" in doc or "resource_changes" in doc:
+        return "plan"
+    return "other"
+
+
+def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
+    name = path.name
+    if name.endswith(_TF_SUFFIXES):
+        plan.modules.setdefault(path.parent, [])
+        return
+    if name.endswith(_VAR_SUFFIXES):
+        if explicit:
+            plan.modules.setdefault(path.parent, []).append(path)
+        return
+    if not name.endswith(_DATA_SUFFIXES):
+        if explicit:
+            plan.skipped.append(display_path(path))
+        return
+    text = read_text(path)
+    display = display_path(path)
+    if name.endswith(".json"):
+        if explicit or "ROSTemplateFormatVersion" in text or "planned_values" in text or "resource_changes" in text:
+            from preflight.sources.snapshot import parse_json
+
+            doc = parse_json(text, display)
+            kind = json_kind(doc)
+            if kind != "other":
+                plan.documents.append((path, kind, text, doc))
+                return
+    elif "ROSTemplateFormatVersion" in text:
+        plan.documents.append((path, "ros", text, None))
+        return
+    if explicit:
+        plan.skipped.append(display)
+
+
+def _plan(paths: Sequence[Path]) -> _Plan:
+    plan = _Plan()
+    for given in paths:
+        if given.is_dir():
+            for p in _walk(given):
+                _classify(p, False, plan)
+        else:
+            if not given.exists():
+                raise PreflightError("no such file or directory", display_path(given))
+            plan.given.add(display_path(given))
+            _classify(given, True, plan)
+    return plan
+
+
+def _module_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """A module's configuration files and its auto-loaded variable files, in Terraform's order."""
+    names = sorted(os.listdir(directory))
+    tf = [directory / n for n in names if n.endswith(_TF_SUFFIXES) and (directory / n).is_file()]
+    auto = [directory / n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    auto += [directory / n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+    return tf, auto
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Entry point
+
+
+def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buckets: Sequence[str] = (),
+         only_changed: bool = False) -> IacLoad:
+    """Subjects and inline waivers from the IaC files and directories given."""
+    from preflight.sources import snapshot
+
+    plan = _plan(paths)
+    subjects: list[Subject] = []
+    waivers: list[InlineWaiver] = []
+    for directory, var_files in sorted(plan.modules.items()):
+        doc, ann, files = _terraform(directory, var_files, export_roles, export_buckets)
+        subjects += _subjects(snapshot, doc, ann)
+        for display, (text, ranges) in files.items():
+            waivers += find_waivers(text, display, ranges)
+    for path, kind, text, parsed in plan.documents:
+        display = display_path(path)
+        if kind == "plan":
+            import preflight.sources.plan as tfplan
+
+            doc, ann = tfplan.document(parsed, text, display, export_roles=export_roles,
+                                       export_buckets=export_buckets)
+        else:
+            import preflight.sources.ros as ros
+
+            template = ros.load_template(text, display, parsed)
+            doc, ann = ros.document(template, export_roles=export_roles, export_buckets=export_buckets)
+            waivers += find_waivers(text, display, template.ranges)
+        subjects += _subjects(snapshot, doc, ann)
+    return IacLoad(subjects, waivers, frozenset(plan.given) if only_changed else None, plan.skipped)
+
+
+def _terraform(directory: Path, var_files: Sequence[Path], export_roles: Sequence[str],
+               export_buckets: Sequence[str]) -> tuple[Any, Any, dict[str, tuple[str, list[tuple[int, int]]]]]:
+    from preflight.sources import terraform
+
+    tf_files, auto_vars = _module_files(directory)
+    module = terraform.load_module(tf_files, [*auto_vars, *(v for v in var_files if v not in auto_vars)])
+    doc, ann = terraform.build_document(module.resources, source="Terraform files",
+                                        export_roles=export_roles, export_buckets=export_buckets)
+    return doc, ann, module.files
+
+
+def _subjects(snapshot: Any, doc: Any, ann: Any) -> list[Subject]:
+    try:
+        subjects: list[Subject] = snapshot.subjects_from_document(doc, path=None, annotations=ann)
+    except snapshot.ShapeError as e:  # a value of the wrong shape in the files (e.g. a list for a name)
+        where = _nearest_location(ann.locations, e.pointer)
+        raise PreflightError(f"cannot read {e.pointer}: {e.message}", where) from None
+    return subjects
+
+
+def _nearest_location(locations: Mapping[str, Any], pointer: str) -> str | None:
+    while pointer:
+        if pointer in locations:
+            return str(locations[pointer])
+        pointer = pointer.rpartition("/")[0]
+    return None

@@ -1,0 +1,531 @@
+"""ROS (Resource Orchestration Service) templates, YAML or JSON → the snapshot-shaped document + annotations.
+
+ROS has no resource that exports an image (domain.md §4.2), so a template yields no exports: the RAM roles
+that are export roles (``AliyunECSImageExportDefaultRole`` or a name listed in ``export_roles``) and the OSS
+buckets listed in ``export_buckets`` become scoped subjects that get the role or bucket rules.
+
+Intrinsic functions are evaluated when their inputs are in the template: ``Ref`` (parameters with a
+``Default``, resources), ``Fn::GetAtt`` of a name attribute, ``Fn::Sub``, ``Fn::Join``. Pseudo parameters
+(``ALIYUN::Region``, ``ALIYUN::AccountId`` …), parameters without a default and every other function are
+unknown. The YAML short forms (``!Ref``, ``!GetAtt`` …) are read by a safe loader that knows only these tags
+and turns each into its long form; any other tag is an error, never an object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from preflight import policy as pol
+from preflight.errors import PreflightError
+from preflight.facts import DEFAULT_ROLE_NAME
+from preflight.model import Location
+from preflight.sources import jsonpos
+from preflight.sources.snapshot import Annotations
+
+try:  # the C loader when PyYAML was built with libyaml
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+#: YAML short tags and the function each stands for (ROS "function" docs)
+SHORT_TAGS = {
+    "Ref": "Ref", "Condition": "Condition",
+    **{name: f"Fn::{name}" for name in (
+        "GetAtt", "Sub", "Join", "Select", "Split", "Base64", "Base64Encode", "Base64Decode", "FindInMap",
+        "GetAZs", "Replace", "If", "Equals", "And", "Or", "Not", "Str", "Index", "Length", "ListMerge",
+        "GetJsonValue", "MergeMapToList", "Avg", "SelectMapList", "Add", "Calculate", "Max", "Min",
+        "GetStackOutput", "Jq", "Contains", "Any", "EachMemberIn", "MatchPattern", "Cidr", "Indent")},
+}
+
+
+class RosLoader(_BaseLoader):
+    """A safe loader that also reads the ROS short tags (and nothing else beyond plain YAML)."""
+
+
+def _short_tag(fn: str) -> Callable[[yaml.BaseLoader, yaml.Node], dict[str, Any]]:
+    def construct(loader: yaml.BaseLoader, node: yaml.Node) -> dict[str, Any]:
+        value: Any
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+            if fn == "Fn::GetAtt" and isinstance(value, str):  # !GetAtt Role.RoleName
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        return {fn: value}
+
+    return construct
+
+
+for _tag, _fn in SHORT_TAGS.items():
+    RosLoader.add_constructor(f"!{_tag}", _short_tag(_fn))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Loading
+
+
+@dataclass(frozen=True)
+class Template:
+    display: str
+    data: Mapping[str, Any]
+    #: the line of a path of keys/indexes inside the template
+    line: Callable[[Sequence[str | int]], int]
+    #: line ranges of the resources (for inline waivers)
+    ranges: list[tuple[int, int]] = field(default_factory=list)
+
+    def location(self, *path: str | int) -> Location:
+        return Location(self.display, self.line(list(path)))
+
+
+def load_template(text: str, display: str, parsed: Any = None) -> Template:
+    """A ROS template from its text (YAML or JSON; ``parsed`` when JSON was already parsed)."""
+    if parsed is not None or text.lstrip().startswith("{"):
+        if parsed is None:
+            from preflight.sources.snapshot import parse_json
+
+            parsed = parse_json(text, display)
+        if not isinstance(parsed, Mapping):
+            raise PreflightError("a ROS template must be a mapping", f"{display}:1")
+        return Template(display, parsed, lambda path: jsonpos.pointer_line(text, _pointer(path)),
+                        _json_ranges(text, parsed))
+    data, node = _load_yaml(text, display)
+    if not isinstance(data, Mapping):
+        raise PreflightError("a ROS template must be a mapping", f"{display}:1")
+    return Template(display, data, lambda path: _key_line(node, path), _yaml_ranges(node, text))
+
+
+def _pointer(path: Sequence[str | int]) -> str:
+    return "".join(f"/{str(p).replace('~', '~0').replace('/', '~1')}" for p in path)
+
+
+def _load_yaml(text: str, display: str) -> tuple[Any, yaml.Node | None]:
+    from preflight.yamlpos import _duplicate_key
+
+    try:
+        loader = RosLoader(text)
+        try:
+            node = loader.get_single_node()
+            dup = _duplicate_key(node) if node is not None else None
+            if dup is not None:
+                raise PreflightError(f"duplicate key {dup.value!r}", f"{display}:{dup.start_mark.line + 1}")
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        problem = e.problem or e.context or "malformed YAML"
+        raise PreflightError(f"not valid YAML: {problem}", f"{display}:{mark.line + 1}" if mark else display) from None
+    except yaml.YAMLError as e:
+        raise PreflightError(f"not valid YAML: {e}", display) from None
+    except RecursionError:
+        raise PreflightError("not valid YAML: nested too deeply", display) from None
+    return data, node
+
+
+def _yaml_ranges(node: yaml.Node | None, text: str) -> list[tuple[int, int]]:
+    """The lines of each resource, from its key to its last line with content (a block node's end mark
+    lies after the blank lines and comments that follow it, which belong to the next resource)."""
+    resources = _child(node, "Resources")
+    if not isinstance(resources, yaml.MappingNode):
+        return []
+    lines = text.splitlines()
+    out = []
+    for k, v in resources.value:
+        start = k.start_mark.line + 1
+        # a block collection ends where the next token starts (the next key's line); a scalar or a flow
+        # collection ends right after its last character
+        block = isinstance(v, yaml.CollectionNode) and not v.flow_style
+        end = v.end_mark.line if block else v.end_mark.line + 1
+        while end > start and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1
+        out.append((start, end))
+    return out
+
+
+def _key_line(node: yaml.Node | None, path: Sequence[str | int]) -> int:
+    """The 1-based line of the key (or list item) at ``path``, or of its deepest existing ancestor: a
+    property is reported where its key is written, even when its value is a block below it."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for step in path:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == str(step):
+                    child, line = v, k.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            child = node.value[step]
+            line = child.start_mark.line + 1
+        if child is None:
+            return line
+        node = child
+    return line
+
+
+def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                child: yaml.Node = v
+                return child
+    return None
+
+
+def _json_ranges(text: str, data: Mapping[str, Any]) -> list[tuple[int, int]]:
+    resources = data.get("Resources")
+    if not isinstance(resources, Mapping):
+        return []
+    starts = [jsonpos.pointer_line(text, _pointer(["Resources", k])) for k in resources]
+    return [(s, s) for s in starts]  # JSON has no comments: the range is informative only
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Intrinsic functions
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    reason: str
+
+
+_NAME_ATTRIBUTES = {
+    "ALIYUN::RAM::Role": ("RoleName", {"RoleName"}),
+    "ALIYUN::OSS::Bucket": ("BucketName", {"Name", "BucketName"}),
+    "ALIYUN::RAM::ManagedPolicy": ("PolicyName", {"PolicyName"}),
+}
+
+
+class Resolver:
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        params = data.get("Parameters")
+        self.parameters: Mapping[str, Any] = params if isinstance(params, Mapping) else {}
+        resources = data.get("Resources")
+        self.resources: Mapping[str, Any] = resources if isinstance(resources, Mapping) else {}
+
+    def resolve(self, v: Any, depth: int = 0) -> Any:
+        """The value with every intrinsic function evaluated, or :class:`Unresolved`."""
+        if depth > 50:
+            return Unresolved("the value is nested too deeply")
+        if isinstance(v, list):
+            items = [self.resolve(x, depth + 1) for x in v]
+            return next((x for x in items if isinstance(x, Unresolved)), items)
+        if not isinstance(v, Mapping):
+            return v
+        if len(v) == 1:
+            (key, arg), = v.items()
+            if key == "Ref":
+                return self._ref(arg)
+            if key == "Fn::GetAtt":
+                return self._get_att(arg)
+            if key == "Fn::Sub":
+                return self._sub(arg, depth)
+            if key == "Fn::Join":
+                return self._join(arg, depth)
+            if isinstance(key, str) and (key.startswith("Fn::") or key == "Condition"):
+                return Unresolved(f"{key} is not evaluated statically")
+        out = {}
+        for k, x in v.items():
+            r = self.resolve(x, depth + 1)
+            if isinstance(r, Unresolved):
+                return r
+            out[str(k)] = r
+        return out
+
+    def _ref(self, name: Any) -> Any:
+        if not isinstance(name, str):
+            return Unresolved("Ref of something that is not a name")
+        if name.startswith("ALIYUN::"):
+            return Unresolved(f"the pseudo parameter {name} is known only when the stack is created")
+        param = self.parameters.get(name)
+        if isinstance(param, Mapping):
+            if "Default" in param:
+                return param["Default"]
+            return Unresolved(f"parameter {name} has no Default: its value is given when the stack is created")
+        if name in self.resources:
+            return self.name_of(name)
+        return Unresolved(f"{name} is neither a parameter nor a resource of the template")
+
+    def _get_att(self, arg: Any) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg)):
+            return Unresolved("Fn::GetAtt takes [resource, attribute]")
+        res, attr = arg
+        r = self.resources.get(res)
+        rtype = r.get("Type") if isinstance(r, Mapping) else None
+        if isinstance(rtype, str) and rtype in _NAME_ATTRIBUTES and attr in _NAME_ATTRIBUTES[rtype][1]:
+            return self.name_of(res)
+        return Unresolved(f"{res}.{attr} is known only when the stack is created")
+
+    def name_of(self, logical_id: str) -> Any:
+        r = self.resources.get(logical_id)
+        rtype = r.get("Type") if isinstance(r, Mapping) else None
+        if not isinstance(r, Mapping) or rtype not in _NAME_ATTRIBUTES:
+            return Unresolved(f"{logical_id} has a value known only when the stack is created")
+        props = r.get("Properties")
+        prop = _NAME_ATTRIBUTES[str(rtype)][0]
+        if not isinstance(props, Mapping):
+            props = {}
+        if prop not in props:
+            return Unresolved(f"{logical_id} has no {prop}: ROS names it when the stack is created")
+        return self.resolve(props[prop], 1)
+
+    def _sub(self, arg: Any, depth: int) -> Any:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1]) if (
+            isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], Mapping)
+        ) else (None, {})
+        if text is None:
+            return Unresolved("Fn::Sub takes a string or [string, {variables}]")
+        out, pos = [], 0
+        while (start := text.find("${", pos)) >= 0:
+            end = text.find("}", start)
+            if end < 0:
+                break
+            out.append(text[pos:start])
+            name = text[start + 2:end]
+            if name.startswith("!"):  # ${!Literal} is the text ${Literal}
+                out.append("${" + name[1:] + "}")
+            else:
+                value = (self.resolve(variables[name], depth + 1) if name in variables
+                         else self._get_att(name.split(".", 1)) if "." in name else self._ref(name))
+                if isinstance(value, Unresolved):
+                    return value
+                out.append(str(value))
+            pos = end + 1
+        out.append(text[pos:])
+        return "".join(out)
+
+    def _join(self, arg: Any, depth: int) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
+            return Unresolved("Fn::Join takes [delimiter, [values]]")
+        items = self.resolve(arg[1], depth + 1)
+        if isinstance(items, Unresolved):
+            return items
+        if not isinstance(items, list):
+            return Unresolved("Fn::Join of something that is not a list")
+        return arg[0].join(str(x) for x in items)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Template → document
+
+
+@dataclass
+class _Doc:
+    template: Template
+    doc: dict[str, Any] = field(default_factory=lambda: {"version": 1, "exports": [], "images": [],
+                                                          "buckets": [], "roles": []})
+    locations: dict[str, Location] = field(default_factory=dict)
+    unknown: dict[str, str] = field(default_factory=dict)
+    unknown_entries: list[dict[str, Any]] = field(default_factory=list)
+    scopes: dict[int, str] = field(default_factory=dict)
+
+    def add(self, section: str, entry: dict[str, Any], location: Location) -> str:
+        items = self.doc[section]
+        items.append(entry)
+        pointer = f"/{section}/{len(items) - 1}"
+        self.locations[pointer] = location
+        return pointer
+
+    def put(self, entry: dict[str, Any], pointer: str, key: str, value: Any, location: Location | None) -> None:
+        if isinstance(value, Unresolved):
+            self.unknown[f"{pointer}/{key}"] = value.reason
+        else:
+            entry[key] = value
+        if location is not None:
+            self.locations[f"{pointer}/{key}"] = location
+
+
+_ABSENT: Any = object()
+
+
+def document(template: Template, *, export_roles: Sequence[str] = (), export_buckets: Sequence[str] = ()
+             ) -> tuple[dict[str, Any], Annotations]:
+    resolver = Resolver(template.data)
+    d = _Doc(template)
+    by_type: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    for logical_id, r in resolver.resources.items():
+        if isinstance(r, Mapping) and isinstance(r.get("Type"), str):
+            props = r.get("Properties")
+            by_type.setdefault(r["Type"], []).append((str(logical_id), props if isinstance(props, Mapping) else {}))
+    policies = _managed_policies(d, resolver, by_type.get("ALIYUN::RAM::ManagedPolicy", []))
+    attachments = _attachments(resolver, by_type)
+    for logical_id, props in by_type.get("ALIYUN::RAM::Role", []):
+        name = _role(d, resolver, logical_id, props, policies, attachments)
+        if name in export_roles or name == DEFAULT_ROLE_NAME:
+            ptr = d.add("exports", {"RoleName": name}, template.location("Resources", logical_id))
+            d.scopes[int(ptr.rsplit("/", 1)[1])] = "role"
+    for logical_id, props in by_type.get("ALIYUN::OSS::Bucket", []):
+        name = _bucket(d, resolver, logical_id, props)
+        if name in export_buckets:
+            ptr = d.add("exports", {"OSSBucket": name}, template.location("Resources", logical_id))
+            d.scopes[int(ptr.rsplit("/", 1)[1])] = "bucket"
+    for logical_id, props in by_type.get("ALIYUN::ECS::CustomImage", []):
+        _image(d, resolver, logical_id, props)
+    if d.unknown_entries:
+        d.doc["unknown"] = d.unknown_entries
+    ann = Annotations(locations=d.locations, unknown=d.unknown, scopes=d.scopes, absent_is_unknown=True,
+                      absent_reason="not defined in the ROS template checked")
+    return d.doc, ann
+
+
+def _prop_loc(d: _Doc, logical_id: str, *path: str | int) -> Location:
+    return d.template.location("Resources", logical_id, "Properties", *path)
+
+
+def _policy_doc(value: Any, where: Location) -> Any:
+    if isinstance(value, Unresolved) or value is None:
+        return value
+    try:
+        pol.parse_policy(value)
+    except pol.PolicyError as e:
+        raise PreflightError(f"not a valid policy document: {e}", str(where)) from None
+    return value
+
+
+def _get(resolver: Resolver, props: Mapping[str, Any], key: str) -> Any:
+    return resolver.resolve(props[key]) if key in props else _ABSENT
+
+
+def _managed_policies(d: _Doc, resolver: Resolver, items: list[tuple[str, Mapping[str, Any]]]
+                      ) -> dict[str, tuple[Any, Location, list[Any]]]:
+    """PolicyName -> (document, where, the roles its ``Roles`` property attaches it to)."""
+    out = {}
+    for logical_id, props in items:
+        name = _get(resolver, props, "PolicyName")
+        if not isinstance(name, str):
+            continue
+        where = _prop_loc(d, logical_id, "PolicyDocument")
+        doc = _get(resolver, props, "PolicyDocument")
+        roles = _get(resolver, props, "Roles")
+        out[name] = (None if doc is _ABSENT else _policy_doc(doc, where), where,
+                     roles if isinstance(roles, list) else [])
+    return out
+
+
+def _attachments(resolver: Resolver, by_type: Mapping[str, list[tuple[str, Mapping[str, Any]]]]
+                 ) -> list[tuple[Any, Any, Any]]:
+    """(role name, policy name, policy type) of every ``ALIYUN::RAM::AttachPolicyToRole``."""
+    return [(_get(resolver, p, "RoleName"), _get(resolver, p, "PolicyName"), _get(resolver, p, "PolicyType"))
+            for _, p in by_type.get("ALIYUN::RAM::AttachPolicyToRole", [])]
+
+
+def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any],
+          policies: Mapping[str, tuple[Any, Location, list[Any]]], attachments: list[tuple[Any, Any, Any]]) -> str:
+    name = _get(resolver, props, "RoleName")
+    role_name = name if isinstance(name, str) else logical_id
+    entry: dict[str, Any] = {"RoleName": role_name}
+    ptr = d.add("roles", entry, d.template.location("Resources", logical_id))
+    d.put(entry, ptr, "Arn", Unresolved("the ARN is assigned when the stack creates the role"), None)
+    trust = _get(resolver, props, "AssumeRolePolicyDocument")
+    where = _prop_loc(d, logical_id, "AssumeRolePolicyDocument")
+    if trust is _ABSENT:
+        trust = Unresolved("the role has no AssumeRolePolicyDocument")
+    d.put(entry, ptr, "AssumeRolePolicyDocument", _policy_doc(trust, where), where)
+    attached: list[dict[str, Any]] = []
+    first: Location | None = None
+    inline = props.get("Policies")
+    for i, p in enumerate(inline if isinstance(inline, list) else []):
+        pname = resolver.resolve(p.get("PolicyName")) if isinstance(p, Mapping) else None
+        pname = pname if isinstance(pname, str) else f"{logical_id}.Policies[{i}]"
+        loc = _prop_loc(d, logical_id, "Policies", i, "PolicyDocument")
+        doc = resolver.resolve(p.get("PolicyDocument")) if isinstance(p, Mapping) else None
+        _attach(d, role_name, attached, pname, "Custom", _policy_doc(doc, loc))
+        first = first or loc
+    pa = props.get("PolicyAttachments")
+    for ptype in ("System", "Custom"):
+        names = resolver.resolve(pa.get(ptype)) if isinstance(pa, Mapping) else None
+        for pname in names if isinstance(names, list) else []:
+            doc = Unresolved(f"the System policy {pname} is not in the template") if ptype == "System" else (
+                policies[pname][0] if pname in policies else
+                Unresolved(f"the Custom policy {pname} is not defined in the ROS template checked"))
+            _attach(d, role_name, attached, str(pname), ptype, doc)
+            first = first or (policies[pname][1] if ptype == "Custom" and pname in policies
+                              else _prop_loc(d, logical_id, "PolicyAttachments", ptype))
+    for role, pname, ptype in attachments:
+        if role == role_name and isinstance(pname, str):
+            t = ptype if isinstance(ptype, str) else "Custom"
+            doc = (policies[pname][0] if t == "Custom" and pname in policies
+                   else Unresolved(f"the {t} policy {pname} is not in the template"))
+            _attach(d, role_name, attached, pname, t, doc)
+    for pname, (doc, loc, roles) in policies.items():
+        if role_name in roles:
+            _attach(d, role_name, attached, pname, "Custom", doc)
+            first = first or loc
+    d.put(entry, ptr, "AttachedPolicies", attached, first or d.template.location("Resources", logical_id))
+    return role_name
+
+
+def _attach(d: _Doc, role: str, attached: list[dict[str, Any]], name: str, ptype: str, doc: Any) -> None:
+    if any(a["PolicyName"] == name for a in attached):
+        return
+    item: dict[str, Any] = {"PolicyName": name, "PolicyType": ptype}
+    if isinstance(doc, Unresolved) or doc is None:
+        reason = doc.reason if isinstance(doc, Unresolved) else f"the policy {name} has no PolicyDocument"
+        d.unknown_entries.append({"section": "roles", "match": {"RoleName": role},
+                                  "field": f"AttachedPolicies/{name}", "reason": reason})
+    else:
+        item["PolicyDocument"] = doc
+    attached.append(item)
+
+
+def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]) -> str:
+    name = _get(resolver, props, "BucketName")
+    bucket_name = name if isinstance(name, str) else logical_id
+    entry: dict[str, Any] = {"Name": bucket_name}
+    ptr = d.add("buckets", entry, d.template.location("Resources", logical_id))
+    d.put(entry, ptr, "Location", Unresolved("the region of a ROS stack is chosen when it is created"), None)
+    storage = _get(resolver, props, "StorageClass")
+    d.put(entry, ptr, "StorageClass", "Standard" if storage is _ABSENT else storage,
+          _prop_loc(d, logical_id, "StorageClass"))
+    acl = _get(resolver, props, "AccessControl")
+    acl = "private" if acl is _ABSENT else acl
+    d.put(entry, ptr, "AccessControlList", acl if isinstance(acl, Unresolved) else {"Grant": acl},
+          _prop_loc(d, logical_id, "AccessControl"))
+    sse = _get(resolver, props, "ServerSideEncryptionConfiguration")
+    if sse is _ABSENT:
+        rule: Any = {"SSEAlgorithm": "None"}
+    elif isinstance(sse, Mapping):
+        rule = {"SSEAlgorithm": sse.get("SSEAlgorithm") or "None"}
+        if sse.get("KMSMasterKeyID"):
+            rule["KMSMasterKeyID"] = sse["KMSMasterKeyID"]
+    else:
+        rule = sse
+    d.put(entry, ptr, "ServerSideEncryptionRule", rule,
+          _prop_loc(d, logical_id, "ServerSideEncryptionConfiguration", "SSEAlgorithm"))
+    d.put(entry, ptr, "Owner", Unresolved("the owner is the account the stack is created in"), None)
+    versioning = _get(resolver, props, "VersioningConfiguration")
+    if versioning is not _ABSENT:
+        status = versioning.get("Status") if isinstance(versioning, Mapping) else versioning
+        d.put(entry, ptr, "Versioning", status, _prop_loc(d, logical_id, "VersioningConfiguration", "Status"))
+    d.put(entry, ptr, "CrossRegionReplication",
+          Unresolved("cross-region replication may be configured outside the template"), None)
+    policy = _get(resolver, props, "Policy")
+    where = _prop_loc(d, logical_id, "Policy")
+    d.put(entry, ptr, "Policy", None if policy is _ABSENT else _policy_doc(policy, where), where)
+    return bucket_name
+
+
+def _image(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]) -> None:
+    # No ROS resource exports an image, so images are listed for completeness only; their region is the
+    # stack's, which a template does not name.
+    entry: dict[str, Any] = {"RegionId": "ALIYUN::Region", "ImageId": logical_id, "ImageOwnerAlias": "self"}
+    ptr = d.add("images", entry, d.template.location("Resources", logical_id))
+    platform = _get(resolver, props, "Platform")
+    if platform is _ABSENT:
+        platform = Unresolved("the image sets no Platform: it comes from its source instance or snapshots")
+    d.put(entry, ptr, "Platform", platform, _prop_loc(d, logical_id, "Platform"))
+    if isinstance(platform, str):
+        entry["OSType"] = "windows" if platform.lower().startswith("windows") else "linux"
+    mappings = _get(resolver, props, "DiskDeviceMapping")
+    if isinstance(mappings, list):
+        disks = [{k: str(m[src]) for k, src in (("Type", "DiskType"), ("Size", "Size"), ("SnapshotId", "SnapshotId"),
+                                                ("Device", "Device")) if m.get(src) is not None}
+                 for m in mappings if isinstance(m, Mapping)]
+        d.put(entry, ptr, "DiskDeviceMappings", disks, _prop_loc(d, logical_id, "DiskDeviceMapping"))
+    else:
+        d.put(entry, ptr, "DiskDeviceMappings", mappings if isinstance(mappings, Unresolved) else
+              Unresolved("the image lists no DiskDeviceMapping: its disks come from its source"), None)

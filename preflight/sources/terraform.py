@@ -1,0 +1,1239 @@
+"""Terraform configuration (``.tf``, ``.tf.json``, ``.tfvars``) → the snapshot-shaped document + annotations.
+
+A module is the Terraform files of one directory, parsed together. Expressions are evaluated only as far
+as the files decide them: literals, string templates, ``jsonencode(...)`` of a literal, heredocs, variables
+(defaults, ``terraform.tfvars``, ``*.auto.tfvars``, var files given explicitly), ``locals``, and references
+to arguments of resources in the module. Anything else (data sources, variables without a value,
+attributes computed at apply time, conditionals, other functions) is :class:`Unresolved` with the reason,
+and becomes an unknown fact; nothing is guessed.
+
+python-hcl2 (8.x) is imported lazily: its dict API neither keeps line numbers (``with_meta`` is declared
+but not implemented in 8.1) nor gives expressions as a tree (``jsonencode({...})`` comes back as HCL text),
+so this module walks the raw Lark parse tree (``hcl2.parses_to_tree``, built with positions) itself.
+
+The resource → document mapping (:func:`build_document`) works on source-neutral :class:`Resource`
+values, so the plan source (``plan.py``) shares it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from preflight import policy as pol
+from preflight.errors import PreflightError
+from preflight.facts import DEFAULT_ROLE_NAME
+from preflight.model import Location
+from preflight.sources import jsonpos
+from preflight.sources.common import display_path, read_text
+from preflight.sources.snapshot import Annotations
+
+#: a node of the Lark parse tree (``lark.Tree`` or ``lark.Token``); dynamic, so typed loosely
+Tree = Any
+
+# ---------------------------------------------------------------------------------------------------------
+# Values
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """A value the files do not decide, with the reason (shown to the user as the unknown's reason)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """One argument as a source sees it: its value, where it is written, the resource it references."""
+
+    value: Any  # str | int | float | bool | None | list | dict | Unresolved
+    location: Location | None = None
+    #: the address of the resource the expression refers to (``alicloud_image.web``), for joins
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    attrs: Mapping[str, Attr]
+    blocks: Mapping[str, tuple[Block, ...]]
+    location: Location | None
+
+    def value(self, name: str) -> Any:
+        a = self.attrs.get(name)
+        return MISSING if a is None else a.value
+
+    def loc(self, name: str) -> Location | None:
+        a = self.attrs.get(name)
+        return a.location if a is not None and a.location is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A managed resource, source-neutral (HCL or plan)."""
+
+    type: str
+    address: str
+    body: Block
+    #: the provider's region for this resource (value and where it is written)
+    region: Attr
+    #: where ``provider = alicloud.x`` is written in the resource, if it is
+    provider_location: Location | None = None
+
+    @property
+    def location(self) -> Location | None:
+        return self.body.location
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+#: an argument that is not written at all
+MISSING: Any = _Missing()
+
+
+def is_known(v: Any) -> bool:
+    return v is not MISSING and not isinstance(v, Unresolved)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Expressions (converted from the Lark tree)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    parts: tuple[Any, ...]  # str | expression
+
+
+@dataclass(frozen=True, slots=True)
+class Traversal:
+    """``var.x``, ``local.y``, ``alicloud_oss_bucket.b.bucket``, ``data.t.n.attr``; steps are names or
+    indexes (an index that is an expression is kept as an expression)."""
+
+    root: str
+    steps: tuple[Any, ...]
+
+    @property
+    def text(self) -> str:
+        out = self.root
+        for s in self.steps:
+            out += f".{s}" if isinstance(s, str) else f"[{s}]" if isinstance(s, int) else "[…]"
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TupleExpr:
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectExpr:
+    items: tuple[tuple[Any, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """An expression that is not evaluated statically (conditional, for, splat, operator, directive)."""
+
+    kind: str
+
+
+_KIND_NAMES = {
+    "conditional": "a conditional expression", "binary_op": "an operator expression",
+    "for_tuple_expr": "a for expression", "for_object_expr": "a for expression",
+    "attr_splat_expr_term": "a splat expression", "full_splat_expr_term": "a splat expression",
+    "template_string": "a template directive",
+}
+
+
+def _is_token(node: Any) -> bool:
+    return not hasattr(node, "data")
+
+
+def _subtrees(tree: Tree) -> list[Tree]:
+    return [c for c in tree.children if not _is_token(c) and c.data != "new_line_or_comment"]
+
+
+_ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """HCL's escapes in a quoted string (``\\n``, ``\\"``, ``\\uNNNN`` …); unknown ones stay as written."""
+    if "\\" not in text:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        e = m.group()[1:]
+        if e[0] in "uU" and len(e) > 1:
+            code = int(e[1:], 16)
+            return chr(code) if code <= 0x10FFFF and not 0xD800 <= code < 0xE000 else m.group()
+        return _SIMPLE_ESCAPES.get(e, m.group())
+
+    return _ESCAPE.sub(one, text)
+
+
+@functools.cache
+def _parser() -> Any:
+    """python-hcl2's Lark parser (its grammar, post-lexer and parse-table cache), loaded without importing
+    the ``hcl2`` package: its ``__init__`` pulls in the dict, formatting and serialisation layers (~20 ms of
+    start-up) that this module does not use. Falls back to ``hcl2.parser.parser()`` if the layout differs."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("hcl2")
+    base = Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
+    if base is not None and (base / "hcl2.lark").is_file() and (base / "postlexer.py").is_file():
+        try:
+            from lark import Lark
+
+            post_spec = importlib.util.spec_from_file_location("_preflight_hcl2_postlexer", base / "postlexer.py")
+            if post_spec is not None and post_spec.loader is not None:
+                post = importlib.util.module_from_spec(post_spec)
+                post_spec.loader.exec_module(post)
+                # the same options as hcl2.parser.parser(), so its cache file (.lark_cache.bin) applies
+                return Lark.open(str(base / "hcl2.lark"), parser="lalr", cache=str(base / ".lark_cache.bin"),
+                                 propagate_positions=True, postlex=post.PostLexer())
+        except Exception:  # any surprise in the layout of hcl2: use its own entry point
+            pass
+    from hcl2.parser import parser
+
+    return parser()
+
+
+def parse_tree(text: str) -> Tree:
+    """The raw Lark tree of HCL text (what ``hcl2.parses_to_tree`` returns)."""
+    # hcl2 appends a newline too: its grammar needs one at the end of the last line
+    return _parser().parse(text + "\n")
+
+
+def convert(node: Any) -> Any:
+    """A Lark expression tree → literal value or expression object."""
+    if _is_token(node):
+        return str(node)
+    kind = node.data
+    if kind == "expr_term":
+        subs = _subtrees(node)
+        return convert(subs[0]) if subs else Opaque("an empty expression")
+    if kind == "int_lit":
+        return int(node.children[0])
+    if kind == "float_lit":
+        return float(node.children[0])
+    if kind == "literal_value":
+        return {"true": True, "false": False, "null": None}[str(node.children[0])]
+    if kind == "string":
+        return _template(_string_parts(node))
+    if kind in ("heredoc_template", "heredoc_template_trim"):
+        return _template(_heredoc_parts(str(node.children[0]), trim=kind.endswith("trim")))
+    if kind == "identifier":
+        return Traversal(str(node.children[0]), ())
+    if kind == "tuple":
+        return TupleExpr(tuple(convert(c) for c in _subtrees(node)))
+    if kind == "object":
+        return ObjectExpr(tuple(_object_elem(e) for e in _subtrees(node)))
+    if kind == "function_call":
+        subs = _subtrees(node)
+        name = str(subs[0].children[0])
+        args = tuple(convert(a) for a in _subtrees(subs[-1])) if subs[-1].data == "arguments" else ()
+        return Call(name, args)
+    if kind in ("get_attr_expr_term", "index_expr_term"):
+        return _traversal(node)
+    if kind == "unary_op":
+        op, operand = str(node.children[0]), convert(node.children[1])
+        if op == "-" and isinstance(operand, int | float) and not isinstance(operand, bool):
+            return -operand
+        return Opaque("an operator expression")
+    return Opaque(_KIND_NAMES.get(kind, f"a {kind} expression"))
+
+
+def _template(parts: list[Any]) -> Any:
+    """A string with no interpolation is a plain string; a lone ``"${x}"`` is ``x`` itself."""
+    if all(isinstance(p, str) for p in parts):
+        return "".join(parts)
+    if len(parts) == 1:
+        return parts[0]
+    return Template(tuple(parts))
+
+
+def _string_parts(node: Tree) -> list[Any]:
+    parts: list[Any] = []
+    for part in node.children:
+        if _is_token(part):
+            continue  # the quotes
+        inner = part.children[0]
+        if _is_token(inner):
+            kind = inner.type
+            if kind == "STRING_CHARS":
+                parts.append(_unescape(str(inner)))
+            elif kind in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
+                parts.append(str(inner)[1:])  # $${x} is the literal text ${x}
+            continue
+        if inner.data == "interpolation":
+            parts.append(convert(_subtrees(inner)[0]))
+        else:  # %{if}/%{for} directives
+            parts.append(Opaque("a template directive"))
+    return parts
+
+
+def _heredoc_parts(token: str, *, trim: bool) -> list[Any]:
+    """The body of ``<<EOF … EOF`` (``<<-`` strips the common indentation). The grammar keeps a heredoc as
+    one token, so interpolations inside it are parsed here."""
+    lines = token.split("\n")
+    body = lines[1:-2] if lines[-1] == "" else lines[1:-1]
+    if trim:
+        indent = min((len(x) - len(x.lstrip()) for x in body if x.strip()), default=0)
+        body = [x[indent:] for x in body]
+    text = "\n".join(body) + ("\n" if body else "")
+    return _interpolations(text)
+
+
+_INTERP = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
+
+
+def _interpolations(text: str) -> list[Any]:
+    parts: list[Any] = []
+    pos = 0
+    for m in _INTERP.finditer(text):
+        if m.start() < pos:
+            continue
+        parts.append(text[pos:m.start()])
+        if m.group() in ("$${", "%%{"):
+            parts.append(m.group()[1:])
+            pos = m.end()
+            continue
+        end = _closing_brace(text, m.end())
+        if m.group() == "%{" or end < 0:
+            return [*parts, Opaque("a template directive")]
+        parts.append(parse_expression(text[m.end():end]))
+        pos = end + 1
+    parts.append(text[pos:])
+    return [p for p in parts if p != ""]
+
+
+def _closing_brace(text: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if depth == 0:
+                return i
+            depth -= 1
+    return -1
+
+
+def parse_expression(text: str) -> Any:
+    """One HCL expression given as text (heredoc interpolations, ``.tf.json`` strings)."""
+    from lark.exceptions import LarkError
+
+    try:
+        tree = parse_tree(f"x = {text}\n")
+    except LarkError:
+        return Opaque("an expression that could not be parsed")
+    attr = _subtrees(_subtrees(tree)[0])[0]
+    return convert(attr.children[-1])
+
+
+def _object_elem(elem: Tree) -> tuple[Any, Any]:
+    key_node, value_node = elem.children[0], elem.children[-1]
+    key_tree = key_node.children[0]
+    if _is_token(key_tree) or key_tree.data == "keyword":  # `in = …`, `for = …`
+        return str(key_tree if _is_token(key_tree) else key_tree.children[0]), convert(value_node)
+    key = convert(key_tree)
+    # a bare name is the key itself (`Version = "1"`), not a reference
+    if isinstance(key, Traversal) and not key.steps and not _parenthesised(key_tree):
+        key = key.root
+    return key, convert(value_node)
+
+
+def _parenthesised(expr_term: Tree) -> bool:
+    return any(_is_token(c) and str(c) == "(" for c in expr_term.children)
+
+
+def _traversal(node: Tree) -> Any:
+    base, step = _subtrees(node)
+    inner = convert(base)
+    if not isinstance(inner, Traversal):
+        return Opaque("an index into a computed value")
+    if step.data == "get_attr":
+        name = step.children[-1]
+        return Traversal(inner.root, (*inner.steps, str(name if _is_token(name) else name.children[0])))
+    if step.data == "short_index":
+        return Traversal(inner.root, (*inner.steps, int(step.children[-1])))
+    index = convert(_subtrees(step)[0])
+    return Traversal(inner.root, (*inner.steps, index))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Files → blocks
+
+
+@dataclass(slots=True)
+class RawBody:
+    attrs: dict[str, tuple[Any, int]] = field(default_factory=dict)  # name -> (expression, line)
+    blocks: list[RawBlock] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RawBlock:
+    type: str
+    labels: tuple[str, ...]
+    body: RawBody
+    path: str
+    line: int
+    end_line: int
+
+
+def _label(node: Any) -> str:
+    if _is_token(node):
+        return str(node)
+    if node.data == "string":
+        return "".join(p for p in _string_parts(node) if isinstance(p, str))
+    return str(node.children[0])
+
+
+def _body(tree: Tree, path: str) -> RawBody:
+    out = RawBody()
+    for item in _subtrees(tree):
+        if item.data == "attribute":
+            name = _label(item.children[0])
+            out.attrs[name] = (convert(item.children[-1]), item.meta.line)
+        elif item.data == "block":
+            subs = [c for c in item.children if not _is_token(c) and c.data != "new_line_or_comment"]
+            *names, body = subs
+            out.blocks.append(RawBlock(_label(names[0]), tuple(_label(n) for n in names[1:]),
+                                       _body(body, path), path, item.meta.line, item.meta.end_line))
+    return out
+
+
+def parse_hcl(text: str, display: str) -> RawBody:
+    """Parse HCL text; a syntax error is a one-line :class:`PreflightError` at file:line."""
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+    try:
+        tree = parse_tree(text)
+    except UnexpectedToken as e:
+        raise PreflightError(f"not valid HCL: unexpected {_shown(str(e.token))}", f"{display}:{e.line}") from None
+    except UnexpectedCharacters as e:
+        raise PreflightError(f"not valid HCL: unexpected character {e.char!r}",
+                             f"{display}:{e.line}") from None
+    except UnexpectedInput as e:
+        raise PreflightError("not valid HCL: unexpected end of input", f"{display}:{e.line}") from None
+    except LarkError as e:
+        raise PreflightError(f"not valid HCL: {str(e).splitlines()[0]}", display) from None
+    except RecursionError:
+        raise PreflightError("not valid HCL: nested too deeply", display) from None
+    return _body(_subtrees(tree)[0], display)
+
+
+def _shown(token: str) -> str:
+    token = token.strip()
+    return repr(token[:30]) if token else "end of line"
+
+
+# -- .tf.json ---------------------------------------------------------------------------------------------
+
+#: nested blocks of the resources read here, which ``.tf.json`` writes as objects (or lists of them)
+JSON_BLOCKS = frozenset({"server_side_encryption_rule", "disk_device_mapping", "versioning", "lifecycle_rule",
+                         "statement", "features", "timeouts", "lifecycle", "logging", "transitions",
+                         "expiration", "access_monitor", "transfer_acceleration"})
+
+
+def _json_value(v: Any) -> Any:
+    """A ``.tf.json`` value: strings are templates (``"${var.x}"``), the rest literal."""
+    if isinstance(v, str):
+        if "${" not in v and "%{" not in v:
+            return v.replace("$${", "${")
+        return _template(_interpolations(v))
+    if isinstance(v, list):
+        return TupleExpr(tuple(_json_value(x) for x in v))
+    if isinstance(v, dict):
+        return ObjectExpr(tuple((k, _json_value(x)) for k, x in v.items()))
+    return v
+
+
+def _json_body(obj: Mapping[str, Any], pointer: str, text: str, path: str) -> RawBody:
+    out = RawBody()
+    for key, v in obj.items():
+        ptr = f"{pointer}/{_escape(key)}"
+        items = v if isinstance(v, list) else [v]
+        if key in JSON_BLOCKS and items and all(isinstance(x, dict) for x in items):
+            for i, x in enumerate(items):
+                p = f"{ptr}/{i}" if isinstance(v, list) else ptr
+                line = jsonpos.pointer_line(text, p)
+                out.blocks.append(RawBlock(key, (), _json_body(x, p, text, path), path, line, line))
+        elif key != "//":
+            out.attrs[key] = (_json_value(v), jsonpos.pointer_line(text, ptr))
+    return out
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _labelled(v: Any, pointer: str, depth: int) -> Iterator[tuple[tuple[str, ...], Any, str]]:
+    """Walk ``{"label": {"label": body}}`` ``depth`` levels down (bodies may be lists of bodies)."""
+    if depth == 0:
+        if isinstance(v, list):
+            for i, x in enumerate(v):
+                yield (), x, f"{pointer}/{i}"
+        else:
+            yield (), v, pointer
+        return
+    if isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from _labelled(x, f"{pointer}/{i}", depth)
+        return
+    if isinstance(v, dict):
+        for k, x in v.items():
+            for labels, body, p in _labelled(x, f"{pointer}/{_escape(k)}", depth - 1):
+                yield (k, *labels), body, p
+
+
+_JSON_LABELS = {"resource": 2, "data": 2, "provider": 1, "variable": 1, "output": 1, "module": 1, "locals": 0}
+
+
+def parse_tf_json(text: str, display: str) -> RawBody:
+    from preflight.sources.snapshot import parse_json
+
+    doc = parse_json(text, display)
+    if not isinstance(doc, dict):
+        raise PreflightError("a .tf.json file must hold a JSON object", f"{display}:1")
+    out = RawBody()
+    for kind, depth in _JSON_LABELS.items():
+        if kind not in doc:
+            continue
+        for labels, body, pointer in _labelled(doc[kind], f"/{kind}", depth):
+            if isinstance(body, dict):
+                line = jsonpos.pointer_line(text, pointer)
+                out.blocks.append(RawBlock(kind, labels, _json_body(body, pointer, text, display), display,
+                                           line, line))
+    return out
+
+
+def parse_tfvars(path: Path) -> dict[str, tuple[Any, Location]]:
+    """Variable values from a ``.tfvars`` (HCL) or ``.tfvars.json`` file."""
+    display = display_path(path)
+    text = read_text(path)
+    if path.name.endswith(".json"):
+        from preflight.sources.snapshot import parse_json
+
+        doc = parse_json(text, display)
+        if not isinstance(doc, dict):
+            raise PreflightError("a .tfvars.json file must hold a JSON object", f"{display}:1")
+        return {k: (_json_value(v), Location(display, jsonpos.pointer_line(text, f"/{_escape(k)}")))
+                for k, v in doc.items()}
+    body = parse_hcl(text, display)
+    return {k: (v, Location(display, line)) for k, (v, line) in body.attrs.items()}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A module and the evaluation of its expressions
+
+#: resource types whose ``id`` is one of their arguments (provider semantics), and their name arguments
+ID_ARGUMENT = {
+    "alicloud_oss_bucket": ("bucket",),
+    "alicloud_ram_role": ("role_name", "name"),
+    "alicloud_ram_policy": ("policy_name", "name"),
+}
+#: deprecated names of the same argument
+ALIASES = {("alicloud_ram_role", "name"): "role_name", ("alicloud_ram_role", "role_name"): "name",
+           ("alicloud_ram_policy", "name"): "policy_name", ("alicloud_ram_policy", "policy_name"): "name",
+           ("alicloud_ram_role", "document"): "assume_role_policy_document",
+           ("alicloud_ram_policy", "document"): "policy_document"}
+_RUNTIME_ROOTS = {"path", "terraform", "count", "each", "self", "module"}
+
+
+class Module:
+    """The Terraform files of one directory, with what their expressions evaluate to."""
+
+    def __init__(self, blocks: Sequence[RawBlock], tfvars: Mapping[str, tuple[Any, Location]]) -> None:
+        self.blocks = list(blocks)
+        self.tfvars = dict(tfvars)
+        self.variables: dict[str, RawBlock] = {}
+        self.locals: dict[str, tuple[Any, Location]] = {}
+        self.providers: dict[str, RawBlock] = {}
+        self.resources: dict[str, RawBlock] = {}
+        for b in self.blocks:
+            if b.type == "variable" and b.labels:
+                self.variables[b.labels[0]] = b
+            elif b.type == "locals":
+                for name, (expr, line) in b.body.attrs.items():
+                    self.locals[name] = (expr, Location(b.path, line))
+            elif b.type == "provider" and b.labels:
+                alias = b.body.attrs.get("alias")
+                key = b.labels[0] if alias is None else f"{b.labels[0]}.{alias[0]}"
+                self.providers[key] = b
+            elif b.type == "resource" and len(b.labels) == 2:
+                self.resources[f"{b.labels[0]}.{b.labels[1]}"] = b
+        self._evaluating: set[str] = set()
+
+    # -- evaluation -------------------------------------------------------------------------------------
+    def eval(self, expr: Any) -> Any:
+        if expr is None or isinstance(expr, str | int | float | bool):
+            return expr
+        if isinstance(expr, Template):
+            return self._template(expr)
+        if isinstance(expr, TupleExpr):
+            return _collect([self.eval(x) for x in expr.items])
+        if isinstance(expr, ObjectExpr):
+            return self._object(expr)
+        if isinstance(expr, Call):
+            return self._call(expr)
+        if isinstance(expr, Traversal):
+            return self._traversal(expr)
+        if isinstance(expr, Opaque):
+            return Unresolved(f"{expr.kind} is not evaluated statically")
+        return Unresolved("an expression that is not evaluated statically")
+
+    def _template(self, t: Template) -> Any:
+        out = []
+        for p in t.parts:
+            v = self.eval(p)
+            if isinstance(v, Unresolved):
+                return v
+            if isinstance(v, bool):
+                out.append("true" if v else "false")
+            elif isinstance(v, str | int | float):
+                out.append(str(v))
+            else:
+                return Unresolved("a template interpolates a value that is not a string")
+        return "".join(out)
+
+    def _object(self, o: ObjectExpr) -> Any:
+        out: dict[str, Any] = {}
+        for k, v in o.items:
+            key = self.eval(k)
+            if isinstance(key, Unresolved):
+                return key
+            value = self.eval(v)
+            if isinstance(value, Unresolved):
+                return value
+            out[str(key)] = value
+        return out
+
+    def _call(self, c: Call) -> Any:
+        if c.name == "jsonencode" and len(c.args) == 1:
+            v = self.eval(c.args[0])
+            return v if isinstance(v, Unresolved) else json.dumps(v, separators=(",", ":"))
+        if c.name in ("tostring", "trimspace", "lower", "upper") and len(c.args) == 1:
+            v = self.eval(c.args[0])
+            if isinstance(v, Unresolved) or not isinstance(v, str | int | float):
+                return v if isinstance(v, Unresolved) else Unresolved(f"{c.name}() of a non-string")
+            s = str(v)
+            return {"tostring": s, "trimspace": s.strip(), "lower": s.lower(), "upper": s.upper()}[c.name]
+        return Unresolved(f"the function {c.name}() is not evaluated statically")
+
+    def _traversal(self, t: Traversal) -> Any:
+        root, steps = t.root, t.steps
+        if root == "var" and steps and isinstance(steps[0], str):
+            return self._index(self.variable(steps[0]), steps[1:], t)
+        if root == "local" and steps and isinstance(steps[0], str):
+            return self._index(self.local(steps[0]), steps[1:], t)
+        if root == "data":
+            name = ".".join(str(s) for s in steps[:2])
+            return Unresolved(f"data.{name} is read from the account when Terraform runs")
+        if root in _RUNTIME_ROOTS or not steps or not isinstance(steps[0], str):
+            return Unresolved(f"{t.text} is known only when Terraform runs")
+        address = f"{root}.{steps[0]}"
+        rest = [s for s in steps[1:]]
+        while rest and not isinstance(rest[0], str):  # count/for_each instance index
+            rest.pop(0)
+        if address not in self.resources:
+            return Unresolved(f"{address} is not defined in the Terraform files checked")
+        if not rest:
+            return Unresolved(f"{address} is an object known only when Terraform runs")
+        return self._index(self.resource_attr(address, rest[0]), rest[1:], t)
+
+    def _index(self, v: Any, steps: Sequence[Any], t: Traversal) -> Any:
+        for s in steps:
+            if isinstance(v, Unresolved):
+                return v
+            if not isinstance(s, str | int):
+                s = self.eval(s)
+                if isinstance(s, Unresolved):
+                    return s
+            in_map = isinstance(v, dict) and isinstance(s, str) and s in v
+            in_list = isinstance(v, list) and isinstance(s, int) and 0 <= s < len(v)
+            if in_map or in_list:
+                v = v[s]
+            else:
+                return Unresolved(f"{t.text} does not exist")
+        return v
+
+    def variable(self, name: str) -> Any:
+        if name in self.tfvars:
+            return self._guarded(f"tfvar.{name}", self.tfvars[name][0])
+        block = self.variables.get(name)
+        if block is None:
+            return Unresolved(f"var.{name} is not declared in the module")
+        if "default" not in block.body.attrs:
+            return Unresolved(f"var.{name} has no default and no value in a .tfvars file")
+        return self._guarded(f"var.{name}", block.body.attrs["default"][0])
+
+    def local(self, name: str) -> Any:
+        if name not in self.locals:
+            return Unresolved(f"local.{name} is not defined in the module")
+        return self._guarded(f"local.{name}", self.locals[name][0])
+
+    def resource_attr(self, address: str, name: str) -> Any:
+        block = self.resources[address]
+        rtype = block.labels[0]
+        attrs = block.body.attrs
+        if name == "id" and rtype in ID_ARGUMENT:
+            for arg in ID_ARGUMENT[rtype]:
+                if arg in attrs:
+                    return self._guarded(f"{address}.{arg}", attrs[arg][0])
+        if name not in attrs and (rtype, name) in ALIASES:
+            name = ALIASES[(rtype, name)]
+        if name in attrs:
+            return self._guarded(f"{address}.{name}", attrs[name][0])
+        return Unresolved(f"{address}.{name} is computed when Terraform applies")
+
+    def _guarded(self, key: str, expr: Any) -> Any:
+        if key in self._evaluating:
+            return Unresolved(f"{key} refers to itself")
+        self._evaluating.add(key)
+        try:
+            return self.eval(expr)
+        finally:
+            self._evaluating.discard(key)
+
+    def target(self, expr: Any, depth: int = 0) -> str | None:
+        """The managed resource an expression refers to (through locals), for joins."""
+        if isinstance(expr, Template) and len(expr.parts) == 1:
+            expr = expr.parts[0]
+        if not isinstance(expr, Traversal) or depth > 10:
+            return None
+        if expr.root == "local" and expr.steps and len(expr.steps) == 1 and isinstance(expr.steps[0], str):
+            local = self.locals.get(expr.steps[0])
+            return self.target(local[0], depth + 1) if local else None
+        if expr.steps and isinstance(expr.steps[0], str):
+            address = f"{expr.root}.{expr.steps[0]}"
+            if address in self.resources:
+                return address
+        return None
+
+    # -- resources --------------------------------------------------------------------------------------
+    def region_of(self, block: RawBlock) -> tuple[Attr, Location | None]:
+        """The region of a resource's provider (``provider = alicloud.alias`` or the default one)."""
+        key = "alicloud"
+        provider_loc = None
+        ref = block.body.attrs.get("provider")
+        if ref is not None:
+            provider_loc = Location(block.path, ref[1])
+            expr = ref[0]
+            if isinstance(expr, Traversal):
+                key = ".".join([expr.root, *(str(s) for s in expr.steps)])
+            elif isinstance(expr, str):  # legacy quoted form "alicloud.sg"
+                key = expr
+        provider = self.providers.get(key)
+        if provider is None:
+            reason = (f"no provider \"{key}\" block in the module: the region comes from the environment or "
+                      "the calling module")
+            return Attr(Unresolved(reason), provider_loc), provider_loc
+        region = provider.body.attrs.get("region")
+        if region is None:
+            return Attr(Unresolved(f"provider \"{key}\" sets no region: it comes from the environment"),
+                        Location(provider.path, provider.line)), provider_loc
+        return Attr(self.eval(region[0]), Location(provider.path, region[1])), provider_loc
+
+    def block(self, raw: RawBody, path: str, line: int) -> Block:
+        attrs = {name: Attr(self.eval(expr), Location(path, ln), self.target(expr))
+                 for name, (expr, ln) in raw.attrs.items()}
+        blocks: dict[str, list[Block]] = {}
+        for b in raw.blocks:
+            blocks.setdefault(b.type, []).append(self.block(b.body, b.path, b.line))
+        return Block(attrs, {k: tuple(v) for k, v in blocks.items()}, Location(path, line))
+
+    def managed(self, types: Iterable[str]) -> list[Resource]:
+        wanted = frozenset(types)
+        out = []
+        for address, b in self.resources.items():
+            if b.labels[0] not in wanted:
+                continue
+            region, provider_loc = self.region_of(b)
+            out.append(Resource(b.labels[0], address, self.block(b.body, b.path, b.line), region, provider_loc))
+        return out
+
+
+def _collect(items: list[Any]) -> Any:
+    for v in items:
+        if isinstance(v, Unresolved):
+            return v
+    return items
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Resources → the snapshot-shaped document
+
+TYPES = ("alicloud_image_export", "alicloud_image", "alicloud_oss_bucket", "alicloud_oss_bucket_acl",
+         "alicloud_oss_bucket_server_side_encryption", "alicloud_oss_bucket_policy", "alicloud_oss_bucket_versioning",
+         "alicloud_oss_bucket_replication", "alicloud_ram_role", "alicloud_ram_role_policy_attachment",
+         "alicloud_ram_policy")
+SYSTEM = "System"
+UNKNOWN_REGION = "(region unknown)"
+
+
+@dataclass
+class DocBuilder:
+    """Accumulates the document, its annotations and the snapshot-style ``unknown`` entries."""
+
+    source: str  # "Terraform files", "Terraform plan"
+    doc: dict[str, Any] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    unknown: dict[str, str] = field(default_factory=dict)
+    unknown_entries: list[dict[str, Any]] = field(default_factory=list)
+    scopes: dict[int, str] = field(default_factory=dict)
+
+    def add(self, section: str, entry: dict[str, Any], location: Location | None) -> str:
+        items = self.doc.setdefault(section, [])
+        pointer = f"/{section}/{len(items)}"
+        items.append(entry)
+        if location is not None:
+            self.locations[pointer] = location
+        return pointer
+
+    def put(self, entry: dict[str, Any], pointer: str, key: str, value: Any, location: Location | None) -> None:
+        """Set one field: a known value is written, an unresolved one recorded as unknown."""
+        if value is MISSING:
+            return
+        if isinstance(value, Unresolved):
+            self.unknown[f"{pointer}/{key}"] = value.reason
+        else:
+            entry[key] = value
+        if location is not None:
+            self.locations[f"{pointer}/{key}"] = location
+
+    def annotations(self) -> Annotations:
+        return Annotations(locations=self.locations, unknown=self.unknown, scopes=self.scopes,
+                           absent_is_unknown=True, absent_reason=f"not defined in the {self.source} checked")
+
+    def document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"version": 1, "exports": [], **self.doc}
+        if self.unknown_entries:
+            doc["unknown"] = self.unknown_entries
+        return doc
+
+
+def _str(v: Any) -> Any:
+    """A value that must be a string: numbers are written as strings by Terraform too."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return str(v)
+    return v
+
+
+def _policy_text(v: Any, where: Location | None) -> Any:
+    """A policy document argument: validated now so a malformed one is reported at its line."""
+    if not is_known(v) or v is None or v == "":
+        return None if v == "" else v
+    try:
+        pol.parse_policy(v)
+    except pol.PolicyError as e:
+        raise PreflightError(f"not a valid policy document: {e}", str(where) if where else None) from None
+    return v
+
+
+class _Targets:
+    """Which resource of a kind a separate resource's reference (``bucket = …``) points at."""
+
+    def __init__(self, by_address: Mapping[str, str | None]) -> None:
+        self.by_address = by_address  # address -> resolved name (None when unknown)
+        self.by_name = {name: a for a, name in by_address.items() if name is not None}
+
+    def find(self, attr: Attr | None) -> str | None | Unresolved:
+        """The address, ``None`` (points outside the files), or Unresolved (cannot tell)."""
+        if attr is None:
+            return Unresolved("the reference is missing")
+        if attr.target in self.by_address:
+            return attr.target
+        v = _str(attr.value)
+        if isinstance(v, str):
+            return self.by_name.get(v)
+        return v if isinstance(v, Unresolved) else Unresolved("the reference is not a name")
+
+
+def _name(r: Resource, args: Sequence[str]) -> Any:
+    for a in args:
+        v = r.body.value(a)
+        if v is not MISSING:
+            return _str(v)
+    return MISSING
+
+
+def _name_loc(r: Resource, args: Sequence[str]) -> Location | None:
+    for a in args:
+        if r.body.loc(a):
+            return r.body.loc(a)
+    return r.location
+
+
+def build_document(resources: Sequence[Resource], *, source: str, export_roles: Sequence[str] = (),
+                   export_buckets: Sequence[str] = ()) -> tuple[dict[str, Any], Annotations]:
+    """The snapshot-shaped document and its annotations for the resources of one module (or plan)."""
+    by_type: dict[str, list[Resource]] = {}
+    for r in resources:
+        by_type.setdefault(r.type, []).append(r)
+    b = DocBuilder(source)
+    images = _images(b, by_type.get("alicloud_image", []))
+    buckets = _buckets(b, by_type)
+    roles = _roles(b, by_type)
+    b.doc.setdefault("images", [])
+    b.doc.setdefault("buckets", [])
+    b.doc.setdefault("roles", [])
+    covered_buckets = _exports(b, by_type.get("alicloud_image_export", []), images, buckets)
+    has_export = bool(by_type.get("alicloud_image_export"))
+    _scoped(b, roles, buckets, covered_buckets, has_export, export_roles, export_buckets)
+    return b.document(), b.annotations()
+
+
+def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: dict[str, _BucketRef]
+             ) -> set[str]:
+    """One export per ``alicloud_image_export`` (always RAW with the default role: the provider sends
+    neither ImageFormat nor RoleName). Returns the bucket addresses the exports reach by name."""
+    covered: set[str] = set()
+    bucket_targets = _Targets({a: ref.name for a, ref in buckets.items()})
+    for r in exports:
+        entry: dict[str, Any] = {}
+        ptr = b.add("exports", entry, r.location)
+        b.put(entry, ptr, "RegionId", r.region.value, r.region.location)
+        image = r.body.attrs.get("image_id")
+        image_id: Any = MISSING if image is None else _str(image.value)
+        if image is not None and image.target in images.by_address:
+            image_id = image.target  # the synthetic id the image is listed under
+        b.put(entry, ptr, "ImageId", image_id, r.body.loc("image_id"))
+        bucket_attr = r.body.attrs.get("oss_bucket")
+        bucket: Any = MISSING if bucket_attr is None else _str(bucket_attr.value)
+        found = bucket_targets.find(bucket_attr) if bucket_attr is not None else None
+        if isinstance(found, str):
+            ref = buckets[found]
+            if ref.name is None:  # the bucket is known, its name is not: check it on its own
+                bucket = Unresolved(f"the name of {found} cannot be resolved statically")
+                ref.needs_scope = True
+            else:
+                bucket = ref.name
+                covered.add(found)
+        b.put(entry, ptr, "OSSBucket", bucket, r.body.loc("oss_bucket"))
+        b.put(entry, ptr, "OSSPrefix", _str(r.body.value("oss_prefix")), r.body.loc("oss_prefix"))
+    return covered
+
+
+def _scoped(b: DocBuilder, roles: dict[str, tuple[str, Location | None]], buckets: dict[str, _BucketRef],
+            covered: set[str], has_export: bool, export_roles: Sequence[str], export_buckets: Sequence[str]
+            ) -> None:
+    """Export roles and buckets found without an export that checks them become scoped pseudo-exports."""
+    for name, location in roles.values():
+        if name in export_roles or (name == DEFAULT_ROLE_NAME and not has_export):
+            ptr = b.add("exports", {"RoleName": name}, location)
+            b.scopes[int(ptr.rsplit("/", 1)[1])] = "role"
+    for address, ref in buckets.items():
+        listed = ref.name is not None and ref.name in export_buckets
+        if address in covered or not (listed or ref.needs_scope):
+            continue
+        entry: dict[str, Any] = {"OSSBucket": ref.name or address}
+        ptr = b.add("exports", entry, ref.location)
+        b.put(entry, ptr, "RegionId", ref.region.value, ref.region.location)
+        b.scopes[int(ptr.rsplit("/", 1)[1])] = "bucket"
+
+
+def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
+    for r in images:
+        region = r.region.value if isinstance(r.region.value, str) else UNKNOWN_REGION
+        entry: dict[str, Any] = {"RegionId": region, "ImageId": r.address,
+                                 # an image Terraform creates is a custom image of the account
+                                 "ImageOwnerAlias": "self"}
+        ptr = b.add("images", entry, r.location)
+        b.put(entry, ptr, "Status", Unresolved("the status of an image is known only once it is created"), None)
+        b.put(entry, ptr, "ProductCode", Unresolved(
+            "whether the image derives from a Marketplace image depends on its source disks"), None)
+        platform = _str(r.body.value("platform"))
+        if platform is MISSING:
+            platform = Unresolved("the image sets no platform: it comes from its source instance or snapshots")
+        b.put(entry, ptr, "Platform", platform, r.body.loc("platform"))
+        os_type = platform
+        if isinstance(platform, str):  # ECS derives the OS type from the platform
+            os_type = "windows" if platform.lower().startswith("windows") else "linux"
+        b.put(entry, ptr, "OSType", os_type, r.body.loc("platform"))
+        b.put(entry, ptr, "DiskDeviceMappings", _disks(r), _disks_location(r))
+    return _Targets({r.address: r.address for r in images})
+
+
+def _disks(r: Resource) -> Any:
+    mappings = r.body.blocks.get("disk_device_mapping", ())
+    if not mappings:
+        snapshot = r.body.attrs.get("snapshot_id")
+        if snapshot is not None:  # an image of one system-disk snapshot
+            disk: dict[str, Any] = {"Type": "system"}
+            sid = snapshot.target or _str(snapshot.value)
+            if is_known(sid):
+                disk["SnapshotId"] = sid
+            return [disk]
+        source = "its source instance" if "instance_id" in r.body.attrs else "what it is created from"
+        return Unresolved(f"the image lists no disk_device_mapping: its disks come from {source}")
+    out = []
+    for m in mappings:
+        disk = {}
+        for key, arg in (("Type", "disk_type"), ("Device", "device"), ("Size", "size")):
+            v = _str(m.value(arg))
+            if is_known(v) and v is not None:
+                disk[key] = v
+        snap = m.attrs.get("snapshot_id")
+        if snap is not None:
+            sid = snap.target or _str(snap.value)
+            if is_known(sid) and sid is not None:
+                disk["SnapshotId"] = sid
+        out.append(disk)
+    return out
+
+
+def _disks_location(r: Resource) -> Location | None:
+    mappings = r.body.blocks.get("disk_device_mapping", ())
+    return mappings[0].location if mappings else r.location
+
+
+@dataclass
+class _BucketRef:
+    name: str | None
+    location: Location | None
+    region: Attr
+    needs_scope: bool = False
+
+
+_BUCKET_EXTRAS = ("alicloud_oss_bucket_acl", "alicloud_oss_bucket_server_side_encryption",
+                  "alicloud_oss_bucket_policy", "alicloud_oss_bucket_versioning", "alicloud_oss_bucket_replication")
+
+
+def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, _BucketRef]:
+    refs: dict[str, _BucketRef] = {}
+    for r in by_type.get("alicloud_oss_bucket", []):
+        name = _name(r, ("bucket",))
+        refs[r.address] = _BucketRef(name if isinstance(name, str) else None, r.location, r.region)
+    targets = _Targets({a: ref.name for a, ref in refs.items()})
+    # the separate resources (acl, encryption, policy) by the bucket they configure
+    extras: dict[tuple[str, str], Resource] = {}
+    stray: dict[str, str] = {}
+    for kind in _BUCKET_EXTRAS:
+        for x in by_type.get(kind, []):
+            found = targets.find(x.body.attrs.get("bucket"))
+            if isinstance(found, Unresolved):
+                stray[kind] = f"{x.address} configures a bucket that cannot be resolved statically"
+            elif found is not None:
+                extras[(found, kind)] = x
+    for r in by_type.get("alicloud_oss_bucket", []):
+        _bucket(b, r, refs[r.address], extras, stray)
+    return refs
+
+
+def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[str, str], Resource],
+            stray: Mapping[str, str]) -> None:
+    entry: dict[str, Any] = {"Name": ref.name or r.address}
+    ptr = b.add("buckets", entry, r.location)
+    if ref.name is None:
+        b.locations[f"{ptr}/Name"] = _name_loc(r, ("bucket",)) or r.location  # type: ignore[assignment]
+    region = r.region.value
+    b.put(entry, ptr, "Location", f"oss-{region}" if isinstance(region, str) else region,
+          r.provider_location or r.location)
+    storage = _str(r.body.value("storage_class"))
+    b.put(entry, ptr, "StorageClass", "Standard" if storage is MISSING or storage is None else storage,
+          r.body.loc("storage_class") or r.location)
+    # ACL: the separate resource wins over the deprecated argument; private by default
+    acl_res = extras.get((r.address, "alicloud_oss_bucket_acl"))
+    acl_src = acl_res.body if acl_res is not None else r.body
+    grant = _str(acl_src.value("acl"))
+    if "alicloud_oss_bucket_acl" in stray and acl_res is None:
+        grant = Unresolved(stray["alicloud_oss_bucket_acl"])
+    grant = "private" if grant is MISSING or grant is None else grant
+    b.put(entry, ptr, "AccessControlList", {"Grant": grant} if is_known(grant) else grant,
+          acl_src.loc("acl") or (acl_res.location if acl_res else None) or r.location)
+    sse, sse_loc = _sse(r, extras.get((r.address, "alicloud_oss_bucket_server_side_encryption")),
+                        stray.get("alicloud_oss_bucket_server_side_encryption"))
+    b.put(entry, ptr, "ServerSideEncryptionRule", sse, sse_loc)
+    b.put(entry, ptr, "Owner", Unresolved("the owner is the account Terraform runs as, which the files do not name"),
+          None)
+    versioning = _versioning(r, extras.get((r.address, "alicloud_oss_bucket_versioning")))
+    b.put(entry, ptr, "Versioning", versioning[0], versioning[1])
+    replication = extras.get((r.address, "alicloud_oss_bucket_replication"))
+    b.put(entry, ptr, "CrossRegionReplication", "Enabled" if replication is not None else Unresolved(
+        "cross-region replication may be configured outside the files checked"),
+        replication.location if replication is not None else None)
+    policy_res = extras.get((r.address, "alicloud_oss_bucket_policy"))
+    policy_src = policy_res.body if policy_res is not None else r.body
+    policy = policy_src.value("policy")
+    if "alicloud_oss_bucket_policy" in stray and policy_res is None:
+        policy = Unresolved(stray["alicloud_oss_bucket_policy"])
+    policy_loc = policy_src.loc("policy") or (policy_res.location if policy_res else None) or r.location
+    b.put(entry, ptr, "Policy", None if policy is MISSING else _policy_text(policy, policy_loc), policy_loc)
+
+
+def _versioning(r: Resource, separate: Resource | None) -> tuple[Any, Location | None]:
+    """``Versioning`` from ``alicloud_oss_bucket_versioning`` or the inline block; absent when never set."""
+    src = separate.body if separate is not None else (r.body.blocks.get("versioning") or (None,))[0]
+    if src is None:
+        return MISSING, None
+    return _str(src.value("status")), src.loc("status") or src.location
+
+
+def _sse(r: Resource, separate: Resource | None, stray: str | None) -> tuple[Any, Location | None]:
+    """``ServerSideEncryptionRule`` from the separate resource or the inline block; ``"None"`` when neither."""
+    if separate is not None:
+        src: Block | None = separate.body
+    elif r.body.blocks.get("server_side_encryption_rule"):
+        src = r.body.blocks["server_side_encryption_rule"][0]
+    else:
+        src = None
+    if src is None:
+        if stray:
+            return Unresolved(stray), r.location
+        return {"SSEAlgorithm": "None"}, r.location
+    algo = _str(src.value("sse_algorithm"))
+    where = src.loc("sse_algorithm") or src.location
+    if not is_known(algo):
+        return (algo if isinstance(algo, Unresolved) else Unresolved("sse_algorithm is not set")), where
+    rule: dict[str, Any] = {"SSEAlgorithm": algo if algo else "None"}
+    kms = _str(src.value("kms_master_key_id"))
+    if isinstance(kms, str) and kms:
+        rule["KMSMasterKeyID"] = kms
+    return rule, where
+
+
+def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tuple[str, Location | None]]:
+    """Roles with their trust policy and the policies attached to them. Returns address -> (name, location)."""
+    policies: dict[str, tuple[Any, Location | None]] = {}  # name -> (document, where)
+    policy_names: dict[str, str | None] = {}
+    for p in by_type.get("alicloud_ram_policy", []):
+        name = _name(p, ("policy_name", "name"))
+        doc_attr = p.body.attrs.get("policy_document") or p.body.attrs.get("document")
+        where = doc_attr.location if doc_attr else p.location
+        doc = doc_attr.value if doc_attr else Unresolved(f"{p.address} writes its document as statement blocks")
+        policy_names[p.address] = name if isinstance(name, str) else None
+        if isinstance(name, str):
+            policies[name] = (_policy_text(doc, where), where)
+    role_list = by_type.get("alicloud_ram_role", [])
+    names: dict[str, str | None] = {}
+    for r in role_list:
+        name = _name(r, ("role_name", "name"))
+        names[r.address] = name if isinstance(name, str) else None
+    role_targets = _Targets(names)
+    policy_targets = _Targets(policy_names)
+    attached: dict[str, list[tuple[Any, Any, Resource]]] = {a: [] for a in names}
+    stray: str | None = None
+    for att in by_type.get("alicloud_ram_role_policy_attachment", []):
+        found = role_targets.find(att.body.attrs.get("role_name"))
+        if isinstance(found, Unresolved):
+            stray = f"{att.address} attaches a policy to a role that cannot be resolved statically"
+        elif found is not None:
+            pattr = att.body.attrs.get("policy_name")
+            ptarget = policy_targets.find(pattr)
+            pname: Any = policy_names.get(ptarget) if isinstance(ptarget, str) else None
+            if pname is None:
+                pname = _str(pattr.value) if pattr is not None else Unresolved("policy_name is missing")
+            attached[found].append((pname, _str(att.body.value("policy_type")), att))
+    out: dict[str, tuple[str, Location | None]] = {}
+    for r in role_list:
+        name = names[r.address] or r.address
+        out[r.address] = (name, r.location)
+        _role(b, r, name, attached[r.address], policies, stray)
+    return out
+
+
+def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, Resource]],
+          policies: Mapping[str, tuple[Any, Location | None]], stray: str | None) -> None:
+    entry: dict[str, Any] = {"RoleName": name}
+    ptr = b.add("roles", entry, r.location)
+    b.locations[f"{ptr}/RoleName"] = _name_loc(r, ("role_name", "name")) or r.location  # type: ignore[assignment]
+    b.put(entry, ptr, "Arn", Unresolved("the ARN is assigned when the role is created"), None)
+    trust_attr = r.body.attrs.get("assume_role_policy_document") or r.body.attrs.get("document")
+    if trust_attr is not None:
+        trust, trust_loc = _policy_text(trust_attr.value, trust_attr.location), trust_attr.location
+    elif "services" in r.body.attrs or "ram_users" in r.body.attrs:
+        trust, trust_loc = _legacy_trust(r), r.body.loc("services") or r.body.loc("ram_users")
+    else:
+        trust, trust_loc = Unresolved("the role sets no assume_role_policy_document"), r.location
+    b.put(entry, ptr, "AssumeRolePolicyDocument", trust, trust_loc)
+    if stray:
+        b.put(entry, ptr, "AttachedPolicies", Unresolved(stray), r.location)
+        return
+    items: list[dict[str, Any]] = []
+    where: Location | None = None
+    for pname, ptype, att in attached:
+        if not isinstance(pname, str):
+            pname = f"{att.address}"
+            b.unknown_entries.append({"section": "roles", "match": {"RoleName": name},
+                                      "field": f"AttachedPolicies/{pname}",
+                                      "reason": f"{att.address}: the policy name cannot be resolved statically"})
+            items.append({"PolicyName": pname, "PolicyType": ptype if isinstance(ptype, str) else "Custom"})
+            continue
+        item: dict[str, Any] = {"PolicyName": pname}
+        if isinstance(ptype, str):
+            item["PolicyType"] = ptype
+        doc, doc_where = policies.get(pname, (MISSING, None)) if ptype != SYSTEM else (MISSING, None)
+        if isinstance(doc, Unresolved) or doc is MISSING:
+            why = doc.reason if isinstance(doc, Unresolved) else (
+                f"the {ptype or 'Custom'} policy {pname} is not defined in the {b.source} checked")
+            b.unknown_entries.append({"section": "roles", "match": {"RoleName": name},
+                                      "field": f"AttachedPolicies/{pname}", "reason": why})
+        else:
+            item["PolicyDocument"] = doc
+            where = where or doc_where
+        items.append(item)
+        where = where or att.location
+    b.put(entry, ptr, "AttachedPolicies", items, where or r.location)
+
+
+def _legacy_trust(r: Resource) -> Any:
+    """The trust policy the provider built from the deprecated ``services``/``ram_users`` (before v1.49)."""
+    services, users = r.body.value("services"), r.body.value("ram_users")
+    for v in (services, users):
+        if isinstance(v, Unresolved):
+            return v
+    principal: dict[str, Any] = {}
+    if isinstance(services, list) and services:
+        principal["Service"] = services
+    if isinstance(users, list) and users:
+        principal["RAM"] = users
+    version = r.body.value("version")
+    return {"Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": principal}],
+            "Version": version if isinstance(version, str) else "1"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Entry point for one module directory
+
+
+@dataclass(frozen=True)
+class ModuleLoad:
+    resources: list[Resource]
+    #: display path -> (text, line ranges of its top-level blocks), for inline waivers
+    files: dict[str, tuple[str, list[tuple[int, int]]]]
+
+
+def load_module(tf_files: Sequence[Path], var_files: Sequence[Path]) -> ModuleLoad:
+    """Parse a module's files (all of one directory) and return the resources this tool reads."""
+    blocks: list[RawBlock] = []
+    files: dict[str, tuple[str, list[tuple[int, int]]]] = {}
+    for path in tf_files:
+        display = display_path(path)
+        text = read_text(path)
+        body = parse_tf_json(text, display) if path.name.endswith(".json") else parse_hcl(text, display)
+        blocks += body.blocks
+        files[display] = (text, [(b.line, b.end_line) for b in body.blocks])
+    tfvars: dict[str, tuple[Any, Location]] = {}
+    for path in var_files:  # later files win, as in Terraform
+        tfvars.update(parse_tfvars(path))
+    return ModuleLoad(Module(blocks, tfvars).managed(TYPES), files)

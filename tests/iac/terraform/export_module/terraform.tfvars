@@ -1,0 +1,1 @@
+bucket_name = "corp-image-exports"
