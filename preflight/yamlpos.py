@@ -63,10 +63,12 @@ def _duplicate_key(node: yaml.Node) -> yaml.Node | None:
     return None
 
 
-def load(text: str, display: str) -> tuple[Any, Lines]:
-    """Parse one YAML document safely; errors become a one-line :class:`PreflightError` with the line."""
+def load(text: str, display: str, loader_class: Any = None) -> tuple[Any, Lines]:
+    """Parse one YAML document safely; errors become a one-line :class:`PreflightError` with the line.
+
+    ``loader_class`` may name a subclass of the safe loader (ROS adds its short tags such as ``!Ref``)."""
     try:
-        loader = _Loader(text)
+        loader = (loader_class or _Loader)(text)
         try:
             node = loader.get_single_node()
             dup = _duplicate_key(node) if node is not None else None

@@ -105,27 +105,10 @@ def _pointer(path: Sequence[str | int]) -> str:
 
 
 def _load_yaml(text: str, display: str) -> tuple[Any, yaml.Node | None]:
-    from preflight.yamlpos import _duplicate_key
+    from preflight import yamlpos
 
-    try:
-        loader = RosLoader(text)
-        try:
-            node = loader.get_single_node()
-            dup = _duplicate_key(node) if node is not None else None
-            if dup is not None:
-                raise PreflightError(f"duplicate key {dup.value!r}", f"{display}:{dup.start_mark.line + 1}")
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        problem = e.problem or e.context or "malformed YAML"
-        raise PreflightError(f"not valid YAML: {problem}", f"{display}:{mark.line + 1}" if mark else display) from None
-    except yaml.YAMLError as e:
-        raise PreflightError(f"not valid YAML: {e}", display) from None
-    except RecursionError:
-        raise PreflightError("not valid YAML: nested too deeply", display) from None
-    return data, node
+    data, lines = yamlpos.load(text, display, RosLoader)
+    return data, lines.node
 
 
 def _yaml_ranges(node: yaml.Node | None, text: str) -> list[tuple[int, int]]:
