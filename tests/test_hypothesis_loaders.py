@@ -26,7 +26,6 @@ import contextlib
 import functools
 import io
 import json
-import math
 import os
 import re
 import sys
@@ -45,9 +44,12 @@ from preflight.errors import PreflightError
 from preflight.facts import FieldType, Subject, fact_fields
 from preflight.resources import rules_dir
 from preflight.rules import NamedList, RuleError, compile_rule, load_lists, load_rule_file, load_rules
-from preflight.schemas import validator
+from preflight.schemas import schema, validator
 from preflight.sources.common import display_path
 from preflight.sources.snapshot import ShapeError, load_document, schema_problems, subjects_from_document
+
+# a failing example holding 400-digit integers has a long repr; that must not hide the failure itself
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")
 
 # ---------------------------------------------------------------------------------------------------------
 # Settings
@@ -65,6 +67,11 @@ _SCALE = 20 if _PROFILE_NAME == "thorough" else 1
 def examples(n: int) -> settings:
     """This file's profile with ``n`` examples (kept modest: the whole file runs in well under 20 s)."""
     return settings(_PROFILE, max_examples=n * _SCALE)
+
+
+def mostly(good: st.SearchStrategy[Any], bad: st.SearchStrategy[Any], one_in: int = 12) -> st.SearchStrategy[Any]:
+    """``good`` except about once in ``one_in`` draws."""
+    return st.integers(1, one_in).flatmap(lambda n: bad if n == 1 else good)
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,14 +277,11 @@ def _key_breaks(doc: Any) -> set[str]:
     return {c for m in _mappings(doc) for k in m if isinstance(k, str) for c in k if c in LINE_BREAKS}
 
 
-def escape_key_breaks(text: str, doc: Any) -> tuple[str, str | None]:
-    """BUG-pointer-control-chars: problems are reported "at <pointer>" with the document's keys written raw,
-    so a key holding a newline splits the problem over two lines. Escape exactly those characters (they can
-    come from nowhere else: values are shown with repr()) and say whether the bug showed."""
-    escaped = text
-    for c in _key_breaks(doc):
-        escaped = escaped.replace(c, repr(c)[1:-1])
-    return escaped, ("BUG-pointer-control-chars" if escaped != text else None)
+def pointer_break_bug(text: str, doc: Any) -> str | None:
+    """BUG-pointer-control-chars: problems are reported "at <JSON pointer>" with the document's keys written
+    raw, so a key holding a line break splits a problem over two lines. Blame a stray line break on it only
+    when the document has such a key (values cannot cause it: messages show them with repr())."""
+    return "BUG-pointer-control-chars" if LINE_BREAKS & set(text) and _key_breaks(doc) else None
 
 
 def near_misses(value: Any) -> st.SearchStrategy[Any]:
@@ -305,7 +309,8 @@ def corrupted(draw: st.DrawFn, base: st.SearchStrategy[dict[str, Any]]) -> Any:
         path = draw(st.sampled_from(locations))
         parent, key = _at(doc, path[:-1]), path[-1]
         value = parent[key]
-        kind = draw(st.sampled_from(["replace", "near_miss", "near_miss", "delete", "add_key", "stringify", "wrap"]))
+        kind = draw(st.sampled_from(["replace", "near_miss", "near_miss", "delete", "add_key", "stringify", "wrap",
+                                     "duplicate"]))
         if kind == "replace":
             parent[key] = draw(json_values)
         elif kind == "near_miss":
@@ -318,6 +323,13 @@ def corrupted(draw: st.DrawFn, base: st.SearchStrategy[dict[str, Any]]) -> Any:
                 target[draw(keys)] = draw(json_values)
         elif kind == "stringify":
             parent[key] = json.dumps(value)
+        elif kind == "duplicate":  # the same entity listed twice, the copy edited
+            if isinstance(parent, list):
+                copy = json.loads(json.dumps(value))
+                if isinstance(copy, dict) and copy:
+                    field = draw(st.sampled_from(sorted(copy)))
+                    copy[field] = draw(near_misses(copy[field]))
+                parent.insert(key, copy)
         else:
             parent[key] = {draw(st.sampled_from([*WRAPPERS.values(), "DiskDeviceMapping", "Policy", "x"])): value}
     note(f"document: {json.dumps(doc)[:3000]}")
@@ -501,9 +513,10 @@ def test_load_document_gives_subjects_or_one_error_line_per_problem(doc: Any) ->
         for where, message in e.problems:
             assert where is not None and re.fullmatch(r"x\.json:\d+", where), where
             assert 1 <= int(where.split(":")[1]) <= last_line
-            message, bug = escape_key_breaks(message, doc)
+            bug = pointer_break_bug(message, doc)
             if bug:
                 event(f"known bug {bug}")
+                continue
             assert message and not LINE_BREAKS & set(message), message
         return
     except Exception as e:  # the property: nothing else escapes (but known bugs)
@@ -530,14 +543,15 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 
 def assert_error_lines(err: str, display: str, doc: Any = None) -> None:
     """One ``preflight: error: <file>[:line]: ...`` line per problem, nothing else."""
-    err, bug = escape_key_breaks(err, doc)
-    if bug:
-        event(f"known bug {bug}")
     assert err.endswith("\n"), "exit 2 without an error message"
-    for line in err[:-1].split("\n"):
-        assert line.startswith(f"preflight: error: {display}:") or line == f"preflight: error: {display}", line
-        assert not LINE_BREAKS & set(line), line
     assert "Traceback" not in err
+    for line in err[:-1].split("\n"):
+        if (line.startswith(f"preflight: error: {display}:") or line == f"preflight: error: {display}") \
+                and not LINE_BREAKS & set(line):
+            continue
+        bug = pointer_break_bug(err, doc)
+        assert bug is not None, line
+        event(f"known bug {bug}")
 
 
 @given(doc=snapshot_docs, fmt=st.sampled_from(["text", "json"]))
@@ -596,6 +610,7 @@ def test_builder_and_schema_agree(doc: Any) -> None:
     problems = schema_problems(doc)
     note(f"builder: {shape and (shape.pointer, shape.message)}\nschema: {problems}")
     if (shape is None) == (not problems):
+        event("agree: valid" if shape is None else "agree: invalid")
         return
     if shape is not None:
         why = explain_builder_only(doc, shape)
@@ -719,8 +734,8 @@ CONDITION_KEYS = ["path", "eq", "ne", "in", "not_in", "matches", "not_matches", 
 RULE_STRINGS = ["request.RegionId", "image.disks", "image.Status", "$.request.OSSPrefix", "Size", "error", "warning",
                 "precondition", "security", "PF999", "image-formats", "^[a-z]+$", "(", "{request.ImageId}", "{nope}",
                 "https://example.com", "", "2026-12-31"]
-yaml_keys = st.one_of(st.sampled_from(RULE_KEYS + CONDITION_KEYS), st.text(max_size=4),
-                      st.integers(-2, 2), st.none(), st.booleans())
+# YAML keys need not be strings (1:, null:, true:); a few of those (they crash compile_rule today)
+yaml_keys = st.one_of(st.sampled_from([*RULE_KEYS, *CONDITION_KEYS, 1, 0, None, True]), st.text(max_size=4))
 yaml_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
                          st.sampled_from(RULE_STRINGS), st.text(max_size=6))
 yaml_values = st.recursive(
@@ -788,20 +803,14 @@ yaml_texts = st.one_of(
     yaml_values.map(lambda v: yaml.safe_dump(v, sort_keys=False, allow_unicode=True)),
 )
 
-#: PyYAML's constructors raise ValueError/KeyError/TypeError for some tags and timestamps; yamlpos.load only
-#: catches YAMLError and RecursionError
-KNOWN_YAML_CRASH = re.compile(
-    r"(\d{4}-\d\d?-\d\d?|!!int|!!float|!!bool|!!timestamp|[0-9]{4301,})"
-)
-
-
 def known_yaml_crash(text: str, exc: BaseException) -> str | None:
-    if isinstance(exc, ValueError | KeyError | TypeError | OverflowError) and KNOWN_YAML_CRASH.search(text):
+    """CRASH-yaml-bool-tag: PyYAML's bool constructor raises KeyError (``!!bool maybe``), which escapes."""
+    if isinstance(exc, KeyError) and "!!bool" in text:
         tb = exc.__traceback__
         while tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
         if tb is not None and "yaml" in tb.tb_frame.f_code.co_filename:
-            return "CRASH-yaml-constructor"
+            return "CRASH-yaml-bool-tag"
     return None
 
 
@@ -821,10 +830,10 @@ def _file_outcome(path: Path, validate: bool, doc: Any) -> str | None:
             assert where is not None and (where == display or re.fullmatch(re.escape(display) + r":\d+", where)), where
             if "\n" in message and KNOWN_MULTILINE_YAML_ERROR.match(message):
                 return "BUG-yaml-error-two-lines"
-            message, bug = escape_key_breaks(message, doc)
-            assert message and not LINE_BREAKS & set(message), message
+            bug = pointer_break_bug(message, doc)
             if bug:
                 return bug
+            assert message and not LINE_BREAKS & set(message), message
     return None
 
 
@@ -885,91 +894,153 @@ BAD_OPS = ["equals", "regex", "where", "any", "is"]
 COUNT_OPS = ["eq", "ne", "gt", "gte", "lt", "lte"]
 
 
-def typed_literal(ft: FieldType | None) -> st.SearchStrategy[Any]:
-    right: st.SearchStrategy[Any] = st.none()
+def plain_literal(ft: FieldType | None) -> st.SearchStrategy[Any]:
+    """A literal of the fact's scalar type."""
     if ft is not None and ft.scalar is str:
-        right = st.sampled_from(["cn-hangzhou", "raw", "Available", "", "x"])
-    elif ft is not None and ft.scalar is int:
-        right = st.integers(-1, 600)
-    elif ft is not None and ft.scalar is bool:
-        right = st.booleans()
-    wrong = st.sampled_from([1, 2.5, True, "s", [1], {"a": 1}, {"ref": "request.RegionId"},
-                             {"ref": "image.disks"}, {"ref": "$.nope"}, {"fmt": "oss-{request.RegionId}"},
-                             {"fmt": "{nope}"}, {"fmt": 5}, {"ref": 5}, {"ref": "x", "fmt": "y"}])
-    return st.one_of(right, right, wrong)
+        return st.sampled_from(["cn-hangzhou", "raw", "Available", "", "x"])
+    if ft is not None and ft.scalar is int:
+        return st.integers(-1, 600)
+    if ft is not None and ft.scalar is bool:
+        return st.booleans()
+    return st.none()
+
+
+def typed_literal(ft: FieldType | None) -> st.SearchStrategy[Any]:
+    """A desired value for eq/ne/contains: of the fact's type but once in a while."""
+    right = plain_literal(ft)
+    if ft is not None and ft.scalar is str:
+        right = st.one_of(right, st.sampled_from([{"ref": "request.RegionId"}, {"ref": "$.request.OSSBucket"},
+                                                  {"fmt": "oss-{request.RegionId}"}]))
+    wrong = st.sampled_from([1, 2.5, True, "s", [1], {"a": 1}, {"ref": "image.disks"}, {"ref": "$.nope"},
+                             {"fmt": "{nope}"}, {"fmt": 5}, {"ref": 5}, {"ref": "x", "fmt": "y"}, None])
+    return mostly(right, wrong, 10)
 
 
 def op_value(op: str, ft: FieldType | None) -> st.SearchStrategy[Any]:
+    """A value for an operator, right for ``ft`` but once in a while."""
+    good: st.SearchStrategy[Any]
+    bad: st.SearchStrategy[Any]
     if op in ("eq", "ne", "contains"):
         return typed_literal(ft)
     if op in ("in", "not_in"):
-        return st.one_of(st.lists(typed_literal(ft), max_size=3),
-                         st.sampled_from([{"list": "image-formats"}, {"list": "nope"}, {"list": ["image-formats"]},
-                                          {"list": "image-formats", "x": 1}, "raw"]))
-    if op in ("matches", "not_matches"):
-        return st.sampled_from(["^[A-Za-z0-9]{1,30}$", "raw", "(", "[a-", 5, None, ""])
-    if op in ("gt", "gte", "lt", "lte"):
-        return st.sampled_from([0, 4, 500, 1.5, True, "4", None])
-    if op in ("length", "count"):
-        return st.one_of(st.dictionaries(st.sampled_from([*COUNT_OPS, "bogus"]),
-                                         st.sampled_from([0, 4, 4.0, True, "4", -1]), max_size=2),
-                         st.sampled_from([4, None, [4]]))
-    return st.sampled_from([True, False, 1, "yes", None])  # exists, unknown, and the bad operators
+        good = st.one_of(st.lists(plain_literal(ft), min_size=1, max_size=3), st.just({"list": "image-formats"}))
+        bad = st.sampled_from([{"list": "nope"}, {"list": ["image-formats"]}, {"list": "image-formats", "x": 1},
+                               "raw", []])
+    elif op in ("matches", "not_matches"):
+        good, bad = st.sampled_from(["^[A-Za-z0-9]{1,30}$", "raw", "^cn-"]), st.sampled_from(["(", "[a-", 5, None])
+    elif op in ("gt", "gte", "lt", "lte"):
+        good, bad = st.sampled_from([0, 4, 500, 1.5]), st.sampled_from([True, "4", None])
+    elif op in ("length", "count"):
+        good = st.dictionaries(st.sampled_from(COUNT_OPS), st.integers(0, 5), min_size=1, max_size=1)
+        bad = st.one_of(st.dictionaries(st.sampled_from([*COUNT_OPS, "bogus"]),
+                                        st.sampled_from([0, 4, 4.0, True, "4", -1]), max_size=2),
+                        st.sampled_from([4, None, [4]]))
+    elif op in ("exists", "unknown"):
+        good, bad = st.booleans(), st.sampled_from([1, "yes", None])
+    else:  # the bad operators
+        return st.sampled_from([True, 1, "x", None])
+    return mostly(good, bad, 10)
+
+
+def _ops_for(ft: FieldType) -> list[str]:
+    """The operators the compiler accepts on a path of this type."""
+    if ft.is_list and ft.fact is not None:
+        return ["length", "exists", "unknown"]
+    if ft.is_list:
+        return ["contains", "length", "exists", "unknown"]
+    if ft.fact is not None:
+        return ["exists", "unknown"]
+    if ft.scalar is str:
+        return ["eq", "ne", "in", "not_in", "matches", "not_matches", "length", "exists", "unknown"]
+    if ft.scalar is int:
+        return ["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "exists", "unknown"]
+    return ["eq", "ne", "in", "exists", "unknown"]
 
 
 @st.composite
 def conditions_in(draw: st.DrawFn, paths: list[tuple[str, FieldType]], depth: int) -> Any:
-    kinds = ["leaf", "leaf", "leaf", "quantifier", "junk"] + (["all_of", "any_of", "not"] if depth > 0 else [])
-    kind = draw(st.sampled_from(kinds))
+    """A condition over ``paths``: mostly well-typed (both sides should accept), with a share of noise."""
+    roll = draw(st.integers(0, 99))
+    if roll < 8 and depth > 0:
+        key = draw(st.sampled_from(["all_of", "any_of"]))
+        items = draw(st.lists(conditions_in(paths, depth - 1), min_size=1, max_size=3))
+        return {key: items if draw(st.integers(0, 19)) else draw(st.sampled_from([[], None, {}, "x"]))}
+    if roll < 12 and depth > 0:
+        return {"not": draw(conditions_in(paths, depth - 1))}
+    lists_ = [(p, ft) for p, ft in paths if ft.is_list and ft.fact is not None]
+    if roll < 24 and lists_:
+        path, ft = draw(st.sampled_from(lists_))
+        assert ft.fact is not None
+        element = _fact_paths(ft.fact)
+        q = draw(st.sampled_from(["any", "all", "none", "count"]))
+        node: dict[str, Any] = {"path": path}
+        node[q] = draw(op_value("count", None)) if q == "count" else draw(conditions_in(element, max(depth - 1, 0)))
+        if draw(st.integers(0, 2)) == 0:
+            node["where"] = draw(conditions_in(element, max(depth - 1, 0)))
+        return node
+    if roll < 95:
+        path, ft = draw(st.sampled_from(paths))
+        op = draw(st.sampled_from(_ops_for(ft)))
+        node = {"path": path if draw(st.integers(0, 9)) or paths is not SUBJECT_PATHS else f"$.{path}",
+                op: draw(op_value(op, ft))}
+        if ft.scalar is str and op in ("eq", "ne", "in", "not_in", "matches", "not_matches", "contains") \
+                and draw(st.integers(0, 4)) == 0:
+            node["ignore_case"] = True
+        return node
+    return draw(noisy_conditions(paths, depth))
+
+
+@st.composite
+def noisy_conditions(draw: st.DrawFn, paths: list[tuple[str, FieldType]], depth: int) -> Any:
+    """Conditions that are often wrong: bad paths and operators, type mismatches, stray keys, junk."""
+    kind = draw(st.sampled_from(["leaf", "leaf", "quantifier", "junk"]))
     if kind == "junk":
         return draw(st.one_of(yaml_scalars, st.just({}), st.just({"path": "request.RegionId"}),
-                              st.just({"all_of": [], "not": {}})))
-    if kind in ("all_of", "any_of"):
-        return {kind: draw(st.one_of(st.lists(conditions_in(paths, depth - 1), max_size=3),
-                                     st.sampled_from([None, {}, "x"])))}
-    if kind == "not":
-        return {"not": draw(conditions_in(paths, depth - 1))}
+                              st.just({"all_of": [], "not": {}}), st.just({"path": "image.disks", "where": {}})))
     if kind == "quantifier":
-        lists_ = [(p, ft) for p, ft in paths if ft.is_list and ft.fact is not None]
-        path, ft = draw(st.sampled_from(lists_ or paths)) if draw(st.integers(0, 4)) else (
+        path, ft = draw(st.sampled_from(paths)) if draw(st.integers(0, 4)) else (
             draw(st.sampled_from(BAD_PATHS)), None)
         element = _fact_paths(ft.fact) if ft is not None and ft.fact is not None else SUBJECT_PATHS
         q = draw(st.sampled_from(["any", "all", "none", "count", "bogus"]))
         node: dict[str, Any] = {"path": path}
         node[q] = draw(op_value("count", None)) if q == "count" else draw(conditions_in(element, max(depth - 1, 0)))
-        if draw(st.booleans()):
-            node["where"] = draw(conditions_in(element, max(depth - 1, 0)))
-        if draw(st.integers(0, 9)) == 0:
+        if draw(st.integers(0, 4)) == 0:
             node[draw(st.sampled_from(["eq", "any", "all", "extra"]))] = 1
         return node
-    choice = draw(st.integers(0, 9))
+    choice = draw(st.integers(0, 3))
     path, ft = draw(st.sampled_from(paths)) if choice else (draw(st.sampled_from(BAD_PATHS)), None)
-    if choice and draw(st.integers(0, 9)) == 0 and isinstance(path, str):
-        path = f"$.{path}" if paths is SUBJECT_PATHS else f"$.request.{path}"
-    op = draw(st.sampled_from(LEAF_OPS + LEAF_OPS + BAD_OPS))
+    op = draw(st.sampled_from(LEAF_OPS + BAD_OPS))
     node = {"path": path, op: draw(op_value(op, ft))}
-    if draw(st.integers(0, 5)) == 0:
+    if draw(st.integers(0, 3)) == 0:
         node["ignore_case"] = draw(st.sampled_from([True, False, "yes"]))
-    if draw(st.integers(0, 9)) == 0:
+    if draw(st.integers(0, 3)) == 0:
         node[draw(st.sampled_from(["eq", "exists", "where", "all_of", "extra"]))] = draw(op_value("eq", ft))
     return node
 
 
-TEMPLATES = ["Export of {request.ImageId} would fail", "plain text", "", " ", "{nope}", "{request.Nope}",
-             "{{literal}}", "{", "}", "{role.missing_export_actions|count}", "{image.disks[*].Size}",
-             "{request.RegionId|count}", "{image[*].Status}"]
-texts = st.one_of(st.fixed_dictionaries({"en": st.sampled_from(TEMPLATES), "zh": st.sampled_from(TEMPLATES)}),
-                  st.sampled_from([{"en": "x"}, {"en": "x", "zh": "y", "fr": "z"}, "x", None, {"en": 1, "zh": "y"}]))
+GOOD_TEMPLATES = ["Export of {request.ImageId} would fail", "plain text", "{{literal}} braces",
+                  "{role.missing_export_actions|count} actions missing", "sizes {image.disks[*].Size}",
+                  "镜像 {request.ImageId}"]
+BAD_TEMPLATES = ["", " ", "{nope}", "{request.Nope}", "{", "}", "{request.RegionId|count}", "{image[*].Status}"]
+good_texts = st.fixed_dictionaries({"en": st.sampled_from(GOOD_TEMPLATES), "zh": st.sampled_from(GOOD_TEMPLATES)})
+bad_texts = st.one_of(
+    st.fixed_dictionaries({"en": st.sampled_from(BAD_TEMPLATES + GOOD_TEMPLATES),
+                           "zh": st.sampled_from(BAD_TEMPLATES)}),
+    st.sampled_from([{"en": "x"}, {"en": "x", "zh": "y", "fr": "z"}, "x", None, {"en": 1, "zh": "y"}]))
 SUBJECT_FIELDS = list(fact_fields(Subject))
 
 
 @st.composite
 def grammar_rules(draw: st.DrawFn) -> dict[str, Any]:
+    """Rules from the condition grammar, each part right most of the time, so both verdicts are common."""
+    texts = mostly(good_texts, bad_texts, 20)
     doc: dict[str, Any] = {
-        "id": draw(st.sampled_from(["PF999", "X1", "a", "1abc", "PF-1.x_y", "PF1\n", "", 7, "P" * 65])),
+        "id": draw(mostly(st.sampled_from(["PF999", "X1", "PF-1.x_y", "Custom.Rule_2"]),
+                          st.sampled_from(["a", "1abc", "PF1\n", "", 7, "P" * 65]), 20)),
         "title": draw(texts),
-        "severity": draw(st.sampled_from(["error", "warning", "info", "fatal", 1, None])),
-        "category": draw(st.sampled_from(["precondition", "security", "hygiene", "other"])),
+        "severity": draw(mostly(st.sampled_from(["error", "warning", "info"]), st.sampled_from(["fatal", 1, None]),
+                                20)),
+        "category": draw(mostly(st.sampled_from(["precondition", "security", "hygiene"]), st.just("other"), 20)),
         "assert": draw(conditions_in(SUBJECT_PATHS, 2)),
         "message": draw(texts),
         "remediation": draw(texts),
@@ -977,20 +1048,24 @@ def grammar_rules(draw: st.DrawFn) -> dict[str, Any]:
     optional: dict[str, st.SearchStrategy[Any]] = {
         "when": conditions_in(SUBJECT_PATHS, 1),
         "description": texts,
-        "prevents": st.one_of(st.lists(st.sampled_from(["MissingParameter", "InvalidOSSPrefix.Malformed", "Bad-Code",
-                                                        "", "1x", 5]), max_size=3), st.none(), st.just("X")),
-        "references": st.one_of(st.lists(st.sampled_from(["https://x.example", "http://y.example", "httpfoo",
-                                                          "ftp://z", ""]), max_size=2), st.none()),
-        "locate": st.sampled_from([*SUBJECT_FIELDS, None, "", "location", "nope", 0, False]),
-        "evidence": st.one_of(st.lists(st.sampled_from(["request.RegionId", "image.Status", "bucket", "nope.x",
-                                                        "$.request", 5]), max_size=2),
-                              st.sampled_from([None, "", 0, False, "request", {"request": 1}, {}, []])),
-        "extra": yaml_scalars,
+        "prevents": mostly(st.lists(st.sampled_from(["MissingParameter", "InvalidOSSPrefix.Malformed",
+                                                     "ImageIsExporting"]), unique=True, max_size=3),
+                           st.one_of(st.lists(st.sampled_from(["Bad-Code", "", "1x", 5, "A"]), min_size=1,
+                                              max_size=2), st.sampled_from([None, "X", ["A", "A"]]))),
+        "references": mostly(st.lists(st.sampled_from(["https://x.example", "http://y.example/z"]), max_size=2),
+                             st.one_of(st.lists(st.sampled_from(["httpfoo", "ftp://z", ""]), min_size=1, max_size=2),
+                                       st.none())),
+        "locate": mostly(st.sampled_from(SUBJECT_FIELDS), st.sampled_from([None, "", "location", "nope", 0, False])),
+        "evidence": mostly(st.lists(st.sampled_from(["request.RegionId", "image.Status", "bucket"]), max_size=2),
+                           st.one_of(st.lists(st.sampled_from(["nope.x", "$.request", 5]), min_size=1, max_size=2),
+                                     st.sampled_from([None, "", 0, False, "request", {"request": 1}, {}]))),
     }
     for key, strategy in optional.items():
-        if draw(st.integers(0, 4)) == 0:
+        if draw(st.integers(0, 3)) == 0:
             doc[key] = draw(strategy)
-    if draw(st.integers(0, 14)) == 0:
+    if draw(st.integers(0, 24)) == 0:
+        doc[draw(st.sampled_from(["extra", "Severity", "assert_"]))] = draw(yaml_scalars)
+    if draw(st.integers(0, 24)) == 0:
         del doc[draw(st.sampled_from(sorted(doc)))]
     return doc
 
@@ -1021,6 +1096,11 @@ COMPILER_ONLY_CHECKS = {
 }
 
 
+def schema_locate_enum() -> list[str]:
+    enum: list[str] = schema("rule")["properties"]["locate"]["enum"]
+    return enum
+
+
 def schema_errors(doc: Any) -> list[Any]:
     return list(validator("rule").iter_errors(doc))
 
@@ -1031,6 +1111,8 @@ def explain_rule_schema_only(doc: dict[str, Any], error: Any) -> str | None:
     top = path[0] if path else None
     if top == "locate" and not doc.get("locate"):
         return "DIV-rule-locate-falsy"
+    if top == "locate" and doc.get("locate") in set(SUBJECT_FIELDS) - set(schema_locate_enum()):
+        return "DIV-rule-locate-enum-drift"
     if top == "evidence" and (not doc.get("evidence") or not isinstance(doc["evidence"], list)):
         return "DIV-rule-evidence-not-a-list"
     if top == "prevents" and error.validator in ("pattern", "uniqueItems"):
@@ -1116,6 +1198,13 @@ KNOWN_RULE_DIVERGENCES = [
 ]
 
 
+@pytest.mark.xfail(strict=True, reason="DIV-rule-locate-enum-drift: the compiler accepts as 'locate' every fact of "
+                   "the subject (fact_fields(Subject)); the schema's enum is a hand-kept copy that lacks the newer "
+                   "ones (e.g. 'fix')")
+def test_locate_enum_matches_the_fact_model() -> None:
+    assert sorted(schema_locate_enum()) == sorted(SUBJECT_FIELDS)
+
+
 @pytest.mark.parametrize("doc", KNOWN_RULE_DIVERGENCES)
 @pytest.mark.xfail(strict=True, reason="known compiler/schema divergence: the compiler accepts what the schema "
                                        "rejects (bundled rules are compiled without the schema at run time)")
@@ -1152,43 +1241,44 @@ def test_known_rule_crash_tolerances_match_their_examples(doc: dict[str, Any]) -
         assert known_rule_crash(doc, e) is not None
 
 
-KNOWN_YAML_CRASH_TEXTS = [
-    pytest.param("id: 2026-13-45\n", id="CRASH-yaml-bad-date"),
-    pytest.param("id: X1\nexpires: 2026-02-30\n", id="CRASH-yaml-day-out-of-range"),
-    pytest.param("a: !!int abc\n", id="CRASH-yaml-int-tag"),
-    pytest.param("a: !!float abc\n", id="CRASH-yaml-float-tag"),
-    pytest.param("a: !!bool maybe\n", id="CRASH-yaml-bool-tag"),
-    pytest.param("a: " + "1" * 5000 + "\n", id="CRASH-yaml-int-digits"),
-]
+@pytest.mark.parametrize("validate", [True, False])
+@pytest.mark.parametrize("text", [
+    pytest.param("id: 2026-13-45\n", id="bad-date"),
+    pytest.param("id: X1\nexpires: 2026-02-30\n", id="day-out-of-range"),
+    pytest.param("a: !!int abc\n", id="int-tag"),
+    pytest.param("a: !!float abc\n", id="float-tag"),
+    pytest.param("a: " + "1" * 5000 + "\n", id="int-beyond-digit-limit"),
+])
+def test_yaml_values_python_cannot_build_are_errors(tmp_path: Path, text: str, validate: bool) -> None:
+    """Were crashes (ValueError from PyYAML's constructors); fixed in yamlpos."""
+    path = tmp_path / "rule.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PreflightError) as exc:
+        load_rule_file(path, bundled_lists(), validate_schema=validate)
+    assert exc.value.where is not None and exc.value.where.startswith(display_path(path))
 
 
 @pytest.mark.parametrize("validate", [True, False])
-@pytest.mark.parametrize("text", KNOWN_YAML_CRASH_TEXTS)
-@pytest.mark.xfail(strict=True, raises=(ValueError, KeyError),
-                   reason="CRASH-yaml-constructor: yamlpos.load catches YAMLError and RecursionError, but PyYAML's "
-                          "constructors raise ValueError/KeyError for impossible dates, bad !!int/!!float/!!bool "
-                          "and integers beyond Python's digit limit")
-def test_known_yaml_crash(tmp_path: Path, text: str, validate: bool) -> None:
+@pytest.mark.xfail(strict=True, raises=KeyError,
+                   reason="CRASH-yaml-bool-tag: PyYAML's bool constructor raises KeyError for '!!bool maybe'; "
+                          "yamlpos catches YAMLError, RecursionError, ValueError, TypeError, OverflowError")
+def test_yaml_bad_bool_tag_is_an_error(tmp_path: Path, validate: bool) -> None:
     path = tmp_path / "rule.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text("a: !!bool maybe\n", encoding="utf-8")
     with pytest.raises(PreflightError):
         load_rule_file(path, bundled_lists(), validate_schema=validate)
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="CRASH-rule-schema-recursion: validating a rule whose condition nests ~200 levels deep "
-                          "exhausts the stack in jsonschema (the compiler alone copes)")
 def test_deeply_nested_user_rule_is_an_error(tmp_path: Path) -> None:
+    """Was a crash (RecursionError in jsonschema for ~200 nested 'not'); fixed."""
     depth = 300
     condition = "{not: " * depth + "{path: request.RegionId, exists: true}" + "}" * depth
     head = "id: X1\ntitle: {en: t, zh: t}\nseverity: error\ncategory: precondition\n" \
            "message: {en: m, zh: m}\nremediation: {en: r, zh: r}\n"
     path = tmp_path / "rule.yaml"
     path.write_text(head + f"assert: {condition}\n", encoding="utf-8")
-    try:
+    with contextlib.suppress(PreflightError):  # a Rule or a PreflightError, nothing else
         load_rule_file(path, bundled_lists(), validate_schema=True)
-    except PreflightError:
-        return
 
 
 def test_known_rule_divergence_explanations_match_their_examples() -> None:
@@ -1212,7 +1302,3 @@ def test_known_divergence_explanations_match_their_examples() -> None:
         else:
             assert all(explain_schema_only(doc, p) for p, _ in problems), param.id
 
-
-def test_math_is_not_shadowed() -> None:
-    """Guard for the float strategies: infinities and NaN never reach a snapshot (JSON has none)."""
-    assert not any(isinstance(v, float) and not math.isfinite(v) for v in [0.0, 1e308])

@@ -433,9 +433,16 @@ def test_other_principals(statements: list[dict[str, Any]], expected: list[str])
 # missing_export_actions
 
 
+OWNER = "1234567890123456"
+
+
 def missing(documents: Sequence[tuple[str, dict[str, Any] | str | None]], bucket: str = "exports",
-            prefix: str | None = "EcsExport", image_id: str | None = "m-bp1abc") -> list[str] | Unknown:
+            prefix: str | None = "EcsExport", image_id: str | None = "m-bp1abc", account: str | None = None
+            ) -> list[str] | Unknown:
+    """missing_export_actions; with ``account`` (the bucket owner, when known) through ExportPermissions."""
     parsed = [(name, None if d is None else pol.parse_policy(d)) for name, d in documents]
+    if account is not None:
+        return pol.ExportPermissions(parsed).missing(bucket, prefix, image_id, account)
     return pol.missing_export_actions(parsed, bucket, prefix, image_id)
 
 
@@ -457,16 +464,21 @@ MISSING_CASES: list[tuple[str, list[tuple[str, Any]], dict[str, Any], list[str]]
     ("another policy without document grants nothing", [("SomethingElse", None)], {}, ALL),
     ("no policies", [], {}, ALL),
     ("a policy with no statements", [("Empty", {"Version": "1", "Statement": []})], {}, ALL),
-    ("scoped to the bucket", [("Scoped", bucket_scoped("exports"))], {}, []),
+    ("scoped to the bucket, owner known", [("Scoped", bucket_scoped("exports"))], {"account": OWNER}, []),
+    ("scoped to the bucket, any account", [("Scoped", bucket_scoped("exports", account="*"))], {}, []),
+    ("scoped to the bucket of another account", [("Scoped", bucket_scoped("exports", account="9876543210987654"))],
+     {"account": OWNER}, ALL),
     ("scoped with a region in the ARN", [("Scoped", doc(st(Action=ALL, Resource=[
-        "acs:oss:cn-hangzhou:1234567890123456:exports", "acs:oss:cn-hangzhou:1234567890123456:exports/*"])))], {}, []),
+        "acs:oss:cn-hangzhou:1234567890123456:exports", "acs:oss:cn-hangzhou:1234567890123456:exports/*"])))],
+     {"account": OWNER}, []),
     ("scoped to another bucket", [("Scoped", bucket_scoped("other-bucket"))], {}, ALL),
     ("scoped to a bucket whose name is a prefix of ours", [("Scoped", bucket_scoped("exp"))], {}, ALL),
     ("scoped to the bucket's objects only", [("Objects", doc(st(Action=ALL, Resource="acs:oss:*:*:exports/*")))], {},
      BUCKET_LEVEL),
     ("scoped to the bucket itself only", [("Bucket", doc(st(Action=ALL, Resource="acs:oss:*:*:exports")))], {},
      OBJECT_LEVEL),
-    ("least privilege (domain §5.3), matching prefix", [("LeastPrivilege", LEAST_PRIVILEGE)], {}, []),
+    ("least privilege (domain §5.3), matching prefix", [("LeastPrivilege", LEAST_PRIVILEGE)], {"account": OWNER},
+     []),
     ("least privilege, another prefix", [("LeastPrivilege", LEAST_PRIVILEGE)], {"prefix": "Other"}, OBJECT_LEVEL),
     ("least privilege, no prefix", [("LeastPrivilege", LEAST_PRIVILEGE)], {"prefix": None}, OBJECT_LEVEL),
     ("oss:* on *", [("OssAll", doc(st(Action="oss:*", Resource="*")))], {}, []),
@@ -530,6 +542,17 @@ def test_conditions_make_the_answer_unknown(documents: list[tuple[str, Any]], ac
     got = missing(documents)
     assert isinstance(got, Unknown)
     assert got.reason == "whether ECS may use " + ", ".join(actions) + " depends on policy Conditions"
+
+
+@pytest.mark.parametrize("documents", [
+    pytest.param([("Scoped", bucket_scoped("exports"))], id="scoped to the bucket"),
+    pytest.param([("LeastPrivilege", LEAST_PRIVILEGE)], id="least privilege"),
+])
+def test_account_scoped_resources_need_the_bucket_owner(documents: list[tuple[str, Any]]) -> None:
+    """A Resource naming an account covers the bucket only if that account owns it: unknown without the owner."""
+    got = missing(documents)
+    assert isinstance(got, Unknown)
+    assert "account that owns bucket exports is not known" in got.reason
 
 
 def test_a_conditional_allow_beside_an_unconditional_one_is_enough() -> None:
