@@ -403,6 +403,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("preflight: interrupted\n")
         return 130
+    except Exception as e:  # a bug of ours: still one line and exit 2, never "checks failed" (1) or a traceback
+        from preflight.errors import _one_line
+
+        detail = _one_line(f"{type(e).__name__}: {e}")[:300]
+        sys.stderr.write(f"preflight: internal error: {detail} (set PREFLIGHT_DEBUG=1 for the traceback; "
+                         "please report it)\n")
+        if os.environ.get("PREFLIGHT_DEBUG"):
+            raise
+        return 2
     return int(result) if isinstance(result, int) else 0
 
 

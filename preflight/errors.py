@@ -31,7 +31,12 @@ class PreflightError(Exception):
         return self.problems[0][0]
 
     def lines(self) -> list[str]:
-        return [f"{w}: {m}" if w else m for w, m in self.problems]
+        """One line per problem, whatever the message holds (a key with a newline in it, say)."""
+        return [_one_line(f"{w}: {m}" if w else m) for w, m in self.problems]
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)

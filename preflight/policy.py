@@ -76,8 +76,9 @@ def parse_principal(value: Any, pointer: str) -> Principal:
         if key not in kinds:
             raise PolicyError(f"unknown Principal kind {key!r} (expected Service, RAM or Federated)", pointer)
         kinds[key] = _strings(v, f"{pointer}/{key}")
-    any_ = any("*" in vs for vs in kinds.values())
-    return Principal(Service=kinds["Service"], RAM=kinds["RAM"], Federated=kinds["Federated"], Any=any_)
+    # {"RAM": "*"} admits every RAM identity (of any account) and {"Service": "*"} every service, but neither
+    # admits the other kinds: only a bare "*" is anyone
+    return Principal(Service=kinds["Service"], RAM=kinds["RAM"], Federated=kinds["Federated"], Any=False)
 
 
 def _conditions(value: Any, pointer: str) -> list[ConditionClause]:
@@ -90,6 +91,8 @@ def _conditions(value: Any, pointer: str) -> list[ConditionClause]:
         if not isinstance(keys, Mapping):
             raise PolicyError(f"Condition operator {op!r} must map keys to values", f"{pointer}/{op}")
         for key, vals in keys.items():
+            if vals is None:
+                raise PolicyError(f"Condition {op} {key} has no value", f"{pointer}/{op}/{key}")
             if isinstance(vals, bool | int | float):
                 vals = str(vals).lower() if isinstance(vals, bool) else str(vals)
             clauses.append(ConditionClause(str(op), str(key), _strings(vals, f"{pointer}/{op}/{key}")))
@@ -255,7 +258,7 @@ def principal_matches(p: Principal | None, who: PrincipalRef | None) -> bool:
         return True
     if who.kind == "Service":
         want = who.value.lower()
-        return any(v.lower().rsplit("@", 1)[-1] == want for v in p.Service)
+        return any(v == "*" or v.lower().rsplit("@", 1)[-1] == want for v in p.Service)
     if who.kind == "RAM":
         for v in p.RAM:
             if glob_match(v, who.value):
@@ -408,7 +411,7 @@ def evaluate(policies: Iterable[tuple[str, Policy]], request: Request) -> Decisi
 
 
 def _admits_ecs(p: Principal | None) -> bool:
-    return p is not None and (p.Any or any(_is_ecs_service(s) for s in p.Service))
+    return p is not None and (p.Any or any(s == "*" or _is_ecs_service(s) for s in p.Service))
 
 
 def trust_decision(trust: Policy) -> Decision:
@@ -449,9 +452,9 @@ def other_principals(trust: Policy) -> list[str]:
         p = s.Principal
         if p.Any:
             found.append("*")
-        found += [f"Service:{v}" for v in p.Service if v != "*" and not _is_ecs_service(v)]
-        found += [f"RAM:{v}" for v in p.RAM if v != "*"]
-        found += [f"Federated:{v}" for v in p.Federated if v != "*"]
+        found += [f"Service:{v}" for v in p.Service if not _is_ecs_service(v)]
+        found += [f"RAM:{v}" for v in p.RAM]
+        found += [f"Federated:{v}" for v in p.Federated]
     still = []
     for item in sorted(set(found)):
         kind, _, value = item.partition(":")

@@ -47,7 +47,10 @@ LEAF_OPS = frozenset({
     "eq", "ne", "in", "not_in", "matches", "not_matches", *COMPARE_OPS, "length", "exists", "unknown", "contains",
 })
 QUANTIFIERS = frozenset({"any", "all", "none", "count"})
-ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$")
+ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{1,63}")  # used with fullmatch (no "$": it allows a newline)
+CODE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9.]*")
+#: the facts of a subject a finding can be located on (schemas/rule.schema.json lists the same)
+LOCATABLE = ("request", "account_id", "region", "image", "tasks", "bucket", "role")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -219,7 +222,7 @@ class Compiler:
     def condition(self, node: Any, scope: type, where: tuple[str | int, ...], top: bool = True) -> Pred:
         if not isinstance(node, Mapping):
             raise RuleError(where, "a condition must be a mapping: {path: ..., <operator>: ...}, all_of, any_of or not")
-        keys = set(node)
+        keys = {str(k) for k in node} if all(isinstance(k, str) for k in node) else set(map(repr, node))
         if keys & {"all_of", "any_of", "not"}:
             if len(keys) != 1:
                 raise RuleError(where, f"'{sorted(keys & {'all_of', 'any_of', 'not'})[0]}' must stand alone; "
@@ -243,7 +246,7 @@ class Compiler:
 
     # -- leaves ---------------------------------------------------------------------------------------
     def _leaf(self, node: Mapping[str, Any], scope: type, where: tuple[str | int, ...], top: bool) -> Pred:
-        ops = set(node) - {"path", "ignore_case"}
+        ops = {str(k) for k in node} - {"path", "ignore_case"}
         if "where" in ops:
             raise RuleError((*where, "where"), "'where' filters a quantifier (any/all/none/count)")
         unknown_ops = ops - LEAF_OPS
@@ -357,7 +360,7 @@ class Compiler:
     def _values(self, raw: Any, where: tuple[str | int, ...]) -> tuple[Any, ...]:
         if isinstance(raw, Mapping) and set(raw) == {"list"}:
             name = raw["list"]
-            if name not in self.lists:
+            if not isinstance(name, str) or name not in self.lists:
                 raise RuleError((*where, "list"), f"no named list {name!r} (lists: {', '.join(sorted(self.lists))})")
             return self.lists[name].values
         if not isinstance(raw, list) or not raw:
@@ -404,7 +407,7 @@ class Compiler:
 
     # -- quantifiers ----------------------------------------------------------------------------------
     def _quantifier(self, node: Mapping[str, Any], scope: type, where: tuple[str | int, ...], top: bool) -> Pred:
-        keys = set(node)
+        keys = {str(k) for k in node}
         quantifiers = keys & QUANTIFIERS
         extra = keys - QUANTIFIERS - {"path", "where"}
         if len(quantifiers) != 1 or extra:
@@ -683,7 +686,7 @@ def _first_segment(node: Any) -> str | None:
 def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
     if not isinstance(doc, Mapping):
         raise RuleError((), "a rule file must hold one mapping (id, title, severity, ...)")
-    unknown_keys = sorted(set(doc) - RULE_KEYS)
+    unknown_keys = sorted(map(str, set(doc) - RULE_KEYS))
     if unknown_keys:
         allowed = ", ".join(sorted(RULE_KEYS))
         raise RuleError((unknown_keys[0],), f"unknown key {unknown_keys[0]!r} (allowed: {allowed})")
@@ -691,7 +694,7 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
         if key not in doc:
             raise RuleError((), f"missing required key {key!r}")
     rule_id = doc["id"]
-    if not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
+    if not isinstance(rule_id, str) or not ID_PATTERN.fullmatch(rule_id):
         raise RuleError(("id",), "id must be 2-64 letters, digits, '.', '_' or '-', starting with a letter")
     try:
         severity = Severity(doc["severity"])
@@ -702,20 +705,26 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
     except ValueError:
         raise RuleError(("category",), "category must be precondition, security or hygiene") from None
     prevents = doc.get("prevents", [])
-    if not isinstance(prevents, list) or not all(isinstance(p, str) and p for p in prevents):
-        raise RuleError(("prevents",), "prevents is a list of ExportImage error codes")
+    if (not isinstance(prevents, list) or not all(isinstance(p, str) and CODE_PATTERN.fullmatch(p) for p in prevents)
+            or len(set(prevents)) != len(prevents)):
+        raise RuleError(("prevents",), "prevents is a list of distinct ExportImage error codes")
     references = doc.get("references", [])
-    if not isinstance(references, list) or not all(isinstance(r, str) and r.startswith("http") for r in references):
-        raise RuleError(("references",), "references is a list of URLs")
+    if not isinstance(references, list) or not all(
+            isinstance(r, str) and re.fullmatch(r"https?://\S+", r) for r in references):
+        raise RuleError(("references",), "references is a list of http(s) URLs")
+    evidence = doc.get("evidence", [])
+    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+        raise RuleError(("evidence",), "evidence is a list of fact paths")
     compiler = Compiler(lists)
     when = compiler.condition(doc["when"], Subject, ("when",)) if "when" in doc else None
     check = compiler.condition(doc["assert"], Subject, ("assert",))
-    for i, extra in enumerate(doc.get("evidence", []) or []):
-        ref = resolve_path(f"$.{extra}" if isinstance(extra, str) else extra, Subject, ("evidence", i))
+    for i, extra in enumerate(evidence):
+        ref = resolve_path(f"$.{extra}", Subject, ("evidence", i))
         compiler._add_evidence(ref.text, ref.getter())
-    locate = doc.get("locate") or _first_segment(doc["assert"]) or "request"
-    if locate not in fact_fields(Subject):
-        raise RuleError(("locate",), f"locate names a fact of the subject: {', '.join(fact_fields(Subject))}")
+    asserted = _first_segment(doc["assert"])
+    locate = doc["locate"] if "locate" in doc else (asserted if asserted in LOCATABLE else "request")
+    if not isinstance(locate, str) or locate not in LOCATABLE:
+        raise RuleError(("locate",), f"locate names a fact of the subject: {', '.join(LOCATABLE)}")
     return Rule(
         id=rule_id,
         title=_text(doc["title"], ("title",)),

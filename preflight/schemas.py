@@ -54,7 +54,7 @@ def problems(name: str, instance: Any) -> list[tuple[list[str | int], str]]:
         path: list[str | int] = list(e.absolute_path)
         if e.validator == "additionalProperties" and isinstance(e.instance, dict):
             # point at the unexpected key itself, not at the object holding it
-            extra = sorted(k for k in e.instance if k not in e.schema.get("properties", {}))
+            extra = sorted((k for k in e.instance if k not in e.schema.get("properties", {})), key=str)
             if extra:
                 path.append(extra[0])
         item = (path, e.message)

@@ -82,8 +82,13 @@ def load(text: str, display: str, loader_class: Any = None) -> tuple[Any, Lines]
         where = f"{display}:{mark.line + 1}" if mark else display
         problem = e.problem or e.context or "malformed YAML"
         raise PreflightError(f"not valid YAML: {problem}", where) from None
-    except yaml.YAMLError as e:
-        raise PreflightError(f"not valid YAML: {e}", display) from None
+    except yaml.YAMLError as e:  # no mark (e.g. a control character): the reader gives a position
+        position = getattr(e, "position", None)
+        where = f"{display}:{text.count(chr(10), 0, position) + 1}" if isinstance(position, int) else display
+        problem = getattr(e, "reason", None) or str(e).splitlines()[0]
+        raise PreflightError(f"not valid YAML: {problem}", where) from None
+    except KeyError as e:  # PyYAML's bool constructor on a value it does not know (`!!bool maybe`)
+        raise PreflightError(f"not valid YAML: a value cannot be read ({e})", display) from None
     except RecursionError:
         raise PreflightError("not valid YAML: nested too deeply", display) from None
     except (ValueError, TypeError, OverflowError) as e:  # a value PyYAML cannot build, e.g. date 2026-13-01
@@ -121,5 +126,5 @@ def load_fast(text: str, display: str) -> Any:
     """
     try:
         return yaml.load(text, Loader=_Loader)
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError):
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError, KeyError):
         return load(text, display)[0]

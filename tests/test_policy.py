@@ -174,7 +174,8 @@ def test_malformed_documents(document: Any, pointer: str, fragment: str) -> None
          Principal(Service=[], RAM=[OTHER_ROOT, "acs:ram::1234567890123456:user/alice"], Federated=[], Any=False)),
         ({"Federated": SAML}, Principal(Service=[], RAM=[], Federated=[SAML], Any=False)),
         ({"Service": [ECS], "RAM": [OTHER_ROOT]}, Principal(Service=[ECS], RAM=[OTHER_ROOT], Federated=[], Any=False)),
-        ({"RAM": ["*"]}, Principal(Service=[], RAM=["*"], Federated=[], Any=True)),
+        # {"RAM": "*"} is every RAM identity, not anyone: only a bare "*" is
+        ({"RAM": ["*"]}, Principal(Service=[], RAM=["*"], Federated=[], Any=False)),
         ({"Service": None}, Principal(Service=[], RAM=[], Federated=[], Any=False)),
         ({}, Principal(Service=[], RAM=[], Federated=[], Any=False)),
         # OSS bucket policies: a list of account UIDs or "*"
@@ -375,12 +376,12 @@ def test_ecs_can_assume(statements: list[dict[str, Any]], expected: bool | type[
         assert got is expected
 
 
-@pytest.mark.xfail(strict=True, reason="BUG trust-conditional-allow: ecs_can_assume answers True when the only Allow "
-                   "for ECS carries a Condition; the module promises that an undecidable Condition makes the answer "
-                   "unknown (policy.py docstring), as missing_export_actions does for conditional Allows")
-def test_conditional_allow_is_unknown() -> None:
-    got = pol.ecs_can_assume(trust(assume({"Service": [ECS]}, Condition=CONDITION)))
-    assert isinstance(got, Unknown)
+def test_conditional_allow_is_taken_to_hold_and_reported() -> None:
+    """Issue 6: a Condition on the ECS principal is a warning (PF503), not a failed precondition: the Allow
+    is taken to hold for PF402, and the Condition is listed for PF503 to warn about."""
+    policy = trust(assume({"Service": [ECS]}, Condition=CONDITION))
+    assert pol.ecs_can_assume(policy) is True
+    assert len(pol.ecs_trust_conditions(policy)) == 1
 
 
 def test_conditional_allow_beside_an_unconditional_one_is_allowed() -> None:
@@ -410,8 +411,8 @@ def test_trust_policy_as_ram_returns_it() -> None:
         ([assume({"Federated": SAML}, Condition={"StringEquals": {"saml:recipient": "https://signin.aliyun.com/saml-role/sso"}})],
          [f"Federated:{SAML}"]),
         ([assume("*")], ["*"]),
-        ([assume({"Service": "*"})], ["*"]),
-        ([assume({"RAM": ["*"]})], ["*"]),
+        ([assume({"Service": "*"})], ["Service:*"]),
+        ([assume({"RAM": ["*"]})], ["RAM:*"]),
         ([assume({"Service": [ECS, "fc.aliyuncs.com"]})], ["Service:fc.aliyuncs.com"]),
         ([assume({"Service": [ECS]}, action="sts:*"), assume({"RAM": [OTHER_ROOT]}, action="*")],
          [f"RAM:{OTHER_ROOT}"]),

@@ -56,7 +56,15 @@ WRAPPERS = {
 }
 RUNNING_TASK_STATUSES = frozenset({"Processing", "Waiting"})
 NO_SSE = frozenset({"", "none"})
-_DIGITS = re.compile(r"\s*[0-9]+\s*")
+_DIGITS = re.compile(r"[0-9]+")
+#: the spellings of a boolean some APIs send as a string (schemas/snapshot.schema.json lists the same)
+BOOL_STRINGS = frozenset({"true", "false", "True", "False", "TRUE", "FALSE"})
+
+
+def _short(v: Any) -> str:
+    """A value for an error message: repr, cut short (a 4,000-digit number is not worth printing)."""
+    text = repr(v) if not isinstance(v, int) or abs(v) < 10**30 else "a very large number"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 @dataclass(frozen=True)
@@ -126,14 +134,14 @@ class Obj:
         return Unknown(self.reasons.get(key, f"{self.pointer or '/'} has no {key!r}"))
 
     def str_(self, key: str, *, absent_is_none: bool = False) -> str | None | Unknown:
+        v = self.data.get(key)
+        if not (v is None or isinstance(v, str)):  # checked even when the field is recorded unknown
+            raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not of type 'string'")
         if key in self.reasons:
             return Unknown(self.reasons[key])
         if key not in self.data:
             return None if absent_is_none else self.missing(key)
-        v = self.data[key]
-        if v is None or isinstance(v, str):
-            return v
-        raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not of type 'string'")
+        return v
 
     def req_str(self, key: str) -> str:
         v = self.data.get(key)
@@ -143,38 +151,38 @@ class Obj:
         return v
 
     def bool_(self, key: str, *, absent_is_none: bool = False) -> bool | None | Unknown:
+        v = self.data.get(key)
+        if isinstance(v, str) and v in BOOL_STRINGS:  # some APIs send "true"/"false"
+            v = v.lower() == "true"
+        elif not (v is None or isinstance(v, bool)):
+            raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not a boolean")
         if key in self.reasons:
             return Unknown(self.reasons[key])
         if key not in self.data:
             return None if absent_is_none else self.missing(key)
-        v = self.data[key]
-        if v is None or isinstance(v, bool):
-            return v
-        if isinstance(v, str) and v.lower() in ("true", "false"):  # some APIs send "true"/"false"
-            return v.lower() == "true"
-        raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not a boolean")
+        return v
 
     def int_(self, key: str) -> int | Unknown:
-        if key in self.reasons or key not in self.data:
+        v = self.data.get(key)
+        number: int | None = None
+        if (isinstance(v, int) and not isinstance(v, bool) and v >= 0) or (
+                isinstance(v, float) and v >= 0 and v.is_integer()) or (isinstance(v, str) and _DIGITS.fullmatch(v)):
+            number = int(v)
+        elif key in self.data:
+            raise ShapeError(f"{self.pointer}/{key}", f"{_short(v)} is not a whole number of GiB")
+        if key in self.reasons or number is None:
             return self.missing(key)
-        v = self.data[key]
-        if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 and float(v).is_integer():
-            return int(v)
-        if isinstance(v, str) and _DIGITS.fullmatch(v):  # DiskDeviceMapping.Size is a string of GiB
-            return int(v)
-        raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not a whole number of GiB")
+        return number
 
     def obj(self, key: str) -> Obj | None | Unknown:
+        v = self.data.get(key)
+        if not (v is None or isinstance(v, Mapping)):
+            raise ShapeError(f"{self.pointer}/{key}", f"{_short(v)} is not of type 'object'")
         if key in self.reasons:
             return Unknown(self.reasons[key])
         if key not in self.data:
             return self.missing(key)
-        v = self.data[key]
-        if v is None:
-            return None
-        if isinstance(v, Mapping):
-            return Obj(v, f"{self.pointer}/{key}")
-        raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not of type 'object'")
+        return None if v is None else Obj(v, f"{self.pointer}/{key}")
 
     def items(self, key: str, wrapper: str) -> list[Obj] | Unknown:
         """A list given plainly or in the API's wrapper (``{"DiskDeviceMapping": [...]}``)."""
@@ -290,21 +298,34 @@ class _Builder:
         captured_at = self.doc.get("captured_at")
         if "captured_at" in self.doc and not isinstance(captured_at, str):
             raise ShapeError("/captured_at", f"{captured_at!r} is not of type 'string'")
-        for region_id, image_id in self.images or {}:
-            self._image(region_id, image_id)
-        for (snapshot_id,) in self.snapshots or {}:
-            self._snapshot(snapshot_id)
-        for (name,) in self.buckets or {}:
-            self._bucket(name)
-        for (name,) in self.roles or {}:
-            self._role(name, None, None, None)
+        # Every entity of every section is read once for its shape, those recorded unknown and earlier
+        # duplicates included, by a builder that ignores the unknown list and points its index at each.
+        shadow = _Builder(self.doc, None, {})
+        shadow.unknowns = Unknowns([])
+        for section, index, build in (
+            ("images", shadow.images, lambda k: shadow._build_image(k[0], k[1])),
+            ("snapshots", shadow.snapshots, lambda k: shadow._snapshot(k[0])),
+            ("buckets", shadow.buckets, lambda k: shadow._build_bucket(k[0])),
+            ("roles", shadow.roles, lambda k: shadow._build_role(k[0])),
+        ):
+            if index is None:
+                continue
+            for o in shadow.sections[section] or ():
+                key = _key_of(section, o)
+                saved = index[key]
+                index[key] = o
+                shadow._cache.clear()
+                build(key)
+                index[key] = saved
 
     # -- indexes ------------------------------------------------------------------------------------------
     def _account_id(self) -> str | Unknown:
+        v = self.doc.get("account_id")
+        if v is not None and not isinstance(v, str):
+            raise ShapeError("/account_id", f"{_short(v)} is not of type 'string'")
         why = self.unknowns.whole("account_id", {})
         if why:
             return Unknown(why)
-        v = self.doc.get("account_id")
         if v is None:  # absent or null: not learned
             return self._no_section("account_id") if self.annotations else Unknown("the snapshot has no account_id")
         if not isinstance(v, str):
@@ -313,7 +334,9 @@ class _Builder:
 
     def _index(self, section: str, key: Callable[[Obj], tuple[str, ...]]) -> dict[tuple[str, ...], Obj] | None:
         objs = self.sections[section]
-        return None if objs is None else {key(o): o for o in objs}
+        if objs is None:
+            return None
+        return {key(o): o for o in objs}  # a duplicate: the last one counts, as in JSON objects
 
     def _tasks(self) -> list[tuple[Task, str | None]] | None:
         """Every task with the region it was listed in (API task objects carry no RegionId of their own)."""
@@ -732,6 +755,14 @@ class _Builder:
         return out
 
 
+_KEY_FIELDS = {"images": ("RegionId", "ImageId"), "snapshots": ("SnapshotId",), "buckets": ("Name",),
+               "roles": ("RoleName",)}
+
+
+def _key_of(section: str, o: Obj) -> tuple[str, ...]:
+    return tuple(o.req_str(f) for f in _KEY_FIELDS[section])
+
+
 def _nested_str(o: Obj, outer: str, inner: str) -> str | None | Unknown:
     sub = o.obj(outer)
     if sub is None or isinstance(sub, Unknown):
@@ -764,7 +795,8 @@ def subjects_from_document(
     """Build the subjects; raises :class:`ShapeError` on the first shape problem."""
     if not isinstance(doc, Mapping):
         raise ShapeError("", "a snapshot must be a JSON object with 'version' and 'exports'")
-    if doc.get("version") != 1:
+    version = doc.get("version")
+    if type(version) is not int or version != 1:
         if "version" not in doc:
             raise ShapeError("", "'version' is a required property")
         raise ShapeError("/version", f"unsupported snapshot version {doc.get('version')!r} (this preflight reads 1)")
@@ -808,6 +840,8 @@ def parse_json(text: str, display: str) -> Any:
         raise PreflightError(f"not valid JSON: {e.msg} (column {e.colno})", f"{display}:{e.lineno}") from None
     except RecursionError:
         raise PreflightError("not valid JSON: nested too deeply", display) from None
+    except ValueError as e:  # e.g. an integer of more than 4,300 digits
+        raise PreflightError(f"cannot be read: {e}", display) from None
 
 
 def load_file(path: Path) -> list[Subject]:
