@@ -670,14 +670,9 @@ def scoped_permission_policy(bucket: str, prefix: str | None, account: str | Non
 
 
 def _hcl(value: Any, indent: int = 2) -> str:
-    """A JSON-compatible value written as an HCL expression for ``jsonencode(...)``."""
-    pad = " " * indent
-    if isinstance(value, dict):
-        items = [f'{pad}  {json.dumps(k)} = {_hcl(v, indent + 2)}' for k, v in value.items()]
-        return "{\n" + "\n".join(items) + f"\n{pad}}}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_hcl(v, indent) for v in value) + "]"
-    return json.dumps(value)
+    """A JSON-compatible value as an HCL expression for ``jsonencode(...)``: HCL's object constructor takes
+    ``"key": value`` as well as ``key = value``, so JSON text is already valid HCL."""
+    return json.dumps(value, indent=2).replace("\n", "\n" + " " * indent)
 
 
 def least_privilege_fix(role: str, bucket: str | None, prefix: str | None, account: str | None

@@ -722,7 +722,7 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
         ref = resolve_path(f"$.{extra}", Subject, ("evidence", i))
         compiler._add_evidence(ref.text, ref.getter())
     asserted = _first_segment(doc["assert"])
-    locate = doc["locate"] if "locate" in doc else (asserted if asserted in LOCATABLE else "request")
+    locate = doc.get("locate", asserted if asserted in LOCATABLE else "request")
     if not isinstance(locate, str) or locate not in LOCATABLE:
         raise RuleError(("locate",), f"locate names a fact of the subject: {', '.join(LOCATABLE)}")
     return Rule(

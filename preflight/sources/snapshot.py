@@ -458,10 +458,13 @@ class _Builder:
             return region_id
         if self.region_ids is None:
             return self._no_section("regions")
-        o = self.region_ids.get((region_id,))
-        if o is None:
-            return self._missing("regions", {"RegionId": region_id})
-        return Region(RegionId=region_id, location=self._loc(o))
+        key = ("region", region_id)
+        if key not in self._cache:  # one fact per region, shared by its exports (the engine memoises on it)
+            o = self.region_ids.get((region_id,))
+            self._cache[key] = self._missing("regions", {"RegionId": region_id}) if o is None else \
+                Region(RegionId=region_id, location=self._loc(o))
+        region: Region | Unknown | None = self._cache[key]
+        return region
 
     def _image(self, region_id: str | Unknown | None, image_id: str | Unknown | None) -> Image | None | Unknown:
         if region_id is None or image_id is None:
@@ -580,7 +583,12 @@ class _Builder:
             for t, region in self.tasks:
                 if t.TaskAction in (None, "ExportImage") and t.TaskStatus in RUNNING_TASK_STATUSES:
                     self._tasks_by_resource.setdefault(t.ResourceId, []).append((t, region))
-        return [t for t, region in self._tasks_by_resource.get(image_id, ()) if region in (None, region_id)]
+        key = ("tasks", region_id, image_id)
+        if key not in self._cache:  # one list per image, shared by its exports
+            self._cache[key] = [t for t, region in self._tasks_by_resource.get(image_id, ())
+                                if region in (None, region_id)]
+        tasks: list[Task] = self._cache[key]
+        return tasks
 
     def _bucket(self, name: str | Unknown | None) -> Bucket | None | Unknown:
         if name is None or isinstance(name, Unknown):
