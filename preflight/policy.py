@@ -652,6 +652,10 @@ def public_grants(policy: Policy) -> list[str]:
 # Least-privilege fixes
 
 
+#: stands for the export's OSSPrefix in a fix written before the prefix is known (letters and digits only)
+PREFIX_MARK = "@@OSSPREFIX@@"
+
+
 def trust_policy_document() -> dict[str, Any]:
     return {"Version": "1", "Statement": [{"Action": ASSUME_ROLE, "Effect": "Allow",
                                            "Principal": {"Service": [ECS_SERVICE]}}]}

@@ -427,10 +427,19 @@ class _Builder:
         assert not isinstance(bucket, Unknown) and not isinstance(prefix, Unknown)
         key = ("fix", role, bucket or "", prefix or "", account or "")
         if key not in self._cache:
-            parts = pol.least_privilege_fix(role, bucket, prefix, account)
+            # The texts are written once per role, bucket and account with a marker for the prefix, then the
+            # prefix is put in (exports rarely share one, and indented JSON is written by pure Python).
+            base_key = ("fix-base", role, bucket or "", account or "")
+            if base_key not in self._cache:
+                self._cache[base_key] = pol.least_privilege_fix(role, bucket, pol.PREFIX_MARK, account)
+            parts: dict[str, str | None] = self._cache[base_key]
+
+            def put(text: str | None) -> str | None:
+                return None if text is None else text.replace(pol.PREFIX_MARK, prefix or "")
+
             self._cache[key] = Fix(trust_policy=str(parts["trust_policy"]),
-                                   permission_policy=parts["permission_policy"], policy_name=parts["policy_name"],
-                                   terraform=parts["terraform"], ros=parts["ros"])
+                                   permission_policy=put(parts["permission_policy"]), policy_name=parts["policy_name"],
+                                   terraform=put(parts["terraform"]), ros=put(parts["ros"]))
         fix: Fix = self._cache[key]
         return fix
 
