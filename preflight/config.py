@@ -40,13 +40,13 @@ RULE_KEYS = ("enabled", "severity")
 SEVERITIES = tuple(s.value for s in Severity)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RuleSetting:
     enabled: bool = True
     severity: Severity | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Config:
     """The settings of a run. ``Config()`` is the default when no file is found."""
 

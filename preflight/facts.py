@@ -51,6 +51,7 @@ class Unknown:
 
 # Fact objects compare and hash by identity (eq=False): a source builds each entity once and shares it
 # between the exports that use it, and the engine memoises rule outcomes on those shared objects.
+# (No slots=True: it builds every class twice, ~1 ms each at start-up, for no gain at these object counts.)
 
 
 def _loc() -> Any:
@@ -63,7 +64,7 @@ def _field_locs() -> Any:
     return field(default=None, compare=False, metadata={"fact": False})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Request:
     """The ExportImage request as given (``None`` = parameter not given; unknown = given by an IaC reference
     that cannot be resolved statically)."""
@@ -82,14 +83,14 @@ class Request:
     field_locations: Mapping[str, Location] | None = _field_locs()
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Region:
     RegionId: str
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
     SnapshotId: str
     Encrypted: bool | Unknown
@@ -99,7 +100,7 @@ class Snapshot:
     field_locations: Mapping[str, Location] | None = _field_locs()
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Disk:
     """One entry of the image's ``DiskDeviceMappings``, joined to its snapshot."""
 
@@ -113,7 +114,7 @@ class Disk:
     snapshot: Snapshot | None | Unknown
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Image:
     RegionId: str
     ImageId: str
@@ -130,7 +131,7 @@ class Image:
     field_locations: Mapping[str, Location] | None = _field_locs()
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Task:
     TaskId: str | None
     TaskAction: str | None
@@ -140,7 +141,7 @@ class Task:
     field_locations: Mapping[str, Location] | None = _field_locs()
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Principal:
     """A statement's ``Principal``, normalised: every form becomes lists; ``"*"`` sets ``Any``."""
 
@@ -150,14 +151,14 @@ class Principal:
     Any: bool
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class ConditionClause:
     Operator: str
     Key: str
     Values: list[str]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Statement:
     #: 1-based position in the policy document (for evidence)
     index: int
@@ -171,20 +172,20 @@ class Statement:
     Condition: list[ConditionClause]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Policy:
     Version: str | None
     Statement: list[Statement]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class AttachedPolicy:
     PolicyName: str
     PolicyType: str | Unknown
     PolicyDocument: Policy | Unknown
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Role:
     RoleName: str
     Arn: str | None | Unknown
@@ -208,7 +209,7 @@ class Role:
     field_locations: Mapping[str, Location] | None = _field_locs()
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Bucket:
     # (field names `Location` and `Policy` shadow the types in the class body, hence the aliases)
     Name: str
@@ -229,7 +230,7 @@ class Bucket:
     field_locations: Mapping[str, Loc] | None = _field_locs()
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Fix:
     """The least-privilege export role for this export's bucket and prefix, ready to apply."""
 
@@ -241,7 +242,7 @@ class Fix:
     ros: str | None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Subject:
     """One ExportImage request and everything it depends on."""
 
@@ -284,7 +285,7 @@ PolicyDoc = Policy
 # The static shape of the model, for rule validation
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FieldType:
     """What a path step can hold: a scalar (``str``/``int``/``bool``), a fact class, or a list of either."""
 

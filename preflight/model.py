@@ -49,7 +49,7 @@ class Mode(enum.StrEnum):
 LANGS = ("en", "zh")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Text:
     """A text in both languages the product speaks."""
 
@@ -71,7 +71,7 @@ class Location:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Waiver:
     """An accepted risk: it turns the matching ``fail`` and ``unknown`` results into ``waived``.
 
@@ -165,7 +165,7 @@ def fingerprint(rule_id: str, subject: str, resource: str | None = None) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RuleInfo:
     """What reports say about a rule that was evaluated (SARIF ``tool.driver.rules``; Markdown, JUnit)."""
 
@@ -182,7 +182,7 @@ class RuleInfo:
     mandatory: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Note:
     """A warning about the run that is not a rule's result (an expired waiver, a waiver that cannot apply)."""
 
@@ -190,7 +190,7 @@ class Note:
     where: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BaselineSummary:
     """How the current findings compare with the baseline given with ``--baseline``."""
 
@@ -206,7 +206,7 @@ class BaselineSummary:
         return {"path": self.path, "new": self.new, "still_present": self.still_present, "gone": self.gone}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Summary:
     passed: int = 0
     failed: int = 0
@@ -237,7 +237,7 @@ class Summary:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Report:
     mode: Mode
     results: tuple[Result, ...]

@@ -186,7 +186,7 @@ class Effect(enum.StrEnum):
     CONDITIONAL = "conditional"  # the answer turns on Conditions whose keys are not known for this request
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PrincipalRef:
     """Who makes a request: ``Service`` (``ecs.aliyuncs.com``), ``RAM`` (an ARN such as
     ``acs:ram::123:root`` / ``:user/x`` / ``:role/y``, or an account UID in OSS bucket policies),
@@ -200,7 +200,7 @@ ECS_PRINCIPAL = PrincipalRef("Service", ECS_SERVICE)
 ANONYMOUS = PrincipalRef("Anonymous")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Request:
     action: str
     resource: str = "*"
@@ -209,7 +209,7 @@ class Request:
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class StatementRef:
     policy: str
     index: int
@@ -221,7 +221,7 @@ class StatementRef:
         return f"statement {self.index} of policy {self.policy}{cond}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Decision:
     effect: Effect
     #: the statements that decided: the Denies for deny, the Allows for allow, the conditional ones otherwise

@@ -67,7 +67,7 @@ class RuleError(Exception):
 # Named lists (rules/lists/*.yaml): data several rules share, kept in one place
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NamedList:
     name: str
     description: str
@@ -106,7 +106,7 @@ def _list_problem(data: Any, path: Path) -> tuple[list[str], str] | None:
 # Paths over the fact model
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PathRef:
     text: str
     steps: tuple[str, ...]
@@ -556,7 +556,7 @@ class _EqTest:
 # Message templates: "text {path} text", paths checked at load time
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Template:
     source: str
     parts: tuple[str | Getter, ...]
@@ -630,7 +630,7 @@ def _placeholder(expr: str, where: tuple[str | int, ...]) -> Getter:
 # Rules
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BiTemplate:
     en: Template
     zh: Template
@@ -639,7 +639,7 @@ class BiTemplate:
         return (self.zh if lang == "zh" else self.en).render(subject)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rule:
     id: str
     title: Text
@@ -887,7 +887,7 @@ def _rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
     lists: Mapping[str, NamedList]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from preflight.model import Report
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RenderOptions:
     color: bool = False
     #: show passing and skipped checks one per line in text output (JSON always has every result)

@@ -122,7 +122,7 @@ class ShapeError(Exception):
 # Typed reading of one JSON object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Obj:
     """A JSON object with its pointer, read field by field with the three-state semantics."""
 
@@ -208,7 +208,7 @@ def as_list(value: Any, wrapper: str, pointer: str) -> list[Obj]:
 # The "unknown" list: what could not be learned although its section is present
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class UnknownEntry:
     section: str
     match: Mapping[str, str]
