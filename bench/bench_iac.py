@@ -2,9 +2,9 @@
 ≤ 200 ms, and a generated tree of 500 ``.tf`` files with 1,000 resources ≤ 5 s. A script, not a test.
 
 Each figure is the median of ``--runs`` runs after one warm-up, wall time including interpreter start-up,
-peak RSS of that child from ``os.wait4``. Until the CLI routes ``.tf`` inputs (``preflight check DIR``),
-the measured command is ``python -c`` doing what ``check`` does: ``iac.load`` + ``engine.evaluate`` +
-the JSON reporter (``--cli`` measures ``python -m preflight check`` instead).
+peak RSS of that child from ``os.wait4``. The measured command is the installed console script,
+``preflight check PATH -f json -o /dev/null``; ``--python-c`` measures only ``iac.load`` +
+``engine.evaluate`` + the JSON reporter in a ``python -c`` (no CLI, config or waivers).
 """
 
 from __future__ import annotations
@@ -101,13 +101,15 @@ def measure(cmd: list[str], runs: int) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cli", action="store_true", help="measure `python -m preflight check` (needs wiring)")
+    parser.add_argument("--python-c", action="store_true", help="measure the library calls, not the CLI")
     args = parser.parse_args()
 
     def command(*paths: str) -> list[str]:
-        if args.cli:
-            return [sys.executable, "-m", "preflight", "check", *paths, "-f", "json"]
-        return [sys.executable, "-c", PROGRAM, *paths]
+        if args.python_c:
+            return [sys.executable, "-c", PROGRAM, *paths]
+        script = Path(sys.executable).with_name("preflight")
+        head = [str(script)] if script.exists() else [sys.executable, "-m", "preflight"]
+        return [*head, "check", *paths, "-f", "json", "-o", os.devnull]
 
     floor, floor_rss = measure([sys.executable, "-c", "pass"], args.runs)
     print(f"python -c pass                      {floor * 1000:7.0f} ms {floor_rss:6.1f} MiB")
