@@ -25,6 +25,7 @@ from preflight.facts import DEFAULT_ROLE_NAME
 from preflight.model import Location
 from preflight.sources import jsonpos
 from preflight.sources.snapshot import Annotations
+from preflight.sources.terraform import DocBuilder, Unresolved
 
 try:  # the C loader when PyYAML was built with libyaml
     from yaml import CSafeLoader as _BaseLoader
@@ -171,11 +172,6 @@ def _json_ranges(text: str, data: Mapping[str, Any]) -> list[tuple[int, int]]:
 # Intrinsic functions
 
 
-@dataclass(frozen=True, slots=True)
-class Unresolved:
-    reason: str
-
-
 _NAME_ATTRIBUTES = {
     "ALIYUN::RAM::Role": ("RoleName", {"RoleName"}),
     "ALIYUN::OSS::Bucket": ("BucketName", {"Name", "BucketName"}),
@@ -297,29 +293,14 @@ class Resolver:
 
 
 @dataclass
-class _Doc:
-    template: Template
-    doc: dict[str, Any] = field(default_factory=lambda: {"version": 1, "exports": [], "images": [],
-                                                          "buckets": [], "roles": []})
-    locations: dict[str, Location] = field(default_factory=dict)
-    unknown: dict[str, str] = field(default_factory=dict)
-    unknown_entries: list[dict[str, Any]] = field(default_factory=list)
-    scopes: dict[int, str] = field(default_factory=dict)
+class _Doc(DocBuilder):
+    """The Terraform source's document builder, with the template being read."""
 
-    def add(self, section: str, entry: dict[str, Any], location: Location) -> str:
-        items = self.doc[section]
-        items.append(entry)
-        pointer = f"/{section}/{len(items) - 1}"
-        self.locations[pointer] = location
-        return pointer
+    template: Template | None = None
 
-    def put(self, entry: dict[str, Any], pointer: str, key: str, value: Any, location: Location | None) -> None:
-        if isinstance(value, Unresolved):
-            self.unknown[f"{pointer}/{key}"] = value.reason
-        else:
-            entry[key] = value
-        if location is not None:
-            self.locations[f"{pointer}/{key}"] = location
+    def at(self, *path: str | int) -> Location:
+        assert self.template is not None
+        return self.template.location(*path)
 
 
 _ABSENT: Any = object()
@@ -328,7 +309,7 @@ _ABSENT: Any = object()
 def document(template: Template, *, export_roles: Sequence[str] = (), export_buckets: Sequence[str] = ()
              ) -> tuple[dict[str, Any], Annotations]:
     resolver = Resolver(template.data)
-    d = _Doc(template)
+    d = _Doc(source="ROS template", doc={"images": [], "buckets": [], "roles": []}, template=template)
     by_type: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for logical_id, r in resolver.resources.items():
         if isinstance(r, Mapping) and isinstance(r.get("Type"), str):
@@ -348,15 +329,11 @@ def document(template: Template, *, export_roles: Sequence[str] = (), export_buc
             d.scopes[int(ptr.rsplit("/", 1)[1])] = "bucket"
     for logical_id, props in by_type.get("ALIYUN::ECS::CustomImage", []):
         _image(d, resolver, logical_id, props)
-    if d.unknown_entries:
-        d.doc["unknown"] = d.unknown_entries
-    ann = Annotations(locations=d.locations, unknown=d.unknown, scopes=d.scopes, absent_is_unknown=True,
-                      absent_reason="not defined in the ROS template checked")
-    return d.doc, ann
+    return d.document(), d.annotations()
 
 
 def _prop_loc(d: _Doc, logical_id: str, *path: str | int) -> Location:
-    return d.template.location("Resources", logical_id, "Properties", *path)
+    return d.at("Resources", logical_id, "Properties", *path)
 
 
 def _policy_doc(value: Any, where: Location) -> Any:
@@ -401,7 +378,7 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
     name = _get(resolver, props, "RoleName")
     role_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"RoleName": role_name}
-    ptr = d.add("roles", entry, d.template.location("Resources", logical_id))
+    ptr = d.add("roles", entry, d.at("Resources", logical_id))
     d.put(entry, ptr, "Arn", Unresolved("the ARN is assigned when the stack creates the role"), None)
     trust = _get(resolver, props, "AssumeRolePolicyDocument")
     where = _prop_loc(d, logical_id, "AssumeRolePolicyDocument")
@@ -438,7 +415,7 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
         if role_name in roles:
             _attach(d, role_name, attached, pname, "Custom", doc)
             first = first or loc
-    d.put(entry, ptr, "AttachedPolicies", attached, first or d.template.location("Resources", logical_id))
+    d.put(entry, ptr, "AttachedPolicies", attached, first or d.at("Resources", logical_id))
     return role_name
 
 
@@ -459,7 +436,7 @@ def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, An
     name = _get(resolver, props, "BucketName")
     bucket_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"Name": bucket_name}
-    ptr = d.add("buckets", entry, d.template.location("Resources", logical_id))
+    ptr = d.add("buckets", entry, d.at("Resources", logical_id))
     d.put(entry, ptr, "Location", Unresolved("the region of a ROS stack is chosen when it is created"), None)
     storage = _get(resolver, props, "StorageClass")
     d.put(entry, ptr, "StorageClass", "Standard" if storage is _ABSENT else storage,
@@ -496,7 +473,7 @@ def _image(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any
     # No ROS resource exports an image, so images are listed for completeness only; their region is the
     # stack's, which a template does not name.
     entry: dict[str, Any] = {"RegionId": "ALIYUN::Region", "ImageId": logical_id, "ImageOwnerAlias": "self"}
-    ptr = d.add("images", entry, d.template.location("Resources", logical_id))
+    ptr = d.add("images", entry, d.at("Resources", logical_id))
     platform = _get(resolver, props, "Platform")
     if platform is _ABSENT:
         platform = Unresolved("the image sets no Platform: it comes from its source instance or snapshots")
