@@ -61,22 +61,36 @@ def _status(outcome: Tri) -> Status:
     return Status.UNKNOWN
 
 
+#: the answer of a rule that does not apply (its ``when`` is false)
+SKIP = object()
+
+
+def answer(rule: Rule, subject: Subject) -> Tri | object:
+    """The rule's verdict on the subject: True, False, an Unknown, or :data:`SKIP`."""
+    if rule.when is not None:
+        applies = rule.when(subject, subject)
+        if applies is False:
+            return SKIP
+        if applies is not True:
+            return applies
+    return rule.check(subject, subject)
+
+
+def texts(rule: Rule, subject: Subject, verdict: Tri | object, lang: str) -> Outcome:
+    """Status, message, remediation and evidence for a verdict."""
+    if verdict is SKIP:
+        return Status.SKIP, t("skipped", lang, title=rule.title.get(lang)), "", {}
+    if verdict is True:
+        return Status.PASS, rule.title.get(lang), "", {}
+    evidence = {key: to_json(v) for key, get in rule.evidence if (v := get(subject)) is not OMIT}
+    if isinstance(verdict, Unknown):
+        return Status.UNKNOWN, _unknown_text(verdict, lang), t("unknown_remediation", lang), evidence
+    return Status.FAIL, rule.message.render(subject, lang), rule.remediation.render(subject, lang), evidence
+
+
 def outcome(rule: Rule, subject: Subject, lang: str = "en") -> Outcome:
     """Status, message, remediation and evidence of one rule on one subject."""
-    answer: Tri = True
-    if rule.when is not None:
-        answer = rule.when(subject, subject)
-        if answer is False:
-            return Status.SKIP, t("skipped", lang, title=rule.title.get(lang)), "", {}
-    if answer is True:
-        answer = rule.check(subject, subject)
-    status = _status(answer)
-    if status is Status.PASS:
-        return status, rule.title.get(lang), "", {}
-    evidence = {key: to_json(v) for key, get in rule.evidence if (v := get(subject)) is not OMIT}
-    if isinstance(answer, Unknown):
-        return status, _unknown_text(answer, lang), t("unknown_remediation", lang), evidence
-    return status, rule.message.render(subject, lang), rule.remediation.render(subject, lang), evidence
+    return texts(rule, subject, answer(rule, subject), lang)
 
 
 def _result(rule: Rule, title: str, subject: Subject, name: str, out: Outcome) -> Result:
@@ -89,42 +103,63 @@ def evaluate_one(rule: Rule, subject: Subject, lang: str = "en") -> Result:
     return _result(rule, rule.title.get(lang), subject, subject.name, outcome(rule, subject, lang))
 
 
-def _memo_key(rule: Rule) -> Callable[[Subject], Any]:
-    """The facts a rule's outcome depends on, fetched in one C-level call. Facts hash by identity, and
-    the subjects (which hold them) stay alive for the whole evaluation. A list-valued fact (running tasks)
-    is built per export, so such rules are keyed by the subject itself."""
-    paths = [".".join(d) for d in rule.depends_on]
-    if not paths or any(fact_fields(Subject)[d[0]].is_list for d in rule.depends_on):
-        return lambda s: s
-    return operator.attrgetter(*paths)
+def _memo_key(deps: tuple[tuple[str, ...], ...]) -> Callable[[Subject], Any]:
+    """The facts an answer depends on, fetched in one C-level call. Facts hash by identity, and the
+    subjects (which hold them) stay alive for the whole evaluation; a list-valued fact (the running tasks,
+    shared per image) is keyed by its identity too."""
+    paths = [".".join(d) for d in deps]
+    if not paths:
+        return lambda s: None
+    get = operator.attrgetter(*paths)
+    if not any(fact_fields(Subject)[d[0]].is_list and len(d) == 1 for d in deps):
+        return get
+    if len(paths) == 1:
+        return lambda s: id(get(s))
+    return lambda s: tuple(id(v) if isinstance(v, list) else v for v in get(s))
 
 
 def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en") -> list[Result]:
-    """Every rule on every subject: exports in the order they are written, rules by id."""
+    """Every rule on every subject: exports in the order they are written, rules by id.
+
+    Two memos per rule: the verdict, keyed by the facts the condition reads; and, for what fails or is
+    unknown, the texts, keyed by every fact the rule reads. Passing and skipped results share one outcome.
+    """
     ordered_rules = sorted(rules, key=lambda r: r.id)
     # in the order the exports are written (stable: live requests keep the order they were given in)
     named = sorted(((s.name, s) for s in subjects),
                    key=lambda p: (p[1].location.path if p[1].location else "",
                                   (p[1].location.line or 0) if p[1].location else 0))
-    prepared: list[tuple[Rule, str, Callable[[Subject], Any], dict[Any, tuple[Outcome, Location | None]], bool]] = [
-        # the place to fix follows from the memoised facts when the rule reads the fact it points at
-        (rule, rule.title.get(lang), _memo_key(rule), {}, any(d[0] == rule.locate for d in rule.depends_on))
-        for rule in ordered_rules
-    ]
+    Key = Callable[[Subject], Any]
+    prepared: list[tuple[Rule, str, Key, Key, dict[Any, tuple[Any, Location | None]], dict[Any, Outcome],
+                         dict[Any, Outcome], bool]] = []
+    for rule in ordered_rules:
+        # the place to fix follows from the memoised facts when the condition reads the fact it points at
+        shared_location = any(d[0] == rule.locate for d in rule.condition_depends_on)
+        fixed = {True: texts(rule, named[0][1], True, lang), SKIP: texts(rule, named[0][1], SKIP, lang)} \
+            if named else {}
+        prepared.append((rule, rule.title.get(lang), _memo_key(rule.condition_depends_on),
+                         _memo_key(rule.depends_on), {}, {}, fixed, shared_location))
     results: list[Result] = []
     append = results.append
     new = tuple.__new__  # Result is a NamedTuple; this skips its Python-level __new__ (300,000 calls)
     for name, subject in named:
         origin = subject.location
         scope = subject.scope
-        for rule, title, key_of, memo, shared_location in prepared:
+        for rule, title, verdict_key, text_key, verdicts, outcomes, fixed, shared_location in prepared:
             if scope != "export" and rule.locate != scope:
                 continue  # a role or bucket on its own: only the rules about it apply
-            key = key_of(subject)
-            hit = memo.get(key)
+            key = verdict_key(subject)
+            hit = verdicts.get(key)
             if hit is None:
-                hit = memo[key] = (outcome(rule, subject, lang), _fact_location(rule, subject))
-            (status, message, remediation, evidence), location = hit
+                hit = verdicts[key] = (answer(rule, subject), _fact_location(rule, subject))
+            verdict, location = hit
+            out = fixed.get(verdict) if verdict is True or verdict is SKIP else None
+            if out is None:
+                tkey = text_key(subject)
+                out = outcomes.get(tkey)
+                if out is None:
+                    out = outcomes[tkey] = texts(rule, subject, verdict, lang)
+            status, message, remediation, evidence = out
             if location is None or not shared_location:
                 location = _location(rule, subject)
             append(new(Result, (rule.id, title, rule.severity, rule.category, status, name, rule.prevents,

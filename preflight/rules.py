@@ -658,6 +658,8 @@ class Rule:
     document: Mapping[str, Any] = dataclasses.field(compare=False, repr=False)
     #: every fact of the subject the outcome can depend on: ("image",) or ("request", "RegionId"), …
     depends_on: tuple[tuple[str, ...], ...] = ()
+    #: the facts the status alone depends on (``when`` and ``assert``; not the texts)
+    condition_depends_on: tuple[tuple[str, ...], ...] = ()
     #: the fact of the ``locate`` entity the rule asserts on (its attribute is where the user fixes it)
     locate_field: str | None = None
 
@@ -742,6 +744,7 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
         source=source,
         document=doc,
         depends_on=dependencies(doc),
+        condition_depends_on=dependencies(doc, texts=False),
         locate_field=_locate_field(doc["assert"], locate),
     )
 
@@ -754,7 +757,7 @@ def _locate_field(node: Any, locate: str) -> str | None:
     return None
 
 
-def dependencies(doc: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+def dependencies(doc: Mapping[str, Any], *, texts: bool = True) -> tuple[tuple[str, ...], ...]:
     """The subject's facts a rule reads (conditions, values, texts, evidence): its outcome is a function of
     these alone, which lets the engine evaluate a rule once per distinct combination (exports share images,
     buckets and roles). Request fields count one by one; every other fact by its top-level entity."""
@@ -781,6 +784,8 @@ def dependencies(doc: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
                 walk(item, top)
 
     walk({k: doc[k] for k in ("when", "assert") if k in doc}, True)
+    if not texts:
+        return tuple(sorted(found))
     for key in ("message", "remediation"):
         for text in doc[key].values():
             for m in PLACEHOLDER.finditer(text.replace("{{", "").replace("}}", "")):
