@@ -188,7 +188,7 @@ def check(
         paths=paths or (),
         live=live,
         requests=reqs,
-        endpoints=parse_endpoints(endpoint or [], os.environ),
+        endpoints=parse_endpoints(endpoint or []),
         profile=profile,
         rules_dirs=rules or (),
         lang=_lang(lang),
@@ -240,7 +240,7 @@ def snapshot(
     flags = {"RegionId": region_id, "ImageId": image_id, "OSSBucket": oss_bucket, "OSSPrefix": oss_prefix,
              "ImageFormat": image_format, "RoleName": role_name}
     options = CheckOptions(live=True, requests=_requests(flags, requests),
-                           endpoints=parse_endpoints(endpoint or [], os.environ), profile=profile)
+                           endpoints=parse_endpoints(endpoint or []), profile=profile)
     document = collect_live(options)
     _write(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
 

@@ -197,8 +197,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "err_request_string": {"en": "{key} must be a string", "zh": "{key} 必须是字符串"},
     "err_endpoint": {"en": "--endpoint {value!r}: expected SERVICE=URL with SERVICE one of {services}",
                      "zh": "--endpoint {value!r}：应为 SERVICE=URL，SERVICE 取 {services} 之一"},
-    "err_endpoint_scheme": {"en": "endpoint for {service} {url!r}: only http:// and https:// are supported",
-                            "zh": "{service} 的端点 {url!r}：只支持 http:// 和 https://"},
     "err_no_rule": {"en": "no rule {rule!r} (see: preflight rules list)",
                     "zh": "没有规则 {rule!r}（参见：preflight rules list）"},
     "err_usage": {"en": "{message} (see: preflight --help)", "zh": "{message}（参见：preflight --help）"},

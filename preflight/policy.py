@@ -164,12 +164,6 @@ def action_covered(st: Statement, action: str) -> bool:
     return any(glob_match(p, action, ignore_case=True) for p in st.Action)
 
 
-def resource_covered(st: Statement, arn: str) -> bool:
-    if st.NotResource:
-        return not any(glob_match(p, arn) for p in st.NotResource)
-    return any(glob_match(p, arn) for p in st.Resource)
-
-
 def _is_ecs_service(name: str) -> bool:
     # The legacy "<account-id>@ecs.aliyuncs.com" form names the ECS service too.
     return name.lower().rsplit("@", 1)[-1] == ECS_SERVICE

@@ -809,8 +809,8 @@ def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schem
                    parsed: Any = None) -> Rule:
     """Load, validate and compile one rule file.
 
-    User rules (``validate_schema``) are parsed with line tracking, checked for duplicate keys and validated
-    against the schema. The bundled pack, which the test-suite validates, takes the fast path: its parsed
+    User rules (``validate_schema``) are parsed with line tracking, checked for duplicate keys, compiled and
+    then validated against the schema. The bundled pack, which the test-suite validates, takes the fast path: its parsed
     documents come from the cache (``parsed``) or a plain safe load; only if compiling fails is the file
     parsed again with lines, to report where.
     """
@@ -828,14 +828,17 @@ def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schem
         except RuleError:
             pass
     doc, lines = yamlpos.load(read_text(path), display)
-    if validate_schema:
+    try:
+        rule = compile_rule(doc, lists, f"{display}:{lines.line(())}")
+    except RuleError as e:
+        # the compiler's message says what is wrong in the rule's own terms ("unknown operator 'equals'"),
+        # where the schema's oneOf over condition shapes could only say "not valid under any of the schemas"
+        raise PreflightError(e.message, f"{display}:{lines.line(e.where)}") from None
+    if validate_schema:  # and whatever the compiler let pass, the schema names, every problem at once
         problems = _schema_problems(doc, display, lines)
         if problems:
             raise PreflightError.many(problems)
-    try:
-        return compile_rule(doc, lists, f"{display}:{lines.line(())}")
-    except RuleError as e:
-        raise PreflightError(e.message, f"{display}:{lines.line(e.where)}") from None
+    return rule
 
 
 # ---------------------------------------------------------------------------------------------------------

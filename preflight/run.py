@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from preflight.engine import evaluate
 from preflight.facts import Subject, Unknown
 from preflight.i18n import error, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Text, Waiver
-from preflight.sources.common import display_path, read_text
+from preflight.sources.common import display_path, read_text, walk
 
 if TYPE_CHECKING:
     from preflight.baseline import Baseline
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 
 REQUEST_KEYS = ("RegionId", "ImageId", "OSSBucket", "OSSPrefix", "ImageFormat", "RoleName")
 ENDPOINT_SERVICES = ("ecs", "ram", "oss", "sts")
-_SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__"})
 
 
 @dataclass(frozen=True)
@@ -61,34 +59,16 @@ class CheckOptions:
 
 
 def _json_kind(doc: Any) -> str:
-    """What a parsed JSON document is (design.md: kind is detected from content)."""
-    if not isinstance(doc, Mapping):
-        return "other"
-    if "version" in doc and "exports" in doc:
+    """What a parsed JSON document is (design.md: kind is detected from content): a snapshot, or what the
+    IaC source recognises (a plan, a ROS template), or Terraform JSON (.tf.json)."""
+    if isinstance(doc, Mapping) and "version" in doc and "exports" in doc:
         return "snapshot"
-    if "ROSTemplateFormatVersion" in doc:
-        return "ros"
-    if "planned_values" in doc or "resource_changes" in doc:
-        return "plan"
-    if "resource" in doc or "provider" in doc or "variable" in doc:
+    from preflight.sources.iac import json_kind
+
+    kind = json_kind(doc)
+    if kind == "other" and isinstance(doc, Mapping) and ("resource" in doc or "provider" in doc or "variable" in doc):
         return "terraform"
-    return "other"
-
-
-def _text_kind(path: Path, text: str) -> str:
-    if path.name.endswith((".tf", ".tfvars")):
-        return "terraform"
-    if "ROSTemplateFormatVersion" in text[:4096]:
-        return "ros"
-    return "other"
-
-
-def _walk(directory: Path) -> list[Path]:
-    found: list[Path] = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-        found += [Path(root) / f for f in sorted(files) if f.endswith((".json", ".yaml", ".yml", ".tf"))]
-    return found
+    return kind
 
 
 @dataclass
@@ -105,7 +85,7 @@ class Inputs:
 
 
 def _is_iac_file(path: Path, text: str) -> bool:
-    return path.name.endswith((".tf", ".tfvars", ".tf.json")) or _text_kind(path, text) == "ros"
+    return path.name.endswith((".tf", ".tfvars", ".tf.json")) or "ROSTemplateFormatVersion" in text[:4096]
 
 
 def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, pre_commit: bool = False) -> Inputs:
@@ -121,7 +101,7 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
     found_snapshots = 0
     for given in paths:
         if given.is_dir():
-            for path in _walk(given):
+            for path in walk(given, (".json",)):  # snapshots; the IaC source walks for its own files
                 text = read_text(path)
                 if text.lstrip().startswith("{") and '"exports"' in text:
                     display = display_path(path)
@@ -200,19 +180,16 @@ def load_requests_file(path: Path) -> list[dict[str, str]]:
     return out
 
 
-def parse_endpoints(values: Sequence[str], environ: Mapping[str, str]) -> dict[str, str]:
-    """``--endpoint SERVICE=URL`` over ``PREFLIGHT_ENDPOINT_<SERVICE>`` (the flag wins)."""
-    endpoints = {s: environ[f"PREFLIGHT_ENDPOINT_{s.upper()}"] for s in ENDPOINT_SERVICES
-                 if environ.get(f"PREFLIGHT_ENDPOINT_{s.upper()}")}
+def parse_endpoints(values: Sequence[str]) -> dict[str, str]:
+    """``--endpoint SERVICE=URL`` flags as a mapping. The live source lays them over
+    ``PREFLIGHT_ENDPOINT_<SERVICE>`` and checks the URLs (``live_clients.resolve_endpoints``)."""
+    endpoints: dict[str, str] = {}
     for value in values:
         service, sep, url = value.partition("=")
         service = service.strip().lower()
         if not sep or service not in ENDPOINT_SERVICES or not url.strip():
             raise error("err_endpoint", None, value=value, services=", ".join(ENDPOINT_SERVICES))
         endpoints[service] = url.strip()
-    for service, url in endpoints.items():
-        if "://" in url and not url.startswith(("http://", "https://")):
-            raise error("err_endpoint_scheme", None, service=service, url=url)
     return endpoints
 
 

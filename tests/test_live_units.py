@@ -7,8 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from preflight.errors import PreflightError
+from preflight.run import parse_endpoints
 from preflight.sources.live import parse_bucket_info, plan_requests
-from preflight.sources.live_clients import Endpoint, parse_endpoint, parse_endpoint_options, proxy_for
+from preflight.sources.live_clients import Endpoint, parse_endpoint, proxy_for
 from preflight.sources.live_errors import CallError, Kind, RetryPolicy, call_with_retries, classify, reason
 
 
@@ -27,13 +28,13 @@ def test_endpoints(value: str, scheme: str, host: str) -> None:
 
 
 def test_endpoint_options_for_the_cli() -> None:
-    assert parse_endpoint_options(["ECS=http://127.0.0.1:1", "oss = http://localhost:2"]) == {
+    assert parse_endpoints(["ECS=http://127.0.0.1:1", "oss = http://localhost:2"]) == {
         "ecs": "http://127.0.0.1:1",
         "oss": "http://localhost:2",
     }
     for bad in ("ecs", "ecs=", "=http://x", "vpc=http://x"):
         with pytest.raises(PreflightError):
-            parse_endpoint_options([bad])
+            parse_endpoints([bad])
 
 
 def test_region_placeholder_and_loopback() -> None:

@@ -49,7 +49,7 @@ def write_rule(tmp_path: Path, body: str, rule_id: str = "USR001", name: str | N
         ("assert: {path: request.RegionId, in: {list: no-such-list}}\n", 7, "no-such-list"),
         ("assert: {path: image.disks, any: {path: Size, eq: '40'}}\n", 7, "can never equal"),
         ("assert: {path: image.Status, eq: Available}\nextra_key: 1\n", 8, "extra_key"),
-        ("assert: {path: request.RegionId, exists: true, eq: x}\n", 7, ""),
+        ("assert: {path: request.RegionId, exists: true, eq: x}\n", 7, "exactly one operator"),
     ],
 )
 def test_broken_rules_fail_to_load_with_line(tmp_path: Path, body: str, line: int, expected: str,

@@ -130,7 +130,9 @@ def test_locations_point_at_each_element(write_json: Callable[..., Path], monkey
     (s,) = load_file(path)
     text = path.read_text().splitlines()
     assert s.location is not None and s.location.path == "snap.json"
-    assert '"RegionId": "cn-hangzhou"' in text[s.location.line] or "{" in text[s.location.line - 1]  # type: ignore[operator]
+    # the export's own "{" line, its first key on the next
+    assert text[s.location.line - 1].strip() == "{"  # type: ignore[operator]
+    assert '"RegionId": "cn-hangzhou"' in text[s.location.line]  # type: ignore[index]
     assert isinstance(s.bucket, Bucket) and s.bucket.location is not None
     assert text[s.bucket.location.line - 1].strip() == "{"  # type: ignore[operator]
     assert '"Name": "exports"' in text[s.bucket.location.line]  # type: ignore[index]

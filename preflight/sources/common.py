@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from preflight.errors import PreflightError
@@ -31,3 +32,16 @@ def read_text(path: Path) -> str:
         raise PreflightError(f"not UTF-8 text (byte {e.start})", display_path(path)) from None
     except OSError as e:
         raise PreflightError(f"cannot read: {e.strerror}", display_path(path)) from None
+
+
+#: directories a walk never enters: VCS data, tool caches, dependencies
+SKIP_DIRS = frozenset({".git", ".terraform", ".terragrunt-cache", "node_modules", ".venv", "__pycache__"})
+
+
+def walk(directory: Path, suffixes: Sequence[str]) -> list[Path]:
+    """The files under ``directory`` whose names end with one of ``suffixes``, in a stable order."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        found += [Path(root) / f for f in sorted(files) if f.endswith(tuple(suffixes))]
+    return found

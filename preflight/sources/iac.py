@@ -27,10 +27,9 @@ from typing import Any
 
 from preflight.errors import PreflightError
 from preflight.facts import Subject
-from preflight.sources.common import display_path, read_text
+from preflight.sources.common import display_path, read_text, walk
 
 #: directories never walked into
-SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".venv", "__pycache__", ".terragrunt-cache"})
 _TF_SUFFIXES = (".tf", ".tf.json")
 _VAR_SUFFIXES = (".tfvars", ".tfvars.json")
 _DATA_SUFFIXES = (".json", ".yaml", ".yml")
@@ -159,11 +158,7 @@ class _Plan:
 
 
 def _walk(directory: Path) -> list[Path]:
-    found: list[Path] = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        found += [Path(root) / f for f in sorted(files) if f.endswith((*_TF_SUFFIXES, *_DATA_SUFFIXES))]
-    return found
+    return walk(directory, (*_TF_SUFFIXES, *_DATA_SUFFIXES))
 
 
 def json_kind(doc: Any) -> str:

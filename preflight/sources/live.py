@@ -39,7 +39,6 @@ from preflight.sources.live_clients import (
     Clients,
     Identity,
     loopback_only,
-    parse_endpoint_options,
     proxies_taken_from_env,
     resolve_endpoints,
     resolve_identity,
@@ -58,7 +57,6 @@ __all__ = [
     "DEFAULT_ROLE",
     "AccessKey",
     "collect",
-    "parse_endpoint_options",
     "required_permissions_policy",
 ]
 

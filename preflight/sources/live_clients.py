@@ -145,18 +145,6 @@ def resolve_endpoints(explicit: Mapping[str, str] | None, environ: Mapping[str, 
     return {service: parse_endpoint(service, value) for service, value in merged.items()}
 
 
-def parse_endpoint_options(values: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """Turn repeated ``--endpoint SERVICE=URL`` values into a mapping (for the CLI)."""
-    out: dict[str, str] = {}
-    for value in values:
-        service, sep, url = value.partition("=")
-        if not sep or not service.strip() or not url.strip():
-            raise PreflightError(f"--endpoint {value}: expected SERVICE=URL, e.g. ecs=http://127.0.0.1:8765")
-        out[service.strip().lower()] = url.strip()
-    resolve_endpoints(out, {})  # validate now, with a message naming the option
-    return out
-
-
 def default_endpoint(service: str, region: str | None) -> Endpoint:
     if service == "ecs":
         return Endpoint("https", f"ecs.{region}.aliyuncs.com" if region else "ecs.aliyuncs.com")

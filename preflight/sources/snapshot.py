@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,11 +286,11 @@ class _Builder:
         #: running export tasks by the image they export, built on first use
         self._tasks_by_resource: dict[str | None, list[tuple[Task, str | None]]] | None = None
         self.account_id = self._account_id()
-        self.region_ids = self._index("regions", lambda o: (o.req_str("RegionId"),))
-        self.images = self._index("images", lambda o: (o.req_str("RegionId"), o.req_str("ImageId")))
-        self.snapshots = self._index("snapshots", lambda o: (o.req_str("SnapshotId"),))
-        self.roles = self._index("roles", lambda o: (o.req_str("RoleName"),))
-        self.buckets = self._index("buckets", lambda o: (o.req_str("Name"),))
+        self.region_ids = self._index("regions")
+        self.images = self._index("images")
+        self.snapshots = self._index("snapshots")
+        self.roles = self._index("roles")
+        self.buckets = self._index("buckets")
         self.tasks = self._tasks()
 
     def check_unreferenced(self) -> None:
@@ -298,20 +298,26 @@ class _Builder:
         captured_at = self.doc.get("captured_at")
         if "captured_at" in self.doc and not isinstance(captured_at, str):
             raise ShapeError("/captured_at", f"{captured_at!r} is not of type 'string'")
-        # Every entity of every section is read once for its shape, those recorded unknown and earlier
-        # duplicates included, by a builder that ignores the unknown list and points its index at each.
+        # Every entity of every section is read for its shape: those the exports did not reach, those
+        # recorded unknown, earlier duplicates. A builder that ignores the unknown list does it, its index
+        # pointed at each in turn; what the exports already built from the same object is not read again.
         shadow = _Builder(self.doc, None, {})
         shadow.unknowns = Unknowns([])
-        for section, index, build in (
-            ("images", shadow.images, lambda k: shadow._build_image(k[0], k[1])),
-            ("snapshots", shadow.snapshots, lambda k: shadow._snapshot(k[0])),
-            ("buckets", shadow.buckets, lambda k: shadow._build_bucket(k[0])),
-            ("roles", shadow.roles, lambda k: shadow._build_role(k[0])),
+        for section, index, cache_tag, build in (
+            ("images", shadow.images, "image", lambda k: shadow._build_image(k[0], k[1])),
+            ("snapshots", shadow.snapshots, "snapshot", lambda k: shadow._snapshot(k[0])),
+            ("buckets", shadow.buckets, "bucket", lambda k: shadow._build_bucket(k[0])),
+            ("roles", shadow.roles, "role-base", lambda k: shadow._build_role(k[0])),
         ):
             if index is None:
                 continue
+            real_index: dict[tuple[str, ...], Obj] = getattr(self, section) or {}
             for o in shadow.sections[section] or ():
                 key = _key_of(section, o)
+                built = self._cache.get((cache_tag, *key))
+                real = real_index.get(key)
+                if real is not None and real.pointer == o.pointer and not (built is None or isinstance(built, Unknown)):
+                    continue  # built from this very object, shape checked
                 saved = index[key]
                 index[key] = o
                 shadow._cache.clear()
@@ -332,11 +338,11 @@ class _Builder:
             raise ShapeError("/account_id", f"{v!r} is not of type 'string'")
         return v
 
-    def _index(self, section: str, key: Callable[[Obj], tuple[str, ...]]) -> dict[tuple[str, ...], Obj] | None:
+    def _index(self, section: str) -> dict[tuple[str, ...], Obj] | None:
         objs = self.sections[section]
         if objs is None:
             return None
-        return {key(o): o for o in objs}  # a duplicate: the last one counts, as in JSON objects
+        return {_key_of(section, o): o for o in objs}  # a duplicate: the last one counts, as in JSON objects
 
     def _tasks(self) -> list[tuple[Task, str | None]] | None:
         """Every task with the region it was listed in (API task objects carry no RegionId of their own)."""
@@ -772,8 +778,9 @@ class _Builder:
         return out
 
 
-_KEY_FIELDS = {"images": ("RegionId", "ImageId"), "snapshots": ("SnapshotId",), "buckets": ("Name",),
-               "roles": ("RoleName",)}
+#: the fields that identify an entity of each section
+_KEY_FIELDS = {"regions": ("RegionId",), "images": ("RegionId", "ImageId"), "snapshots": ("SnapshotId",),
+               "buckets": ("Name",), "roles": ("RoleName",)}
 
 
 def _key_of(section: str, o: Obj) -> tuple[str, ...]:
