@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from preflight import yamlpos
-from preflight.errors import PreflightError
+from preflight.errors import Msg, PreflightError
 from preflight.model import Text
 from preflight.resources import rules_dir
 from preflight.sources.common import display_path, read_text
@@ -84,63 +84,63 @@ class _Reader:
         self.display = display
         self.lines = lines
 
-    def fail(self, where: Sequence[str | int], message: str) -> PreflightError:
+    def fail(self, where: Sequence[str | int], message: Msg) -> PreflightError:
         return PreflightError(message, f"{self.display}:{self.lines.line(where)}")
 
     def catalog(self, data: Any) -> dict[str, ErrorCode]:
         if not isinstance(data, Mapping):
-            raise self.fail((), "an error catalogue is a mapping with 'api', 'source' and 'codes'")
+            raise self.fail((), Msg("rule.cat_shape"))
         extra = sorted(str(k) for k in set(data) - TOP_KEYS)
         if extra:
-            raise self.fail((extra[0],), f"unknown key {extra[0]!r} (allowed: {', '.join(sorted(TOP_KEYS))})")
+            raise self.fail((extra[0],), Msg("err_unknown_key", key=extra[0], allowed=", ".join(sorted(TOP_KEYS))))
         for key in sorted(TOP_KEYS):
             if key not in data:
-                raise self.fail((), f"missing required key {key!r}")
+                raise self.fail((), Msg("err_required", key=key))
         if data["api"] != API:
-            raise self.fail(("api",), f"'api' must be {API!r}")
+            raise self.fail(("api",), Msg("rule.cat_api", api=API))
         source = data["source"]
         if not isinstance(source, str) or not source.startswith(("https://", "http://")):
-            raise self.fail(("source",), "'source' must be the URL of the API reference")
+            raise self.fail(("source",), Msg("rule.cat_source"))
         codes = data["codes"]
         if not isinstance(codes, list) or not codes:
-            raise self.fail(("codes",), "'codes' must be a non-empty list of error codes")
+            raise self.fail(("codes",), Msg("rule.cat_codes"))
         out: dict[str, ErrorCode] = {}
         for i, entry in enumerate(codes):
             code = self.entry(entry, ("codes", i))
             if code.code in out:
-                raise self.fail(("codes", i, "code"), f"duplicate error code {code.code!r} (one entry per code)")
+                raise self.fail(("codes", i, "code"), Msg("rule.cat_duplicate", code=code.code))
             out[code.code] = code
         return out
 
     def entry(self, entry: Any, where: tuple[str | int, ...]) -> ErrorCode:
         if not isinstance(entry, Mapping):
-            raise self.fail(where, "an error code entry is a mapping: code, http_status, messages, description_zh")
+            raise self.fail(where, Msg("rule.cat_entry"))
         extra = sorted(str(k) for k in set(entry) - set(ENTRY_KEYS))
         if extra:
-            raise self.fail((*where, extra[0]), f"unknown key {extra[0]!r} (allowed: {', '.join(ENTRY_KEYS)})")
+            raise self.fail((*where, extra[0]), Msg("err_unknown_key", key=extra[0], allowed=", ".join(ENTRY_KEYS)))
         for key in REQUIRED_ENTRY_KEYS:
             if key not in entry:
-                raise self.fail(where, f"missing required key {key!r}")
+                raise self.fail(where, Msg("err_required", key=key))
         code = entry["code"]
         if not isinstance(code, str) or not CODE_PATTERN.match(code):
-            raise self.fail((*where, "code"), "'code' must be an error code such as InvalidImageId.NotFound")
+            raise self.fail((*where, "code"), Msg("rule.cat_code"))
         statuses = entry["http_status"]
         if (
             not isinstance(statuses, list)
             or not statuses
             or not all(isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in statuses)
         ):
-            raise self.fail((*where, "http_status"), "'http_status' must be a non-empty list of HTTP status codes")
+            raise self.fail((*where, "http_status"), Msg("rule.cat_status"))
         if len(set(statuses)) != len(statuses):
-            raise self.fail((*where, "http_status"), "'http_status' lists a status twice")
+            raise self.fail((*where, "http_status"), Msg("rule.cat_status_twice"))
         messages = entry["messages"]
         if not isinstance(messages, list) or not messages or not all(isinstance(m, str) and m for m in messages):
-            raise self.fail((*where, "messages"), "'messages' must be a non-empty list of non-empty texts")
+            raise self.fail((*where, "messages"), Msg("rule.cat_messages"))
         if len(set(messages)) != len(messages):
-            raise self.fail((*where, "messages"), "'messages' lists a message twice")
+            raise self.fail((*where, "messages"), Msg("rule.cat_messages_twice"))
         description = entry["description_zh"]
         if not isinstance(description, str):
-            raise self.fail((*where, "description_zh"), "'description_zh' must be a text ('' when there is none)")
+            raise self.fail((*where, "description_zh"), Msg("rule.cat_description"))
         unpredictable = None
         if "unpredictable" in entry:
             unpredictable = self.text(entry["unpredictable"], (*where, "unpredictable"))
@@ -159,4 +159,4 @@ class _Reader:
             and all(isinstance(v, str) and v.strip() for v in node.values())
         ):
             return Text(en=node["en"], zh=node["zh"])
-        raise self.fail(where, "'unpredictable' must be {en: '...', zh: '...'}: a non-empty reason in each language")
+        raise self.fail(where, Msg("rule.cat_unpredictable"))

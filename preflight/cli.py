@@ -16,8 +16,8 @@ from typing import Annotated, Any
 import typer
 
 from preflight import __version__
-from preflight.errors import PreflightError
-from preflight.i18n import error, error_lines, lang_from_argv
+from preflight.errors import Foreign, Msg, PreflightError
+from preflight.i18n import error, error_lines, lang_from_argv, t
 
 app = typer.Typer(
     name="preflight",
@@ -80,7 +80,7 @@ def _write(text: str, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as e:
-        raise error("err_write", None, path=str(output), reason=e.strerror or str(e)) from None
+        raise error("err_write", None, path=str(output), reason=Foreign("os", e.strerror or str(e))) from None
 
 
 def _report_targets(values: Sequence[str]) -> list[tuple[str, Path]]:
@@ -210,8 +210,6 @@ def check(
         results, summary = baselines.apply(report.results,
                                            baselines.Baseline(str(write_baseline), fingerprints))
         report = dataclasses.replace(report, results=tuple(results), baseline=summary)
-        from preflight.i18n import t
-
         written = t("baseline_written", report.lang, count=len(fingerprints), path=write_baseline)
         sys.stderr.write(f"preflight: {written}\n")
     for target_fmt, target in targets:
@@ -233,16 +231,21 @@ def snapshot(
     endpoint: EndpointOpt = None,
     profile: ProfileOpt = None,
     output: OutputOpt = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="en | zh: the language of errors (default: from the locale; the snapshot is English)")] = None,
 ) -> None:
     """Read the facts from the account (read-only) and write them as an offline snapshot."""
     from preflight.run import CheckOptions, collect_live, parse_endpoints
+
+    _lang(lang)  # errors are worded in it (lang_from_argv); a bad value is one of them
 
     flags = {"RegionId": region_id, "ImageId": image_id, "OSSBucket": oss_bucket, "OSSPrefix": oss_prefix,
              "ImageFormat": image_format, "RoleName": role_name}
     options = CheckOptions(live=True, requests=_requests(flags, requests),
                            endpoints=parse_endpoints(endpoint or []), profile=profile)
     document = collect_live(options)
-    _write(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+    # a reason live words itself is written in English (str of its message), whatever the language
+    _write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", output)
 
 
 @app.command()
@@ -331,7 +334,6 @@ def waivers_lint(
 
     from preflight import waivers as waiver_mod
     from preflight.config import WAIVERS_NAME
-    from preflight.i18n import t
     from preflight.rules import load_rules
     from preflight.run import CheckOptions, check_inputs, resolve_config, resource_resolver, waivers_path
 
@@ -370,10 +372,34 @@ def waivers_lint(
     raise typer.Exit(1 if problems else 0)
 
 
+def _one_spaced(text: object) -> str:
+    return " ".join(str(text).split())
+
+
 def _usage_error(exc: Exception) -> str:
     fmt = getattr(exc, "format_message", None)
     message = fmt() if callable(fmt) else str(exc)
-    return " ".join(str(message).split())
+    return _one_spaced(message)
+
+
+def _usage_message(exc: Exception) -> Msg | Foreign:
+    """A usage error of click as a message: its English text as click wrote it, worded in Chinese from
+    ``FOREIGN["click"]`` (:mod:`preflight.texts.cli`). "Invalid value for X: <problem>" is taken apart so
+    the problem (a text of click's parameter types) is worded too."""
+    text = _usage_error(exc)
+    if type(exc).__name__ == "BadParameter":  # not its subclass MissingParameter, worded as a whole
+        problem = Foreign("click", _one_spaced(getattr(exc, "message", "")))
+        hint: Any = getattr(exc, "param_hint", None)
+        param = getattr(exc, "param", None)
+        if hint is None and param is not None:
+            hint = param.get_error_hint(getattr(exc, "ctx", None))
+        if hint is not None and not isinstance(hint, str):
+            hint = " / ".join(repr(h) for h in hint)
+        message = (Msg("cli.invalid_value", param=_one_spaced(hint), problem=problem) if hint is not None
+                   else Msg("cli.invalid_value_plain", problem=problem))
+        if str(message) == text:  # the English stays click's own, exactly
+            return message
+    return Foreign("click", text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -389,26 +415,24 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as e:
         return int(e.exit_code or 0)
     except typer.Abort:
-        sys.stderr.write("preflight: aborted\n")
+        sys.stderr.write(f"preflight: {t('cli.aborted', lang_from_argv(args))}\n")
         return 2
     except _ClickException as e:  # click's usage errors: unknown flag, bad value, missing argument
         ctx = getattr(e, "ctx", None)
         if type(e).__name__ == "NoArgsIsHelpError" and ctx is not None:  # a bare command: show its help
             sys.stdout.write(ctx.get_help() + "\n")
             return 0
-        from preflight.i18n import t
-
-        sys.stderr.write(f"preflight: error: {t('err_usage', lang_from_argv(args), message=_usage_error(e))}\n")
+        message = t("err_usage", lang_from_argv(args), message=_usage_message(e))
+        sys.stderr.write(f"preflight: error: {message}\n")
         return int(getattr(e, "exit_code", 2) or 2)
     except KeyboardInterrupt:
-        sys.stderr.write("preflight: interrupted\n")
+        sys.stderr.write(f"preflight: {t('cli.interrupted', lang_from_argv(args))}\n")
         return 130
     except Exception as e:  # a bug of ours: still one line and exit 2, never "checks failed" (1) or a traceback
         from preflight.errors import _one_line
 
         detail = _one_line(f"{type(e).__name__}: {e}")[:300]
-        sys.stderr.write(f"preflight: internal error: {detail} (set PREFLIGHT_DEBUG=1 for the traceback; "
-                         "please report it)\n")
+        sys.stderr.write(f"preflight: {t('cli.internal_error', lang_from_argv(args), detail=detail)}\n")
         if os.environ.get("PREFLIGHT_DEBUG"):
             raise
         return 2

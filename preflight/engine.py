@@ -23,7 +23,7 @@ Outcome = tuple[Status, str, str, dict[str, Any]]
 def to_json(v: Any) -> Any:
     """A fact value as plain JSON (dataclasses become objects; unknown facts say why)."""
     if isinstance(v, Unknown):
-        return {"unknown": v.reason}
+        return {"unknown": str(v.reason)}
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return {f.name: to_json(getattr(v, f.name)) for f in dataclasses.fields(v) if f.metadata.get("fact", True)}
     if isinstance(v, list | tuple):

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from preflight.errors import Msg
 from preflight.model import Location
 
 DEFAULT_ROLE_NAME = "AliyunECSImageExportDefaultRole"
@@ -28,11 +29,15 @@ DEFAULT_IMAGE_FORMAT = "raw"
 
 
 class Unknown:
-    """A fact that could not be learned, with the reason (shown to the user)."""
+    """A fact that could not be learned, with the reason (shown to the user).
+
+    The reason is a :class:`~preflight.errors.Msg` when preflight words it (so a report in Chinese says it in
+    Chinese), or a plain string when it comes from the input (a snapshot's own ``unknown`` entries).
+    """
 
     __slots__ = ("path", "reason")
 
-    def __init__(self, reason: str, path: str | None = None) -> None:
+    def __init__(self, reason: str | Msg, path: str | None = None) -> None:
         self.reason = reason
         self.path = path
 
@@ -40,7 +45,7 @@ class Unknown:
         return self if self.path == path else Unknown(self.reason, path)
 
     def __repr__(self) -> str:
-        return f"Unknown({self.reason!r}, path={self.path!r})"
+        return f"Unknown({str(self.reason)!r}, path={self.path!r})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Unknown) and (other.reason, other.path) == (self.reason, self.path)

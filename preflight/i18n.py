@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from preflight.errors import PreflightError
+from preflight.errors import Foreign, Msg, PreflightError
 
-MESSAGES: dict[str, dict[str, str]] = {
+#: preflight's core texts; the rest of the catalogue is in :mod:`preflight.texts`, merged into MESSAGES
+CORE: dict[str, dict[str, str]] = {
     "unknown_fact": {
         "en": "could not be checked: {path} is unknown ({reason})",
         "zh": "无法检查：{path} 未知（{reason}）",
@@ -202,6 +203,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "err_usage": {"en": "{message} (see: preflight --help)", "zh": "{message}（参见：preflight --help）"},
 }
 
+def _catalogue() -> dict[str, dict[str, str]]:
+    from preflight.texts import merged
+
+    return {**CORE, **merged()}
+
+
+#: every message preflight words itself: key -> {"en": ..., "zh": ...}
+MESSAGES = _catalogue()
+
 #: type names used in "must be" errors
 EXPECTED: dict[str, dict[str, str]] = {
     "a string": {"en": "a string", "zh": "字符串"},
@@ -216,37 +226,25 @@ EXPECTED: dict[str, dict[str, str]] = {
 
 
 class LocalizedError(PreflightError):
-    """A run error worded by preflight itself, kept as message keys so it can be shown in either language.
-
-    ``problems`` (inherited) holds the English lines, so code that only knows :class:`PreflightError` still
-    works; :meth:`localized` gives them in the language of the run.
-    """
+    """Several problems found in one pass, each given as (where, message key, values)."""
 
     def __init__(self, keyed: Sequence[tuple[str | None, str, Mapping[str, object]]]) -> None:
         where, key, values = keyed[0]
-        super().__init__(t(key, "en", **values), where)
-        self.keyed = list(keyed)
-        self.problems = [(w, t(k, "en", **v)) for w, k, v in self.keyed]
-
-    def localized(self, lang: str) -> list[str]:
-        out = []
-        for where, key, values in self.keyed:
-            text = t(key, lang, **{k: _expected(v, lang) if k == "expected" else v for k, v in values.items()})
-            out.append(f"{where}: {text}" if where else text)
-        return out
+        super().__init__(Msg(key, **values), where)
+        self.problems = [(w, Msg(k, **v)) for w, k, v in keyed]
 
 
 def _expected(value: object, lang: str) -> object:
     return EXPECTED[value][lang] if isinstance(value, str) and value in EXPECTED else value
 
 
-def error(message_key: str, where: str | None = None, /, **values: object) -> LocalizedError:
-    """One localized problem; ``raise error("err_no_file", "x.yaml")``."""
-    return LocalizedError([(where, message_key, values)])
+def error(message_key: str, where: str | None = None, /, **values: object) -> PreflightError:
+    """One problem, by message key; ``raise error("err_no_file", "x.yaml")``."""
+    return PreflightError(Msg(message_key, **values), where)
 
 
 def error_lines(exc: PreflightError, lang: str) -> list[str]:
-    return exc.localized(lang) if isinstance(exc, LocalizedError) else exc.lines()
+    return exc.lines(lang)
 
 
 def lang_from_argv(argv: Sequence[str]) -> str:
@@ -261,10 +259,19 @@ def lang_from_argv(argv: Sequence[str]) -> str:
 
 
 def t(message_key: str, lang: str, /, **values: object) -> str:
+    """The text of a message in a language; values that are messages themselves are worded in it too."""
     texts = MESSAGES[message_key]
-    if "expected" in values:
-        values = {**values, "expected": _expected(values["expected"], lang)}
+    if values:
+        values = {k: _value(k, v, lang) for k, v in values.items()}
     return (texts.get(lang) or texts["en"]).format(**values)
+
+
+def _value(name: str, value: object, lang: str) -> object:
+    if isinstance(value, (Msg, Foreign)):
+        return value.render(lang)
+    if name == "expected":
+        return _expected(value, lang)
+    return value
 
 
 def default_lang() -> str:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from preflight.errors import Foreign, Msg
 from preflight.facts import ConditionClause, Policy, Principal, Statement, Unknown
 
 ECS_SERVICE = "ecs.aliyuncs.com"
@@ -48,8 +49,9 @@ DEFAULT_EXPORT_POLICY = "AliyunECSImageExportRolePolicy"
 class PolicyError(ValueError):
     """A policy document that is not a policy (bad JSON, wrong shapes). ``pointer`` is relative to the doc."""
 
-    def __init__(self, message: str, pointer: str = "") -> None:
+    def __init__(self, message: Msg, pointer: str = "") -> None:
         super().__init__(message)
+        self.message = message
         self.pointer = pointer
 
 
@@ -60,7 +62,7 @@ def _strings(value: Any, pointer: str) -> list[str]:
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise PolicyError("expected a string or a list of strings", pointer)
+    raise PolicyError(Msg("snap.policy_strings"), pointer)
 
 
 def parse_principal(value: Any, pointer: str) -> Principal:
@@ -70,11 +72,11 @@ def parse_principal(value: Any, pointer: str) -> Principal:
         uids = _strings(value, pointer)
         return Principal(Service=[], RAM=[u for u in uids if u != "*"], Federated=[], Any="*" in uids)
     if not isinstance(value, Mapping):
-        raise PolicyError("Principal must be \"*\", a list, or an object of Service/RAM/Federated", pointer)
+        raise PolicyError(Msg("snap.policy_principal"), pointer)
     kinds: dict[str, list[str]] = {"Service": [], "RAM": [], "Federated": []}
     for key, v in value.items():
         if key not in kinds:
-            raise PolicyError(f"unknown Principal kind {key!r} (expected Service, RAM or Federated)", pointer)
+            raise PolicyError(Msg("snap.policy_principal_kind", kind=key), pointer)
         kinds[key] = _strings(v, f"{pointer}/{key}")
     # {"RAM": "*"} admits every RAM identity (of any account) and {"Service": "*"} every service, but neither
     # admits the other kinds: only a bare "*" is anyone
@@ -85,14 +87,14 @@ def _conditions(value: Any, pointer: str) -> list[ConditionClause]:
     if value is None:
         return []
     if not isinstance(value, Mapping):
-        raise PolicyError("Condition must be an object", pointer)
+        raise PolicyError(Msg("snap.policy_condition"), pointer)
     clauses = []
     for op, keys in value.items():
         if not isinstance(keys, Mapping):
-            raise PolicyError(f"Condition operator {op!r} must map keys to values", f"{pointer}/{op}")
+            raise PolicyError(Msg("snap.policy_condition_operator", op=op), f"{pointer}/{op}")
         for key, vals in keys.items():
             if vals is None:
-                raise PolicyError(f"Condition {op} {key} has no value", f"{pointer}/{op}/{key}")
+                raise PolicyError(Msg("snap.policy_condition_value", op=op, key=key), f"{pointer}/{op}/{key}")
             if isinstance(vals, bool | int | float):
                 vals = str(vals).lower() if isinstance(vals, bool) else str(vals)
             clauses.append(ConditionClause(str(op), str(key), _strings(vals, f"{pointer}/{op}/{key}")))
@@ -105,24 +107,25 @@ def parse_policy(doc: Any) -> Policy:
         try:
             doc = json.loads(doc)
         except json.JSONDecodeError as e:
-            raise PolicyError(f"policy document is not valid JSON ({e.msg} at line {e.lineno})") from None
+            raise PolicyError(Msg("snap.policy_bad_json", reason=Foreign("json", e.msg), line=e.lineno)) from None
         except (ValueError, RecursionError) as e:  # e.g. an integer past the digit limit, nesting too deep
-            raise PolicyError(f"policy document cannot be read: {str(e) or 'nested too deeply'}") from None
+            reason = Foreign("json", str(e)) if str(e) else Msg("snap.nested_too_deeply")
+            raise PolicyError(Msg("snap.policy_unreadable", reason=reason)) from None
     if not isinstance(doc, Mapping):
-        raise PolicyError("policy document must be an object with Version and Statement")
+        raise PolicyError(Msg("snap.policy_not_object"))
     raw = doc.get("Statement", [])
     if isinstance(raw, Mapping):
         raw = [raw]
     if not isinstance(raw, list):
-        raise PolicyError("Statement must be a list of statements", "/Statement")
+        raise PolicyError(Msg("snap.policy_statement_list"), "/Statement")
     statements = []
     for i, st in enumerate(raw):
         p = f"/Statement/{i}"
         if not isinstance(st, Mapping):
-            raise PolicyError("a statement must be an object", p)
+            raise PolicyError(Msg("snap.policy_statement_object"), p)
         effect = st.get("Effect")
         if effect not in ("Allow", "Deny"):
-            raise PolicyError(f"Effect must be Allow or Deny, not {effect!r}", f"{p}/Effect")
+            raise PolicyError(Msg("snap.policy_effect", effect=effect), f"{p}/Effect")
         principal = st.get("Principal")
         statements.append(
             Statement(
@@ -422,7 +425,7 @@ def ecs_can_assume(trust: Policy) -> bool | Unknown:
     if decision.effect is Effect.CONDITIONAL:
         if any(ref.effect == "Deny" for ref in decision.by):
             which = ", ".join(str(b.index) for b in decision.by)
-            return Unknown(f"a conditional Deny (statement {which}) may stop ECS from assuming the role")
+            return Unknown(Msg("snap.conditional_deny", which=which))
         return True
     return decision.effect is Effect.ALLOW
 
@@ -569,10 +572,9 @@ class ExportPermissions:
         if missing:
             return missing, explained
         if account is None and self._names_accounts:
-            return Unknown("the policies scope their Resource to accounts, and the account that owns bucket "
-                           f"{bucket} is not known"), explained
+            return Unknown(Msg("snap.account_scoped", bucket=bucket)), explained
         if conditional:
-            return Unknown("whether ECS may use " + ", ".join(conditional) + " depends on policy Conditions"), explained
+            return Unknown(Msg("snap.depends_on_conditions", actions=", ".join(conditional))), explained
         return [], explained
 
     def excess(self) -> list[str]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import __version__
-from preflight.errors import PreflightError
+from preflight.errors import Foreign, Msg, PreflightError
 from preflight.facts import FieldType, Subject, Unknown, fact_fields
 from preflight.model import Category, Severity, Text
 from preflight.resources import rules_dir
@@ -52,12 +52,14 @@ CODE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9.]*")
 #: the facts of a subject a finding can be located on (schemas/rule.schema.json lists the same)
 LOCATABLE = ("request", "account_id", "region", "image", "tasks", "bucket", "role")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+#: why a count over partly unknown elements is unknown (the engine words it in the report's language)
+COUNT_UNKNOWN = Msg("rule.count_unknown")
 
 
 class RuleError(Exception):
     """A problem at a place inside a rule document (a path of keys), turned into file:line by the loader."""
 
-    def __init__(self, where: Sequence[str | int], message: str) -> None:
+    def __init__(self, where: Sequence[str | int], message: Msg) -> None:
         super().__init__(message)
         self.where = tuple(where)
         self.message = message
@@ -92,13 +94,13 @@ def load_lists(directory: Path, cached: Mapping[str, Any] | None = None) -> dict
     return out
 
 
-def _list_problem(data: Any, path: Path) -> tuple[list[str], str] | None:
+def _list_problem(data: Any, path: Path) -> tuple[list[str], Msg] | None:
     if not isinstance(data, Mapping) or not isinstance(data.get("values"), list):
-        return [], "a named list needs 'name', 'description' and a 'values' list"
+        return [], Msg("rule.list_shape")
     if not all(isinstance(v, str) for v in data["values"]):
-        return ["values"], "list values must be strings"
+        return ["values"], Msg("rule.list_values")
     if data.get("name") != path.stem:
-        return ["name"], f"'name' must be the file's stem {path.stem!r}"
+        return ["name"], Msg("rule.list_name", stem=path.stem)
     return None
 
 
@@ -129,7 +131,7 @@ class PathRef:
 def resolve_path(text: Any, scope: type, where: Sequence[str | int]) -> PathRef:
     """Check a dotted path against the fact model, starting at ``scope`` (or the subject, with ``$.``)."""
     if not isinstance(text, str) or not text:
-        raise RuleError(where, "a path must be a non-empty string such as 'image.Status'")
+        raise RuleError(where, Msg("rule.path_type"))
     from_root = text.startswith("$.")
     body = text[2:] if from_root else text
     cls: type = Subject if from_root else scope
@@ -137,12 +139,12 @@ def resolve_path(text: Any, scope: type, where: Sequence[str | int]) -> PathRef:
     steps = body.split(".")
     for i, step in enumerate(steps):
         if ft.is_list or ft.fact is None:
-            raise RuleError(where, f"path {text!r}: {'.'.join(steps[:i])!r} is a {ft.name}; it has no field {step!r}"
-                            + (" (use a quantifier: any/all/none/count)" if ft.is_list else ""))
+            raise RuleError(where, Msg("rule.path_no_field_list" if ft.is_list else "rule.path_no_field",
+                                       path=text, prefix=".".join(steps[:i]), type=ft.name, field=step))
         fields = fact_fields(ft.fact)
         if step not in fields:
-            raise RuleError(where, f"path {text!r} can never exist: {ft.fact.__name__} has no field {step!r} "
-                            f"(fields: {', '.join(sorted(fields))})")
+            raise RuleError(where, Msg("rule.path_never", path=text, fact=ft.fact.__name__, field=step,
+                                       fields=", ".join(sorted(fields))))
         ft = fields[step]
     return PathRef(text, tuple(steps), from_root, ft)
 
@@ -221,24 +223,23 @@ class Compiler:
 
     def condition(self, node: Any, scope: type, where: tuple[str | int, ...], top: bool = True) -> Pred:
         if not isinstance(node, Mapping):
-            raise RuleError(where, "a condition must be a mapping: {path: ..., <operator>: ...}, all_of, any_of or not")
+            raise RuleError(where, Msg("rule.cond_shape"))
         keys = {str(k) for k in node} if all(isinstance(k, str) for k in node) else set(map(repr, node))
         if keys & {"all_of", "any_of", "not"}:
             if len(keys) != 1:
-                raise RuleError(where, f"'{sorted(keys & {'all_of', 'any_of', 'not'})[0]}' must stand alone; "
-                                f"also found {sorted(keys - {'all_of', 'any_of', 'not'}) or sorted(keys)}")
+                raise RuleError(where, Msg("rule.cond_alone", key=sorted(keys & {"all_of", "any_of", "not"})[0],
+                                           found=sorted(keys - {"all_of", "any_of", "not"}) or sorted(keys)))
             (key,) = keys
             if key == "not":
                 inner = self.condition(node["not"], scope, (*where, "not"), top)
                 return lambda s, e: _not(inner(s, e))
             items = node[key]
             if not isinstance(items, list) or not items:
-                raise RuleError((*where, key), f"'{key}' takes a non-empty list of conditions")
+                raise RuleError((*where, key), Msg("rule.cond_list", key=key))
             parts = [self.condition(c, scope, (*where, key, i), top) for i, c in enumerate(items)]
             return _all_of(parts) if key == "all_of" else _any_of(parts)
         if "path" not in node:
-            raise RuleError(where, f"unknown condition keys {sorted(keys)}: expected path + operator, all_of, any_of "
-                            "or not")
+            raise RuleError(where, Msg("rule.cond_keys", keys=sorted(keys)))
         quantifiers = keys & QUANTIFIERS
         if quantifiers:
             return self._quantifier(node, scope, where, top)
@@ -248,19 +249,19 @@ class Compiler:
     def _leaf(self, node: Mapping[str, Any], scope: type, where: tuple[str | int, ...], top: bool) -> Pred:
         ops = {str(k) for k in node} - {"path", "ignore_case"}
         if "where" in ops:
-            raise RuleError((*where, "where"), "'where' filters a quantifier (any/all/none/count)")
+            raise RuleError((*where, "where"), Msg("rule.where_leaf"))
         unknown_ops = ops - LEAF_OPS
         if unknown_ops:
-            raise RuleError(where, f"unknown operator {sorted(unknown_ops)[0]!r} "
-                            f"(operators: {', '.join(sorted(LEAF_OPS | QUANTIFIERS))})")
+            raise RuleError(where, Msg("rule.unknown_op", op=sorted(unknown_ops)[0],
+                                       ops=", ".join(sorted(LEAF_OPS | QUANTIFIERS))))
         if len(ops) != 1:
-            raise RuleError(where, "a condition needs exactly one operator" + (f", found {sorted(ops)}" if ops else ""))
+            raise RuleError(where, Msg("rule.one_op_found", ops=sorted(ops)) if ops else Msg("rule.one_op"))
         (op,) = ops
         path = resolve_path(node["path"], scope, (*where, "path"))
         get = path.getter()
         ignore_case = node.get("ignore_case", False)
         if not isinstance(ignore_case, bool):
-            raise RuleError((*where, "ignore_case"), "ignore_case must be true or false")
+            raise RuleError((*where, "ignore_case"), Msg("rule.ignore_case"))
         if top or path.from_root:
             self._add_evidence(path.text, _presence(get) if path.type.fact and not path.type.is_list else get)
         test = self._operator(op, node[op], path, (*where, op), ignore_case)
@@ -285,14 +286,14 @@ class Compiler:
                 ref = resolve_path(raw["ref"] if str(raw["ref"]).startswith("$.") else f"$.{raw['ref']}", Subject,
                                    (*where, "ref"))
                 if ref.type.scalar is None or ref.type.is_list:
-                    raise RuleError((*where, "ref"), f"{raw['ref']!r} is a {ref.type.name}, not a single value")
+                    raise RuleError((*where, "ref"), Msg("rule.ref_single", ref=raw["ref"], type=ref.type.name))
                 return ref.getter()
             if set(raw) == {"fmt"}:
                 template = compile_template(raw["fmt"], (*where, "fmt"))
                 return template.value
-            raise RuleError(where, "a value is a literal, {ref: path} or {fmt: 'text {path}'}")
+            raise RuleError(where, Msg("rule.value_shape"))
         if isinstance(raw, list):
-            raise RuleError(where, "expected a single value, not a list (use 'in' for a set of values)")
+            raise RuleError(where, Msg("rule.value_list"))
         return lambda s: raw
 
     def _operator(self, op: str, raw: Any, path: PathRef, where: tuple[str | int, ...], ignore_case: bool
@@ -304,13 +305,13 @@ class Compiler:
 
         if op in ("exists", "unknown"):
             if not isinstance(raw, bool):
-                raise RuleError(where, f"'{op}' takes true or false")
+                raise RuleError(where, Msg("rule.op_bool", op=op))
             if op == "unknown":
                 return lambda v, s: isinstance(v, Unknown) == raw
             return lambda v, s: (v is not None) == raw
         if op in ("eq", "ne"):
             if ft.is_list or ft.fact is not None:
-                raise RuleError(where, f"'{op}' compares single values; {path.text!r} is a {ft.name}")
+                raise RuleError(where, Msg("rule.op_single", op=op, path=path.text, type=ft.name))
             value = self._value(raw, where)
             self._check_literal(raw, ft, path, where)
             negate = op == "ne"
@@ -318,7 +319,7 @@ class Compiler:
             return _EqTest(value, negate, fold)
         if op in ("in", "not_in"):
             if ft.is_list or ft.fact is not None:
-                raise RuleError(where, f"'{op}' tests one value; {path.text!r} is a {ft.name} (use contains/any)")
+                raise RuleError(where, Msg("rule.op_one_value", op=op, path=path.text, type=ft.name))
             values = self._values(raw, where)
             for v in values:
                 self._check_literal(v, ft, path, where)
@@ -328,31 +329,31 @@ class Compiler:
             return lambda v, s: fold(v) not in folded
         if op in ("matches", "not_matches"):
             if ft.scalar is not str or ft.is_list:
-                raise RuleError(where, f"'{op}' needs a string path; {path.text!r} is a {ft.name}")
+                raise RuleError(where, Msg("rule.op_string_path", op=op, path=path.text, type=ft.name))
             if not isinstance(raw, str):
-                raise RuleError(where, f"'{op}' takes a regular expression string")
+                raise RuleError(where, Msg("rule.op_regex_type", op=op))
             try:
                 rx = re.compile(raw, re.IGNORECASE if ignore_case else 0)
             except re.error as e:
-                raise RuleError(where, f"bad regular expression {raw!r}: {e}") from None
+                raise RuleError(where, Msg("rule.bad_regex", regex=raw, problem=Foreign("regex", str(e)))) from None
             if op == "matches":
                 return lambda v, s: isinstance(v, str) and rx.search(v) is not None
             return lambda v, s: not (isinstance(v, str) and rx.search(v) is not None)
         if op in COMPARE_OPS:
             if ft.scalar is not int or ft.is_list:
-                raise RuleError(where, f"'{op}' compares numbers; {path.text!r} is a {ft.name}")
+                raise RuleError(where, Msg("rule.op_numbers", op=op, path=path.text, type=ft.name))
             if isinstance(raw, bool) or not isinstance(raw, int | float):
-                raise RuleError(where, f"'{op}' takes a number")
+                raise RuleError(where, Msg("rule.op_number", op=op))
             bound = float(raw)
             return lambda v, s: isinstance(v, int) and _compare(op, v, bound)
         if op == "length":
             if not (ft.is_list or ft.scalar is str):
-                raise RuleError(where, f"'length' needs a string or list path; {path.text!r} is a {ft.name}")
+                raise RuleError(where, Msg("rule.op_length", path=path.text, type=ft.name))
             check = self._count_test(raw, where)
             return lambda v, s: v is not None and check(len(v), len(v))
         if op == "contains":
             if not ft.is_list or ft.scalar is None:
-                raise RuleError(where, f"'contains' needs a list of values; {path.text!r} is a {ft.name}")
+                raise RuleError(where, Msg("rule.op_contains", path=path.text, type=ft.name))
             value = self._value(raw, where)
             return lambda v, s: v is not None and fold(value(s)) in (fold(x) for x in v)
         raise AssertionError(op)  # pragma: no cover - LEAF_OPS is checked before
@@ -361,12 +362,12 @@ class Compiler:
         if isinstance(raw, Mapping) and set(raw) == {"list"}:
             name = raw["list"]
             if not isinstance(name, str) or name not in self.lists:
-                raise RuleError((*where, "list"), f"no named list {name!r} (lists: {', '.join(sorted(self.lists))})")
+                raise RuleError((*where, "list"), Msg("rule.no_list", name=name, lists=", ".join(sorted(self.lists))))
             return self.lists[name].values
         if not isinstance(raw, list) or not raw:
-            raise RuleError(where, "expected a non-empty list of values or {list: name}")
+            raise RuleError(where, Msg("rule.values_shape"))
         if any(isinstance(v, Mapping | list) for v in raw):
-            raise RuleError(where, "list values must be plain values")
+            raise RuleError(where, Msg("rule.values_plain"))
         return tuple(raw)
 
     @staticmethod
@@ -378,17 +379,17 @@ class Compiler:
               else isinstance(raw, int) and not isinstance(raw, bool) if expected is int
               else isinstance(raw, str))
         if not ok:
-            raise RuleError(where, f"{raw!r} can never equal {path.text!r}, which holds a {ft.name}")
+            raise RuleError(where, Msg("rule.never_equal", value=raw, path=path.text, type=ft.name))
 
     def _count_test(self, raw: Any, where: tuple[str | int, ...]) -> Callable[[int, int], Tri]:
         """A numeric test on a count known to lie in [low, high]: unknown when the range straddles it."""
         if not isinstance(raw, Mapping) or len(raw) != 1:
-            raise RuleError(where, "expected one comparison such as {lte: 4} (eq, ne, gt, gte, lt, lte)")
+            raise RuleError(where, Msg("rule.count_shape"))
         ((op, bound),) = raw.items()
         if op not in (*COMPARE_OPS, "eq", "ne"):
-            raise RuleError(where, f"unknown comparison {op!r} (eq, ne, gt, gte, lt, lte)")
+            raise RuleError(where, Msg("rule.count_op", op=op))
         if isinstance(bound, bool) or not isinstance(bound, int):
-            raise RuleError((*where, op), "a count is compared with a whole number")
+            raise RuleError((*where, op), Msg("rule.count_int"))
 
         def holds(n: int) -> bool:
             if op == "eq":
@@ -401,7 +402,7 @@ class Compiler:
             a, b = holds(low), holds(high)
             if a == b and (low == high or all(holds(n) == a for n in range(low, high + 1))):
                 return a
-            return Unknown("the count depends on facts that are unknown")
+            return Unknown(COUNT_UNKNOWN)
 
         return test
 
@@ -411,15 +412,15 @@ class Compiler:
         quantifiers = keys & QUANTIFIERS
         extra = keys - QUANTIFIERS - {"path", "where"}
         if len(quantifiers) != 1 or extra:
-            raise RuleError(where, "a quantifier takes path, optional where, and one of any/all/none/count"
-                            + (f"; unexpected {sorted(extra)}" if extra else ""))
+            raise RuleError(where, Msg("rule.quant_shape_extra", extra=sorted(extra)) if extra
+                            else Msg("rule.quant_shape"))
         (q,) = quantifiers
         path = resolve_path(node["path"], scope, (*where, "path"))
         if not path.type.is_list:
-            raise RuleError((*where, "path"), f"'{q}' needs a list; {path.text!r} is a {path.type.name}")
+            raise RuleError((*where, "path"), Msg("rule.quant_list", q=q, path=path.text, type=path.type.name))
         element = path.type.fact
         if element is None:
-            raise RuleError((*where, "path"), f"{path.text!r} is a list of plain values: use 'contains' or 'length'")
+            raise RuleError((*where, "path"), Msg("rule.quant_plain", path=path.text))
         get = path.getter()
         use_root = path.from_root
         text = path.text
@@ -591,7 +592,7 @@ def format_value(v: Any) -> str:
 
 def compile_template(text: Any, where: tuple[str | int, ...]) -> Template:
     if not isinstance(text, str):
-        raise RuleError(where, "expected a text")
+        raise RuleError(where, Msg("rule.text_type"))
     parts: list[str | Getter] = []
     pos = 0
     source = text.replace("{{", "\0").replace("}}", "\1")
@@ -601,7 +602,7 @@ def compile_template(text: Any, where: tuple[str | int, ...]) -> Template:
         pos = m.end()
     parts.append(source[pos:])
     if any(isinstance(p, str) and ("{" in p or "}" in p) for p in parts):
-        raise RuleError(where, "unbalanced '{' or '}' in text (write '{{' or '}}' for a literal brace)")
+        raise RuleError(where, Msg("rule.unbalanced"))
     restored = tuple(p.replace("\0", "{").replace("\1", "}") if isinstance(p, str) else p for p in parts if p != "")
     return Template(text, restored)
 
@@ -613,13 +614,13 @@ def _placeholder(expr: str, where: tuple[str | int, ...]) -> Getter:
         list_text, item_text = expr.split("[*].", 1)
         lst = resolve_path(f"$.{list_text}", Subject, where)
         if not lst.type.is_list or lst.type.fact is None:
-            raise RuleError(where, f"{list_text!r} in {{{expr}}} is not a list of facts")
+            raise RuleError(where, Msg("rule.placeholder_list", list=list_text, expr=expr))
         getter = _project(lst.getter(), resolve_path(item_text, lst.type.fact, where).getter())
     else:
         ref = resolve_path(f"$.{expr}", Subject, where)
         getter = ref.getter()
         if counting and not ref.type.is_list:
-            raise RuleError(where, f"'|count' needs a list; {expr!r} is a {ref.type.name}")
+            raise RuleError(where, Msg("rule.count_needs_list", expr=expr, type=ref.type.name))
     if counting:
         inner = getter
         return lambda s: (lambda v: v if v is None or isinstance(v, Unknown) else len(v))(inner(s))
@@ -668,7 +669,7 @@ def _text(node: Any, where: tuple[str | int, ...]) -> Text:
     if isinstance(node, Mapping) and set(node) == {"en", "zh"} and all(isinstance(v, str) and v.strip()
                                                                         for v in node.values()):
         return Text(en=node["en"], zh=node["zh"])
-    raise RuleError(where, "expected {en: '...', zh: '...'}: a non-empty text in each language")
+    raise RuleError(where, Msg("rule.bitext"))
 
 
 def _bitemplate(node: Any, where: tuple[str | int, ...]) -> BiTemplate:
@@ -687,36 +688,36 @@ def _first_segment(node: Any) -> str | None:
 
 def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
     if not isinstance(doc, Mapping):
-        raise RuleError((), "a rule file must hold one mapping (id, title, severity, ...)")
+        raise RuleError((), Msg("rule.doc_shape"))
     unknown_keys = sorted(map(str, set(doc) - RULE_KEYS))
     if unknown_keys:
         allowed = ", ".join(sorted(RULE_KEYS))
-        raise RuleError((unknown_keys[0],), f"unknown key {unknown_keys[0]!r} (allowed: {allowed})")
+        raise RuleError((unknown_keys[0],), Msg("err_unknown_key", key=unknown_keys[0], allowed=allowed))
     for key in ("id", "title", "severity", "category", "assert", "message", "remediation"):
         if key not in doc:
-            raise RuleError((), f"missing required key {key!r}")
+            raise RuleError((), Msg("err_required", key=key))
     rule_id = doc["id"]
     if not isinstance(rule_id, str) or not ID_PATTERN.fullmatch(rule_id):
-        raise RuleError(("id",), "id must be 2-64 letters, digits, '.', '_' or '-', starting with a letter")
+        raise RuleError(("id",), Msg("rule.id"))
     try:
         severity = Severity(doc["severity"])
     except ValueError:
-        raise RuleError(("severity",), "severity must be error, warning or info") from None
+        raise RuleError(("severity",), Msg("rule.severity")) from None
     try:
         category = Category(doc["category"])
     except ValueError:
-        raise RuleError(("category",), "category must be precondition, security or hygiene") from None
+        raise RuleError(("category",), Msg("rule.category")) from None
     prevents = doc.get("prevents", [])
     if (not isinstance(prevents, list) or not all(isinstance(p, str) and CODE_PATTERN.fullmatch(p) for p in prevents)
             or len(set(prevents)) != len(prevents)):
-        raise RuleError(("prevents",), "prevents is a list of distinct ExportImage error codes")
+        raise RuleError(("prevents",), Msg("rule.prevents"))
     references = doc.get("references", [])
     if not isinstance(references, list) or not all(
             isinstance(r, str) and re.fullmatch(r"https?://\S+", r) for r in references):
-        raise RuleError(("references",), "references is a list of http(s) URLs")
+        raise RuleError(("references",), Msg("rule.references"))
     evidence = doc.get("evidence", [])
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
-        raise RuleError(("evidence",), "evidence is a list of fact paths")
+        raise RuleError(("evidence",), Msg("rule.evidence"))
     compiler = Compiler(lists)
     when = compiler.condition(doc["when"], Subject, ("when",)) if "when" in doc else None
     check = compiler.condition(doc["assert"], Subject, ("assert",))
@@ -726,7 +727,7 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
     asserted = _first_segment(doc["assert"])
     locate = doc.get("locate", asserted if asserted in LOCATABLE else "request")
     if not isinstance(locate, str) or locate not in LOCATABLE:
-        raise RuleError(("locate",), f"locate names a fact of the subject: {', '.join(LOCATABLE)}")
+        raise RuleError(("locate",), Msg("rule.locate", facts=", ".join(LOCATABLE)))
     return Rule(
         id=rule_id,
         title=_text(doc["title"], ("title",)),
@@ -795,14 +796,15 @@ def dependencies(doc: Mapping[str, Any], *, texts: bool = True) -> tuple[tuple[s
     return tuple(sorted(found))
 
 
-def _schema_problems(doc: Any, display: str, lines: Any) -> list[tuple[str | None, str]]:
+def _schema_problems(doc: Any, display: str, lines: Any) -> list[tuple[str | None, Msg]]:
     from preflight.schemas import pointer, problems
 
     try:
         found = problems("rule", doc)
     except RecursionError:  # jsonschema recurses once per level of a condition
-        return [(f"{display}:1", "the rule's conditions nest too deeply to validate")]
-    return [(f"{display}:{lines.line(path)}", f"at {pointer(path)}: {message}") for path, message in found]
+        return [(f"{display}:1", Msg("rule.schema_deep"))]
+    return [(f"{display}:{lines.line(path)}", Msg("rule.schema_at", pointer=pointer(path), problem=message))
+            for path, message in found]
 
 
 def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schema: bool,
@@ -891,7 +893,7 @@ def _bundled_documents(directory: Path) -> dict[str, Any] | None:
 
 def _rule_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
-        raise PreflightError("rule directory does not exist", display_path(directory))
+        raise PreflightError(Msg("rule.no_dir"), display_path(directory))
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
@@ -919,7 +921,7 @@ def load_rules(extra_dirs: Sequence[Path] = (), *, validate_bundled: bool = Fals
         if (d / "lists").is_dir():
             for name, lst in load_lists(d / "lists").items():
                 if name in lists:
-                    raise PreflightError(f"named list {name!r} is already defined by the bundled rules",
+                    raise PreflightError(Msg("rule.list_redefined", name=name),
                                          display_path(d / "lists" / f"{name}.yaml"))
                 lists = {**lists, name: lst}
     rules: list[Rule] = []
@@ -929,7 +931,7 @@ def load_rules(extra_dirs: Sequence[Path] = (), *, validate_bundled: bool = Fals
     for path, validate, parsed in sources:
         rule = load_rule_file(path, lists, validate_schema=validate, parsed=parsed)
         if rule.id in seen:
-            raise PreflightError(f"duplicate rule id {rule.id!r} (first defined at {seen[rule.id]})", rule.source)
+            raise PreflightError(Msg("rule.duplicate_id", rule=rule.id, first=seen[rule.id]), rule.source)
         seen[rule.id] = rule.source
         rules.append(rule)
     return RuleSet(tuple(sorted(rules, key=lambda r: r.id)), lists)

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from preflight.errors import PreflightError
+from preflight.errors import Foreign, Msg, PreflightError
 
 try:  # the C loader when PyYAML was built with libyaml: same results, several times faster
     from yaml import CSafeLoader as _Loader
@@ -48,8 +48,12 @@ class Lines:
 
 def _duplicate_key(node: yaml.Node) -> yaml.Node | None:
     stack = [node]
+    visited: set[int] = set()  # an alias may point back at its own ancestor (`a: &x [*x]`): visit each node once
     while stack:
         n = stack.pop()
+        if id(n) in visited:
+            continue
+        visited.add(id(n))
         if isinstance(n, yaml.MappingNode):
             seen: set[str] = set()
             for k, v in n.value:
@@ -73,24 +77,27 @@ def load(text: str, display: str, loader_class: Any = None) -> tuple[Any, Lines]
             node = loader.get_single_node()
             dup = _duplicate_key(node) if node is not None else None
             if dup is not None:
-                raise PreflightError(f"duplicate key {dup.value!r}", f"{display}:{dup.start_mark.line + 1}")
+                raise PreflightError(Msg("rule.yaml_duplicate_key", key=dup.value),
+                                     f"{display}:{dup.start_mark.line + 1}")
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"{display}:{mark.line + 1}" if mark else display
-        problem = e.problem or e.context or "malformed YAML"
-        raise PreflightError(f"not valid YAML: {problem}", where) from None
+        problem = e.problem or e.context
+        reason = Foreign("yaml", problem) if problem else Msg("rule.yaml_malformed")
+        raise PreflightError(Msg("err_yaml_value", reason=reason), where) from None
     except yaml.YAMLError as e:  # no mark (e.g. a control character): the reader gives a position
         position = getattr(e, "position", None)
         where = f"{display}:{text.count(chr(10), 0, position) + 1}" if isinstance(position, int) else display
         problem = getattr(e, "reason", None) or str(e).splitlines()[0]
-        raise PreflightError(f"not valid YAML: {problem}", where) from None
+        raise PreflightError(Msg("err_yaml_value", reason=Foreign("yaml", problem)), where) from None
     except KeyError as e:  # PyYAML's bool constructor on a value it does not know (`!!bool maybe`)
-        raise PreflightError(f"not valid YAML: a value cannot be read ({e})", display) from None
+        unreadable = Msg("rule.yaml_unreadable", detail=str(e))
+        raise PreflightError(Msg("err_yaml_value", reason=unreadable), display) from None
     except RecursionError:
-        raise PreflightError("not valid YAML: nested too deeply", display) from None
+        raise PreflightError(Msg("err_yaml_value", reason=Msg("rule.yaml_too_deep")), display) from None
     except (ValueError, TypeError, OverflowError) as e:  # a value PyYAML cannot build, e.g. date 2026-13-01
         raise _bad_value(text, display, e) from None
     return data, Lines(node)
@@ -116,7 +123,7 @@ def _bad_value(text: str, display: str, cause: Exception) -> PreflightError:
                     return error("err_yaml_date", f"{display}:{n.start_mark.line + 1}", value=n.value)
     finally:
         loader.dispose()
-    return error("err_yaml_value", display, reason=str(cause))
+    return error("err_yaml_value", display, reason=Foreign("yaml", str(cause)))
 
 
 def load_fast(text: str, display: str) -> Any:

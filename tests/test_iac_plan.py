@@ -36,11 +36,11 @@ def test_plan_document() -> None:
     (bucket,) = doc["buckets"]
     assert bucket["ServerSideEncryptionRule"] == {"SSEAlgorithm": "AES256"}  # the separate resource
     assert bucket["Location"] == "oss-ap-southeast-1"  # provider region from var.region's planned value
-    assert ann.unknown["/buckets/0/AccessControlList"] == "acl: known only after apply (the plan says so)"
+    assert str(ann.unknown["/buckets/0/AccessControlList"]) == "acl: known only after apply (the plan says so)"
     assert [d["Size"] for d in doc["images"][0]["DiskDeviceMappings"]] == ["40", "200"]
     assert ann.locations["/exports/0"] == Location(str(PLAN), 30)
     assert ann.locations["/exports/0/OSSPrefix"] == Location(str(PLAN), 37)
-    assert ann.absent_reason == "not defined in the Terraform plan checked"
+    assert str(ann.absent_reason) == "not defined in the Terraform plan checked"
 
 
 @pytest.mark.parametrize(("rule", "status", "line"), [

@@ -41,7 +41,7 @@ def test_yaml_short_tags_parameters_and_functions() -> None:
     assert writer["PolicyDocument"]["Statement"][0]["Resource"] == [  # !Sub with a parameter
         "acs:oss:*:*:corp-image-exports", "acs:oss:*:*:corp-image-exports/*"]
     assert "AssumeRolePolicyDocument" not in partner  # !Sub of a parameter without a default
-    assert ann.unknown["/roles/1/AssumeRolePolicyDocument"].startswith("parameter PartnerAccount has no Default")
+    assert str(ann.unknown["/roles/1/AssumeRolePolicyDocument"]).startswith("parameter PartnerAccount has no Default")
     (bucket,) = doc["buckets"]
     assert bucket["Name"] == "corp-image-exports"  # !Join of !Ref
     assert bucket["ServerSideEncryptionRule"] == {"SSEAlgorithm": "KMS"}
@@ -132,7 +132,7 @@ def test_waiver_comment_syntax(comment: str, ids: tuple[str, ...], reason: str |
                                expires: datetime.date | None, problem: str | None) -> None:
     got_ids, got_reason, got_expires, problems = iac.parse_waiver_comment(comment)
     assert (got_ids, got_reason, got_expires) == (ids, reason, expires)
-    assert (problem in problems) if problem else problems == []
+    assert (problem in map(str, problems)) if problem else problems == []
 
 
 def test_waiver_on_an_attribute_line_and_stray_waiver(tmp_path: Path) -> None:
@@ -141,7 +141,7 @@ def test_waiver_on_an_attribute_line_and_stray_waiver(tmp_path: Path) -> None:
                   '  image_id   = "m-1"\n  oss_bucket = "b"\n'
                   '  oss_prefix = "a-b" // preflight:ignore=PF104 reason="legacy"\n}\n')
     stray, inline = sorted(iac.load([tmp_path]).waivers, key=lambda w: w.line)
-    assert stray.problems == ("is not on or just above a resource: it applies to nothing",)
+    assert tuple(map(str, stray.problems)) == ("is not on or just above a resource: it applies to nothing",)
     assert (inline.line, inline.resource_start, inline.resource_end, inline.reason) == (6, 3, 7, "legacy")
 
 

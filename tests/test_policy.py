@@ -371,7 +371,7 @@ def test_ecs_can_assume(statements: list[dict[str, Any]], expected: bool | type[
     got = pol.ecs_can_assume(trust(*statements))
     if expected is Unknown:
         assert isinstance(got, Unknown)
-        assert "conditional Deny (statement 2)" in got.reason
+        assert "conditional Deny (statement 2)" in str(got.reason)
     else:
         assert got is expected
 
@@ -542,7 +542,7 @@ def test_missing_export_actions(documents: list[tuple[str, Any]], target: dict[s
 def test_conditions_make_the_answer_unknown(documents: list[tuple[str, Any]], actions: list[str]) -> None:
     got = missing(documents)
     assert isinstance(got, Unknown)
-    assert got.reason == "whether ECS may use " + ", ".join(actions) + " depends on policy Conditions"
+    assert str(got.reason) == "whether ECS may use " + ", ".join(actions) + " depends on policy Conditions"
 
 
 @pytest.mark.parametrize("documents", [
@@ -553,7 +553,7 @@ def test_account_scoped_resources_need_the_bucket_owner(documents: list[tuple[st
     """A Resource naming an account covers the bucket only if that account owns it: unknown without the owner."""
     got = missing(documents)
     assert isinstance(got, Unknown)
-    assert "account that owns bucket exports is not known" in got.reason
+    assert "account that owns bucket exports is not known" in str(got.reason)
 
 
 def test_a_conditional_allow_beside_an_unconditional_one_is_enough() -> None:

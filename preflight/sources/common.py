@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from preflight.errors import PreflightError
+from preflight.errors import Foreign, Msg, PreflightError
 
 
 def display_path(path: Path | str) -> str:
@@ -25,13 +25,14 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PreflightError("no such file", display_path(path)) from None
+        raise PreflightError(Msg("err_no_file"), display_path(path)) from None
     except IsADirectoryError:
-        raise PreflightError("is a directory, expected a file", display_path(path)) from None
+        raise PreflightError(Msg("snap.is_directory"), display_path(path)) from None
     except UnicodeDecodeError as e:
-        raise PreflightError(f"not UTF-8 text (byte {e.start})", display_path(path)) from None
-    except OSError as e:
-        raise PreflightError(f"cannot read: {e.strerror}", display_path(path)) from None
+        raise PreflightError(Msg("snap.not_utf8", byte=e.start), display_path(path)) from None
+    except OSError as e:  # strerror is the OS's text ("Permission denied"), worded in zh by FOREIGN["os"]
+        raise PreflightError(Msg("snap.cannot_read", reason=Foreign("os", str(e.strerror))),
+                             display_path(path)) from None
 
 
 #: directories a walk never enters: VCS data, tool caches, dependencies

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from preflight.errors import PreflightError
+from preflight.errors import Msg, PreflightError
 from preflight.facts import Subject
 from preflight.sources.common import display_path, read_text, walk
 
@@ -53,7 +53,7 @@ class InlineWaiver:
     #: the lines of the resource (block) the comment applies to
     resource_start: int
     resource_end: int
-    problems: tuple[str, ...] = ()
+    problems: tuple[Msg, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,18 +74,18 @@ _PAIR = re.compile(r'\s*(?P<key>[A-Za-z_]+)=(?:"(?P<dq>[^"]*)"|\'(?P<sq>[^\']*)\
 _RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$|^\*$")
 
 
-def parse_waiver_comment(rest: str) -> tuple[tuple[str, ...], str | None, datetime.date | None, list[str]]:
+def parse_waiver_comment(rest: str) -> tuple[tuple[str, ...], str | None, datetime.date | None, list[Msg]]:
     """The text after ``preflight:ignore=``: rule ids, reason, expiry date and problems."""
-    problems: list[str] = []
+    problems: list[Msg] = []
     ids_text, _, tail = rest.strip().partition(" ")
     if "=" in ids_text:  # `preflight:ignore= reason="…"`: no rule ids at all
         ids_text, tail = "", rest.strip()
     ids = tuple(i.strip() for i in ids_text.split(",") if i.strip())
     bad_ids = [i for i in ids if not _RULE_ID.match(i)]
     if not ids:
-        problems.append("names no rule id (preflight:ignore=RULE_ID[,RULE_ID])")
+        problems.append(Msg("iac.waiver_no_rule"))
     if bad_ids:
-        problems.append(f"{bad_ids[0]!r} is not a rule id")
+        problems.append(Msg("iac.waiver_bad_rule", rule=bad_ids[0]))
     reason: str | None = None
     expires: datetime.date | None = None
     pos = 0
@@ -93,7 +93,7 @@ def parse_waiver_comment(rest: str) -> tuple[tuple[str, ...], str | None, dateti
     while pos < len(tail):
         m = _PAIR.match(tail, pos)
         if m is None:
-            problems.append(f"cannot read {tail[pos:].strip()!r} (expected key=value)")
+            problems.append(Msg("iac.waiver_unreadable", text=tail[pos:].strip()))
             break
         pos = m.end()
         key = m.group("key")
@@ -104,11 +104,11 @@ def parse_waiver_comment(rest: str) -> tuple[tuple[str, ...], str | None, dateti
             try:
                 expires = datetime.date.fromisoformat(value)
             except ValueError:
-                problems.append(f"expires={value!r} is not a date (YYYY-MM-DD)")
+                problems.append(Msg("iac.waiver_bad_date", value=value))
         else:
-            problems.append(f"unknown key {key!r} (expected reason, expires)")
+            problems.append(Msg("iac.waiver_unknown_key", key=key))
     if reason is None:
-        problems.append('has no reason="…": it is not honoured')
+        problems.append(Msg("iac.waiver_no_reason"))
     return tuple(i for i in ids if i not in bad_ids), reason, expires, problems
 
 
@@ -125,7 +125,7 @@ def find_waivers(text: str, path: str, ranges: Sequence[tuple[int, int]]) -> lis
         ids, reason, expires, problems = parse_waiver_comment(m.group("rest"))
         target = _waiver_target(lines, n, ranges)
         if target is None:
-            problems.append("is not on or just above a resource: it applies to nothing")
+            problems.append(Msg("iac.waiver_no_target"))
             target = (n, n)
         out.append(InlineWaiver(ids, reason, expires, path, n, target[0], target[1], tuple(problems)))
     return out
@@ -210,7 +210,7 @@ def _plan(paths: Sequence[Path]) -> _Plan:
                 _classify(p, False, plan)
         else:
             if not given.exists():
-                raise PreflightError("no such file or directory", display_path(given))
+                raise PreflightError(Msg("iac.no_such_path"), display_path(given))
             plan.given.add(display_path(given))
             _classify(given, True, plan)
     return plan
@@ -275,7 +275,7 @@ def _subjects(snapshot: Any, doc: Any, ann: Any) -> list[Subject]:
         subjects: list[Subject] = snapshot.subjects_from_document(doc, path=None, annotations=ann)
     except snapshot.ShapeError as e:  # a value of the wrong shape in the files (e.g. a list for a name)
         where = _nearest_location(ann.locations, e.pointer)
-        raise PreflightError(f"cannot read {e.pointer}: {e.message}", where) from None
+        raise PreflightError(Msg("iac.cannot_read", pointer=e.pointer, message=e.message), where) from None
     return subjects
 
 

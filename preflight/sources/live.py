@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from preflight.errors import PreflightError
+from preflight.errors import Foreign, Msg, PreflightError
 from preflight.sources.live_clients import (
     ACTIONS,
     AccessKey,
@@ -47,6 +47,7 @@ from preflight.sources.live_errors import (
     CallError,
     Kind,
     Outcome,
+    Reason,
     RetryPolicy,
     call_with_retries,
     classify,
@@ -122,7 +123,7 @@ def _batches(items: Sequence[str], size: int = BATCH) -> list[tuple[str, ...]]:
 Unknown = dict[str, Any]
 
 
-def _unknown(section: str, match: Mapping[str, str], why: str, fld: str | None = None) -> Unknown:
+def _unknown(section: str, match: Mapping[str, str], why: Reason, fld: str | None = None) -> Unknown:
     entry: Unknown = {"section": section, "match": dict(match)}
     if fld:
         entry["field"] = fld
@@ -141,17 +142,17 @@ class Findings:
     tasks: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     attached: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # role -> ListPoliciesForRole
-    attached_errors: dict[str, str] = field(default_factory=dict)
+    attached_errors: dict[str, Reason] = field(default_factory=dict)
     documents: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, name) -> PolicyDocument
-    document_errors: dict[tuple[str, str], str] = field(default_factory=dict)
+    document_errors: dict[tuple[str, str], Reason] = field(default_factory=dict)
     missing_policies: set[tuple[str, str]] = field(default_factory=set)
     buckets: dict[str, dict[str, Any]] = field(default_factory=dict)
     bucket_policies: dict[str, Any] = field(default_factory=dict)  # name -> document, None = has none
-    bucket_policy_errors: dict[str, str] = field(default_factory=dict)
+    bucket_policy_errors: dict[str, Reason] = field(default_factory=dict)
     dead_regions: set[str] = field(default_factory=set)  # requested, but DescribeRegions does not list them
     unknown: list[dict[str, Any]] = field(default_factory=list)
 
-    def add_unknown(self, section: str, match: Mapping[str, str], why: str) -> None:
+    def add_unknown(self, section: str, match: Mapping[str, str], why: Reason) -> None:
         self.unknown.append(_unknown(section, match, why))
 
 
@@ -275,7 +276,7 @@ class _Run:
                 handle = self._pending.pop(future)
                 handle(future.result())
 
-    def why(self, err: CallError, action: str, where: str = "") -> str:
+    def why(self, err: CallError, action: str, where: str = "") -> Reason:
         return reason(err, ACTIONS[action].permission, where=where, timeout_s=self.timeout_s)
 
     def rpc(self, action: str, region: str | None, query: Mapping[str, str]) -> Callable[[], dict[str, Any]]:
@@ -512,7 +513,7 @@ class _Run:
             if isinstance(document, str) and document:
                 self.found.documents[key] = document
             else:
-                self.found.document_errors[key] = "GetPolicyVersion answered without a PolicyDocument"
+                self.found.document_errors[key] = Reason(Msg("live.no_policy_document"))
             return
         assert out.error is not None
         self.on_policy_error(key, out.error, "GetPolicyVersion")
@@ -593,12 +594,12 @@ def _roles_section(found: Findings) -> tuple[list[dict[str, Any]], list[Unknown]
                 if key in found.documents:
                     entry["PolicyDocument"] = found.documents[key]
                 else:
-                    why = found.document_errors.get(key, "the policy document was not fetched")
+                    why = found.document_errors.get(key) or Reason(Msg("live.document_not_fetched"))
                     unknown.append(_unknown("roles", {"RoleName": name}, why, f"AttachedPolicies/{key[1]}"))
                 attached.append(entry)
             role["AttachedPolicies"] = attached
         else:
-            why = found.attached_errors.get(name, "the attached policies were not listed")
+            why = found.attached_errors.get(name) or Reason(Msg("live.attached_not_listed"))
             unknown.append(_unknown("roles", {"RoleName": name}, why, "AttachedPolicies"))
         roles.append(role)
     return roles, unknown
@@ -613,7 +614,7 @@ def _buckets_section(found: Findings) -> tuple[list[dict[str, Any]], list[Unknow
         if name in found.bucket_policies:
             bucket["Policy"] = found.bucket_policies[name]
         else:
-            why = found.bucket_policy_errors.get(name, "the bucket policy was not fetched")
+            why = found.bucket_policy_errors.get(name) or Reason(Msg("live.bucket_policy_not_fetched"))
             unknown.append(_unknown("buckets", {"Name": name}, why, "Policy"))
         buckets.append(bucket)
     return buckets, unknown
@@ -658,6 +659,26 @@ def _redact(text: str, secrets: Sequence[str]) -> str:
     return text
 
 
+def _redact_msg(msg: Msg, secrets: Sequence[str]) -> Msg:
+    """The message with every text in it (nested ones too) redacted."""
+    values: dict[str, object] = {}
+    for name, value in msg.values.items():
+        if isinstance(value, Msg):
+            value = _redact_msg(value, secrets)
+        elif isinstance(value, Foreign):
+            value = Foreign(value.kind, _redact(value.text, secrets))
+        elif isinstance(value, str):
+            value = _redact(value, secrets)
+        values[name] = value
+    return Msg(msg.key, **values)
+
+
+def _redact_reason(why: object, secrets: Sequence[str]) -> object:
+    if isinstance(why, Reason):
+        return Reason(_redact_msg(why.msg, secrets))
+    return _redact(why, secrets) if isinstance(why, str) else why
+
+
 # ---- public API -------------------------------------------------------------------------------------------
 
 
@@ -699,7 +720,7 @@ def collect(
         found = _gather(plan, clients, policy, timeout_s, max(1, max_workers), identity)
     doc = assemble(requests, found, captured_at)
     for entry in doc.get("unknown", []):
-        entry["reason"] = _redact(entry["reason"], identity.secrets)
+        entry["reason"] = _redact_reason(entry["reason"], identity.secrets)
     return doc
 
 
@@ -730,19 +751,10 @@ def _gather(
         pool.shutdown(wait=not run.cancelled.is_set(), cancel_futures=True)
     if run.fatal is not None:
         code = run.fatal.code or run.fatal.detail
-        raise PreflightError(
-            _redact(
-                f"the cloud rejected the credentials from {identity.source} ({code} from {run.fatal_where}): "
-                "check ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or the --profile), "
-                "and that the local clock is right",
-                identity.secrets,
-            )
-        )
+        rejected = Msg("live.credentials_rejected", source=identity.source, code=code, where=run.fatal_where)
+        raise PreflightError(_redact_msg(rejected, identity.secrets))
     if run.calls and not run.reached and run.unreachable:
-        raise PreflightError(
-            f"no endpoint reachable ({', '.join(sorted(run.unreachable))}): check the network, proxy "
-            "settings (HTTPS_PROXY) and any --endpoint / PREFLIGHT_ENDPOINT_* values"
-        )
+        raise PreflightError(Msg("live.nothing_reachable", endpoints=", ".join(sorted(run.unreachable))))
     return run.found
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from preflight.errors import PreflightError
+from preflight.errors import Foreign, Msg, PreflightError
 
 SERVICES = ("ecs", "ram", "oss", "sts")
 ENDPOINT_ENV_PREFIX = "PREFLIGHT_ENDPOINT_"
@@ -105,26 +105,23 @@ def parse_endpoint(service: str, value: str) -> Endpoint:
     text = value.strip()
     if "://" not in text:
         text = "https://" + text
-    problem = ""
+    problem: Msg | None = None
     try:
         parts = urlsplit(text)
         _ = parts.port  # raises on a malformed port
     except ValueError:
-        problem = "malformed host or port"
+        problem = Msg("live.endpoint_malformed")
     else:
         if parts.scheme not in ("http", "https"):
-            problem = f"scheme {parts.scheme!r} (use http or https)"
+            problem = Msg("live.endpoint_scheme", scheme=parts.scheme)
         elif not parts.hostname:
-            problem = "no host"
+            problem = Msg("live.endpoint_no_host")
         elif parts.path not in ("", "/") or parts.query or parts.fragment:
-            problem = "a path or query (give scheme://host[:port] only)"
+            problem = Msg("live.endpoint_path")
         elif parts.username or parts.password:
-            problem = "user info in the URL"
-    if problem:
-        raise PreflightError(
-            f"--endpoint {service}={value}: {problem}; expected e.g. {service}=https://{service}.example.com "
-            f"or {service}=http://127.0.0.1:8765"
-        )
+            problem = Msg("live.endpoint_userinfo")
+    if problem is not None:
+        raise PreflightError(Msg("live.endpoint_bad", service=service, value=value, problem=problem))
     return Endpoint(parts.scheme, parts.netloc)
 
 
@@ -139,7 +136,7 @@ def resolve_endpoints(explicit: Mapping[str, str] | None, environ: Mapping[str, 
         service = name.strip().lower()
         if service not in SERVICES:
             raise PreflightError(
-                f"--endpoint {name}={value}: unknown service {name!r}; expected one of {', '.join(SERVICES)}"
+                Msg("live.endpoint_service", name=name, value=value, services=", ".join(SERVICES))
             )
         merged[service] = value
     return {service: parse_endpoint(service, value) for service, value in merged.items()}
@@ -218,16 +215,8 @@ class Identity:
     """The resolved credentials provider (an ``alibabacloud_credentials`` ICredentialsProvider)."""
 
     provider: Any
-    source: str
+    source: Msg  # where the credentials come from
     secrets: tuple[str, ...] = field(repr=False, default=())
-
-
-_NO_CREDENTIALS = (
-    "no Alibaba Cloud credentials found (looked at the environment, ~/.aliyun/config.json and "
-    "~/.alibabacloud/credentials.ini): set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET "
-    "(and ALIBABA_CLOUD_SECURITY_TOKEN for STS), or run `aliyun configure` and pass --profile NAME "
-    "(or set ALIBABA_CLOUD_PROFILE)"
-)
 
 
 def _home(environ: Mapping[str, str]) -> Path:
@@ -267,7 +256,7 @@ def _static_provider(key: AccessKey) -> Any:
     return StaticAKCredentialsProvider(access_key_id=key.access_key_id, access_key_secret=key.access_key_secret)
 
 
-Candidate = tuple[str, Callable[[], Any]]  # (where the credentials come from, builds the provider)
+Candidate = tuple[Msg, Callable[[], Any]]  # (where the credentials come from, builds the provider)
 
 
 def _credential_files(environ: Mapping[str, str]) -> tuple[Path, Path]:
@@ -283,7 +272,9 @@ def _cli_provider(path: Path, profile: str | None) -> Candidate:
         # profile_name None: the file's "current" profile, as the aliyun CLI does
         return CLIProfileCredentialsProvider(profile_name=profile, profile_file=str(path))
 
-    return (f"profile {profile or 'current'!r} in {path}", build)
+    if profile is None:
+        return (Msg("live.source_current_profile", path=str(path)), build)
+    return (Msg("live.source_profile", profile=profile, path=str(path)), build)
 
 
 def _ini_provider(path: Path, profile: str) -> Candidate:
@@ -292,7 +283,7 @@ def _ini_provider(path: Path, profile: str) -> Candidate:
 
         return ProfileCredentialsProvider(profile_name=profile, profile_file=str(path))
 
-    return (f"profile {profile!r} in {path}", build)
+    return (Msg("live.source_profile", profile=profile, path=str(path)), build)
 
 
 def _profile_candidates(profile: str, environ: Mapping[str, str]) -> list[Candidate]:
@@ -309,8 +300,7 @@ def _profile_candidates(profile: str, environ: Mapping[str, str]) -> list[Candid
         out.append(_ini_provider(ini_file, profile))
     if not out:
         raise PreflightError(
-            f"profile {profile!r} not found in {cli_file} or {ini_file}: create it with "
-            f"`aliyun configure --profile {profile}`, or pass another --profile"
+            Msg("live.profile_not_found", profile=profile, cli_file=str(cli_file), ini_file=str(ini_file))
         )
     return out
 
@@ -328,7 +318,7 @@ def _chain_candidates(environ: Mapping[str, str]) -> list[Candidate]:
     secret = environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "")
     if key_id and secret:
         key = AccessKey(key_id, secret, environ.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None)
-        out.append(("environment variables", lambda: _static_provider(key)))
+        out.append((Msg("live.source_env"), lambda: _static_provider(key)))
     oidc = [environ.get(f"ALIBABA_CLOUD_{n}", "") for n in ("ROLE_ARN", "OIDC_PROVIDER_ARN", "OIDC_TOKEN_FILE")]
     if all(oidc):
 
@@ -339,7 +329,7 @@ def _chain_candidates(environ: Mapping[str, str]) -> list[Candidate]:
                 role_arn=oidc[0], oidc_provider_arn=oidc[1], oidc_token_file_path=oidc[2]
             )
 
-        out.append(("OIDC (ALIBABA_CLOUD_ROLE_ARN, ...)", build_oidc))
+        out.append((Msg("live.source_oidc"), build_oidc))
     profile = environ.get("ALIBABA_CLOUD_PROFILE", "").strip()
     cli_file, ini_file = _credential_files(environ)
     cli_enabled = environ.get("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "").lower() != "true"
@@ -361,7 +351,7 @@ def _chain_candidates(environ: Mapping[str, str]) -> list[Candidate]:
 
             return EcsRamRoleCredentialsProvider(role_name=role or None, async_update_enabled=False)
 
-        out.append(("ECS RAM role (instance metadata)", build_ecs_role))
+        out.append((Msg("live.source_ecs_role"), build_ecs_role))
     uri = environ.get("ALIBABA_CLOUD_CREDENTIALS_URI", "")
     if uri:
 
@@ -370,7 +360,7 @@ def _chain_candidates(environ: Mapping[str, str]) -> list[Candidate]:
 
             return URLCredentialsProvider(uri=uri)
 
-        out.append(("ALIBABA_CLOUD_CREDENTIALS_URI", build_uri))
+        out.append((Msg("live.source_uri"), build_uri))
     if profile and not out:
         _profile_candidates(profile, environ)  # raises: the named profile does not exist
     return out
@@ -378,12 +368,31 @@ def _chain_candidates(environ: Mapping[str, str]) -> list[Candidate]:
 
 def _injected_candidates(credential: object) -> list[Candidate]:
     if isinstance(credential, AccessKey):
-        return [("the given AccessKey", lambda: _static_provider(credential))]
+        return [(Msg("live.source_access_key"), lambda: _static_provider(credential))]
     if callable(getattr(credential, "get_credentials", None)):
-        return [("the given credentials provider", lambda: credential)]
-    raise PreflightError(
-        "credential must be an AccessKey or an alibabacloud_credentials provider (with get_credentials())"
-    )
+        return [(Msg("live.source_provider"), lambda: credential)]
+    raise PreflightError(Msg("live.bad_credential"))
+
+
+def sdk_missing(exc: ImportError) -> PreflightError:
+    """An SDK module that cannot be imported: the installation is broken, no run can be done."""
+    module = exc.name or "alibabacloud"
+    return PreflightError(Msg("live.sdk_missing", module=module, problem=Foreign("live_import", str(exc))))
+
+
+def _tried(failures: list[tuple[Msg, str | None]]) -> Msg:
+    """``source: error; source: empty AccessKey; ...`` in the language of the run (error None: empty key)."""
+    out: Msg | None = None
+    for source, error in reversed(failures):
+        if error and out is not None:
+            out = Msg("live.tried_failed_more", source=source, error=error, rest=out)
+        elif error:
+            out = Msg("live.tried_failed", source=source, error=error)
+        elif out is not None:
+            out = Msg("live.tried_empty_more", source=source, rest=out)
+        else:
+            out = Msg("live.tried_empty", source=source)
+    return out or Msg("live.tried_nothing")
 
 
 def resolve_identity(credential: object | None, profile: str | None, environ: Mapping[str, str]) -> Identity:
@@ -394,27 +403,26 @@ def resolve_identity(credential: object | None, profile: str | None, environ: Ma
         candidates = _profile_candidates(profile, environ)
     else:
         candidates = _chain_candidates(environ)
-    failures: list[str] = []
+    failures: list[tuple[Msg, str | None]] = []  # (source, exception type; None: an empty key)
     for source, build in candidates:
         try:
             provider = build()
             creds = provider.get_credentials()
             key_id, secret = creds.get_access_key_id(), creds.get_access_key_secret()
+        except ImportError as exc:  # the SDK itself is missing: no other source can do better
+            raise sdk_missing(exc) from None
         except Exception as exc:  # a provider that cannot give credentials: try the next
-            failures.append(f"{source}: {type(exc).__name__}")
+            failures.append((source, type(exc).__name__))
             continue
         if key_id and secret:
             token = creds.get_security_token()
             return Identity(provider, source, tuple(s for s in (secret, token) if s))
-        failures.append(f"{source}: empty AccessKey")
+        failures.append((source, None))
     if profile or failures:
-        tried = "; ".join(failures) or "nothing to try"
-        what = f"profile {profile!r}" if profile else "the credentials chain"
-        raise PreflightError(
-            f"{what} gave no usable credentials ({tried}); check the profile with `aliyun configure list`, "
-            "or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
-        )
-    raise PreflightError(_NO_CREDENTIALS)
+        tried = _tried(failures)
+        what = Msg("live.what_profile", profile=profile) if profile else Msg("live.what_chain")
+        raise PreflightError(Msg("live.no_usable_credentials", what=what, tried=tried))
+    raise PreflightError(Msg("live.no_credentials"))
 
 
 class _OssCredentialsBridge:
@@ -472,17 +480,18 @@ class Clients:
         """Refuse a non-loopback endpoint when ``PREFLIGHT_LOOPBACK_ONLY`` is set (tests)."""
         ep = self.endpoint(service, region)
         if self._require_loopback and not ep.is_loopback:
-            raise PreflightError(
-                f"{LOOPBACK_ONLY_ENV} is set but the {service} endpoint is {ep.url}; "
-                f"pass --endpoint {service}=http://127.0.0.1:PORT"
-            )
+            raise PreflightError(Msg("live.loopback_only", env=LOOPBACK_ONLY_ENV, service=service, url=ep.url))
 
     def client(self, service: str, region: str | None) -> Any:
         key = (service, region)
         with self._lock:
             if key not in self._cache:
                 self.check(service, region)
-                self._cache[key] = self._build_oss(region) if service == "oss" else self._build_rpc(service, region)
+                try:
+                    built = self._build_oss(region) if service == "oss" else self._build_rpc(service, region)
+                except ImportError as exc:
+                    raise sdk_missing(exc) from None
+                self._cache[key] = built
             return self._cache[key]
 
     def _build_rpc(self, service: str, region: str | None) -> Any:

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from preflight.errors import Msg
+
 T = TypeVar("T")
 
 
@@ -145,26 +147,55 @@ def classify(exc: BaseException) -> CallError:
     return CallError(Kind.OTHER, detail=name)
 
 
-def reason(err: CallError, permission: str | None, *, where: str = "", timeout_s: float | None = None) -> str:
-    """The one-line reason recorded in the snapshot's ``unknown`` list."""
+class Reason(str):
+    """A reason in English, as the snapshot document records it, that keeps the message it was worded from.
+
+    It is a ``str`` for everything that reads or writes the document (JSON, comparisons, ``preflight
+    snapshot``); ``.msg`` lets a report word it again in the language of the run.
+    """
+
+    msg: Msg
+
+    def __new__(cls, msg: Msg) -> Reason:
+        self = super().__new__(cls, msg.render("en"))
+        self.msg = msg
+        return self
+
+    def __reduce__(self) -> tuple[type[Reason], tuple[Msg]]:
+        return (Reason, (self.msg,))
+
+
+def reason_msg(err: CallError, permission: str | None, *, where: str = "", timeout_s: float | None = None) -> Msg:
+    """Why a call's fact is unknown, as a catalogue message."""
     n = err.retries
     if err.kind is Kind.DENIED:
-        lacks = f"the credentials lack {permission}" if permission else "access denied"
-        return f"AccessDenied: {lacks} ({err.code})"
+        if permission:
+            return Msg("live.denied", permission=permission, code=err.code)
+        return Msg("live.denied_plain", code=err.code)
     if err.kind is Kind.THROTTLED:
-        return f"throttled after {n} retries ({err.code})"
+        return Msg("live.throttled", retries=n, code=err.code)
     if err.kind is Kind.SERVER:
-        return f"HTTP {err.status} after {n} retries ({err.code})"
+        return Msg("live.server_error", status=err.status, retries=n, code=err.code)
     if err.kind is Kind.TIMEOUT:
-        limit = f" (limit {timeout_s:g} s)" if timeout_s else ""
-        return f"timed out after {n} retries{limit}"
+        if timeout_s:
+            return Msg("live.timed_out_limit", retries=n, limit=f"{timeout_s:g}")
+        return Msg("live.timed_out", retries=n)
     if err.kind is Kind.UNREACHABLE:
-        target = f" {where}" if where else ""
-        return f"endpoint{target} unreachable after {n} retries"
+        if where:
+            return Msg("live.unreachable_at", where=where, retries=n)
+        return Msg("live.unreachable", retries=n)
     if err.code:
-        status = f"HTTP {err.status} " if err.status else ""
-        return f"{status}{err.code}"
-    return f"failed: {err.detail or 'unexpected error'}"
+        if err.status:
+            return Msg("live.refused_status", status=err.status, code=err.code)
+        return Msg("live.refused", code=err.code)
+    if err.detail:
+        return Msg("live.failed", detail=err.detail)
+    return Msg("live.failed_unexpected")
+
+
+def reason(err: CallError, permission: str | None, *, where: str = "", timeout_s: float | None = None) -> Reason:
+    """The one-line reason recorded in the snapshot's ``unknown`` list (English; ``.msg`` for other languages)."""
+    return Reason(reason_msg(err, permission, where=where, timeout_s=timeout_s))
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from preflight.errors import Msg
 from preflight.model import Location
 from preflight.sources import jsonpos
 from preflight.sources.snapshot import Annotations
 from preflight.sources.terraform import TYPES, Attr, Block, Resource, Unresolved, build_document
 
-AFTER_APPLY = "known only after apply (the plan says so)"
 _RESOLVED_VARS = ("var.",)
 
 
@@ -93,7 +93,8 @@ def _block(values: Mapping[str, Any], unknown: Mapping[str, Any], pointer: str, 
     for name in sorted(names):
         value = values.get(name)
         if unknown.get(name) is True:
-            attrs[name] = Attr(Unresolved(f"{name}: {AFTER_APPLY}"), where, _target(expressions.get(name), module))
+            attrs[name] = Attr(Unresolved(Msg("iac.after_apply", name=name)), where,
+                               _target(expressions.get(name), module))
             continue
         if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             marks = unknown.get(name)
@@ -159,10 +160,10 @@ class _Config:
         key = str(r.get("provider_config_key") or "alicloud")
         provider = self.providers.get(key) or self.providers.get(key.rsplit(":", 1)[-1])
         if not isinstance(provider, Mapping):
-            return Attr(Unresolved(f"the plan has no configuration for provider {key}"), where)
+            return Attr(Unresolved(Msg("iac.plan_no_provider", key=key)), where)
         region = (provider.get("expressions") or {}).get("region")
         if not isinstance(region, Mapping):
-            return Attr(Unresolved(f"provider {key} sets no region: it comes from the environment"), where)
+            return Attr(Unresolved(Msg("iac.plan_provider_no_region", key=key)), where)
         if isinstance(region.get("constant_value"), str):
             return Attr(region["constant_value"], where)
         refs = region.get("references") or []
@@ -170,4 +171,4 @@ class _Config:
             value = self.variables.get(str(refs[0])[4:])
             if isinstance(value, str):
                 return Attr(value, where)
-        return Attr(Unresolved(f"the region of provider {key} is an expression the plan does not resolve"), where)
+        return Attr(Unresolved(Msg("iac.plan_region_expr", key=key)), where)

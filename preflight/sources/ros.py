@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from preflight import policy as pol
-from preflight.errors import PreflightError
+from preflight.errors import Msg, PreflightError
 from preflight.facts import DEFAULT_ROLE_NAME
 from preflight.model import Location
 from preflight.sources import jsonpos
@@ -92,12 +92,12 @@ def load_template(text: str, display: str, parsed: Any = None) -> Template:
 
             parsed = parse_json(text, display)
         if not isinstance(parsed, Mapping):
-            raise PreflightError("a ROS template must be a mapping", f"{display}:1")
+            raise PreflightError(Msg("iac.ros_mapping"), f"{display}:1")
         return Template(display, parsed, lambda path: jsonpos.pointer_line(text, _pointer(path)),
                         _json_ranges(text, parsed))
     data, node = _load_yaml(text, display)
     if not isinstance(data, Mapping):
-        raise PreflightError("a ROS template must be a mapping", f"{display}:1")
+        raise PreflightError(Msg("iac.ros_mapping"), f"{display}:1")
     return Template(display, data, lambda path: _key_line(node, path), _yaml_ranges(node, text))
 
 
@@ -189,7 +189,7 @@ class Resolver:
     def resolve(self, v: Any, depth: int = 0) -> Any:
         """The value with every intrinsic function evaluated, or :class:`Unresolved`."""
         if depth > 50:
-            return Unresolved("the value is nested too deeply")
+            return Unresolved(Msg("iac.ros_too_deep"))
         if isinstance(v, list):
             items = [self.resolve(x, depth + 1) for x in v]
             return next((x for x in items if isinstance(x, Unresolved)), items)
@@ -206,7 +206,7 @@ class Resolver:
             if key == "Fn::Join":
                 return self._join(arg, depth)
             if isinstance(key, str) and (key.startswith("Fn::") or key == "Condition"):
-                return Unresolved(f"{key} is not evaluated statically")
+                return Unresolved(Msg("iac.ros_not_static", function=key))
         out = {}
         for k, x in v.items():
             r = self.resolve(x, depth + 1)
@@ -217,39 +217,39 @@ class Resolver:
 
     def _ref(self, name: Any) -> Any:
         if not isinstance(name, str):
-            return Unresolved("Ref of something that is not a name")
+            return Unresolved(Msg("iac.ros_ref_not_name"))
         if name.startswith("ALIYUN::"):
-            return Unresolved(f"the pseudo parameter {name} is known only when the stack is created")
+            return Unresolved(Msg("iac.ros_pseudo", name=name))
         param = self.parameters.get(name)
         if isinstance(param, Mapping):
             if "Default" in param:
                 return param["Default"]
-            return Unresolved(f"parameter {name} has no Default: its value is given when the stack is created")
+            return Unresolved(Msg("iac.ros_param_no_default", name=name))
         if name in self.resources:
             return self.name_of(name)
-        return Unresolved(f"{name} is neither a parameter nor a resource of the template")
+        return Unresolved(Msg("iac.ros_ref_unknown", name=name))
 
     def _get_att(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg)):
-            return Unresolved("Fn::GetAtt takes [resource, attribute]")
+            return Unresolved(Msg("iac.ros_getatt_args"))
         res, attr = arg
         r = self.resources.get(res)
         rtype = r.get("Type") if isinstance(r, Mapping) else None
         if isinstance(rtype, str) and rtype in _NAME_ATTRIBUTES and attr in _NAME_ATTRIBUTES[rtype][1]:
             return self.name_of(res)
-        return Unresolved(f"{res}.{attr} is known only when the stack is created")
+        return Unresolved(Msg("iac.ros_getatt_runtime", resource=res, attribute=attr))
 
     def name_of(self, logical_id: str) -> Any:
         r = self.resources.get(logical_id)
         rtype = r.get("Type") if isinstance(r, Mapping) else None
         if not isinstance(r, Mapping) or rtype not in _NAME_ATTRIBUTES:
-            return Unresolved(f"{logical_id} has a value known only when the stack is created")
+            return Unresolved(Msg("iac.ros_value_runtime", name=logical_id))
         props = r.get("Properties")
         prop = _NAME_ATTRIBUTES[str(rtype)][0]
         if not isinstance(props, Mapping):
             props = {}
         if prop not in props:
-            return Unresolved(f"{logical_id} has no {prop}: ROS names it when the stack is created")
+            return Unresolved(Msg("iac.ros_no_name", name=logical_id, prop=prop))
         return self.resolve(props[prop], 1)
 
     def _sub(self, arg: Any, depth: int) -> Any:
@@ -257,7 +257,7 @@ class Resolver:
             isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], Mapping)
         ) else (None, {})
         if text is None:
-            return Unresolved("Fn::Sub takes a string or [string, {variables}]")
+            return Unresolved(Msg("iac.ros_sub_args"))
         out, pos = [], 0
         while (start := text.find("${", pos)) >= 0:
             end = text.find("}", start)
@@ -279,12 +279,12 @@ class Resolver:
 
     def _join(self, arg: Any, depth: int) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
-            return Unresolved("Fn::Join takes [delimiter, [values]]")
+            return Unresolved(Msg("iac.ros_join_args"))
         items = self.resolve(arg[1], depth + 1)
         if isinstance(items, Unresolved):
             return items
         if not isinstance(items, list):
-            return Unresolved("Fn::Join of something that is not a list")
+            return Unresolved(Msg("iac.ros_join_not_list"))
         return arg[0].join(str(x) for x in items)
 
 
@@ -342,7 +342,7 @@ def _policy_doc(value: Any, where: Location) -> Any:
     try:
         pol.parse_policy(value)
     except pol.PolicyError as e:
-        raise PreflightError(f"not a valid policy document: {e}", str(where)) from None
+        raise PreflightError(Msg("iac.bad_policy", reason=e.message), str(where)) from None
     return value
 
 
@@ -379,11 +379,11 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
     role_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"RoleName": role_name}
     ptr = d.add("roles", entry, d.at("Resources", logical_id))
-    d.put(entry, ptr, "Arn", Unresolved("the ARN is assigned when the stack creates the role"), None)
+    d.put(entry, ptr, "Arn", Unresolved(Msg("iac.ros_role_arn")), None)
     trust = _get(resolver, props, "AssumeRolePolicyDocument")
     where = _prop_loc(d, logical_id, "AssumeRolePolicyDocument")
     if trust is _ABSENT:
-        trust = Unresolved("the role has no AssumeRolePolicyDocument")
+        trust = Unresolved(Msg("iac.ros_no_trust"))
     d.put(entry, ptr, "AssumeRolePolicyDocument", _policy_doc(trust, where), where)
     attached: list[dict[str, Any]] = []
     first: Location | None = None
@@ -393,40 +393,41 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
         pname = pname if isinstance(pname, str) else f"{logical_id}.Policies[{i}]"
         loc = _prop_loc(d, logical_id, "Policies", i, "PolicyDocument")
         doc = resolver.resolve(p.get("PolicyDocument")) if isinstance(p, Mapping) else None
-        _attach(d, role_name, attached, pname, "Custom", _policy_doc(doc, loc))
+        _attach(d, ptr, role_name, attached, pname, "Custom", _policy_doc(doc, loc))
         first = first or loc
     pa = props.get("PolicyAttachments")
     for ptype in ("System", "Custom"):
         names = resolver.resolve(pa.get(ptype)) if isinstance(pa, Mapping) else None
         for pname in names if isinstance(names, list) else []:
-            doc = Unresolved(f"the System policy {pname} is not in the template") if ptype == "System" else (
-                policies[pname][0] if pname in policies else
-                Unresolved(f"the Custom policy {pname} is not defined in the ROS template checked"))
-            _attach(d, role_name, attached, str(pname), ptype, doc)
+            doc = Unresolved(Msg("iac.ros_policy_not_in_template", type="System", name=pname)) if (
+                ptype == "System") else policies[pname][0] if pname in policies else Unresolved(
+                Msg("iac.policy_undefined", type="Custom", name=pname, source=d.source_name))
+            _attach(d, ptr, role_name, attached, str(pname), ptype, doc)
             first = first or (policies[pname][1] if ptype == "Custom" and pname in policies
                               else _prop_loc(d, logical_id, "PolicyAttachments", ptype))
     for role, pname, ptype in attachments:
         if role == role_name and isinstance(pname, str):
             t = ptype if isinstance(ptype, str) else "Custom"
             doc = (policies[pname][0] if t == "Custom" and pname in policies
-                   else Unresolved(f"the {t} policy {pname} is not in the template"))
-            _attach(d, role_name, attached, pname, t, doc)
+                   else Unresolved(Msg("iac.ros_policy_not_in_template", type=t, name=pname)))
+            _attach(d, ptr, role_name, attached, pname, t, doc)
     for pname, (doc, loc, roles) in policies.items():
         if role_name in roles:
-            _attach(d, role_name, attached, pname, "Custom", doc)
+            _attach(d, ptr, role_name, attached, pname, "Custom", doc)
             first = first or loc
     d.put(entry, ptr, "AttachedPolicies", attached, first or d.at("Resources", logical_id))
     return role_name
 
 
-def _attach(d: _Doc, role: str, attached: list[dict[str, Any]], name: str, ptype: str, doc: Any) -> None:
+def _attach(d: _Doc, ptr: str, role: str, attached: list[dict[str, Any]], name: str, ptype: str, doc: Any
+            ) -> None:
+    """Add a policy to the role's ``AttachedPolicies`` (the role is at ``ptr``), once."""
     if any(a["PolicyName"] == name for a in attached):
         return
     item: dict[str, Any] = {"PolicyName": name, "PolicyType": ptype}
     if isinstance(doc, Unresolved) or doc is None:
-        reason = doc.reason if isinstance(doc, Unresolved) else f"the policy {name} has no PolicyDocument"
-        d.unknown_entries.append({"section": "roles", "match": {"RoleName": role},
-                                  "field": f"AttachedPolicies/{name}", "reason": reason})
+        reason = doc.reason if isinstance(doc, Unresolved) else Msg("iac.ros_policy_no_document", name=name)
+        d.unknown_policy(role, name, f"{ptr}/AttachedPolicies/{len(attached)}", reason)
     else:
         item["PolicyDocument"] = doc
     attached.append(item)
@@ -437,7 +438,7 @@ def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, An
     bucket_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"Name": bucket_name}
     ptr = d.add("buckets", entry, d.at("Resources", logical_id))
-    d.put(entry, ptr, "Location", Unresolved("the region of a ROS stack is chosen when it is created"), None)
+    d.put(entry, ptr, "Location", Unresolved(Msg("iac.ros_bucket_region")), None)
     storage = _get(resolver, props, "StorageClass")
     d.put(entry, ptr, "StorageClass", "Standard" if storage is _ABSENT else storage,
           _prop_loc(d, logical_id, "StorageClass"))
@@ -456,13 +457,13 @@ def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, An
         rule = sse
     d.put(entry, ptr, "ServerSideEncryptionRule", rule,
           _prop_loc(d, logical_id, "ServerSideEncryptionConfiguration", "SSEAlgorithm"))
-    d.put(entry, ptr, "Owner", Unresolved("the owner is the account the stack is created in"), None)
+    d.put(entry, ptr, "Owner", Unresolved(Msg("iac.ros_bucket_owner")), None)
     versioning = _get(resolver, props, "VersioningConfiguration")
     if versioning is not _ABSENT:
         status = versioning.get("Status") if isinstance(versioning, Mapping) else versioning
         d.put(entry, ptr, "Versioning", status, _prop_loc(d, logical_id, "VersioningConfiguration", "Status"))
     d.put(entry, ptr, "CrossRegionReplication",
-          Unresolved("cross-region replication may be configured outside the template"), None)
+          Unresolved(Msg("iac.ros_replication")), None)
     policy = _get(resolver, props, "Policy")
     where = _prop_loc(d, logical_id, "Policy")
     d.put(entry, ptr, "Policy", None if policy is _ABSENT else _policy_doc(policy, where), where)
@@ -476,7 +477,7 @@ def _image(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any
     ptr = d.add("images", entry, d.at("Resources", logical_id))
     platform = _get(resolver, props, "Platform")
     if platform is _ABSENT:
-        platform = Unresolved("the image sets no Platform: it comes from its source instance or snapshots")
+        platform = Unresolved(Msg("iac.ros_image_no_platform"))
     d.put(entry, ptr, "Platform", platform, _prop_loc(d, logical_id, "Platform"))
     if isinstance(platform, str):
         entry["OSType"] = "windows" if platform.lower().startswith("windows") else "linux"
@@ -488,4 +489,4 @@ def _image(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any
         d.put(entry, ptr, "DiskDeviceMappings", disks, _prop_loc(d, logical_id, "DiskDeviceMapping"))
     else:
         d.put(entry, ptr, "DiskDeviceMappings", mappings if isinstance(mappings, Unresolved) else
-              Unresolved("the image lists no DiskDeviceMapping: its disks come from its source"), None)
+              Unresolved(Msg("iac.ros_image_no_disks")), None)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import policy as pol
-from preflight.errors import PreflightError
+from preflight.errors import Foreign, Msg, PreflightError
 from preflight.facts import (
     DEFAULT_IMAGE_FORMAT,
     DEFAULT_ROLE_NAME,
@@ -61,10 +61,17 @@ _DIGITS = re.compile(r"[0-9]+")
 BOOL_STRINGS = frozenset({"true", "false", "True", "False", "TRUE", "FALSE"})
 
 
-def _short(v: Any) -> str:
+def _short(v: Any) -> str | Msg:
     """A value for an error message: repr, cut short (a 4,000-digit number is not worth printing)."""
-    text = repr(v) if not isinstance(v, int) or abs(v) < 10**30 else "a very large number"
+    if isinstance(v, int) and abs(v) >= 10**30:
+        return Msg("snap.large_number")
+    text = repr(v)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _not_of_type(value: str | Msg, type_: str) -> Msg:
+    """"<value> is not of type '<type>'", the value already written (``repr`` or :func:`_short`)."""
+    return Msg("snap.not_of_type", value=value, type=type_)
 
 
 @dataclass(frozen=True)
@@ -79,11 +86,11 @@ class Annotations:
     """
 
     locations: Mapping[str, Location] = field(default_factory=dict)
-    unknown: Mapping[str, str] = field(default_factory=dict)
+    unknown: Mapping[str, str | Msg] = field(default_factory=dict)
     #: export index -> "role" or "bucket": an entry that stands for an export role or bucket on its own
     scopes: Mapping[int, str] = field(default_factory=dict)
     absent_is_unknown: bool = True
-    absent_reason: str = "not defined in the files checked"
+    absent_reason: str | Msg = Msg("snap.not_defined")
 
     def children(self, table: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         """{parent pointer: {last token: value}} for one of the pointer tables."""
@@ -112,7 +119,7 @@ def is_snapshot_document(doc: Any) -> bool:
 
 
 class ShapeError(Exception):
-    def __init__(self, pointer: str, message: str) -> None:
+    def __init__(self, pointer: str, message: Msg) -> None:
         super().__init__(message)
         self.pointer = pointer
         self.message = message
@@ -128,15 +135,16 @@ class Obj:
 
     data: Mapping[str, Any]
     pointer: str
-    reasons: Mapping[str, str] = field(default_factory=dict)  # field -> why it is unknown
+    reasons: Mapping[str, str | Msg] = field(default_factory=dict)  # field -> why it is unknown
 
     def missing(self, key: str) -> Unknown:
-        return Unknown(self.reasons.get(key, f"{self.pointer or '/'} has no {key!r}"))
+        reason = self.reasons.get(key)
+        return Unknown(reason if reason is not None else Msg("snap.has_no", pointer=self.pointer or "/", key=key))
 
     def str_(self, key: str, *, absent_is_none: bool = False) -> str | None | Unknown:
         v = self.data.get(key)
         if not (v is None or isinstance(v, str)):  # checked even when the field is recorded unknown
-            raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not of type 'string'")
+            raise ShapeError(f"{self.pointer}/{key}", _not_of_type(repr(v), "string"))
         if key in self.reasons:
             return Unknown(self.reasons[key])
         if key not in self.data:
@@ -147,7 +155,7 @@ class Obj:
         v = self.data.get(key)
         if not isinstance(v, str):
             raise ShapeError(f"{self.pointer}/{key}" if key in self.data else self.pointer,
-                             f"{key!r} is a required string")
+                             Msg("snap.required_string", key=key))
         return v
 
     def bool_(self, key: str, *, absent_is_none: bool = False) -> bool | None | Unknown:
@@ -155,7 +163,7 @@ class Obj:
         if isinstance(v, str) and v in BOOL_STRINGS:  # some APIs send "true"/"false"
             v = v.lower() == "true"
         elif not (v is None or isinstance(v, bool)):
-            raise ShapeError(f"{self.pointer}/{key}", f"{v!r} is not a boolean")
+            raise ShapeError(f"{self.pointer}/{key}", Msg("snap.not_boolean", value=v))
         if key in self.reasons:
             return Unknown(self.reasons[key])
         if key not in self.data:
@@ -169,7 +177,7 @@ class Obj:
                 isinstance(v, float) and v >= 0 and v.is_integer()) or (isinstance(v, str) and _DIGITS.fullmatch(v)):
             number = int(v)
         elif key in self.data:
-            raise ShapeError(f"{self.pointer}/{key}", f"{_short(v)} is not a whole number of GiB")
+            raise ShapeError(f"{self.pointer}/{key}", Msg("snap.not_gib", value=_short(v)))
         if key in self.reasons or number is None:
             return self.missing(key)
         return number
@@ -177,7 +185,7 @@ class Obj:
     def obj(self, key: str) -> Obj | None | Unknown:
         v = self.data.get(key)
         if not (v is None or isinstance(v, Mapping)):
-            raise ShapeError(f"{self.pointer}/{key}", f"{_short(v)} is not of type 'object'")
+            raise ShapeError(f"{self.pointer}/{key}", _not_of_type(_short(v), "object"))
         if key in self.reasons:
             return Unknown(self.reasons[key])
         if key not in self.data:
@@ -195,11 +203,11 @@ def as_list(value: Any, wrapper: str, pointer: str) -> list[Obj]:
     if isinstance(value, Mapping) and set(value) == {wrapper}:
         value, pointer = value[wrapper], f"{pointer}/{wrapper}"
     if not isinstance(value, list):
-        raise ShapeError(pointer, f"expected a list (or {{{wrapper!r}: [...]}})")
+        raise ShapeError(pointer, Msg("snap.expected_list", wrapper=wrapper))
     out = []
     for i, v in enumerate(value):
         if not isinstance(v, Mapping):
-            raise ShapeError(f"{pointer}/{i}", f"{v!r} is not of type 'object'")
+            raise ShapeError(f"{pointer}/{i}", _not_of_type(repr(v), "object"))
         out.append(Obj(v, f"{pointer}/{i}"))
     return out
 
@@ -213,7 +221,8 @@ class UnknownEntry:
     section: str
     match: Mapping[str, str]
     field: str | None
-    reason: str
+    #: as the document words it; a live run's reasons also carry the message they were worded from
+    reason: str | Msg
 
 
 UNKNOWN_SECTIONS = frozenset((*SECTIONS, "account_id"))
@@ -223,22 +232,27 @@ _UNKNOWN_KEYS = frozenset({"section", "match", "field", "reason"})
 def _unknown_entries(doc: Mapping[str, Any]) -> list[UnknownEntry]:
     raw = doc.get("unknown", [])
     if not isinstance(raw, list):
-        raise ShapeError("/unknown", f"{raw!r} is not of type 'array'")
+        raise ShapeError("/unknown", _not_of_type(repr(raw), "array"))
     out = []
     for o in as_list(raw, "Unknown", "/unknown"):
         extra = set(o.data) - _UNKNOWN_KEYS
         if extra:
-            raise ShapeError(o.pointer, f"unexpected key {sorted(extra)[0]!r} (expected {sorted(_UNKNOWN_KEYS)})")
+            raise ShapeError(o.pointer, Msg("snap.unexpected_key", key=sorted(extra)[0],
+                                            allowed=sorted(_UNKNOWN_KEYS)))
         section = o.req_str("section")
         if section not in UNKNOWN_SECTIONS:
-            raise ShapeError(f"{o.pointer}/section", f"{section!r} is not one of {sorted(UNKNOWN_SECTIONS)}")
-        reason = o.req_str("reason")
+            raise ShapeError(f"{o.pointer}/section", Msg("snap.not_one_of", value=section,
+                                                         allowed=sorted(UNKNOWN_SECTIONS)))
+        reason: str | Msg = o.req_str("reason")
+        worded = getattr(reason, "msg", None)  # a live run's Reason (a str keeping its Msg), not read from a file
+        if isinstance(worded, Msg):
+            reason = worded
         match = o.data.get("match", {})
         if not isinstance(match, Mapping) or not all(isinstance(v, str) for v in match.values()):
-            raise ShapeError(f"{o.pointer}/match", "match must be an object of strings")
+            raise ShapeError(f"{o.pointer}/match", Msg("snap.match_strings"))
         fld = o.data.get("field")
         if "field" in o.data and not isinstance(fld, str):
-            raise ShapeError(f"{o.pointer}/field", f"{fld!r} is not of type 'string'")
+            raise ShapeError(f"{o.pointer}/field", _not_of_type(repr(fld), "string"))
         out.append(UnknownEntry(section, dict(match), fld, reason))
     return out
 
@@ -247,14 +261,14 @@ class Unknowns:
     def __init__(self, entries: list[UnknownEntry]) -> None:
         self._entries = entries
 
-    def whole(self, section: str, keys: Mapping[str, str | None]) -> str | None:
+    def whole(self, section: str, keys: Mapping[str, str | None]) -> str | Msg | None:
         """The reason an entity of ``section`` with these identifying fields is unknown, if it is."""
         for e in self._entries:
             if e.section == section and e.field is None and all(keys.get(k) == v for k, v in e.match.items()):
                 return e.reason
         return None
 
-    def fields(self, section: str, keys: Mapping[str, str | None]) -> dict[str, str]:
+    def fields(self, section: str, keys: Mapping[str, str | None]) -> dict[str, str | Msg]:
         return {
             e.field: e.reason
             for e in self._entries
@@ -280,7 +294,7 @@ class _Builder:
         self.sections: dict[str, list[Obj] | None] = {
             s: as_list(doc[s], WRAPPERS[s], f"/{s}") if s in doc else None for s in SECTIONS
         }
-        self._cache: dict[tuple[str, ...], Any] = {}
+        self._cache: dict[tuple[object, ...], Any] = {}
         #: role name -> its attached policies whose documents are unknown
         self._unknown_docs: dict[str, str] = {}
         #: running export tasks by the image they export, built on first use
@@ -297,7 +311,7 @@ class _Builder:
         """Build what no export referenced too, so a malformed entity is reported wherever it is."""
         captured_at = self.doc.get("captured_at")
         if "captured_at" in self.doc and not isinstance(captured_at, str):
-            raise ShapeError("/captured_at", f"{captured_at!r} is not of type 'string'")
+            raise ShapeError("/captured_at", _not_of_type(repr(captured_at), "string"))
         # Every entity of every section is read for its shape: those the exports did not reach, those
         # recorded unknown, earlier duplicates. A builder that ignores the unknown list does it, its index
         # pointed at each in turn; what the exports already built from the same object is not read again.
@@ -328,14 +342,14 @@ class _Builder:
     def _account_id(self) -> str | Unknown:
         v = self.doc.get("account_id")
         if v is not None and not isinstance(v, str):
-            raise ShapeError("/account_id", f"{_short(v)} is not of type 'string'")
+            raise ShapeError("/account_id", _not_of_type(_short(v), "string"))
         why = self.unknowns.whole("account_id", {})
         if why:
             return Unknown(why)
         if v is None:  # absent or null: not learned
-            return self._no_section("account_id") if self.annotations else Unknown("the snapshot has no account_id")
+            return self._no_section("account_id") if self.annotations else Unknown(Msg("snap.no_account_id"))
         if not isinstance(v, str):
-            raise ShapeError("/account_id", f"{v!r} is not of type 'string'")
+            raise ShapeError("/account_id", _not_of_type(repr(v), "string"))
         return v
 
     def _index(self, section: str) -> dict[tuple[str, ...], Obj] | None:
@@ -364,7 +378,7 @@ class _Builder:
             out.append((task, vals["RegionId"]))
         return out
 
-    def _obj(self, found: Obj, reasons: Mapping[str, str]) -> Obj:
+    def _obj(self, found: Obj, reasons: Mapping[str, str | Msg]) -> Obj:
         """The entity's object with every reason its fields are unknown (live entries, IaC references)."""
         extra = self._child_unknown.get(found.pointer)
         return Obj(found.data, found.pointer, {**reasons, **extra} if extra else reasons)
@@ -378,8 +392,8 @@ class _Builder:
 
     def _no_section(self, section: str) -> Unknown:
         if self.annotations is not None:
-            return Unknown(f"{section}: {self.annotations.absent_reason}")
-        return Unknown(f"the snapshot has no {section} section")
+            return Unknown(Msg("snap.section_reason", section=section, reason=self.annotations.absent_reason))
+        return Unknown(Msg("snap.no_section", section=section))
 
     def _missing(self, section: str, keys: Mapping[str, str | None]) -> Unknown | None:
         """An entity its (present) section lacks: unknown if recorded so, or for IaC; else absent."""
@@ -514,7 +528,7 @@ class _Builder:
             disks = [self._disk(m) for m in mappings]
             data = [d for d in disks if d.Type == "data"]
             if any(isinstance(d.Type, Unknown) for d in disks):
-                data = Unknown("a disk mapping of the image has no Type")
+                data = Unknown(Msg("snap.disk_no_type"))
         alias = o.str_("ImageOwnerAlias")
         status = o.str_("Status")
         return Image(
@@ -673,7 +687,7 @@ class _Builder:
             return role
         unknown_input = next((v for v in (bucket, prefix, image_id) if isinstance(v, Unknown)), None)
         if unknown_input is not None:  # which bucket or objects the role must reach is not known
-            key: tuple[str, ...] = ("role-unknown-target", name, unknown_input.reason)
+            key: tuple[object, ...] = ("role-unknown-target", name, unknown_input.reason)
             if key not in self._cache:
                 self._cache[key] = dataclasses.replace(role, missing_export_actions=unknown_input,
                                                        export_decisions=unknown_input)
@@ -686,7 +700,7 @@ class _Builder:
         if key not in self._cache:
             missing = permissions.missing(*target)
             if isinstance(missing, list) and missing and self._unknown_docs.get(name):
-                missing = Unknown(f"the document of attached policy {self._unknown_docs[name]} is not known")
+                missing = Unknown(Msg("snap.policy_doc_unknown", names=self._unknown_docs[name]))
             self._cache[key] = dataclasses.replace(role, missing_export_actions=missing,
                                                    export_decisions=permissions.decisions(*target))
         r: Role = self._cache[key]
@@ -713,7 +727,7 @@ class _Builder:
         o = self._obj(found, self.unknowns.fields("roles", keys))
         trust = _policy_field(o, "AssumeRolePolicyDocument")
         if trust is None:
-            trust = Unknown(f"{o.pointer} has an empty AssumeRolePolicyDocument")
+            trust = Unknown(Msg("snap.empty_trust", pointer=o.pointer))
         attached = self._attached(o, keys)
         permissions = None
         if not isinstance(attached, Unknown):
@@ -737,7 +751,7 @@ class _Builder:
         else:
             excess, wildcard = permissions.excess(), permissions.wildcard_resources()
             if name in self._unknown_docs:
-                partial = Unknown(f"the document of attached policy {self._unknown_docs[name]} is not known")
+                partial = Unknown(Msg("snap.policy_doc_unknown", names=self._unknown_docs[name]))
                 excess = excess or partial
                 wildcard = wildcard or partial
         role = Role(
@@ -772,7 +786,8 @@ class _Builder:
                 AttachedPolicy(
                     PolicyName=pname,
                     PolicyType=ptype if ptype is not None else a.missing("PolicyType"),
-                    PolicyDocument=doc if doc is not None else Unknown(f"{a.pointer} has no PolicyDocument"),
+                    PolicyDocument=doc if doc is not None else Unknown(Msg("snap.no_policy_document",
+                                                                               pointer=a.pointer)),
                 )
             )
         return out
@@ -805,7 +820,7 @@ def _policy_field(o: Obj, key: str) -> Policy | None | Unknown:
     try:
         return pol.parse_policy(v)
     except pol.PolicyError as e:
-        raise ShapeError(f"{o.pointer}/{key}{e.pointer}", str(e)) from None
+        raise ShapeError(f"{o.pointer}/{key}{e.pointer}", e.message) from None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -818,14 +833,14 @@ def subjects_from_document(
 ) -> list[Subject]:
     """Build the subjects; raises :class:`ShapeError` on the first shape problem."""
     if not isinstance(doc, Mapping):
-        raise ShapeError("", "a snapshot must be a JSON object with 'version' and 'exports'")
+        raise ShapeError("", Msg("snap.not_snapshot"))
     version = doc.get("version")
     if type(version) is not int or version != 1:
         if "version" not in doc:
-            raise ShapeError("", "'version' is a required property")
-        raise ShapeError("/version", f"unsupported snapshot version {doc.get('version')!r} (this preflight reads 1)")
+            raise ShapeError("", Msg("schema.required", property="version"))
+        raise ShapeError("/version", Msg("snap.bad_version", version=doc.get("version")))
     if "exports" not in doc:
-        raise ShapeError("", "'exports' is a required property")
+        raise ShapeError("", Msg("schema.required", property="exports"))
     exports = as_list(doc["exports"], WRAPPERS["exports"], "/exports")
     builder = _Builder(doc, path, lines or {}, annotations)
     subjects = [builder.subject(o) for o in exports]
@@ -836,7 +851,7 @@ def subjects_from_document(
     return subjects
 
 
-def schema_problems(doc: Any) -> list[tuple[str, str]]:
+def schema_problems(doc: Any) -> list[tuple[str, Msg]]:
     """Every violation of the snapshot schema: (JSON pointer, message), in document order."""
     from preflight.schemas import pointer, problems  # jsonschema is imported only on this path
 
@@ -852,7 +867,7 @@ def load_document(doc: Any, *, display: str, text: str | None = None) -> list[Su
         problems = schema_problems(doc) or [(first.pointer, first.message)]
         raise PreflightError.many([
             (f"{display}:{jsonpos.pointer_line(text, p) if text is not None else 1}",
-             f"at {p or '/'}: {m}")
+             Msg("schema.at", pointer=p or "/", message=m))
             for p, m in problems
         ]) from None
 
@@ -861,11 +876,12 @@ def parse_json(text: str, display: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise PreflightError(f"not valid JSON: {e.msg} (column {e.colno})", f"{display}:{e.lineno}") from None
+        raise PreflightError(Msg("snap.bad_json", reason=Foreign("json", e.msg), column=e.colno),
+                             f"{display}:{e.lineno}") from None
     except RecursionError:
-        raise PreflightError("not valid JSON: nested too deeply", display) from None
+        raise PreflightError(Msg("snap.json_too_deep"), display) from None
     except ValueError as e:  # e.g. an integer of more than 4,300 digits
-        raise PreflightError(f"cannot be read: {e}", display) from None
+        raise PreflightError(Msg("snap.unreadable", reason=Foreign("json", str(e))), display) from None
 
 
 def load_file(path: Path) -> list[Subject]:

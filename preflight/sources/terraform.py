@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import policy as pol
-from preflight.errors import PreflightError
+from preflight.errors import Foreign, Msg, PreflightError
 from preflight.facts import DEFAULT_ROLE_NAME
 from preflight.model import Location
 from preflight.sources import jsonpos
@@ -40,11 +40,19 @@ Tree = Any
 # Values
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Unresolved:
-    """A value the files do not decide, with the reason (shown to the user as the unknown's reason)."""
+    """A value the files do not decide, with the reason (shown to the user as the unknown's reason).
 
-    reason: str
+    Two are equal when they say the same (in English), whichever way the reason was built."""
+
+    reason: Msg
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unresolved) and str(self.reason) == str(other.reason)
+
+    def __hash__(self) -> int:
+        return hash(str(self.reason))
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +157,14 @@ class ObjectExpr:
 class Opaque:
     """An expression that is not evaluated statically (conditional, for, splat, operator, directive)."""
 
-    kind: str
+    kind: Msg
 
 
 _KIND_NAMES = {
-    "conditional": "a conditional expression", "binary_op": "an operator expression",
-    "for_tuple_expr": "a for expression", "for_object_expr": "a for expression",
-    "attr_splat_expr_term": "a splat expression", "full_splat_expr_term": "a splat expression",
-    "template_string": "a template directive",
+    "conditional": "iac.kind_conditional", "binary_op": "iac.kind_operator",
+    "for_tuple_expr": "iac.kind_for", "for_object_expr": "iac.kind_for",
+    "attr_splat_expr_term": "iac.kind_splat", "full_splat_expr_term": "iac.kind_splat",
+    "template_string": "iac.kind_directive",
 }
 
 
@@ -227,7 +235,7 @@ def convert(node: Any) -> Any:
     kind = node.data
     if kind == "expr_term":
         subs = _subtrees(node)
-        return convert(subs[0]) if subs else Opaque("an empty expression")
+        return convert(subs[0]) if subs else Opaque(Msg("iac.kind_empty"))
     if kind == "int_lit":
         return int(node.children[0])
     if kind == "float_lit":
@@ -255,8 +263,8 @@ def convert(node: Any) -> Any:
         op, operand = str(node.children[0]), convert(node.children[1])
         if op == "-" and isinstance(operand, int | float) and not isinstance(operand, bool):
             return -operand
-        return Opaque("an operator expression")
-    return Opaque(_KIND_NAMES.get(kind, f"a {kind} expression"))
+        return Opaque(Msg("iac.kind_operator"))
+    return Opaque(Msg(_KIND_NAMES[kind]) if kind in _KIND_NAMES else Msg("iac.kind_other", kind=kind))
 
 
 def _template(parts: list[Any]) -> Any:
@@ -284,7 +292,7 @@ def _string_parts(node: Tree) -> list[Any]:
         if inner.data == "interpolation":
             parts.append(convert(_subtrees(inner)[0]))
         else:  # %{if}/%{for} directives
-            parts.append(Opaque("a template directive"))
+            parts.append(Opaque(Msg("iac.kind_directive")))
     return parts
 
 
@@ -316,7 +324,7 @@ def _interpolations(text: str) -> list[Any]:
             continue
         end = _closing_brace(text, m.end())
         if m.group() == "%{" or end < 0:
-            return [*parts, Opaque("a template directive")]
+            return [*parts, Opaque(Msg("iac.kind_directive"))]
         parts.append(parse_expression(text[m.end():end]))
         pos = end + 1
     parts.append(text[pos:])
@@ -343,7 +351,7 @@ def parse_expression(text: str) -> Any:
     try:
         tree = parse_tree(f"x = {text}\n")
     except LarkError:
-        return Opaque("an expression that could not be parsed")
+        return Opaque(Msg("iac.kind_unparsed"))
     attr = _subtrees(_subtrees(tree)[0])[0]
     return convert(attr.children[-1])
 
@@ -368,7 +376,7 @@ def _traversal(node: Tree) -> Any:
     base, step = _subtrees(node)
     inner = convert(base)
     if not isinstance(inner, Traversal):
-        return Opaque("an index into a computed value")
+        return Opaque(Msg("iac.kind_index"))
     if step.data == "get_attr":
         name = step.children[-1]
         return Traversal(inner.root, (*inner.steps, str(name if _is_token(name) else name.children[0])))
@@ -427,22 +435,25 @@ def parse_hcl(text: str, display: str) -> RawBody:
     try:
         tree = parse_tree(text)
     except UnexpectedToken as e:
-        raise PreflightError(f"not valid HCL: unexpected {_shown(str(e.token))}", f"{display}:{e.line}") from None
+        raise PreflightError(_unexpected(str(e.token)), f"{display}:{e.line}") from None
     except UnexpectedCharacters as e:
-        raise PreflightError(f"not valid HCL: unexpected character {e.char!r}",
-                             f"{display}:{e.line}") from None
+        raise PreflightError(Msg("iac.hcl_unexpected_char", char=e.char), f"{display}:{e.line}") from None
     except UnexpectedInput as e:
-        raise PreflightError("not valid HCL: unexpected end of input", f"{display}:{e.line}") from None
+        raise PreflightError(Msg("iac.hcl_unexpected_end"), f"{display}:{e.line}") from None
     except LarkError as e:
-        raise PreflightError(f"not valid HCL: {str(e).splitlines()[0]}", display) from None
+        first = (str(e).splitlines() or [""])[0]
+        raise PreflightError(Msg("iac.hcl_error", reason=Foreign("hcl", first)), display) from None
     except RecursionError:
-        raise PreflightError("not valid HCL: nested too deeply", display) from None
-    return _body(_subtrees(tree)[0], display)
+        raise PreflightError(Msg("iac.hcl_too_deep"), display) from None
+    try:
+        return _body(_subtrees(tree)[0], display)
+    except RecursionError:  # expressions nested deeper than the converter goes
+        raise PreflightError(Msg("iac.hcl_too_deep"), display) from None
 
 
-def _shown(token: str) -> str:
+def _unexpected(token: str) -> Msg:
     token = token.strip()
-    return repr(token[:30]) if token else "end of line"
+    return Msg("iac.hcl_unexpected_token", token=token[:30]) if token else Msg("iac.hcl_unexpected_eol")
 
 
 # -- .tf.json ---------------------------------------------------------------------------------------------
@@ -512,7 +523,7 @@ def parse_tf_json(text: str, display: str) -> RawBody:
 
     doc = parse_json(text, display)
     if not isinstance(doc, dict):
-        raise PreflightError("a .tf.json file must hold a JSON object", f"{display}:1")
+        raise PreflightError(Msg("iac.tf_json_object"), f"{display}:1")
     out = RawBody()
     for kind, depth in _JSON_LABELS.items():
         if kind not in doc:
@@ -534,7 +545,7 @@ def parse_tfvars(path: Path) -> dict[str, tuple[Any, Location]]:
 
         doc = parse_json(text, display)
         if not isinstance(doc, dict):
-            raise PreflightError("a .tfvars.json file must hold a JSON object", f"{display}:1")
+            raise PreflightError(Msg("iac.tfvars_json_object"), f"{display}:1")
         return {k: (_json_value(v), Location(display, jsonpos.pointer_line(text, f"/{_escape(k)}")))
                 for k, v in doc.items()}
     body = parse_hcl(text, display)
@@ -597,8 +608,8 @@ class Module:
         if isinstance(expr, Traversal):
             return self._traversal(expr)
         if isinstance(expr, Opaque):
-            return Unresolved(f"{expr.kind} is not evaluated statically")
-        return Unresolved("an expression that is not evaluated statically")
+            return Unresolved(Msg("iac.not_static", what=expr.kind))
+        return Unresolved(Msg("iac.expr_not_static"))
 
     def _template(self, t: Template) -> Any:
         out = []
@@ -611,7 +622,7 @@ class Module:
             elif isinstance(v, str | int | float):
                 out.append(str(v))
             else:
-                return Unresolved("a template interpolates a value that is not a string")
+                return Unresolved(Msg("iac.template_non_string"))
         return "".join(out)
 
     def _object(self, o: ObjectExpr) -> Any:
@@ -633,10 +644,10 @@ class Module:
         if c.name in ("tostring", "trimspace", "lower", "upper") and len(c.args) == 1:
             v = self.eval(c.args[0])
             if isinstance(v, Unresolved) or not isinstance(v, str | int | float):
-                return v if isinstance(v, Unresolved) else Unresolved(f"{c.name}() of a non-string")
+                return v if isinstance(v, Unresolved) else Unresolved(Msg("iac.call_non_string", name=c.name))
             s = str(v)
             return {"tostring": s, "trimspace": s.strip(), "lower": s.lower(), "upper": s.upper()}[c.name]
-        return Unresolved(f"the function {c.name}() is not evaluated statically")
+        return Unresolved(Msg("iac.function_not_static", name=c.name))
 
     def _traversal(self, t: Traversal) -> Any:
         root, steps = t.root, t.steps
@@ -646,17 +657,17 @@ class Module:
             return self._index(self.local(steps[0]), steps[1:], t)
         if root == "data":
             name = ".".join(str(s) for s in steps[:2])
-            return Unresolved(f"data.{name} is read from the account when Terraform runs")
+            return Unresolved(Msg("iac.data_source", name=name))
         if root in _RUNTIME_ROOTS or not steps or not isinstance(steps[0], str):
-            return Unresolved(f"{t.text} is known only when Terraform runs")
+            return Unresolved(Msg("iac.runtime_value", ref=t.text))
         address = f"{root}.{steps[0]}"
         rest = [s for s in steps[1:]]
         while rest and not isinstance(rest[0], str):  # count/for_each instance index
             rest.pop(0)
         if address not in self.resources:
-            return Unresolved(f"{address} is not defined in the Terraform files checked")
+            return Unresolved(Msg("iac.resource_undefined", address=address))
         if not rest:
-            return Unresolved(f"{address} is an object known only when Terraform runs")
+            return Unresolved(Msg("iac.resource_object", address=address))
         return self._index(self.resource_attr(address, rest[0]), rest[1:], t)
 
     def _index(self, v: Any, steps: Sequence[Any], t: Traversal) -> Any:
@@ -672,7 +683,7 @@ class Module:
             if in_map or in_list:
                 v = v[s]
             else:
-                return Unresolved(f"{t.text} does not exist")
+                return Unresolved(Msg("iac.no_such_element", ref=t.text))
         return v
 
     def variable(self, name: str) -> Any:
@@ -680,14 +691,14 @@ class Module:
             return self._guarded(f"tfvar.{name}", self.tfvars[name][0])
         block = self.variables.get(name)
         if block is None:
-            return Unresolved(f"var.{name} is not declared in the module")
+            return Unresolved(Msg("iac.var_undeclared", name=name))
         if "default" not in block.body.attrs:
-            return Unresolved(f"var.{name} has no default and no value in a .tfvars file")
+            return Unresolved(Msg("iac.var_no_value", name=name))
         return self._guarded(f"var.{name}", block.body.attrs["default"][0])
 
     def local(self, name: str) -> Any:
         if name not in self.locals:
-            return Unresolved(f"local.{name} is not defined in the module")
+            return Unresolved(Msg("iac.local_undefined", name=name))
         return self._guarded(f"local.{name}", self.locals[name][0])
 
     def resource_attr(self, address: str, name: str) -> Any:
@@ -702,11 +713,11 @@ class Module:
             name = ALIASES[(rtype, name)]
         if name in attrs:
             return self._guarded(f"{address}.{name}", attrs[name][0])
-        return Unresolved(f"{address}.{name} is computed when Terraform applies")
+        return Unresolved(Msg("iac.computed_attr", address=address, name=name))
 
     def _guarded(self, key: str, expr: Any) -> Any:
         if key in self._evaluating:
-            return Unresolved(f"{key} refers to itself")
+            return Unresolved(Msg("iac.self_reference", key=key))
         self._evaluating.add(key)
         try:
             return self.eval(expr)
@@ -743,12 +754,10 @@ class Module:
                 key = expr
         provider = self.providers.get(key)
         if provider is None:
-            reason = (f"no provider \"{key}\" block in the module: the region comes from the environment or "
-                      "the calling module")
-            return Attr(Unresolved(reason), provider_loc), provider_loc
+            return Attr(Unresolved(Msg("iac.no_provider", key=key)), provider_loc), provider_loc
         region = provider.body.attrs.get("region")
         if region is None:
-            return Attr(Unresolved(f"provider \"{key}\" sets no region: it comes from the environment"),
+            return Attr(Unresolved(Msg("iac.provider_no_region", key=key)),
                         Location(provider.path, provider.line)), provider_loc
         return Attr(self.eval(region[0]), Location(provider.path, region[1])), provider_loc
 
@@ -787,16 +796,19 @@ TYPES = ("alicloud_image_export", "alicloud_image", "alicloud_oss_bucket", "alic
          "alicloud_ram_policy")
 SYSTEM = "System"
 UNKNOWN_REGION = "(region unknown)"
+#: the kinds of files a document is built from, and their names in the catalogue
+SOURCES = {"Terraform files": "iac.src_terraform_files", "Terraform plan": "iac.src_terraform_plan",
+           "ROS template": "iac.src_ros_template"}
 
 
 @dataclass
 class DocBuilder:
     """Accumulates the document, its annotations and the snapshot-style ``unknown`` entries."""
 
-    source: str  # "Terraform files", "Terraform plan"
+    source: str  # "Terraform files", "Terraform plan", "ROS template" (see SOURCES)
     doc: dict[str, Any] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
-    unknown: dict[str, str] = field(default_factory=dict)
+    unknown: dict[str, str | Msg] = field(default_factory=dict)
     unknown_entries: list[dict[str, Any]] = field(default_factory=list)
     scopes: dict[int, str] = field(default_factory=dict)
 
@@ -821,7 +833,21 @@ class DocBuilder:
 
     def annotations(self) -> Annotations:
         return Annotations(locations=self.locations, unknown=self.unknown, scopes=self.scopes,
-                           absent_is_unknown=True, absent_reason=f"not defined in the {self.source} checked")
+                           absent_is_unknown=True, absent_reason=Msg("iac.absent", source=self.source_name))
+
+    @property
+    def source_name(self) -> Msg | str:
+        """What the files are, worded in the report's language."""
+        key = SOURCES.get(self.source)
+        return Msg(key) if key else self.source
+
+    def unknown_policy(self, role: str, name: str, pointer: str, reason: Msg) -> None:
+        """The document of a policy attached to a role is unknown. ``pointer`` is the item's in the role's
+        ``AttachedPolicies``: the reason is recorded there (in the report's language), and as an entry of the
+        document's ``unknown`` list (in English), which is what snapshots use for the same."""
+        self.unknown[f"{pointer}/PolicyDocument"] = reason
+        self.unknown_entries.append({"section": "roles", "match": {"RoleName": role},
+                                     "field": f"AttachedPolicies/{name}", "reason": str(reason)})
 
     def document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"version": 1, "exports": [], **self.doc}
@@ -846,7 +872,7 @@ def _policy_text(v: Any, where: Location | None) -> Any:
     try:
         pol.parse_policy(v)
     except pol.PolicyError as e:
-        raise PreflightError(f"not a valid policy document: {e}", str(where) if where else None) from None
+        raise PreflightError(Msg("iac.bad_policy", reason=e.message), str(where) if where else None) from None
     return v
 
 
@@ -860,13 +886,13 @@ class _Targets:
     def find(self, attr: Attr | None) -> str | None | Unresolved:
         """The address, ``None`` (points outside the files), or Unresolved (cannot tell)."""
         if attr is None:
-            return Unresolved("the reference is missing")
+            return Unresolved(Msg("iac.ref_missing"))
         if attr.target in self.by_address:
             return attr.target
         v = _str(attr.value)
         if isinstance(v, str):
             return self.by_name.get(v)
-        return v if isinstance(v, Unresolved) else Unresolved("the reference is not a name")
+        return v if isinstance(v, Unresolved) else Unresolved(Msg("iac.ref_not_name"))
 
 
 def _name(r: Resource, args: Sequence[str]) -> Any:
@@ -924,7 +950,7 @@ def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: 
         if isinstance(found, str):
             ref = buckets[found]
             if ref.name is None:  # the bucket is known, its name is not: check it on its own
-                bucket = Unresolved(f"the name of {found} cannot be resolved statically")
+                bucket = Unresolved(Msg("iac.name_unresolved", address=found))
                 ref.needs_scope = True
             else:
                 bucket = ref.name
@@ -959,12 +985,11 @@ def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
                                  # an image Terraform creates is a custom image of the account
                                  "ImageOwnerAlias": "self"}
         ptr = b.add("images", entry, r.location)
-        b.put(entry, ptr, "Status", Unresolved("the status of an image is known only once it is created"), None)
-        b.put(entry, ptr, "ProductCode", Unresolved(
-            "whether the image derives from a Marketplace image depends on its source disks"), None)
+        b.put(entry, ptr, "Status", Unresolved(Msg("iac.image_status")), None)
+        b.put(entry, ptr, "ProductCode", Unresolved(Msg("iac.image_product_code")), None)
         platform = _str(r.body.value("platform"))
         if platform is MISSING:
-            platform = Unresolved("the image sets no platform: it comes from its source instance or snapshots")
+            platform = Unresolved(Msg("iac.image_no_platform"))
         b.put(entry, ptr, "Platform", platform, r.body.loc("platform"))
         os_type = platform
         if isinstance(platform, str):  # ECS derives the OS type from the platform
@@ -984,8 +1009,8 @@ def _disks(r: Resource) -> Any:
             if is_known(sid):
                 disk["SnapshotId"] = sid
             return [disk]
-        source = "its source instance" if "instance_id" in r.body.attrs else "what it is created from"
-        return Unresolved(f"the image lists no disk_device_mapping: its disks come from {source}")
+        return Unresolved(Msg("iac.image_no_disks_instance" if "instance_id" in r.body.attrs
+                              else "iac.image_no_disks_source"))
     out = []
     for m in mappings:
         disk = {}
@@ -1027,12 +1052,12 @@ def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, 
     targets = _Targets({a: ref.name for a, ref in refs.items()})
     # the separate resources (acl, encryption, policy) by the bucket they configure
     extras: dict[tuple[str, str], Resource] = {}
-    stray: dict[str, str] = {}
+    stray: dict[str, Msg] = {}
     for kind in _BUCKET_EXTRAS:
         for x in by_type.get(kind, []):
             found = targets.find(x.body.attrs.get("bucket"))
             if isinstance(found, Unresolved):
-                stray[kind] = f"{x.address} configures a bucket that cannot be resolved statically"
+                stray[kind] = Msg("iac.bucket_stray", address=x.address)
             elif found is not None:
                 extras[(found, kind)] = x
     for r in by_type.get("alicloud_oss_bucket", []):
@@ -1041,7 +1066,7 @@ def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, 
 
 
 def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[str, str], Resource],
-            stray: Mapping[str, str]) -> None:
+            stray: Mapping[str, Msg]) -> None:
     entry: dict[str, Any] = {"Name": ref.name or r.address}
     ptr = b.add("buckets", entry, r.location)
     if ref.name is None:
@@ -1064,14 +1089,13 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
     sse, sse_loc = _sse(r, extras.get((r.address, "alicloud_oss_bucket_server_side_encryption")),
                         stray.get("alicloud_oss_bucket_server_side_encryption"))
     b.put(entry, ptr, "ServerSideEncryptionRule", sse, sse_loc)
-    b.put(entry, ptr, "Owner", Unresolved("the owner is the account Terraform runs as, which the files do not name"),
-          None)
+    b.put(entry, ptr, "Owner", Unresolved(Msg("iac.bucket_owner")), None)
     versioning = _versioning(r, extras.get((r.address, "alicloud_oss_bucket_versioning")))
     b.put(entry, ptr, "Versioning", versioning[0], versioning[1])
     replication = extras.get((r.address, "alicloud_oss_bucket_replication"))
-    b.put(entry, ptr, "CrossRegionReplication", "Enabled" if replication is not None else Unresolved(
-        "cross-region replication may be configured outside the files checked"),
-        replication.location if replication is not None else None)
+    b.put(entry, ptr, "CrossRegionReplication",
+          "Enabled" if replication is not None else Unresolved(Msg("iac.replication")),
+          replication.location if replication is not None else None)
     policy_res = extras.get((r.address, "alicloud_oss_bucket_policy"))
     policy_src = policy_res.body if policy_res is not None else r.body
     policy = policy_src.value("policy")
@@ -1089,7 +1113,7 @@ def _versioning(r: Resource, separate: Resource | None) -> tuple[Any, Location |
     return _str(src.value("status")), src.loc("status") or src.location
 
 
-def _sse(r: Resource, separate: Resource | None, stray: str | None) -> tuple[Any, Location | None]:
+def _sse(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any, Location | None]:
     """``ServerSideEncryptionRule`` from the separate resource or the inline block; ``"None"`` when neither."""
     if separate is not None:
         src: Block | None = separate.body
@@ -1104,7 +1128,7 @@ def _sse(r: Resource, separate: Resource | None, stray: str | None) -> tuple[Any
     algo = _str(src.value("sse_algorithm"))
     where = src.loc("sse_algorithm") or src.location
     if not is_known(algo):
-        return (algo if isinstance(algo, Unresolved) else Unresolved("sse_algorithm is not set")), where
+        return (algo if isinstance(algo, Unresolved) else Unresolved(Msg("iac.sse_not_set"))), where
     rule: dict[str, Any] = {"SSEAlgorithm": algo if algo else "None"}
     kms = _str(src.value("kms_master_key_id"))
     if isinstance(kms, str) and kms:
@@ -1120,7 +1144,7 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tu
         name = _name(p, ("policy_name", "name"))
         doc_attr = p.body.attrs.get("policy_document") or p.body.attrs.get("document")
         where = doc_attr.location if doc_attr else p.location
-        doc = doc_attr.value if doc_attr else Unresolved(f"{p.address} writes its document as statement blocks")
+        doc = doc_attr.value if doc_attr else Unresolved(Msg("iac.policy_statement_blocks", address=p.address))
         policy_names[p.address] = name if isinstance(name, str) else None
         if isinstance(name, str):
             policies[name] = (_policy_text(doc, where), where)
@@ -1132,17 +1156,17 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tu
     role_targets = _Targets(names)
     policy_targets = _Targets(policy_names)
     attached: dict[str, list[tuple[Any, Any, Resource]]] = {a: [] for a in names}
-    stray: str | None = None
+    stray: Msg | None = None
     for att in by_type.get("alicloud_ram_role_policy_attachment", []):
         found = role_targets.find(att.body.attrs.get("role_name"))
         if isinstance(found, Unresolved):
-            stray = f"{att.address} attaches a policy to a role that cannot be resolved statically"
+            stray = Msg("iac.attach_stray", address=att.address)
         elif found is not None:
             pattr = att.body.attrs.get("policy_name")
             ptarget = policy_targets.find(pattr)
             pname: Any = policy_names.get(ptarget) if isinstance(ptarget, str) else None
             if pname is None:
-                pname = _str(pattr.value) if pattr is not None else Unresolved("policy_name is missing")
+                pname = _str(pattr.value) if pattr is not None else Unresolved(Msg("iac.policy_name_missing"))
             attached[found].append((pname, _str(att.body.value("policy_type")), att))
     out: dict[str, tuple[str, Location | None]] = {}
     for r in role_list:
@@ -1153,18 +1177,18 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tu
 
 
 def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, Resource]],
-          policies: Mapping[str, tuple[Any, Location | None]], stray: str | None) -> None:
+          policies: Mapping[str, tuple[Any, Location | None]], stray: Msg | None) -> None:
     entry: dict[str, Any] = {"RoleName": name}
     ptr = b.add("roles", entry, r.location)
     b.locations[f"{ptr}/RoleName"] = _name_loc(r, ("role_name", "name")) or r.location  # type: ignore[assignment]
-    b.put(entry, ptr, "Arn", Unresolved("the ARN is assigned when the role is created"), None)
+    b.put(entry, ptr, "Arn", Unresolved(Msg("iac.role_arn")), None)
     trust_attr = r.body.attrs.get("assume_role_policy_document") or r.body.attrs.get("document")
     if trust_attr is not None:
         trust, trust_loc = _policy_text(trust_attr.value, trust_attr.location), trust_attr.location
     elif "services" in r.body.attrs or "ram_users" in r.body.attrs:
         trust, trust_loc = _legacy_trust(r), r.body.loc("services") or r.body.loc("ram_users")
     else:
-        trust, trust_loc = Unresolved("the role sets no assume_role_policy_document"), r.location
+        trust, trust_loc = Unresolved(Msg("iac.role_no_trust")), r.location
     b.put(entry, ptr, "AssumeRolePolicyDocument", trust, trust_loc)
     if stray:
         b.put(entry, ptr, "AttachedPolicies", Unresolved(stray), r.location)
@@ -1172,11 +1196,10 @@ def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, 
     items: list[dict[str, Any]] = []
     where: Location | None = None
     for pname, ptype, att in attached:
+        item_ptr = f"{ptr}/AttachedPolicies/{len(items)}"
         if not isinstance(pname, str):
             pname = f"{att.address}"
-            b.unknown_entries.append({"section": "roles", "match": {"RoleName": name},
-                                      "field": f"AttachedPolicies/{pname}",
-                                      "reason": f"{att.address}: the policy name cannot be resolved statically"})
+            b.unknown_policy(name, pname, item_ptr, Msg("iac.policy_name_unresolved", address=att.address))
             items.append({"PolicyName": pname, "PolicyType": ptype if isinstance(ptype, str) else "Custom"})
             continue
         item: dict[str, Any] = {"PolicyName": pname}
@@ -1184,10 +1207,10 @@ def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, 
             item["PolicyType"] = ptype
         doc, doc_where = policies.get(pname, (MISSING, None)) if ptype != SYSTEM else (MISSING, None)
         if isinstance(doc, Unresolved) or doc is MISSING:
-            why = doc.reason if isinstance(doc, Unresolved) else (
-                f"the {ptype or 'Custom'} policy {pname} is not defined in the {b.source} checked")
-            b.unknown_entries.append({"section": "roles", "match": {"RoleName": name},
-                                      "field": f"AttachedPolicies/{pname}", "reason": why})
+            why = doc.reason if isinstance(doc, Unresolved) else Msg(
+                "iac.policy_undefined", type=ptype if isinstance(ptype, str) and ptype else "Custom", name=pname,
+                source=b.source_name)
+            b.unknown_policy(name, pname, item_ptr, why)
         else:
             item["PolicyDocument"] = doc
             where = where or doc_where

@@ -1,0 +1,88 @@
+"""The message catalogue is whole: every key the code names exists, no key is defined twice, every part keeps
+to its prefix, every table of other libraries' texts is well-formed, and errors are Chinese under --lang zh."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from preflight import texts
+from preflight.errors import Foreign, Msg, PreflightError
+from preflight.i18n import CORE, MESSAGES, t
+from preflight.texts import foreign
+from tests.zhcheck import CJK, assert_chinese, english_prose
+
+SOURCE = Path(__file__).resolve().parent.parent / "preflight"
+# a message key written literally where a message is made: Msg("k"), error("k"), t("k"), LocalizedError keys
+KEY_USE = re.compile(r"""\b(?:Msg|error|t)\(\s*["']([a-z][\w.]*)["']""")
+
+
+def _named_keys() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        for m in KEY_USE.finditer(path.read_text(encoding="utf-8")):
+            found.setdefault(m.group(1), str(path.relative_to(SOURCE.parent)))
+    return found
+
+
+def test_every_key_the_code_names_is_in_the_catalogue() -> None:
+    missing = {k: where for k, where in _named_keys().items() if k not in MESSAGES}
+    assert not missing, f"keys used but not in the catalogue: {missing}"
+
+
+def test_no_key_defined_twice() -> None:
+    seen: dict[str, str] = dict.fromkeys(CORE, "core")
+    for part in texts.PARTS:
+        for key in part.TEXTS:
+            assert key not in seen, f"{key} defined in {seen[key]} and {part.__name__}"
+            seen[key] = part.__name__
+    assert len(seen) == len(MESSAGES)
+
+
+def test_every_part_keeps_to_its_prefix() -> None:
+    for part in texts.PARTS:
+        prefix = part.__name__.rsplit(".", 1)[1] + "."
+        assert all(k.startswith(prefix) for k in part.TEXTS), part.__name__
+
+
+def test_foreign_tables_are_well_formed() -> None:
+    for kind, table in foreign.tables().items():
+        for pattern, template in table:
+            groups = re.compile(pattern).groups
+            used = {int(f) for _, f, _, _ in string.Formatter().parse(template) if f}
+            assert used <= set(range(1, groups + 1)), (kind, pattern, template)
+            assert CJK.search(template), (kind, template)
+
+
+def test_nested_messages_follow_the_language() -> None:
+    inner = Msg("err_no_file")
+    outer = Msg("err_yaml_value", reason=inner)
+    assert outer.render("en") == "not valid YAML: no such file"
+    assert CJK.search(outer.render("zh")) and "no such file" not in outer.render("zh")
+    assert Foreign("nonesuch", "some text").render("zh") == "some text"  # unknown texts are kept, not lost
+
+
+def test_error_lines_in_both_languages() -> None:
+    err = PreflightError.many([("a.json:3", Msg("err_no_file")), (None, Msg("err_nothing"))])
+    assert err.lines() == ["a.json:3: no such file", str(Msg("err_nothing"))]
+    zh = err.lines("zh")
+    assert zh[0].startswith("a.json:3: ")
+    for line in zh:
+        assert_chinese(line)
+    assert err.message == "no such file" and err.where == "a.json:3"
+
+
+def test_zhcheck_catches_english_prose() -> None:
+    assert english_prose("无法检查：image.disks 未知（the snapshot has no images section）")
+    assert not english_prose("x.json:3: 未知的键 'foo'（允许：version, exports, images）")
+    with pytest.raises(AssertionError):
+        assert_chinese("x.json:3: not valid JSON")
+
+
+@pytest.mark.parametrize("key", sorted(k for k in MESSAGES if "{" not in MESSAGES[k]["en"]))
+def test_plain_messages_render_chinese(key: str) -> None:
+    text = t(key, "zh")
+    assert CJK.search(text) or key == "header", key
