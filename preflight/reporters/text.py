@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import groupby
 from operator import attrgetter
 
@@ -59,6 +60,11 @@ def _finding(r: Result, report: Report, color: bool, labels: dict[str, str]) -> 
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    return "".join(chunks(report, options))
+
+
+def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator[str]:
+    """The text report in pieces (a few hundred exports each) that join to :func:`render`'s text."""
     color, lang = options.color, report.lang
     labels = {key: t(key, lang) for key in ("at", "prevents", "fix")}
     subjects = {r.subject for r in report.results}
@@ -85,6 +91,9 @@ def render(report: Report, options: RenderOptions) -> str:
             quiet_line = t("quiet_line", lang, passed=passed, skipped=len(group) - len(shown) - passed)
             out.append(f"  {_paint('✓', '32', color)} {quiet_line}")
         out.append("")
+        if len(out) >= batch:
+            yield "\n".join(out) + "\n"
+            out = []
     for note in report.notes:
         where = f"{note.where}: " if note.where else ""
         out.append(_paint(f"{t('warning', lang)}: {where}{note.message.get(lang)}", "33", color))
@@ -100,4 +109,4 @@ def render(report: Report, options: RenderOptions) -> str:
     verdict = (t("verdict_ok", lang, threshold=report.threshold.value) if not failing
                else t("verdict_fail", lang, count=len(failing), threshold=report.threshold.value))
     out.append(_paint(verdict, "1;32" if not failing else "1;31", color))
-    return "\n".join(out) + "\n"
+    yield "\n".join(out) + "\n"
