@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,12 +73,17 @@ def _lang(value: str | None) -> str:
     return _choice(value, LANGS, "--lang") or default_lang()
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str | Iterable[str], output: Path | None) -> None:
+    """Write text, or the pieces of a report as they are made, to a file or (None or ``-``) standard output."""
+    pieces = (text,) if isinstance(text, str) else text
     if output is None or str(output) == "-":
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        with output.open("w", encoding="utf-8") as f:
+            for piece in pieces:
+                f.write(piece)
     except OSError as e:
         raise error("err_write", None, path=str(output), reason=Foreign("os", e.strerror or str(e))) from None
 
@@ -160,7 +165,7 @@ def check(
     import datetime
 
     from preflight.model import Severity
-    from preflight.reporters import RenderOptions, get_reporter
+    from preflight.reporters import RenderOptions, get_chunks
     from preflight.run import CheckOptions, parse_endpoints, resolve_config, resolve_waivers, run_check
 
     _choice(fmt, FORMATS, "--format")
@@ -213,9 +218,9 @@ def check(
         written = t("baseline_written", report.lang, count=len(fingerprints), path=write_baseline)
         sys.stderr.write(f"preflight: {written}\n")
     for target_fmt, target in targets:
-        _write(get_reporter(target_fmt)(report, RenderOptions(verbose=verbose)), target)
+        _write(get_chunks(target_fmt)(report, RenderOptions(verbose=verbose)), target)
     color = (output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    _write(get_reporter(fmt)(report, RenderOptions(color=color, verbose=verbose)), output)
+    _write(get_chunks(fmt)(report, RenderOptions(color=color, verbose=verbose)), output)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -402,9 +407,23 @@ def _usage_message(exc: Exception) -> Msg | Foreign:
     return Foreign("click", text)
 
 
+def _fewer_collections() -> None:
+    """Run the cyclic garbage collector less often than CPython's default (every 700 new container objects).
+
+    A check makes mostly acyclic data (facts, results), freed by reference counting; with the default, a
+    10,000-export check spends half of its evaluation in collections that find nothing (1.1 s -> 0.6 s).
+    mypy's main sets the same kind of threshold for the same reason.
+    """
+    import gc
+
+    if gc.get_threshold()[0] < 200_000:
+        gc.set_threshold(200_000, 30, 30)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app, turns every failure into one-line errors and an exit code."""
     args = sys.argv[1:] if argv is None else argv
+    _fewer_collections()
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="preflight", standalone_mode=False)

@@ -12,6 +12,7 @@ and lets the C encoder do the work (``json.dumps`` with ``indent`` falls back to
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from preflight import __version__
@@ -70,10 +71,22 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, options: object = None) -> str:
-    head = json.dumps(envelope(report), indent=2, ensure_ascii=False)[:-2]  # without the closing "\n}"
-    body = ",\n    ".join(_ResultEncoder().lines(report.results))
-    results = f'"results": [\n    {body}\n  ]' if report.results else '"results": []'
-    return f"{head},\n  {results}\n}}\n"
+    return "".join(chunks(report, options))
+
+
+def chunks(report: Report, options: object = None, batch: int = 2000) -> Iterator[str]:
+    """The report in pieces that join to :func:`render`'s text, so a large one can be written as it is made
+    (a 10,000-export report is ~200 MB: one string of it costs seconds of copying and 1.5 GB of memory)."""
+    yield json.dumps(envelope(report), indent=2, ensure_ascii=False)[:-2]  # without the closing "\n}"
+    if not report.results:
+        yield ',\n  "results": []\n}\n'
+        return
+    encoder = _ResultEncoder()
+    results = report.results
+    for start in range(0, len(results), batch):
+        lead = ',\n  "results": [\n    ' if start == 0 else ",\n    "
+        yield lead + ",\n    ".join(encoder.lines(results[start:start + batch]))
+    yield "\n  ]\n}\n"
 
 
 class _ResultEncoder:
@@ -96,6 +109,15 @@ class _ResultEncoder:
             text = self._by_id[key] = self._dump(plain)
         return text
 
+    def _text(self, value: str) -> str:
+        # a message or remediation object is shared by every result with the same facts (a PF505 fix is
+        # ~5 KB): encode each object once
+        key = id(value)
+        text = self._by_id.get(key)
+        if text is None:
+            text = self._by_id[key] = self._string(value)
+        return text
+
     def lines(self, results: tuple[Result, ...]) -> list[str]:
         out = []
         for r in results:
@@ -107,8 +129,8 @@ class _ResultEncoder:
             loc = "null" if r.location is None else self._shared(r.location)
             out.append(
                 f'{fixed}, "status": "{r.status.value}", "subject": {self._string(r.subject)}, '
-                f'"prevents": {self._shared(r.prevents)}, "message": {self._string(r.message)}, '
-                f'"remediation": {self._string(r.remediation)}, "location": {loc}, '
+                f'"prevents": {self._shared(r.prevents)}, "message": {self._text(r.message)}, '
+                f'"remediation": {self._text(r.remediation)}, "location": {loc}, '
                 f'"evidence": {self._shared(r.evidence) if r.evidence else "{}"}'
                 + (f", {self._dump(_optional(r))[1:-1]}}}" if r.waiver is not None or r.baselined else "}")
             )

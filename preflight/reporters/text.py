@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import groupby
+from operator import attrgetter
 
 from preflight import __version__
 from preflight.i18n import t
@@ -13,13 +15,20 @@ _MARK = {Status.FAIL: "✗", Status.UNKNOWN: "?", Status.WAIVED: "~", Status.PAS
 _COLOR = {Status.FAIL: "31", Status.UNKNOWN: "33", Status.WAIVED: "36", Status.PASS: "32", Status.SKIP: "2"}
 _ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WAIVED: 2, Status.PASS: 3, Status.SKIP: 4}
 _SEV_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+_QUIET = frozenset((Status.PASS, Status.SKIP))
+_SUBJECT = attrgetter("subject")
+_STATUS = attrgetter("status")
+
+
+def _order(r: Result) -> tuple[int, int, str]:
+    return _ORDER[r.status], _SEV_ORDER[r.severity], r.rule_id
 
 
 def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
-def _finding(r: Result, report: Report, color: bool) -> list[str]:
+def _finding(r: Result, report: Report, color: bool, labels: dict[str, str]) -> list[str]:
     lang = report.lang
     mark = _paint(_MARK[r.status], _COLOR[r.status], color)
     sev = r.severity.value.ljust(7)
@@ -29,9 +38,9 @@ def _finding(r: Result, report: Report, color: bool) -> list[str]:
     pad = " " * 18
     details = []
     if r.location is not None:
-        details.append(f"{t('at', lang)} {r.location}")
+        details.append(f"{labels['at']} {r.location}")
     if r.prevents:
-        details.append(f"{t('prevents', lang)} {', '.join(r.prevents)}")
+        details.append(f"{labels['prevents']} {', '.join(r.prevents)}")
     if details:
         lines.append(pad + _paint(" · ".join(details), "2", color))
     if r.waiver is not None:
@@ -46,37 +55,45 @@ def _finding(r: Result, report: Report, color: bool) -> list[str]:
     if r.baselined:
         lines.append(pad + _paint(t("baselined", lang), "2", color))
     if r.remediation:
-        lines.append(f"{pad}{t('fix', lang)}: {r.remediation}")
+        lines.append(f"{pad}{labels['fix']}: {r.remediation}")
     return lines
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    return "".join(chunks(report, options))
+
+
+def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator[str]:
+    """The text report in pieces (a few hundred exports each) that join to :func:`render`'s text."""
     color, lang = options.color, report.lang
+    labels = {key: t(key, lang) for key in ("at", "prevents", "fix")}
     subjects = {r.subject for r in report.results}
     rules = {r.rule_id for r in report.results}
     out = [_paint(t("header", lang, version=__version__, mode=report.mode.value, exports=len(subjects),
                     rules=len(rules)), "1", color), ""]
     if not report.results:
         out += [t("no_exports", lang), ""]
-    for subject, group in groupby(report.results, key=lambda r: r.subject):
-        results = sorted(group, key=lambda r: (_ORDER[r.status], _SEV_ORDER[r.severity], r.rule_id))
-        origin = results[0].origin
+    for subject, grouped in groupby(report.results, key=_SUBJECT):
+        group = list(grouped)
+        origin = group[0].origin
         head = f"● {subject}" + (f"  ({origin})" if origin else "")
         out.append(_paint(head, "1", color))
-        quiet = {Status.PASS: 0, Status.SKIP: 0}
-        for r in results:
-            if r.status in quiet and not options.verbose:
-                quiet[r.status] += 1
-                continue
-            if r.status in quiet:
+        # passing and not-applicable results are only counted unless --verbose (most of a large check)
+        shown = group if options.verbose else [r for r in group if r.status not in _QUIET]
+        for r in sorted(shown, key=_order):
+            if r.status in _QUIET:
                 out.append(f"  {_paint(_MARK[r.status], _COLOR[r.status], color)} {r.severity.value:<7} "
                            f"{r.rule_id:<6} {r.message}")
-                continue
-            out += _finding(r, report, color)
+            else:
+                out += _finding(r, report, color, labels)
         if not options.verbose:
-            quiet_line = t("quiet_line", lang, passed=quiet[Status.PASS], skipped=quiet[Status.SKIP])
+            passed = list(map(_STATUS, group)).count(Status.PASS)
+            quiet_line = t("quiet_line", lang, passed=passed, skipped=len(group) - len(shown) - passed)
             out.append(f"  {_paint('✓', '32', color)} {quiet_line}")
         out.append("")
+        if len(out) >= batch:
+            yield "\n".join(out) + "\n"
+            out = []
     for note in report.notes:
         where = f"{note.where}: " if note.where else ""
         out.append(_paint(f"{t('warning', lang)}: {where}{note.message.get(lang)}", "33", color))
@@ -92,4 +109,4 @@ def render(report: Report, options: RenderOptions) -> str:
     verdict = (t("verdict_ok", lang, threshold=report.threshold.value) if not failing
                else t("verdict_fail", lang, count=len(failing), threshold=report.threshold.value))
     out.append(_paint(verdict, "1;32" if not failing else "1;31", color))
-    return "\n".join(out) + "\n"
+    yield "\n".join(out) + "\n"
