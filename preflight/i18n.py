@@ -274,6 +274,11 @@ def _value(name: str, value: object, lang: str) -> object:
     return value
 
 
+def colon(lang: str) -> str:
+    """The colon between a label and its text: full-width in Chinese ("修复：…"), ": " in English."""
+    return "：" if lang == "zh" else ": "
+
+
 def default_lang() -> str:
     """``zh`` when the locale says Chinese (LANG=zh_CN.UTF-8 and the like), else ``en``."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):

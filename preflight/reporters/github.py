@@ -9,7 +9,7 @@ Escaping follows the workflow-command rules: in the message ``%``, CR and LF bec
 
 from __future__ import annotations
 
-from preflight.i18n import t
+from preflight.i18n import colon, t
 from preflight.model import Location, Report, Result, Severity, Status
 from preflight.reporters import RenderOptions
 from preflight.reporters._common import fails
@@ -38,7 +38,7 @@ def command(kind: str, message: str, title: str, where: Location | None) -> str:
 def _annotation(r: Result, report: Report) -> str | None:
     lang = report.lang
     title = f"{r.rule_id} {r.title}"
-    body = r.message + (f"\n{t('fix', lang)}: {r.remediation}" if r.remediation else "")
+    body = r.message + (f"\n{t('fix', lang)}{colon(lang)}{r.remediation}" if r.remediation else "")
     body += f"\n({r.subject})"
     if r.status is Status.WAIVED and r.waiver is not None:
         reason = t("waived_by", lang, reason=r.waiver.reason)

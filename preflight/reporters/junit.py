@@ -16,20 +16,20 @@ import json
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
-from preflight.i18n import t
+from preflight.i18n import colon, t
 from preflight.model import Report, Result, Status
 from preflight.reporters import RenderOptions
 from preflight.reporters._common import fails
 
 
 def _details(r: Result, lang: str) -> str:
-    lines = [r.message, f"{t('severity', lang)}: {r.severity.value} · {r.category.value}"]
+    lines = [r.message, f"{t('severity', lang)}{colon(lang)}{r.severity.value} · {r.category.value}"]
     if r.location is not None:
-        lines.append(f"{t('at', lang)}: {r.location}")
+        lines.append(f"{t('at', lang)}{colon(lang)}{r.location}")
     if r.prevents:
-        lines.append(f"{t('prevents', lang)}: {', '.join(r.prevents)}")
+        lines.append(f"{t('prevents', lang)}{colon(lang)}{', '.join(r.prevents)}")
     if r.remediation:
-        lines.append(f"{t('fix', lang)}: {r.remediation}")
+        lines.append(f"{t('fix', lang)}{colon(lang)}{r.remediation}")
     if r.evidence:
         lines.append("evidence: " + json.dumps(r.evidence, ensure_ascii=False, sort_keys=True))
     return "\n".join(lines)
@@ -48,7 +48,7 @@ def _outcome(case: ET.Element, r: Result, report: Report) -> str:
     if r.waiver is not None:
         message = f"{t('waived_by', lang, reason=r.waiver.reason)} ({t('at', lang)} {r.waiver.source}): {r.message}"
     elif r.baselined:
-        message = f"{t('baselined', lang)}: {r.message}"
+        message = f"{t('baselined', lang)}{colon(lang)}{r.message}"
     else:
         message = r.message
     ET.SubElement(case, "skipped", {"message": message})

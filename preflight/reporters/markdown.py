@@ -3,7 +3,7 @@ finding that fails the run with its remediation; other findings, waived ones and
 
 from __future__ import annotations
 
-from preflight.i18n import t
+from preflight.i18n import colon, t
 from preflight.model import Report, Result, Status
 from preflight.reporters import RenderOptions
 from preflight.reporters._common import fails
@@ -25,14 +25,14 @@ def _code(text: str) -> str:
 
 def _failure(r: Result, lang: str) -> list[str]:
     out = [f"#### {r.severity.value} · {r.rule_id} · {r.title}", "",
-           f"- **{t('md_export', lang)}**: {_code(r.subject)}"]
+           f"- **{t('md_export', lang)}**{colon(lang)}{_code(r.subject)}"]
     if r.location is not None:
-        out.append(f"- **{t('location', lang)}**: {_code(str(r.location))}")
+        out.append(f"- **{t('location', lang)}**{colon(lang)}{_code(str(r.location))}")
     if r.prevents:
-        out.append(f"- **{t('prevents', lang)}**: {', '.join(_code(p) for p in r.prevents)}")
-    out.append(f"- **{t('message', lang)}**: {r.message}")
+        out.append(f"- **{t('prevents', lang)}**{colon(lang)}{', '.join(_code(p) for p in r.prevents)}")
+    out.append(f"- **{t('message', lang)}**{colon(lang)}{r.message}")
     if r.remediation:
-        out.append(f"- **{t('fix', lang)}**: {r.remediation}")
+        out.append(f"- **{t('fix', lang)}**{colon(lang)}{r.remediation}")
     out.append("")
     return out
 

@@ -7,7 +7,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from preflight import __version__
-from preflight.i18n import t
+from preflight.i18n import colon, t
 from preflight.model import Report, Result, Severity, Status
 from preflight.reporters import RenderOptions
 
@@ -55,7 +55,7 @@ def _finding(r: Result, report: Report, color: bool, labels: dict[str, str]) -> 
     if r.baselined:
         lines.append(pad + _paint(t("baselined", lang), "2", color))
     if r.remediation:
-        lines.append(f"{pad}{labels['fix']}: {r.remediation}")
+        lines.append(f"{pad}{labels['fix']}{colon(lang)}{r.remediation}")
     return lines
 
 
@@ -96,7 +96,7 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
             out = []
     for note in report.notes:
         where = f"{note.where}: " if note.where else ""
-        out.append(_paint(f"{t('warning', lang)}: {where}{note.message.get(lang)}", "33", color))
+        out.append(_paint(f"{t('warning', lang)}{colon(lang)}{where}{note.message.get(lang)}", "33", color))
     if report.notes:
         out.append("")
     s = report.summary
