@@ -562,8 +562,8 @@ class Template:
     source: str
     parts: tuple[str | Getter, ...]
 
-    def render(self, subject: Any) -> str:
-        return "".join(p if isinstance(p, str) else format_value(p(subject)) for p in self.parts)
+    def render(self, subject: Any, lang: str = "en") -> str:
+        return "".join(p if isinstance(p, str) else format_value(p(subject), lang) for p in self.parts)
 
     def value(self, subject: Any) -> Any:
         out: list[str] = []
@@ -578,15 +578,20 @@ class Template:
         return "".join(out)
 
 
-def format_value(v: Any) -> str:
+#: how a placeholder shows a fact that is unknown or empty, in the language of the text holding it
+_UNKNOWN_WORD = {"en": "unknown", "zh": "未知"}
+_NONE_WORD = {"en": "none", "zh": "无"}
+
+
+def format_value(v: Any, lang: str = "en") -> str:
     if isinstance(v, Unknown):
-        return "unknown"
+        return _UNKNOWN_WORD.get(lang, "unknown")
     if v is None:
-        return "none"
+        return _NONE_WORD.get(lang, "none")
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, list):
-        return ", ".join(format_value(x) for x in v) if v else "none"
+        return ", ".join(format_value(x, lang) for x in v) if v else _NONE_WORD.get(lang, "none")
     return str(v)
 
 
@@ -637,7 +642,7 @@ class BiTemplate:
     zh: Template
 
     def render(self, subject: Any, lang: str) -> str:
-        return (self.zh if lang == "zh" else self.en).render(subject)
+        return (self.zh if lang == "zh" else self.en).render(subject, lang)
 
 
 @dataclass(frozen=True)

@@ -86,3 +86,11 @@ def test_zhcheck_catches_english_prose() -> None:
 def test_plain_messages_render_chinese(key: str) -> None:
     text = t(key, "zh")
     assert CJK.search(text) or key == "header", key
+
+
+def test_rule_placeholders_word_unknown_and_empty_in_the_language_of_the_text() -> None:
+    from preflight.facts import Unknown
+    from preflight.rules import format_value
+
+    assert [format_value(v) for v in (Unknown("x"), None, [], ["a", None])] == ["unknown", "none", "none", "a, none"]
+    assert [format_value(v, "zh") for v in (Unknown("x"), None, [], ["a", None])] == ["未知", "无", "无", "a, 无"]
