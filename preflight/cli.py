@@ -300,27 +300,34 @@ def rules_show(
 
     catalog = load_error_catalog()
     doc: Mapping[str, Any] = rule.document
+    from preflight.i18n import t
+
+    def label(name: str) -> str:
+        return "  " + t(f"cli.show_{name}", language)
+
     out = [
         f"{rule.id}: {rule.title.get(language)}",
-        f"  severity:    {rule.severity.value}",
-        f"  category:    {rule.category.value}",
-        f"  defined in:  {rule.source}",
+        f"{label('severity')}{rule.severity.value}",
+        f"{label('category')}{rule.category.value}",
+        f"{label('source')}{rule.source}",
     ]
     if rule.description:
-        out.append(f"  description: {rule.description.get(language)}")
-    out.append(f"  message:     {doc['message'][language]}")
-    out.append(f"  remediation: {doc['remediation'][language]}")
+        out.append(f"{label('description')}{rule.description.get(language)}")
+    out.append(f"{label('message')}{doc['message'][language]}")
+    out.append(f"{label('remediation')}{doc['remediation'][language]}")
     if rule.prevents:
-        out.append("  prevents:")
+        out.append(label("prevents"))
         for code in rule.prevents:
             entry = catalog.get(code)
             statuses = "/".join(str(s) for s in entry.http_status) if entry else "?"
-            message = entry.messages[0] if entry and entry.messages else ""
+            # the API's own message is English; the reference's description says it in Chinese
+            message = (entry.description_zh if language == "zh" and entry and entry.description_zh
+                       else entry.messages[0] if entry and entry.messages else "")
             out.append(f"    {code} (HTTP {statuses}) {message}".rstrip())
     for ref in rule.references:
-        out.append(f"  reference:   {ref}")
+        out.append(f"{label('reference')}{ref}")
     condition = {k: doc[k] for k in ("when", "assert") if k in doc}
-    out.append("  condition:   " + json.dumps(condition, ensure_ascii=False))
+    out.append(label("condition") + json.dumps(condition, ensure_ascii=False))
     _write("\n".join(out) + "\n", None)
 
 

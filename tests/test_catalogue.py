@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from preflight import texts
 from preflight.errors import Foreign, Msg, PreflightError
 from preflight.i18n import CORE, MESSAGES, t
 from preflight.texts import foreign
+from tests.conftest import CliResult
 from tests.zhcheck import CJK, assert_chinese, english_prose
 
 SOURCE = Path(__file__).resolve().parent.parent / "preflight"
@@ -94,3 +96,16 @@ def test_rule_placeholders_word_unknown_and_empty_in_the_language_of_the_text() 
 
     assert [format_value(v) for v in (Unknown("x"), None, [], ["a", None])] == ["unknown", "none", "none", "a, none"]
     assert [format_value(v, "zh") for v in (Unknown("x"), None, [], ["a", None])] == ["未知", "无", "无", "a, 无"]
+
+
+def test_rules_show_labels_follow_the_language(cli: Callable[..., CliResult]) -> None:
+    en = cli("rules", "show", "PF403").out.splitlines()
+    zh = cli("rules", "show", "PF403", "--lang", "zh").out.splitlines()
+    assert en[1] == "  severity:    error" and en[2] == "  category:    precondition"
+    assert zh[1] == "  严重级别：error" and zh[2] == "  类别：precondition"
+    assert len(en) == len(zh)
+    for line in zh[:8]:  # title, labels, description, message, remediation: Chinese throughout
+        if not line.startswith("  定义于："):
+            assert_chinese(line)
+    # the prevented API error is described by the reference's Chinese text where it has one
+    assert any(line.startswith("    NoSetRoletoECSServiceAcount (HTTP 403) ") and CJK.search(line) for line in zh)

@@ -15,6 +15,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "internal error: {detail} (set PREFLIGHT_DEBUG=1 for the traceback; please report it)",
         "zh": "内部错误：{detail}（设置 PREFLIGHT_DEBUG=1 可查看回溯信息；请报告此问题）",
     },
+    # -- rules show: the labels of its lines (English keeps its column alignment)
+    "cli.show_severity": {"en": "severity:    ", "zh": "严重级别："},
+    "cli.show_category": {"en": "category:    ", "zh": "类别："},
+    "cli.show_source": {"en": "defined in:  ", "zh": "定义于："},
+    "cli.show_description": {"en": "description: ", "zh": "说明："},
+    "cli.show_message": {"en": "message:     ", "zh": "消息："},
+    "cli.show_remediation": {"en": "remediation: ", "zh": "修复："},
+    "cli.show_prevents": {"en": "prevents:", "zh": "避免的错误："},
+    "cli.show_reference": {"en": "reference:   ", "zh": "参考："},
+    "cli.show_condition": {"en": "condition:   ", "zh": "条件："},
 }
 
 #: click's usage errors, whitespace collapsed to single spaces (``cli._usage_error``)
