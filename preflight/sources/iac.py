@@ -154,6 +154,8 @@ class _Plan:
     modules: dict[Path, list[Path]] = field(default_factory=dict)  # directory -> explicit var files
     documents: list[tuple[Path, str, str, Any]] = field(default_factory=list)  # (path, kind, text, parsed)
     given: set[str] = field(default_factory=set)
+    #: the directories given, and those of the files given: root modules even when another module calls them
+    roots: set[Path] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)
 
 
@@ -206,12 +208,14 @@ def _plan(paths: Sequence[Path]) -> _Plan:
     plan = _Plan()
     for given in paths:
         if given.is_dir():
+            plan.roots.add(given)
             for p in _walk(given):
                 _classify(p, False, plan)
         else:
             if not given.exists():
                 raise PreflightError(Msg("iac.no_such_path"), display_path(given))
             plan.given.add(display_path(given))
+            plan.roots.add(given.parent)
             _classify(given, True, plan)
     return plan
 
@@ -237,11 +241,21 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
     plan = _plan(paths)
     subjects: list[Subject] = []
     waivers: list[InlineWaiver] = []
-    for directory, var_files in sorted(plan.modules.items()):
-        doc, ann, files = _terraform(directory, var_files, export_roles, export_buckets)
+    modules = {directory: _terraform(directory, var_files) for directory, var_files in sorted(plan.modules.items())}
+    # a directory another module calls (module "x" { source = "./x" }) is read as part of it, not on its own,
+    # unless it was given itself
+    called = frozenset().union(*(m.called for m in modules.values())) if modules else frozenset()
+    roots = {d.resolve() for d in plan.roots}
+    read: set[str] = set()
+    for directory, module in modules.items():
+        if directory.resolve() in called and directory.resolve() not in roots:
+            continue
+        doc, ann = _document(module, export_roles, export_buckets)
         subjects += _subjects(snapshot, doc, ann)
-        for display, (text, ranges) in files.items():
-            waivers += find_waivers(text, display, ranges)
+        for display, (text, ranges) in module.files.items():
+            if display not in read:  # a child module's files, read once however many modules call it
+                read.add(display)
+                waivers += find_waivers(text, display, ranges)
     for path, kind, text, parsed in plan.documents:
         display = display_path(path)
         if kind == "plan":
@@ -259,15 +273,19 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
     return IacLoad(subjects, waivers, frozenset(plan.given) if only_changed else None, plan.skipped)
 
 
-def _terraform(directory: Path, var_files: Sequence[Path], export_roles: Sequence[str],
-               export_buckets: Sequence[str]) -> tuple[Any, Any, dict[str, tuple[str, list[tuple[int, int]]]]]:
+def _terraform(directory: Path, var_files: Sequence[Path]) -> Any:
+    """The module of a directory (``terraform.ModuleLoad``): its resources and those of the modules it calls."""
     from preflight.sources import terraform
 
     tf_files, auto_vars = _module_files(directory)
-    module = terraform.load_module(tf_files, [*auto_vars, *(v for v in var_files if v not in auto_vars)])
-    doc, ann = terraform.build_document(module.resources, source="Terraform files",
-                                        export_roles=export_roles, export_buckets=export_buckets)
-    return doc, ann, module.files
+    return terraform.load_module(tf_files, [*auto_vars, *(v for v in var_files if v not in auto_vars)])
+
+
+def _document(module: Any, export_roles: Sequence[str], export_buckets: Sequence[str]) -> tuple[Any, Any]:
+    from preflight.sources import terraform
+
+    return terraform.build_document(module.resources, source="Terraform files",
+                                    export_roles=export_roles, export_buckets=export_buckets)
 
 
 def _subjects(snapshot: Any, doc: Any, ann: Any) -> list[Subject]:

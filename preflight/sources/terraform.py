@@ -2,10 +2,17 @@
 
 A module is the Terraform files of one directory, parsed together. Expressions are evaluated only as far
 as the files decide them: literals, string templates, ``jsonencode(...)`` of a literal, heredocs, variables
-(defaults, ``terraform.tfvars``, ``*.auto.tfvars``, var files given explicitly), ``locals``, and references
+(defaults, ``TF_VAR_`` environment variables, ``terraform.tfvars``, ``*.auto.tfvars``, var files given
+explicitly, in Terraform's precedence), ``locals``, ``length``/``toset``/``tolist``/``tomap``, and references
 to arguments of resources in the module. Anything else (data sources, variables without a value,
 attributes computed at apply time, conditionals, other functions) is :class:`Unresolved` with the reason,
 and becomes an unknown fact; nothing is guessed.
+
+A resource (or module call) with a known ``count``/``for_each`` is expanded into its instances
+(:class:`Expansion`, addresses ``type.name[0]``, ``type.name["k"]``); an unknown one stays one resource whose
+``count.index``/``each.*`` are unresolved. A ``module`` block with a local source loads that directory as a
+child :class:`Module` (inputs evaluated in the caller, resources under ``module.NAME.``, outputs readable
+from the caller); a remote source, a missing directory or a cycle leaves the call Unresolved.
 
 python-hcl2 (8.x) is imported lazily: its dict API neither keeps line numbers (``with_meta`` is declared
 but not implemented in 8.1) nor gives expressions as a tree (``jsonencode({...})`` comes back as HCL text),
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -135,6 +143,14 @@ class Traversal:
         for s in self.steps:
             out += f".{s}" if isinstance(s, str) else f"[{s}]" if isinstance(s, int) else "[…]"
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class StrIndex:
+    """A string key written as an index (``x["k"]``), kept apart from an attribute name (``x.k``): the two
+    differ for a resource with ``for_each`` (``type.name["k"].attr``)."""
+
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,7 +399,7 @@ def _traversal(node: Tree) -> Any:
     if step.data == "short_index":
         return Traversal(inner.root, (*inner.steps, int(step.children[-1])))
     index = convert(_subtrees(step)[0])
-    return Traversal(inner.root, (*inner.steps, index))
+    return Traversal(inner.root, (*inner.steps, StrIndex(index) if isinstance(index, str) else index))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -566,19 +582,106 @@ ALIASES = {("alicloud_ram_role", "name"): "role_name", ("alicloud_ram_role", "ro
            ("alicloud_ram_policy", "name"): "policy_name", ("alicloud_ram_policy", "policy_name"): "name",
            ("alicloud_ram_role", "document"): "assume_role_policy_document",
            ("alicloud_ram_policy", "document"): "policy_document"}
-_RUNTIME_ROOTS = {"path", "terraform", "count", "each", "self", "module"}
+_RUNTIME_ROOTS = {"path", "terraform", "self"}
+#: arguments of a ``module`` block that are not the child's input variables
+_MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+#: type constraints whose ``TF_VAR_`` value Terraform takes literally (any other type is parsed as HCL)
+_PRIMITIVE_TYPES = frozenset({"string", "number", "bool"})
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Instance:
+    """One instance of a resource (or module call) with ``count`` or ``for_each``: what ``count.index``, or
+    ``each.key`` and ``each.value``, are in its expressions. ``values`` is Unresolved when the count or
+    for_each is not known statically: the resource then stays one, its instance-dependent values unknown."""
+
+    address: str  # of the resource or call, without the instance key
+    meta: str  # "count" | "for_each"
+    values: Mapping[str, Any] | Unresolved
+    key: int | str | None = None
+
+    @property
+    def suffix(self) -> str:
+        """``[0]`` or ``["key"]``, as Terraform writes the instance's address."""
+        if self.key is None:
+            return ""
+        return f"[{self.key}]" if isinstance(self.key, int) else f"[{json.dumps(self.key, ensure_ascii=False)}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """The instances of a block with ``count``/``for_each`` (none for ``count = 0``), or why they are unknown."""
+
+    meta: str
+    instances: tuple[Instance, ...] | Unresolved
+
+
+@dataclass
+class ModuleCall:
+    """A ``module`` block: its instances, each a child :class:`Module`, or why its contents are unknown."""
+
+    name: str
+    expansion: Expansion | None
+    children: list[tuple[Instance | None, Module]] | Unresolved
+
+
+@dataclass
+class _Reader:
+    """Parses the files of the modules of one tree once, and remembers them (for inline waivers)."""
+
+    files: dict[str, tuple[str, list[tuple[int, int]]]] = field(default_factory=dict)
+    parsed: dict[Path, list[RawBlock]] = field(default_factory=dict)
+    #: the directories loaded as child modules (resolved)
+    called: set[Path] = field(default_factory=set)
+
+    def read(self, tf_files: Sequence[Path]) -> list[RawBlock]:
+        blocks: list[RawBlock] = []
+        for path in tf_files:
+            display = display_path(path)
+            text = read_text(path)
+            body = parse_tf_json(text, display) if path.name.endswith(".json") else parse_hcl(text, display)
+            blocks += body.blocks
+            self.files[display] = (text, [(b.line, b.end_line) for b in body.blocks])
+        return blocks
+
+    def directory(self, directory: Path) -> list[RawBlock] | None:
+        """The blocks of a module directory; None when it is not a directory of Terraform files."""
+        if directory not in self.parsed:
+            try:
+                names = sorted(n for n in os.listdir(directory) if n.endswith((".tf", ".tf.json")))
+            except OSError:
+                return None
+            files = [directory / n for n in names if (directory / n).is_file()]
+            if not files:
+                return None
+            self.parsed[directory] = self.read(files)
+        self.called.add(directory)
+        return self.parsed[directory]
 
 
 class Module:
-    """The Terraform files of one directory, with what their expressions evaluate to."""
+    """The Terraform files of one directory, with what their expressions evaluate to.
 
-    def __init__(self, blocks: Sequence[RawBlock], tfvars: Mapping[str, tuple[Any, Location]]) -> None:
+    The root module takes its variables from ``tfvars`` (the values of ``.tfvars`` files and ``TF_VAR_``
+    variables, by precedence) and their defaults; a child module (``module`` block with a local source) from
+    ``inputs``, the block's arguments already evaluated in the caller, and addresses its resources under
+    ``prefix`` (``module.NAME.``)."""
+
+    def __init__(self, blocks: Sequence[RawBlock], tfvars: Mapping[str, tuple[Any, Location]], *,
+                 inputs: Mapping[str, tuple[Any, Location]] | None = None,
+                 providers: Mapping[str, tuple[Module, RawBlock]] | None = None, prefix: str = "",
+                 reader: _Reader | None = None, chain: tuple[Path, ...] | None = None) -> None:
         self.blocks = list(blocks)
         self.tfvars = dict(tfvars)
+        self.inputs = None if inputs is None else dict(inputs)
+        self.prefix = prefix
         self.variables: dict[str, RawBlock] = {}
         self.locals: dict[str, tuple[Any, Location]] = {}
-        self.providers: dict[str, RawBlock] = {}
+        #: provider key -> (the module it is written in, its block)
+        self.providers: dict[str, tuple[Module, RawBlock]] = dict(providers or {})
         self.resources: dict[str, RawBlock] = {}
+        self.outputs: dict[str, RawBlock] = {}
+        self.module_blocks: dict[str, RawBlock] = {}
         for b in self.blocks:
             if b.type == "variable" and b.labels:
                 self.variables[b.labels[0]] = b
@@ -588,10 +691,25 @@ class Module:
             elif b.type == "provider" and b.labels:
                 alias = b.body.attrs.get("alias")
                 key = b.labels[0] if alias is None else f"{b.labels[0]}.{alias[0]}"
-                self.providers[key] = b
+                self.providers[key] = (self, b)
             elif b.type == "resource" and len(b.labels) == 2:
                 self.resources[f"{b.labels[0]}.{b.labels[1]}"] = b
+            elif b.type == "output" and b.labels:
+                self.outputs[b.labels[0]] = b
+            elif b.type == "module" and b.labels:
+                self.module_blocks[b.labels[0]] = b
         self._evaluating: set[str] = set()
+        #: the instance whose expressions are being evaluated (count.index, each.key, each.value)
+        self._ctx: Instance | None = None
+        self._expansions: dict[str, Expansion | None] = {}
+        self._calls: dict[str, ModuleCall] = {}
+        self._reader = reader
+        self._chain = chain
+
+    @property
+    def label(self) -> str:
+        """``module.NAME`` for a child module (its address), ``the root module`` never shown."""
+        return self.prefix.rstrip(".")
 
     # -- evaluation -------------------------------------------------------------------------------------
     def eval(self, expr: Any) -> Any:
@@ -607,6 +725,8 @@ class Module:
             return self._call(expr)
         if isinstance(expr, Traversal):
             return self._traversal(expr)
+        if isinstance(expr, StrIndex):
+            return expr.value
         if isinstance(expr, Opaque):
             return Unresolved(Msg("iac.not_static", what=expr.kind))
         return Unresolved(Msg("iac.expr_not_static"))
@@ -647,6 +767,19 @@ class Module:
                 return v if isinstance(v, Unresolved) else Unresolved(Msg("iac.call_non_string", name=c.name))
             s = str(v)
             return {"tostring": s, "trimspace": s.strip(), "lower": s.lower(), "upper": s.upper()}[c.name]
+        if c.name in ("length", "toset", "tolist", "tomap") and len(c.args) == 1:
+            v = self._instances_of(c.args[0]) if c.name == "length" else None
+            v = self.eval(c.args[0]) if v is None else v
+            if isinstance(v, Unresolved):
+                return v
+            if c.name == "length" and isinstance(v, list | dict | str):
+                return len(v)
+            if c.name == "tolist" and isinstance(v, list):
+                return v
+            if c.name == "tomap" and isinstance(v, dict):
+                return v
+            if c.name == "toset" and isinstance(v, list):
+                return _as_set(v)
         return Unresolved(Msg("iac.function_not_static", name=c.name))
 
     def _traversal(self, t: Traversal) -> Any:
@@ -658,17 +791,73 @@ class Module:
         if root == "data":
             name = ".".join(str(s) for s in steps[:2])
             return Unresolved(Msg("iac.data_source", name=name))
-        if root in _RUNTIME_ROOTS or not steps or not isinstance(steps[0], str):
+        if root in ("count", "each"):
+            return self._instance_value(t)
+        if root == "module" and steps and isinstance(steps[0], str):
+            return self._module_output(steps[0], list(steps[1:]), t)
+        if root in _RUNTIME_ROOTS or root == "module" or not steps or not isinstance(steps[0], str):
             return Unresolved(Msg("iac.runtime_value", ref=t.text))
         address = f"{root}.{steps[0]}"
-        rest = [s for s in steps[1:]]
-        while rest and not isinstance(rest[0], str):  # count/for_each instance index
-            rest.pop(0)
+        rest = list(steps[1:])
         if address not in self.resources:
-            return Unresolved(Msg("iac.resource_undefined", address=address))
+            return Unresolved(Msg("iac.resource_undefined", address=self.prefix + address))
+        expansion = self.expansion(address)
+        ctx: Instance | None = None
+        shown = self.prefix + address
+        if expansion is not None and not isinstance(expansion.instances, Unresolved):
+            picked = self._pick(expansion, shown, rest, t)
+            if isinstance(picked, Unresolved):
+                return picked
+            ctx, rest = picked
+            shown += ctx.suffix
+        else:
+            while rest and not isinstance(rest[0], str):  # an index into a count/for_each not known
+                rest.pop(0)
+            if expansion is not None and isinstance(expansion.instances, Unresolved):
+                ctx = Instance(address, expansion.meta, expansion.instances)
         if not rest:
-            return Unresolved(Msg("iac.resource_object", address=address))
-        return self._index(self.resource_attr(address, rest[0]), rest[1:], t)
+            return Unresolved(Msg("iac.resource_object", address=shown))
+        return self._index(self.resource_attr(address, rest[0], ctx), rest[1:], t)
+
+    def _instances_of(self, expr: Any) -> list[Any] | None:
+        """``type.name`` of a resource with a known count/for_each, as a list of its instances (for
+        ``length(...)``); None for anything else."""
+        if not isinstance(expr, Traversal) or len(expr.steps) != 1 or not isinstance(expr.steps[0], str):
+            return None
+        address = f"{expr.root}.{expr.steps[0]}"
+        expansion = self.expansion(address) if address in self.resources else None
+        if expansion is None or isinstance(expansion.instances, Unresolved):
+            return None
+        return [inst.key for inst in expansion.instances]
+
+    def _pick(self, expansion: Expansion, shown: str, rest: list[Any], t: Traversal
+              ) -> tuple[Instance, list[Any]] | Unresolved:
+        """The instance a reference names (``x.y[0]``, ``x.y["k"]``) and the steps after its key."""
+        assert not isinstance(expansion.instances, Unresolved)
+        if not rest or isinstance(rest[0], str):
+            return Unresolved(Msg("iac.instance_key_missing", address=shown, meta=expansion.meta))
+        key = rest[0] if isinstance(rest[0], int) else self.eval(rest[0])
+        if isinstance(key, Unresolved):
+            return key
+        if expansion.meta == "count" and isinstance(key, str) and key.isdigit():
+            key = int(key)
+        for inst in expansion.instances:
+            if inst.key == key and type(inst.key) is type(key):
+                return inst, rest[1:]
+        return Unresolved(Msg("iac.no_such_element", ref=t.text))
+
+    def _instance_value(self, t: Traversal) -> Any:
+        meta = "count" if t.root == "count" else "for_each"
+        inst = self._ctx
+        if inst is None or inst.meta != meta:
+            return Unresolved(Msg("iac.instance_outside", ref=t.text, meta=meta))
+        if isinstance(inst.values, Unresolved):
+            return Unresolved(Msg("iac.instance_unknown", ref=t.text, meta=meta, address=self.prefix + inst.address,
+                                  reason=inst.values.reason))
+        steps = t.steps
+        if not steps or not isinstance(steps[0], str) or steps[0] not in inst.values:
+            return Unresolved(Msg("iac.no_such_element", ref=t.text))
+        return self._index(inst.values[steps[0]], steps[1:], t)
 
     def _index(self, v: Any, steps: Sequence[Any], t: Traversal) -> Any:
         for s in steps:
@@ -687,57 +876,209 @@ class Module:
         return v
 
     def variable(self, name: str) -> Any:
+        if self.inputs is not None:  # a child module: the calling block sets its variables
+            block = self.variables.get(name)
+            if block is None:
+                return Unresolved(Msg("iac.var_undeclared", name=name))
+            if name in self.inputs:
+                return self.inputs[name][0]
+            if "default" in block.body.attrs:
+                return self._guarded(f"var.{name}", block.body.attrs["default"][0], None)
+            return Unresolved(Msg("iac.module_var_missing", name=name, module=self.label))
         if name in self.tfvars:
-            return self._guarded(f"tfvar.{name}", self.tfvars[name][0])
+            return self._guarded(f"tfvar.{name}", self.tfvars[name][0], None)
         block = self.variables.get(name)
         if block is None:
             return Unresolved(Msg("iac.var_undeclared", name=name))
         if "default" not in block.body.attrs:
             return Unresolved(Msg("iac.var_no_value", name=name))
-        return self._guarded(f"var.{name}", block.body.attrs["default"][0])
+        return self._guarded(f"var.{name}", block.body.attrs["default"][0], None)
 
     def local(self, name: str) -> Any:
         if name not in self.locals:
             return Unresolved(Msg("iac.local_undefined", name=name))
-        return self._guarded(f"local.{name}", self.locals[name][0])
+        return self._guarded(f"local.{name}", self.locals[name][0], None)
 
-    def resource_attr(self, address: str, name: str) -> Any:
+    def resource_attr(self, address: str, name: str, ctx: Instance | None = None) -> Any:
         block = self.resources[address]
         rtype = block.labels[0]
         attrs = block.body.attrs
+        shown = self.prefix + address + (ctx.suffix if ctx is not None else "")
         if name == "id" and rtype in ID_ARGUMENT:
             for arg in ID_ARGUMENT[rtype]:
                 if arg in attrs:
-                    return self._guarded(f"{address}.{arg}", attrs[arg][0])
+                    return self._guarded(f"{shown}.{arg}", attrs[arg][0], ctx)
         if name not in attrs and (rtype, name) in ALIASES:
             name = ALIASES[(rtype, name)]
-        if name in attrs:
-            return self._guarded(f"{address}.{name}", attrs[name][0])
-        return Unresolved(Msg("iac.computed_attr", address=address, name=name))
+        if name in attrs and name not in ("count", "for_each"):
+            return self._guarded(f"{shown}.{name}", attrs[name][0], ctx)
+        return Unresolved(Msg("iac.computed_attr", address=shown, name=name))
 
-    def _guarded(self, key: str, expr: Any) -> Any:
+    def _guarded(self, key: str, expr: Any, ctx: Instance | None) -> Any:
         if key in self._evaluating:
             return Unresolved(Msg("iac.self_reference", key=key))
         self._evaluating.add(key)
+        outer, self._ctx = self._ctx, ctx
         try:
             return self.eval(expr)
         finally:
             self._evaluating.discard(key)
+            self._ctx = outer
 
     def target(self, expr: Any, depth: int = 0) -> str | None:
-        """The managed resource an expression refers to (through locals), for joins."""
+        """The managed resource (instance) an expression refers to (through locals), for joins."""
         if isinstance(expr, Template) and len(expr.parts) == 1:
             expr = expr.parts[0]
         if not isinstance(expr, Traversal) or depth > 10:
             return None
         if expr.root == "local" and expr.steps and len(expr.steps) == 1 and isinstance(expr.steps[0], str):
             local = self.locals.get(expr.steps[0])
-            return self.target(local[0], depth + 1) if local else None
+            if not local:
+                return None
+            outer, self._ctx = self._ctx, None
+            try:
+                return self.target(local[0], depth + 1)
+            finally:
+                self._ctx = outer
         if expr.steps and isinstance(expr.steps[0], str):
             address = f"{expr.root}.{expr.steps[0]}"
             if address in self.resources:
-                return address
+                expansion = self.expansion(address)
+                if expansion is None or isinstance(expansion.instances, Unresolved):
+                    return self.prefix + address
+                picked = self._pick(expansion, address, list(expr.steps[1:]), expr)
+                return None if isinstance(picked, Unresolved) else self.prefix + address + picked[0].suffix
         return None
+
+    # -- count and for_each -----------------------------------------------------------------------------
+    def expansion(self, address: str) -> Expansion | None:
+        """The instances of a resource (``type.name``) or module call (``module.name``); None without
+        ``count``/``for_each``."""
+        if address not in self._expansions:
+            block = self.module_blocks[address[7:]] if address.startswith("module.") else self.resources[address]
+            self._expansions[address] = None  # a count that refers to its own resource is not resolved
+            self._expansions[address] = self._expand(address, block)
+        return self._expansions[address]
+
+    def _expand(self, address: str, block: RawBlock) -> Expansion | None:
+        attrs = block.body.attrs
+        shown = self.prefix + address
+        if "count" in attrs:
+            v = self._guarded(f"{shown}.count", attrs["count"][0], None)
+            if isinstance(v, Unresolved):
+                return Expansion("count", v)
+            n = _whole(v)
+            if n is None:
+                return Expansion("count", Unresolved(Msg("iac.count_invalid", address=shown)))
+            return Expansion("count", tuple(Instance(address, "count", {"index": i}, i) for i in range(n)))
+        if "for_each" in attrs:
+            expr = attrs["for_each"][0]
+            v = self._guarded(f"{shown}.for_each", expr, None)
+            if isinstance(v, Unresolved):
+                return Expansion("for_each", v)
+            items: list[tuple[str, Any]] | None = None
+            if isinstance(v, dict):
+                items = sorted(v.items())
+            elif isinstance(v, list) and not isinstance(expr, TupleExpr) and all(isinstance(x, str) for x in v):
+                items = [(x, x) for x in _as_set(v)]  # a set of strings (a tuple literal is not one)
+            if items is None:
+                return Expansion("for_each", Unresolved(Msg("iac.for_each_invalid", address=shown)))
+            return Expansion("for_each", tuple(Instance(address, "for_each", {"key": k, "value": x}, k)
+                                               for k, x in items))
+        return None
+
+    # -- child modules ----------------------------------------------------------------------------------
+    def call(self, name: str) -> ModuleCall | None:
+        """The ``module "name"`` block, loaded (lazily, once) with its instances."""
+        if name not in self.module_blocks:
+            return None
+        if name not in self._calls:
+            key = f"module.{name}"
+            if key in self._evaluating:  # its arguments refer to its own outputs
+                return ModuleCall(name, None, Unresolved(Msg("iac.self_reference", key=self.prefix + key)))
+            self._evaluating.add(key)
+            try:
+                self._calls[name] = self._load_call(name, self.module_blocks[name])
+            finally:
+                self._evaluating.discard(key)
+        return self._calls[name]
+
+    def _load_call(self, name: str, block: RawBlock) -> ModuleCall:
+        shown = f"{self.prefix}module.{name}"
+        source_attr = block.body.attrs.get("source")
+        source = source_attr[0] if source_attr is not None else None
+        if not isinstance(source, str) or not source.startswith(("./", "../")):
+            text = source if isinstance(source, str) else "…"
+            return ModuleCall(name, None, Unresolved(Msg("iac.module_remote", module=shown, source=text)))
+        reader = self._reader if self._reader is not None else _Reader()
+        try:
+            directory = (Path(block.path).parent / source).resolve()
+            chain = self._chain if self._chain is not None else (Path(block.path).parent.resolve(),)
+            if directory in chain:
+                return ModuleCall(name, None, Unresolved(Msg("iac.module_cycle", module=shown, source=source)))
+            blocks = reader.directory(directory)
+        except (OSError, ValueError):  # a path the system refuses (a NUL byte, too long, a symlink loop)
+            blocks = None
+        if blocks is None:
+            return ModuleCall(name, None, Unresolved(Msg("iac.module_not_found", module=shown, source=source)))
+        expansion = self.expansion(f"module.{name}")
+        instances: Sequence[Instance | None] = (None,)
+        if expansion is not None:  # an unknown count/for_each: one instance, its count.index/each.* unknown
+            instances = ((Instance(f"module.{name}", expansion.meta, expansion.instances),)
+                         if isinstance(expansion.instances, Unresolved) else expansion.instances)
+        children: list[tuple[Instance | None, Module]] = []
+        for inst in instances:
+            outer, self._ctx = self._ctx, inst
+            try:
+                inputs = {arg: (self.eval(expr), Location(block.path, line))
+                          for arg, (expr, line) in block.body.attrs.items() if arg not in _MODULE_META}
+                providers = self._child_providers(block)
+            finally:
+                self._ctx = outer
+            prefix = f"{shown}{inst.suffix if inst is not None else ''}."
+            children.append((inst, Module(blocks, {}, inputs=inputs, providers=providers, prefix=prefix,
+                                          reader=reader, chain=(*chain, directory))))
+        return ModuleCall(name, expansion, children)
+
+    def _child_providers(self, block: RawBlock) -> dict[str, tuple[Module, RawBlock]]:
+        """The provider configurations a child module gets: the default ones (no alias) implicitly, and
+        those the block's ``providers = { alicloud = alicloud.x }`` passes."""
+        out = {k: v for k, v in self.providers.items() if "." not in k}
+        given = block.body.attrs.get("providers")
+        if given is not None and isinstance(given[0], ObjectExpr):
+            for k, v in given[0].items:
+                inner, outer = _ref_text(k), _ref_text(v)
+                if inner is not None and outer is not None and outer in self.providers:
+                    out[inner] = self.providers[outer]
+        return out
+
+    def _module_output(self, name: str, rest: list[Any], t: Traversal) -> Any:
+        call = self.call(name)
+        shown = f"{self.prefix}module.{name}"
+        if call is None:
+            return Unresolved(Msg("iac.module_undefined", module=shown))
+        if isinstance(call.children, Unresolved):
+            return call.children
+        if call.expansion is not None and not isinstance(call.expansion.instances, Unresolved):
+            picked = self._pick(call.expansion, shown, rest, t)
+            if isinstance(picked, Unresolved):
+                return picked
+            inst, rest = picked
+            child = next(m for i, m in call.children if i is inst)
+            shown += inst.suffix
+        else:
+            child = call.children[0][1]
+            while rest and not isinstance(rest[0], str):  # an index into a count/for_each not known
+                rest.pop(0)
+        if not rest or not isinstance(rest[0], str):
+            return Unresolved(Msg("iac.resource_object", address=shown))
+        return self._index(child.output(rest[0]), rest[1:], t)
+
+    def output(self, name: str) -> Any:
+        block = self.outputs.get(name)
+        if block is None or "value" not in block.body.attrs:
+            return Unresolved(Msg("iac.module_output_undefined", module=self.label, name=name))
+        return self._guarded(f"output.{name}", block.body.attrs["value"][0], None)
 
     # -- resources --------------------------------------------------------------------------------------
     def region_of(self, block: RawBlock) -> tuple[Attr, Location | None]:
@@ -752,14 +1093,20 @@ class Module:
                 key = ".".join([expr.root, *(str(s) for s in expr.steps)])
             elif isinstance(expr, str):  # legacy quoted form "alicloud.sg"
                 key = expr
-        provider = self.providers.get(key)
-        if provider is None:
+        found = self.providers.get(key)
+        if found is None:
             return Attr(Unresolved(Msg("iac.no_provider", key=key)), provider_loc), provider_loc
+        owner, provider = found
         region = provider.body.attrs.get("region")
         if region is None:
             return Attr(Unresolved(Msg("iac.provider_no_region", key=key)),
                         Location(provider.path, provider.line)), provider_loc
-        return Attr(self.eval(region[0]), Location(provider.path, region[1])), provider_loc
+        outer, owner._ctx = owner._ctx, None
+        try:
+            value = owner.eval(region[0])
+        finally:
+            owner._ctx = outer
+        return Attr(value, Location(provider.path, region[1])), provider_loc
 
     def block(self, raw: RawBody, path: str, line: int) -> Block:
         attrs = {name: Attr(self.eval(expr), Location(path, ln), self.target(expr))
@@ -770,14 +1117,77 @@ class Module:
         return Block(attrs, {k: tuple(v) for k, v in blocks.items()}, Location(path, line))
 
     def managed(self, types: Iterable[str]) -> list[Resource]:
+        """The resources of the wanted types, one per instance, then those of the child modules."""
         wanted = frozenset(types)
         out = []
         for address, b in self.resources.items():
             if b.labels[0] not in wanted:
                 continue
-            region, provider_loc = self.region_of(b)
-            out.append(Resource(b.labels[0], address, self.block(b.body, b.path, b.line), region, provider_loc))
+            expansion = self.expansion(address)
+            instances: Sequence[Instance | None] = (None,)
+            if expansion is not None:
+                instances = ((Instance(address, expansion.meta, expansion.instances),)
+                             if isinstance(expansion.instances, Unresolved) else expansion.instances)
+            for inst in instances:
+                outer, self._ctx = self._ctx, inst
+                try:
+                    region, provider_loc = self.region_of(b)
+                    body = self.block(b.body, b.path, b.line)
+                finally:
+                    self._ctx = outer
+                shown = self.prefix + address + (inst.suffix if inst is not None else "")
+                out.append(Resource(b.labels[0], shown, body, region, provider_loc))
+        for name in self.module_blocks:
+            call = self.call(name)
+            if call is not None and not isinstance(call.children, Unresolved):
+                for _, child in call.children:
+                    out += child.managed(wanted)
         return out
+
+
+def _whole(v: Any) -> int | None:
+    """A count: a whole number ≥ 0 (a string of digits converts, as in Terraform)."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, str) and v.strip().isdigit():
+        return int(v.strip())
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return v if isinstance(v, int) and v >= 0 else None
+
+
+def _as_set(items: list[Any]) -> Any:
+    """``toset(...)``: without duplicates, in Terraform's order for a set of strings or numbers."""
+    if all(isinstance(x, str) for x in items) or all(isinstance(x, int | float) and not isinstance(x, bool)
+                                                    for x in items):
+        return sorted(set(items))
+    return Unresolved(Msg("iac.function_not_static", name="toset"))
+
+
+def _ref_text(x: Any) -> str | None:
+    """``alicloud.x`` written as a reference or a string (keys of ``providers = {…}``)."""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, Traversal) and all(isinstance(s, str) for s in x.steps):
+        return ".".join([x.root, *x.steps])
+    return None
+
+
+def _env_values(blocks: Sequence[RawBlock], environ: Mapping[str, str]) -> dict[str, tuple[Any, Location]]:
+    """``TF_VAR_name`` values of the declared variables: taken literally when the variable's type is a
+    primitive one (or not given), else parsed as an HCL expression, as Terraform does. Located at the
+    variable's block (the environment has no file)."""
+    out: dict[str, tuple[Any, Location]] = {}
+    for b in blocks:
+        if b.type != "variable" or not b.labels or f"TF_VAR_{b.labels[0]}" not in environ:
+            continue
+        raw = environ[f"TF_VAR_{b.labels[0]}"]
+        type_attr = b.body.attrs.get("type")
+        ty = type_attr[0] if type_attr is not None else None
+        literal = (ty is None or (isinstance(ty, Traversal) and not ty.steps and ty.root in _PRIMITIVE_TYPES)
+                   or ty == "string")
+        out[b.labels[0]] = (raw if literal else parse_expression(raw), Location(b.path, b.line))
+    return out
 
 
 def _collect(items: list[Any]) -> Any:
@@ -1242,21 +1652,23 @@ def _legacy_trust(r: Resource) -> Any:
 @dataclass(frozen=True)
 class ModuleLoad:
     resources: list[Resource]
-    #: display path -> (text, line ranges of its top-level blocks), for inline waivers
+    #: display path -> (text, line ranges of its top-level blocks), for inline waivers (child modules' too)
     files: dict[str, tuple[str, list[tuple[int, int]]]]
+    #: the directories loaded as child modules (resolved), which are not root modules themselves
+    called: frozenset[Path] = frozenset()
 
 
-def load_module(tf_files: Sequence[Path], var_files: Sequence[Path]) -> ModuleLoad:
-    """Parse a module's files (all of one directory) and return the resources this tool reads."""
-    blocks: list[RawBlock] = []
-    files: dict[str, tuple[str, list[tuple[int, int]]]] = {}
-    for path in tf_files:
-        display = display_path(path)
-        text = read_text(path)
-        body = parse_tf_json(text, display) if path.name.endswith(".json") else parse_hcl(text, display)
-        blocks += body.blocks
-        files[display] = (text, [(b.line, b.end_line) for b in body.blocks])
-    tfvars: dict[str, tuple[Any, Location]] = {}
+def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
+                environ: Mapping[str, str] | None = None) -> ModuleLoad:
+    """Parse a module's files (all of one directory), and the local modules it calls, and return the
+    resources this tool reads. Variables take, from lowest to highest precedence, their default, a
+    ``TF_VAR_name`` variable of ``environ`` (the process environment by default), then ``var_files`` in
+    order (terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in lexical order)."""
+    reader = _Reader()
+    blocks = reader.read(tf_files)
+    tfvars = _env_values(blocks, os.environ if environ is None else environ)
     for path in var_files:  # later files win, as in Terraform
         tfvars.update(parse_tfvars(path))
-    return ModuleLoad(Module(blocks, tfvars).managed(TYPES), files)
+    module = Module(blocks, tfvars, reader=reader,
+                    chain=tuple(sorted(d.resolve() for d in {p.parent for p in tf_files})) or None)
+    return ModuleLoad(module.managed(TYPES), reader.files, frozenset(reader.called))
