@@ -187,6 +187,10 @@ CORE: dict[str, dict[str, str]] = {
     },
     "err_no_snapshot_in_dir": {"en": "no snapshot, Terraform, plan or ROS file found in this directory",
                                "zh": "此目录中没有找到快照、Terraform、计划或 ROS 文件"},
+    "note_module_unread": {
+        "en": "{reason}; exports, buckets and roles it creates are not checked",
+        "zh": "{reason}；它创建的导出、Bucket 和角色不会被检查",
+    },
     "note_inline_waiver": {"en": "inline waiver not honoured: {problem}", "zh": "内联豁免未生效：{problem}"},
     "err_requests_list": {
         "en": "expected a non-empty list of requests ({{RegionId, ImageId, OSSBucket, ...}})",

@@ -147,6 +147,9 @@ def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit:
                       only_changed=pre_commit)
     inputs.subjects += loaded.subjects
     inputs.restrict_to = loaded.restrict_to
+    for where, why in loaded.unread_modules:  # what such a module creates is not checked: say so
+        inputs.notes.append(Note(Text(t("note_module_unread", "en", reason=why),
+                                      t("note_module_unread", "zh", reason=why)), where))
     for w in loaded.waivers:
         source = Location(w.path, w.line)
         if w.problems:

@@ -374,3 +374,20 @@ def test_an_inline_waiver_in_a_child_module_applies_once(tmp_path: Path, cli: Cl
     assert [r["status"] for r in pf104] == ["waived", "waived"]
     assert {json.dumps(r["location"]) for r in pf104} == {json.dumps({"path": f"{tmp_path}/child/main.tf",
                                                                       "line": 6})}
+
+
+def test_modules_that_are_not_read_are_warned_about(cli: Cli) -> None:
+    """What a remote module or a module cycle creates is not checked: the run says so, at the module block."""
+    load = iac.load([MODS / "root"])
+    reasons = {(w.line, str(m)) for w, m in load.unread_modules}
+    assert (26, "module.remote comes from git::https://example.com/exports.git, which is not read: "
+                "its contents are unknown") in reasons
+    assert any("../loop is a module that calls itself" in m for _, m in reasons)
+    report = cli("check", str(MODS / "root"), "-f", "json").json()
+    warnings = [w["message"] for w in report["warnings"]]
+    assert any(m.startswith("module.remote comes from git::") and m.endswith("are not checked") for m in warnings)
+    zh = cli("check", str(MODS / "root"), "--lang", "zh")
+    lines = [x for x in zh.out.splitlines() if x.startswith("警告") and "module.remote" in x]
+    assert lines
+    for line in lines:
+        assert_chinese(line)

@@ -27,6 +27,7 @@ from typing import Any
 
 from preflight.errors import Msg, PreflightError
 from preflight.facts import Subject
+from preflight.model import Location
 from preflight.sources.common import display_path, read_text, walk
 
 #: directories never walked into
@@ -64,6 +65,8 @@ class IacLoad:
     restrict_to: frozenset[str] | None = None
     #: display paths of the JSON/YAML files given that are not IaC (skipped quietly)
     skipped: list[str] = field(default_factory=list)
+    #: module calls whose contents were not read, at their ``module`` block, with why (the run warns)
+    unread_modules: list[tuple[Location, Msg]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -247,9 +250,12 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
     called = frozenset().union(*(m.called for m in modules.values())) if modules else frozenset()
     roots = {d.resolve() for d in plan.roots}
     read: set[str] = set()
+    unread: dict[tuple[Location, str], Msg] = {}
     for directory, module in modules.items():
         if directory.resolve() in called and directory.resolve() not in roots:
             continue
+        for where, why in module.unread:  # once per module block, however many instances call it
+            unread.setdefault((where, str(why)), why)
         doc, ann = _document(module, export_roles, export_buckets)
         subjects += _subjects(snapshot, doc, ann)
         for display, (text, ranges) in module.files.items():
@@ -270,7 +276,8 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
             doc, ann = ros.document(template, export_roles=export_roles, export_buckets=export_buckets)
             waivers += find_waivers(text, display, template.ranges)
         subjects += _subjects(snapshot, doc, ann)
-    return IacLoad(subjects, waivers, frozenset(plan.given) if only_changed else None, plan.skipped)
+    return IacLoad(subjects, waivers, frozenset(plan.given) if only_changed else None, plan.skipped,
+                   [(where, why) for (where, _), why in unread.items()])
 
 
 def _terraform(directory: Path, var_files: Sequence[Path]) -> Any:

@@ -1656,6 +1656,9 @@ class ModuleLoad:
     files: dict[str, tuple[str, list[tuple[int, int]]]]
     #: the directories loaded as child modules (resolved), which are not root modules themselves
     called: frozenset[Path] = frozenset()
+    #: module calls whose contents were not read (a registry or git source, a missing directory, a cycle),
+    #: at their ``module`` block: what they create is not checked, and the user is told so
+    unread: tuple[tuple[Location, Msg], ...] = ()
 
 
 def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
@@ -1671,4 +1674,18 @@ def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
         tfvars.update(parse_tfvars(path))
     module = Module(blocks, tfvars, reader=reader,
                     chain=tuple(sorted(d.resolve() for d in {p.parent for p in tf_files})) or None)
-    return ModuleLoad(module.managed(TYPES), reader.files, frozenset(reader.called))
+    resources = module.managed(TYPES)
+    return ModuleLoad(resources, reader.files, frozenset(reader.called), tuple(_unread_calls(module)))
+
+
+def _unread_calls(module: Module) -> Iterator[tuple[Location, Msg]]:
+    """Every module call, at any depth, whose contents could not be read, with why."""
+    for name, block in module.module_blocks.items():
+        call = module.call(name)
+        if call is None:
+            continue
+        if isinstance(call.children, Unresolved):
+            yield Location(block.path, block.line), call.children.reason
+            continue
+        for _, child in call.children:
+            yield from _unread_calls(child)
