@@ -203,3 +203,17 @@ def test_offline_snapshot_checks_do_not_import_hcl2() -> None:
             "snapshot.load_file(__import__('pathlib').Path('examples/snapshot.json')); "
             "assert 'hcl2' not in sys.modules and 'lark' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_parsing_hcl_does_not_import_the_regex_module() -> None:
+    """lark would import the third-party regex module (~14 ms) that this parser never uses."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom preflight.sources import terraform\n"
+            "body = terraform.parse_hcl('a = \"x\"\\n', 'x.tf')\n"
+            "assert 'a' in body.attrs, body\n"
+            "print('regex' in sys.modules and sys.modules['regex'] is not None)\n"
+            "import regex\nprint(bool(regex.match('a+', 'aa')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
