@@ -64,6 +64,12 @@ def _loc() -> Any:
     return field(default=None, compare=False, metadata={"fact": False})
 
 
+def _address() -> Any:
+    """The IaC address of the resource an entity is written as (``alicloud_oss_bucket.b[0]``, a ROS logical
+    id): what a waiver's ``resource`` glob matches in IaC; not a fact itself."""
+    return field(default=None, compare=False, metadata={"fact": False})
+
+
 def _field_locs() -> Any:
     """Where individual facts of an entity are written (IaC attributes), by fact name; not a fact itself."""
     return field(default=None, compare=False, metadata={"fact": False})
@@ -86,6 +92,7 @@ class Request:
     EffectiveRoleName: str | Unknown
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
+    address: str | None = _address()
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,6 +141,7 @@ class Image:
     data_disks: list[Disk] | Unknown
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
+    address: str | None = _address()
 
 
 @dataclass(frozen=True, eq=False)
@@ -212,6 +220,7 @@ class Role:
     wildcard_resources: list[str] | Unknown
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
+    address: str | None = _address()
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,6 +242,7 @@ class Bucket:
     public_grants: list[str] | Unknown
     location: Loc | None = _loc()
     field_locations: Mapping[str, Loc] | None = _field_locs()
+    address: str | None = _address()
 
 
 @dataclass(frozen=True, eq=False)

@@ -260,15 +260,25 @@ def resource_name(subject: Subject, locate: str) -> str:
     return f"{locate}/{value}"
 
 
-def resource_resolver(subjects: Sequence[Subject], rules: Sequence[Rule]) -> Callable[[Result], str | None]:
+def resource_names(subject: Subject, locate: str) -> tuple[str, ...]:
+    """Every name of the resource a finding is about: the IaC address of the resource it is written as
+    (``alicloud_oss_bucket.exports``, ``module.m.alicloud_ram_role.r[0]``, a ROS logical id) when the source
+    is IaC, and always :func:`resource_name`'s ``kind/NAME`` form."""
+    entity = getattr(subject, locate, None)
+    address = getattr(entity, "address", None)
+    plain = resource_name(subject, locate)
+    return (address, plain) if isinstance(address, str) else (plain,)
+
+
+def resource_resolver(subjects: Sequence[Subject], rules: Sequence[Rule]) -> Callable[[Result], tuple[str, ...]]:
     by_name = {s.name: s for s in subjects}
     locate = {r.id: r.locate for r in rules}
 
-    def resource_of(result: Result) -> str | None:
+    def resource_of(result: Result) -> tuple[str, ...]:
         if result.resource is not None:
-            return result.resource
+            return (result.resource,)
         subject = by_name.get(result.subject)
-        return resource_name(subject, locate.get(result.rule_id, "request")) if subject is not None else None
+        return resource_names(subject, locate.get(result.rule_id, "request")) if subject is not None else ()
 
     return resource_of
 

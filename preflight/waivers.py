@@ -32,11 +32,12 @@ __all__ = ["KEYS", "Waiver", "apply", "lint", "load", "matches", "parse"]
 
 KEYS = ("rule", "subject", "resource", "paths", "reason", "owner", "expires")
 WAIVABLE = frozenset({Status.FAIL, Status.UNKNOWN})
-ResourceOf = Callable[[Result], str | None]
+#: the names a result's resource goes by (an IaC address, ``bucket/NAME``, …); a resource glob matches any
+ResourceOf = Callable[[Result], tuple[str, ...]]
 
 
-def _default_resource(r: Result) -> str | None:
-    return r.resource
+def _default_resource(r: Result) -> tuple[str, ...]:
+    return (r.resource,) if r.resource is not None else ()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -154,11 +155,8 @@ def matches(w: Waiver, r: Result, resource_of: ResourceOf = _default_resource) -
             return False
         if w.lines and not (loc.line is not None and w.lines[0] <= loc.line <= w.lines[1]):
             return False
-    if w.resource_glob is not None:
-        resource = resource_of(r)
-        if resource is None or not fnmatch.fnmatchcase(resource, w.resource_glob):
-            return False
-    return True
+    glob = w.resource_glob
+    return glob is None or any(fnmatch.fnmatchcase(name, glob) for name in resource_of(r))
 
 
 def active(w: Waiver, today: datetime.date) -> bool:

@@ -52,7 +52,7 @@ def w(**kw: Any) -> Waiver:
     ],
 )
 def test_apply(waiver: Waiver, status: Status) -> None:
-    (out,), _notes = waivers.apply([result()], [waiver], (), TODAY, lambda r: "bucket/b")
+    (out,), _notes = waivers.apply([result()], [waiver], (), TODAY, lambda r: ("bucket/b",))
     assert out.status is status
     assert (out.waiver is waiver) is (status is Status.WAIVED)
 

@@ -320,12 +320,12 @@ def document(template: Template, *, export_roles: Sequence[str] = (), export_buc
     for logical_id, props in by_type.get("ALIYUN::RAM::Role", []):
         name = _role(d, resolver, logical_id, props, policies, attachments)
         if name in export_roles or name == DEFAULT_ROLE_NAME:
-            ptr = d.add("exports", {"RoleName": name}, template.location("Resources", logical_id))
+            ptr = d.add("exports", {"RoleName": name}, template.location("Resources", logical_id), logical_id)
             d.scopes[int(ptr.rsplit("/", 1)[1])] = "role"
     for logical_id, props in by_type.get("ALIYUN::OSS::Bucket", []):
         name = _bucket(d, resolver, logical_id, props)
         if name in export_buckets:
-            ptr = d.add("exports", {"OSSBucket": name}, template.location("Resources", logical_id))
+            ptr = d.add("exports", {"OSSBucket": name}, template.location("Resources", logical_id), logical_id)
             d.scopes[int(ptr.rsplit("/", 1)[1])] = "bucket"
     for logical_id, props in by_type.get("ALIYUN::ECS::CustomImage", []):
         _image(d, resolver, logical_id, props)
@@ -378,7 +378,7 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
     name = _get(resolver, props, "RoleName")
     role_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"RoleName": role_name}
-    ptr = d.add("roles", entry, d.at("Resources", logical_id))
+    ptr = d.add("roles", entry, d.at("Resources", logical_id), logical_id)
     d.put(entry, ptr, "Arn", Unresolved(Msg("iac.ros_role_arn")), None)
     trust = _get(resolver, props, "AssumeRolePolicyDocument")
     where = _prop_loc(d, logical_id, "AssumeRolePolicyDocument")
@@ -437,7 +437,7 @@ def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, An
     name = _get(resolver, props, "BucketName")
     bucket_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"Name": bucket_name}
-    ptr = d.add("buckets", entry, d.at("Resources", logical_id))
+    ptr = d.add("buckets", entry, d.at("Resources", logical_id), logical_id)
     d.put(entry, ptr, "Location", Unresolved(Msg("iac.ros_bucket_region")), None)
     storage = _get(resolver, props, "StorageClass")
     d.put(entry, ptr, "StorageClass", "Standard" if storage is _ABSENT else storage,
@@ -474,7 +474,7 @@ def _image(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any
     # No ROS resource exports an image, so images are listed for completeness only; their region is the
     # stack's, which a template does not name.
     entry: dict[str, Any] = {"RegionId": "ALIYUN::Region", "ImageId": logical_id, "ImageOwnerAlias": "self"}
-    ptr = d.add("images", entry, d.at("Resources", logical_id))
+    ptr = d.add("images", entry, d.at("Resources", logical_id), logical_id)
     platform = _get(resolver, props, "Platform")
     if platform is _ABSENT:
         platform = Unresolved(Msg("iac.ros_image_no_platform"))

@@ -91,6 +91,8 @@ class Annotations:
     scopes: Mapping[int, str] = field(default_factory=dict)
     absent_is_unknown: bool = True
     absent_reason: str | Msg = Msg("snap.not_defined")
+    #: element pointer -> the IaC address of the resource it was made from (what waivers' resource globs match)
+    addresses: Mapping[str, str] = field(default_factory=dict)
 
     def children(self, table: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         """{parent pointer: {last token: value}} for one of the pointer tables."""
@@ -404,6 +406,9 @@ class _Builder:
             return Unknown(self.annotations.absent_reason)
         return None
 
+    def _address(self, o: Obj) -> str | None:
+        return self.annotations.addresses.get(o.pointer) if self.annotations is not None else None
+
     def _loc(self, o: Obj) -> Location | None:
         if self.annotations is not None:
             return self.annotations.locations.get(o.pointer)
@@ -480,6 +485,7 @@ class _Builder:
             EffectiveRoleName=vals["RoleName"] or DEFAULT_ROLE_NAME,
             location=self._loc(o),
             field_locations=self._field_locations(o),
+            address=self._address(o),
         )
 
     def _region(self, region_id: str | Unknown | None) -> Region | None | Unknown:
@@ -544,6 +550,7 @@ class _Builder:
             data_disks=data,
             location=self._loc(found),
             field_locations=self._field_locations(o),
+            address=self._address(found),
         )
 
     def _disk(self, o: Obj) -> Disk:
@@ -669,6 +676,7 @@ class _Builder:
             public_grants=policy if isinstance(policy, Unknown) else pol.public_grants(policy) if policy else [],
             location=self._loc(found),
             field_locations=self._field_locations(o),
+            address=self._address(found),
         )
 
     def _role(self, name: str | Unknown, bucket: str | Unknown | None, prefix: str | Unknown | None,
@@ -768,6 +776,7 @@ class _Builder:
             wildcard_resources=wildcard,
             location=self._loc(found),
             field_locations=self._field_locations(o),
+            address=self._address(found),
         )
         return role, permissions
 

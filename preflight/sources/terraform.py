@@ -1244,13 +1244,18 @@ class DocBuilder:
     unknown: dict[str, str | Msg] = field(default_factory=dict)
     unknown_entries: list[dict[str, Any]] = field(default_factory=list)
     scopes: dict[int, str] = field(default_factory=dict)
+    addresses: dict[str, str] = field(default_factory=dict)
 
-    def add(self, section: str, entry: dict[str, Any], location: Location | None) -> str:
+    def add(self, section: str, entry: dict[str, Any], location: Location | None, address: str | None = None
+            ) -> str:
+        """Append an element to a section; ``address`` names the resource it was made from."""
         items = self.doc.setdefault(section, [])
         pointer = f"/{section}/{len(items)}"
         items.append(entry)
         if location is not None:
             self.locations[pointer] = location
+        if address is not None:
+            self.addresses[pointer] = address
         return pointer
 
     def put(self, entry: dict[str, Any], pointer: str, key: str, value: Any, location: Location | None) -> None:
@@ -1266,7 +1271,8 @@ class DocBuilder:
 
     def annotations(self) -> Annotations:
         return Annotations(locations=self.locations, unknown=self.unknown, scopes=self.scopes,
-                           absent_is_unknown=True, absent_reason=Msg("iac.absent", source=self.source_name))
+                           absent_is_unknown=True, absent_reason=Msg("iac.absent", source=self.source_name),
+                           addresses=self.addresses)
 
     @property
     def source_name(self) -> Msg | str:
@@ -1370,7 +1376,7 @@ def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: 
     bucket_targets = _Targets({a: ref.name for a, ref in buckets.items()})
     for r in exports:
         entry: dict[str, Any] = {}
-        ptr = b.add("exports", entry, r.location)
+        ptr = b.add("exports", entry, r.location, r.address)
         b.put(entry, ptr, "RegionId", r.region.value, r.region.location)
         image = r.body.attrs.get("image_id")
         image_id: Any = MISSING if image is None else _str(image.value)
@@ -1406,7 +1412,7 @@ def _scoped(b: DocBuilder, roles: dict[str, tuple[str, Location | None]], bucket
         if address in covered or not (listed or ref.needs_scope):
             continue
         entry: dict[str, Any] = {"OSSBucket": ref.name or address}
-        ptr = b.add("exports", entry, ref.location)
+        ptr = b.add("exports", entry, ref.location, address)
         b.put(entry, ptr, "RegionId", ref.region.value, ref.region.location)
         b.scopes[int(ptr.rsplit("/", 1)[1])] = "bucket"
 
@@ -1417,7 +1423,7 @@ def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
         entry: dict[str, Any] = {"RegionId": region, "ImageId": r.address,
                                  # an image Terraform creates is a custom image of the account
                                  "ImageOwnerAlias": "self"}
-        ptr = b.add("images", entry, r.location)
+        ptr = b.add("images", entry, r.location, r.address)
         b.put(entry, ptr, "Status", Unresolved(Msg("iac.image_status")), None)
         b.put(entry, ptr, "ProductCode", Unresolved(Msg("iac.image_product_code")), None)
         platform = _str(r.body.value("platform"))
@@ -1501,7 +1507,7 @@ def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, 
 def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[str, str], Resource],
             stray: Mapping[str, Msg]) -> None:
     entry: dict[str, Any] = {"Name": ref.name or r.address}
-    ptr = b.add("buckets", entry, r.location)
+    ptr = b.add("buckets", entry, r.location, r.address)
     if ref.name is None:
         b.locations[f"{ptr}/Name"] = _name_loc(r, ("bucket",)) or r.location  # type: ignore[assignment]
     region = r.region.value
@@ -1612,7 +1618,7 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tu
 def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, Resource]],
           policies: Mapping[str, tuple[Any, Location | None]], stray: Msg | None) -> None:
     entry: dict[str, Any] = {"RoleName": name}
-    ptr = b.add("roles", entry, r.location)
+    ptr = b.add("roles", entry, r.location, r.address)
     b.locations[f"{ptr}/RoleName"] = _name_loc(r, ("role_name", "name")) or r.location  # type: ignore[assignment]
     b.put(entry, ptr, "Arn", Unresolved(Msg("iac.role_arn")), None)
     trust_attr = r.body.attrs.get("assume_role_policy_document") or r.body.attrs.get("document")

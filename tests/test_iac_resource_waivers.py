@@ -1,0 +1,65 @@
+"""A waiver's ``resource`` glob matches IaC findings by the address of the resource they are about
+(Terraform addresses with instances and modules, ROS logical ids), and still by ``kind/NAME``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from preflight.run import CheckOptions, check_inputs, resource_resolver
+from tests.conftest import ROOT, CliResult
+
+Cli = Callable[..., CliResult]
+INSTANCES = ROOT / "tests" / "fixtures" / "iac_expand" / "instances"
+MODULES = ROOT / "tests" / "fixtures" / "iac_expand" / "modules" / "root"
+ROS = ROOT / "tests" / "iac" / "ros" / "export-role.yaml"
+
+
+def _names(path: Path) -> set[str]:
+    report, subjects, rules = check_inputs(CheckOptions(paths=(path,), lang="en"))
+    of = resource_resolver(subjects, rules)
+    return {n for r in report.results if r.status.value in ("fail", "unknown") for n in of(r)}
+
+
+@pytest.mark.parametrize(("path", "address", "plain"), [
+    (INSTANCES, 'alicloud_oss_bucket.shard[1]', None),
+    (INSTANCES, 'alicloud_image_export.team["red"]', None),
+    (MODULES, "module.archive.alicloud_oss_bucket.this", None),
+    (MODULES, "module.store.alicloud_oss_bucket.this", None),
+    (ROS, "ExportRole", "role/"),
+])
+def test_findings_are_named_by_their_iac_address(path: Path, address: str, plain: str | None) -> None:
+    names = _names(path)
+    assert address in names
+    if plain:
+        assert any(n.startswith(plain) for n in names)
+
+
+def _waived(cli: Cli, tmp_path: Path, target: Path, glob: str) -> tuple[set[str], set[str]]:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(f'waivers:\n  - rule: "*"\n    resource: {glob!r}\n    reason: accepted for the test\n',
+                       encoding="utf-8")
+    report = cli("check", str(target), "-f", "json", "--waivers", str(waivers)).json()
+    waived = {r["subject"] for r in report["results"] if r["status"] == "waived"}
+    open_ = {r["subject"] for r in report["results"] if r["status"] in ("fail", "unknown")}
+    return waived, open_
+
+
+def test_a_module_glob_waives_only_that_module(cli: Cli, tmp_path: Path) -> None:
+    waived, open_ = _waived(cli, tmp_path, MODULES, "module.archive.*")
+    assert waived, "nothing waived by the module's address"
+    everything, _ = _waived(cli, tmp_path, MODULES, "*")
+    assert waived < everything and open_  # the other modules' and the root's findings stay open
+
+
+def test_the_kind_name_form_still_matches_iac(cli: Cli, tmp_path: Path) -> None:
+    by_address, _ = _waived(cli, tmp_path, ROS, "ExportRole")
+    by_name, _ = _waived(cli, tmp_path, ROS, "role/*")
+    assert by_address and by_name == by_address
+
+
+def test_a_glob_that_names_nothing_waives_nothing(cli: Cli, tmp_path: Path) -> None:
+    waived, open_ = _waived(cli, tmp_path, INSTANCES, "alicloud_oss_bucket.nope*")
+    assert not waived and open_
