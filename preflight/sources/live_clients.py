@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import threading
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
@@ -380,7 +381,7 @@ def sdk_missing(exc: ImportError) -> PreflightError:
     return PreflightError(Msg("live.sdk_missing", module=module, problem=Foreign("live_import", str(exc))))
 
 
-def _tried(failures: list[tuple[Msg, str | None]]) -> Msg:
+def _tried(failures: list[tuple[Msg, Msg | str | None]]) -> Msg:
     """``source: error; source: empty AccessKey; ...`` in the language of the run (error None: empty key)."""
     out: Msg | None = None
     for source, error in reversed(failures):
@@ -395,6 +396,35 @@ def _tried(failures: list[tuple[Msg, str | None]]) -> Msg:
     return out or Msg("live.tried_nothing")
 
 
+def _quiet_sdk_logs() -> None:
+    """Silence the credentials package's own logger.
+
+    ``alibabacloud_credentials`` gives its ``credentials`` logger a stderr handler at import and logs every
+    failed refresh with a full traceback — dozens of English lines, and for RamRoleArn the signed STS URL
+    with the AccessKeyId and signature in it. preflight says what failed in its one error line instead."""
+    import logging
+
+    logging.getLogger("credentials").disabled = True
+
+
+#: what must never reach the output from an SDK's exception text: query strings of (signed) URLs and
+#: key=value pairs naming keys, secrets, tokens or signatures
+_SECRET_PARTS = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*|\b\w*(?:Key|Secret|Token|Signature|Credential)\w*=[^\s&'\"]+",
+                           re.IGNORECASE)
+
+
+def _failure_text(exc: BaseException) -> Msg | str:
+    """The exception's class and the first line of its message, secrets and URL queries removed, shortened
+    (the credentials package's known texts are worded in the run's language)."""
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    cleaned = _SECRET_PARTS.sub(lambda m: f"{m.group(1)}?…" if m.group(1) else "…", first)
+    if len(cleaned) > 160:
+        cleaned = cleaned[:159] + "…"
+    if not cleaned:
+        return type(exc).__name__
+    return Msg("live.failure", kind=type(exc).__name__, text=Foreign("credentials", cleaned))
+
+
 def resolve_identity(credential: object | None, profile: str | None, environ: Mapping[str, str]) -> Identity:
     """Find working credentials now, so a run without them stops before any call, with a useful message."""
     if credential is not None:
@@ -403,7 +433,8 @@ def resolve_identity(credential: object | None, profile: str | None, environ: Ma
         candidates = _profile_candidates(profile, environ)
     else:
         candidates = _chain_candidates(environ)
-    failures: list[tuple[Msg, str | None]] = []  # (source, exception type; None: an empty key)
+    _quiet_sdk_logs()
+    failures: list[tuple[Msg, Msg | str | None]] = []  # (source, what went wrong; None: an empty key)
     for source, build in candidates:
         try:
             provider = build()
@@ -412,7 +443,7 @@ def resolve_identity(credential: object | None, profile: str | None, environ: Ma
         except ImportError as exc:  # the SDK itself is missing: no other source can do better
             raise sdk_missing(exc) from None
         except Exception as exc:  # a provider that cannot give credentials: try the next
-            failures.append((source, type(exc).__name__))
+            failures.append((source, _failure_text(exc)))
             continue
         if key_id and secret:
             token = creds.get_security_token()
