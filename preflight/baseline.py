@@ -51,11 +51,11 @@ def count(report: Report) -> int:
 
 def load(path: Path) -> Baseline:
     from preflight.sources import jsonpos
-    from preflight.sources.common import display_path, read_text
+    from preflight.sources.common import display_path, path_kind, read_text
     from preflight.sources.snapshot import parse_json
 
     display = display_path(path)
-    if not path.is_file():
+    if path_kind(path) != "file":
         raise error("err_no_file", display)
     text = read_text(path)
     doc = parse_json(text, display)

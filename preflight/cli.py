@@ -278,7 +278,10 @@ def rules_list(
                 "category": r.category.value, "prevents": list(r.prevents)} for r in ruleset.rules]
         _write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", None)
         return
-    lines = [f"{r.id:<8} {r.severity.value:<8} {r.category.value:<13} {r.title.get(language)}" for r in ruleset.rules]
+    from preflight.i18n import pad, word
+
+    lines = [f"{r.id:<8} {pad(word(r.severity.value, language), 8)} {pad(word(r.category.value, language), 13)} "
+             f"{r.title.get(language)}" for r in ruleset.rules]
     _write("\n".join(lines) + "\n", None)
 
 
@@ -300,15 +303,15 @@ def rules_show(
 
     catalog = load_error_catalog()
     doc: Mapping[str, Any] = rule.document
-    from preflight.i18n import t
+    from preflight.i18n import t, word
 
     def label(name: str) -> str:
         return "  " + t(f"cli.show_{name}", language)
 
     out = [
         f"{rule.id}: {rule.title.get(language)}",
-        f"{label('severity')}{rule.severity.value}",
-        f"{label('category')}{rule.category.value}",
+        f"{label('severity')}{word(rule.severity.value, language)}",
+        f"{label('category')}{word(rule.category.value, language)}",
         f"{label('source')}{rule.source}",
     ]
     if rule.description:

@@ -77,9 +77,11 @@ def find_upwards(name: str, start: Path) -> Path | None:
     start = start.resolve()
     root = repository_root(start)
     dirs = [start] if root is None else [start, *start.parents[: len(start.parents) - len(root.parents)]]
+    from preflight.sources.common import path_kind
+
     for d in dirs:
         candidate = d / name
-        if candidate.is_file():
+        if path_kind(candidate) == "file":  # a loop or an unreadable name here is an error, not "no config"
             return candidate
     return None
 
@@ -92,10 +94,10 @@ def load_yaml(path: Path) -> tuple[Any, str, LineOf]:
     """Parse a YAML file of ours: (data, display path, line of a key path). One-line errors, never a
     traceback: an impossible date such as ``2026-13-01`` (PyYAML raises ValueError) names its line."""
     from preflight import yamlpos
-    from preflight.sources.common import display_path, read_text
+    from preflight.sources.common import display_path, path_kind, read_text
 
     display = display_path(path)
-    if not path.is_file():
+    if path_kind(path) != "file":
         raise error("err_no_file", display)
     text = read_text(path)
     try:

@@ -12,6 +12,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from preflight.errors import Foreign, Msg
 from preflight.facts import Subject, Unknown, fact_fields
 from preflight.i18n import t
 from preflight.model import Location, Result, Status
@@ -28,6 +29,8 @@ def to_json(v: Any) -> Any:
         return {f.name: to_json(getattr(v, f.name)) for f in dataclasses.fields(v) if f.metadata.get("fact", True)}
     if isinstance(v, list | tuple):
         return [to_json(x) for x in v]
+    if isinstance(v, Msg | Foreign | str):  # a message (or a policy.Worded text): its English text, a plain str
+        return str(v)
     return v
 
 

@@ -108,6 +108,20 @@ CORE: dict[str, dict[str, str]] = {
     "message": {"en": "message", "zh": "信息"},
     "location": {"en": "location", "zh": "位置"},
     "reason": {"en": "reason", "zh": "原因"},
+    "evidence": {"en": "evidence", "zh": "证据"},
+    # the words of severities, categories and modes where people read them (machine outputs keep the values)
+    "word_error": {"en": "error", "zh": "错误"},
+    "word_warning": {"en": "warning", "zh": "警告"},
+    "word_info": {"en": "info", "zh": "提示"},
+    "word_precondition": {"en": "precondition", "zh": "前置条件"},
+    "word_security": {"en": "security", "zh": "安全"},
+    "word_hygiene": {"en": "hygiene", "zh": "规范"},
+    "word_snapshot": {"en": "snapshot", "zh": "快照"},
+    "word_iac": {"en": "iac", "zh": "IaC 文件"},
+    "word_live": {"en": "live", "zh": "实时"},
+    "word_mixed": {"en": "mixed", "zh": "混合"},
+    # a text kept as an input recorded it (a snapshot's unknown reason): worded again where preflight wrote it
+    "as_recorded": {"en": "{text}", "zh": "{text}"},
     "owner": {"en": "owner", "zh": "负责人"},
     "expires": {"en": "expires", "zh": "到期"},
     "md_title_ok": {"en": "preflight: OK", "zh": "preflight：通过"},
@@ -239,7 +253,10 @@ class LocalizedError(PreflightError):
 
 
 def _expected(value: object, lang: str) -> object:
-    return EXPECTED[value][lang] if isinstance(value, str) and value in EXPECTED else value
+    if isinstance(value, str) and value in EXPECTED:
+        return EXPECTED[value][lang]
+    # a literal ("1") after Chinese text is set off by a space: "version 必须是 1"
+    return f" {value}" if lang == "zh" and str(value)[:1].isascii() else value
 
 
 def error(message_key: str, where: str | None = None, /, **values: object) -> PreflightError:
@@ -253,13 +270,13 @@ def error_lines(exc: PreflightError, lang: str) -> list[str]:
 
 def lang_from_argv(argv: Sequence[str]) -> str:
     """The language of the run before the flags are parsed (for errors in parsing them)."""
-    for i, arg in enumerate(argv):
+    given: str | None = None
+    for i, arg in enumerate(argv):  # the last --lang wins, as when the flags are parsed
         if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1] if argv[i + 1] in ("en", "zh") else "en"
-        if arg.startswith("--lang="):
-            value = arg.split("=", 1)[1]
-            return value if value in ("en", "zh") else "en"
-    return default_lang()
+            given = argv[i + 1]
+        elif arg.startswith("--lang="):
+            given = arg.split("=", 1)[1]
+    return given if given in ("en", "zh") else default_lang()  # a bad value is itself an error: in the locale's
 
 
 def t(message_key: str, lang: str, /, **values: object) -> str:
@@ -278,15 +295,33 @@ def _value(name: str, value: object, lang: str) -> object:
     return value
 
 
+def word(value: str, lang: str) -> str:
+    """A severity, category or mode as people read it in the language (``error`` -> ``错误``)."""
+    texts = MESSAGES.get(f"word_{value}")
+    return texts.get(lang, value) if texts else value
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (a CJK character takes two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
 def colon(lang: str) -> str:
     """The colon between a label and its text: full-width in Chinese ("修复：…"), ": " in English."""
     return "：" if lang == "zh" else ": "
 
 
 def default_lang() -> str:
-    """``zh`` when the locale says Chinese (LANG=zh_CN.UTF-8 and the like), else ``en``."""
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    """``zh`` when the locale says Chinese (LANG=zh_CN.UTF-8 and the like), else ``en``.
+
+    As GNU gettext reads them: the first of LC_ALL, LC_MESSAGES, LANG that is set is the locale; LANGUAGE
+    (a priority list such as ``zh_CN:en``) overrides it for messages, except in the C/POSIX locale."""
+    locale = next((v for v in (os.environ.get(k, "") for k in ("LC_ALL", "LC_MESSAGES", "LANG")) if v), "")
+    if locale and locale.split(".")[0] not in ("C", "POSIX"):
+        for choice in os.environ.get("LANGUAGE", "").split(":"):
+            if choice:
+                return "zh" if choice.lower().startswith("zh") else "en"
+    return "zh" if locale.lower().startswith("zh") else "en"

@@ -46,6 +46,41 @@ BUCKET_LEVEL_ACTIONS = frozenset({"oss:GetBucketLocation", "oss:GetBucketInfo", 
 DEFAULT_EXPORT_POLICY = "AliyunECSImageExportRolePolicy"
 
 
+class Worded(str):
+    """The English text of a catalogue message that keeps the message, so that a report in another language
+    words it in that language (rule placeholders: :func:`preflight.rules.format_value`).
+
+    Everywhere else it is that English string: it compares, sorts, hashes and serialises exactly as the text,
+    so facts, evidence, JSON and the memoised answers stay what they were.
+    """
+
+    msg: Msg
+
+    def __new__(cls, msg: Msg) -> Worded:
+        self = super().__new__(cls, msg.render("en"))
+        self.msg = msg
+        return self
+
+    def __getnewargs__(self) -> tuple[Msg]:  # type: ignore[override]  # copy and pickle rebuild from the message
+        return (self.msg,)
+
+    def render(self, lang: str = "en") -> str:
+        return self.msg.render(lang)
+
+
+class _Listing(Msg):
+    """Messages one after another: "a, b, c" (「a、b、c」 in Chinese)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[Msg]) -> None:
+        self.items = tuple(items)
+        super().__init__("listing", items=self.items)
+
+    def render(self, lang: str = "en") -> str:
+        return ("、" if lang == "zh" else ", ").join(item.render(lang) for item in self.items)
+
+
 class PolicyError(ValueError):
     """A policy document that is not a policy (bad JSON, wrong shapes). ``pointer`` is relative to the doc."""
 
@@ -213,9 +248,13 @@ class StatementRef:
     effect: str
     conditional: bool
 
+    @property
+    def msg(self) -> Msg:
+        key = "snap.statement_ref_conditional" if self.conditional else "snap.statement_ref"
+        return Msg(key, index=self.index, policy=self.policy)
+
     def __str__(self) -> str:
-        cond = " (under its Condition)" if self.conditional else ""
-        return f"statement {self.index} of policy {self.policy}{cond}"
+        return self.msg.render("en")
 
 
 @dataclass(frozen=True)
@@ -230,17 +269,18 @@ class Decision:
     def allowed(self) -> bool:
         return self.effect is Effect.ALLOW
 
-    def explain(self, request: Request) -> str:
-        what = f"{request.action} on {request.resource}"
-        by = ", ".join(str(b) for b in self.by)
+    def explain(self, request: Request) -> Worded:
+        what = {"action": request.action, "resource": request.resource}
+        if self.effect is Effect.IMPLICIT_DENY:
+            return Worded(Msg("snap.decision_none", **what))
+        by = _Listing(b.msg for b in self.by)
         if self.effect is Effect.ALLOW:
-            return f"{what}: allowed by {by}"
+            return Worded(Msg("snap.decision_allowed", **what, by=by))
         if self.effect is Effect.DENY:
-            return f"{what}: denied by {by}"
-        if self.effect is Effect.CONDITIONAL:
-            keys = ", ".join(self.undecided) or "its Condition"
-            return f"{what}: depends on {keys} ({by})"
-        return f"{what}: no statement allows it"
+            return Worded(Msg("snap.decision_denied", **what, by=by))
+        if not self.undecided:
+            return Worded(Msg("snap.decision_depends_condition", **what, by=by))
+        return Worded(Msg("snap.decision_depends", **what, keys=", ".join(self.undecided), by=by))
 
 
 def principal_matches(p: Principal | None, who: PrincipalRef | None) -> bool:
@@ -436,7 +476,8 @@ def ecs_trust_conditions(trust: Policy) -> list[str]:
                  if st.Effect == "Allow" and action_covered(st, ASSUME_ROLE) and _admits_ecs(st.Principal)]
     if any(not st.Condition for st in admitting):
         return []  # an unconditional Allow admits ECS whatever the others require
-    return [f"statement {st.index}: {c.Operator} {c.Key} {c.Values}" for st in admitting for c in st.Condition]
+    return [Worded(Msg("snap.trust_condition", index=st.index, operator=c.Operator, key=c.Key, values=c.Values))
+            for st in admitting for c in st.Condition]
 
 
 def other_principals(trust: Policy) -> list[str]:
@@ -585,9 +626,9 @@ class ExportPermissions:
             for st in doc.Statement:
                 if st.Effect != "Allow":
                     continue
-                where = f"statement {st.index} of policy {name}"
+                where = Msg("snap.statement_ref", index=st.index, policy=name)
                 if st.NotAction:
-                    found.append(f"NotAction (allows everything but {', '.join(st.NotAction)}) in {where}")
+                    found.append(Worded(Msg("snap.excess_not_action", actions=", ".join(st.NotAction), where=where)))
                     continue
                 for pattern in st.Action:
                     low = pattern.lower()
@@ -595,15 +636,15 @@ class ExportPermissions:
                         any(glob_match(pattern, a, ignore_case=True)
                             for a in (*BUCKET_ADMIN_ACTIONS, *_EXCESS_SAMPLES))
                     ):
-                        found.append(f"{pattern} in {where}")
+                        found.append(Worded(Msg("snap.excess_action", action=pattern, where=where)))
         return found
 
     def wildcard_resources(self) -> list[str]:
         """Allows of export actions on every resource (``"*"``) rather than the export bucket."""
-        found = []
+        found: list[str] = []
         for name, st, _ in self._relevant:
             if st.Effect == "Allow" and any(r in ("*", "acs:oss:*:*:*") for r in st.Resource):
-                found.append(f"statement {st.index} of policy {name}")
+                found.append(Worded(Msg("snap.statement_ref", index=st.index, policy=name)))
         return found
 
 
@@ -632,7 +673,7 @@ _PUBLIC_ACTIONS = ("oss:GetObject", "oss:ListObjects", "oss:PutObject", "oss:Del
 def public_grants(policy: Policy) -> list[str]:
     """Statements of a bucket policy that let anyone (``Principal "*"``) read, list, overwrite or delete
     objects, with no Condition that narrows who."""
-    found = []
+    found: list[str] = []
     for st in policy.Statement:
         if st.Effect != "Allow" or st.Principal is None or not st.Principal.Any:
             continue
@@ -640,7 +681,7 @@ def public_grants(policy: Policy) -> list[str]:
             continue
         reads = [a for a in _PUBLIC_ACTIONS if action_covered(st, a)]
         if reads:
-            found.append(f"statement {st.index} allows {', '.join(reads)} to everyone")
+            found.append(Worded(Msg("snap.public_grant", index=st.index, actions=", ".join(reads))))
     return found
 
 

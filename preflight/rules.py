@@ -31,7 +31,7 @@ from preflight.errors import Foreign, Msg, PreflightError
 from preflight.facts import FieldType, Subject, Unknown, fact_fields
 from preflight.model import Category, Severity, Text
 from preflight.resources import rules_dir
-from preflight.sources.common import display_path, read_text
+from preflight.sources.common import display_path, list_dir, path_kind, read_text
 
 Tri = bool | Unknown
 #: a compiled condition: (subject, current list element or the subject) -> three-valued answer
@@ -592,6 +592,10 @@ def format_value(v: Any, lang: str = "en") -> str:
         return "true" if v else "false"
     if isinstance(v, list):
         return ", ".join(format_value(x, lang) for x in v) if v else _NONE_WORD.get(lang, "none")
+    from preflight.policy import Worded  # (policy texts are worded when a message shows them)
+
+    if isinstance(v, Msg | Foreign | Worded):  # texts preflight words itself (or a library wrote)
+        return v.render(lang)
     return str(v)
 
 
@@ -897,9 +901,12 @@ def _bundled_documents(directory: Path) -> dict[str, Any] | None:
 
 
 def _rule_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
+    """The rule files of a directory; a path the OS cannot look at (a symlink loop, a name too long) is an
+    error naming it, as is a rule file in the directory that cannot be looked at."""
+    if path_kind(directory) != "dir":
         raise PreflightError(Msg("rule.no_dir"), display_path(directory))
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    files = [directory / n for n in list_dir(directory) if Path(n).suffix in (".yaml", ".yml")]
+    return [p for p in files if path_kind(p) == "file"]
 
 
 @dataclass(frozen=True)
@@ -922,8 +929,9 @@ def load_rules(extra_dirs: Sequence[Path] = (), *, validate_bundled: bool = Fals
     cached = None if validate_bundled else _bundled_documents(bundled)
     lists = load_lists(bundled / "lists", {k.split("/", 1)[1]: v for k, v in (cached or {}).items()
                                            if k.startswith("lists/")})
+    extra_files = [_rule_files(d) for d in extra_dirs]  # each directory checked before its lists/ is
     for d in extra_dirs:
-        if (d / "lists").is_dir():
+        if path_kind(d / "lists") == "dir":
             for name, lst in load_lists(d / "lists").items():
                 if name in lists:
                     raise PreflightError(Msg("rule.list_redefined", name=name),
@@ -932,7 +940,7 @@ def load_rules(extra_dirs: Sequence[Path] = (), *, validate_bundled: bool = Fals
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     sources = [(p, validate_bundled, (cached or {}).get(p.name)) for p in _rule_files(bundled)]
-    sources += [(p, True, None) for d in extra_dirs for p in _rule_files(d)]
+    sources += [(p, True, None) for files in extra_files for p in files]
     for path, validate, parsed in sources:
         rule = load_rule_file(path, lists, validate_schema=validate, parsed=parsed)
         if rule.id in seen:

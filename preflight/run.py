@@ -20,7 +20,7 @@ from preflight.engine import evaluate
 from preflight.facts import Subject, Unknown
 from preflight.i18n import error, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Text, Waiver
-from preflight.sources.common import display_path, read_text, walk
+from preflight.sources.common import display_path, path_kind, read_text, walk
 
 if TYPE_CHECKING:
     from preflight.baseline import Baseline
@@ -100,7 +100,7 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
     iac_paths: list[Path] = []
     found_snapshots = 0
     for given in paths:
-        if given.is_dir():
+        if path_kind(given) == "dir":
             for path in walk(given, (".json",)):  # snapshots; the IaC source walks for its own files
                 text = read_text(path)
                 if text.lstrip().startswith("{") and '"exports"' in text:
@@ -130,7 +130,7 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
         _load_iac(inputs, iac_paths, config or Config(), pre_commit)
     iac_subjects = len(inputs.subjects) - snapshot_subjects
     if not inputs.subjects and not pre_commit and not found_snapshots:
-        dirs = [p for p in paths if p.is_dir()]
+        dirs = [p for p in paths if path_kind(p) == "dir"]
         if dirs:
             raise error("err_no_snapshot_in_dir", display_path(dirs[0]))
     if found_snapshots and iac_subjects:
@@ -152,10 +152,11 @@ def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit:
                                       t("note_module_unread", "zh", reason=why)), where))
     for w in loaded.waivers:
         source = Location(w.path, w.line)
-        if w.problems:
+        if w.problems:  # a comment that is wrong in any part waives nothing, as its notes say
             for problem in w.problems:
                 inputs.notes.append(Note(Text(t("note_inline_waiver", "en", problem=problem),
                                               t("note_inline_waiver", "zh", problem=problem)), source))
+            continue
         inputs.waivers.append(Waiver(rules=w.rule_ids, reason=w.reason or "", source=source, path_globs=(w.path,),
                                      lines=(w.resource_start, w.resource_end), expires=w.expires, inline=True))
 

@@ -102,7 +102,7 @@ def test_rules_show_labels_follow_the_language(cli: Callable[..., CliResult]) ->
     en = cli("rules", "show", "PF403").out.splitlines()
     zh = cli("rules", "show", "PF403", "--lang", "zh").out.splitlines()
     assert en[1] == "  severity:    error" and en[2] == "  category:    precondition"
-    assert zh[1] == "  严重级别：error" and zh[2] == "  类别：precondition"
+    assert zh[1] == "  严重级别：错误" and zh[2] == "  类别：前置条件"
     assert len(en) == len(zh)
     for line in zh[:8]:  # title, labels, description, message, remediation: Chinese throughout
         if not line.startswith("  定义于："):

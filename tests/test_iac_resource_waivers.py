@@ -63,3 +63,21 @@ def test_the_kind_name_form_still_matches_iac(cli: Cli, tmp_path: Path) -> None:
 def test_a_glob_that_names_nothing_waives_nothing(cli: Cli, tmp_path: Path) -> None:
     waived, open_ = _waived(cli, tmp_path, INSTANCES, "alicloud_oss_bucket.nope*")
     assert not waived and open_
+
+
+def test_an_inline_waiver_with_a_problem_waives_nothing(cli: Cli, tmp_path: Path) -> None:
+    """Its notes say it is not honoured: so it is not, in any part (no half-applied waiver)."""
+    (tmp_path / "main.tf").write_text(
+        'provider "alicloud" {\n  region = "cn-hangzhou"\n}\n'
+        '# preflight:ignore=PF501,PF303 reason="ok" expires=2020-99-01\n'
+        'resource "alicloud_oss_bucket" "b" {\n  bucket = "corp-exports"\n  acl = "public-read"\n}\n'
+        'resource "alicloud_image_export" "e" {\n  image_id = "m-1"\n  oss_bucket = alicloud_oss_bucket.b.bucket\n'
+        '  oss_prefix = "nightly"\n}\n', encoding="utf-8")
+    report = cli("check", str(tmp_path), "-f", "json").json()
+    assert not [r for r in report["results"] if r["status"] == "waived"]
+    assert any(r["rule_id"] == "PF501" and r["status"] == "fail" for r in report["results"])
+    assert any("2020-99-01" in w["message"] for w in report["warnings"])
+    fixed = (tmp_path / "main.tf").read_text(encoding="utf-8").replace("2020-99-01", "2099-12-31")
+    (tmp_path / "main.tf").write_text(fixed, encoding="utf-8")
+    report = cli("check", str(tmp_path), "-f", "json").json()
+    assert any(r["rule_id"] == "PF501" and r["status"] == "waived" for r in report["results"])

@@ -74,9 +74,9 @@ def test_unknown_entries_override_present_sections() -> None:
          "reason": "AccessDenied: oss:GetBucketPolicy"},
     ])
     (s,) = subjects_from_document(doc)
-    assert isinstance(s.role, Unknown) and "ram:GetRole" in s.role.reason
+    assert isinstance(s.role, Unknown) and "ram:GetRole" in str(s.role.reason)
     assert isinstance(s.bucket, Bucket) and isinstance(s.bucket.Policy, Unknown)
-    assert "oss:GetBucketPolicy" in s.bucket.Policy.reason
+    assert "oss:GetBucketPolicy" in str(s.bucket.Policy.reason)
 
 
 def test_api_wrappers_and_plain_lists_are_both_accepted() -> None:

@@ -424,7 +424,7 @@ def test_unknown_reasons_with_annotations() -> None:
 def test_reasons_from_the_snapshot_stay_as_written() -> None:
     doc = base(unknown=[{"section": "images", "match": {"ImageId": "m-good"}, "reason": "AccessDenied: ecs"}])
     (s,) = subjects_from_document(doc)
-    assert isinstance(s.image, Unknown) and s.image.reason == "AccessDenied: ecs"
+    assert isinstance(s.image, Unknown) and str(s.image.reason) == "AccessDenied: ecs"
 
 
 # ---------------------------------------------------------------------------------------------------------

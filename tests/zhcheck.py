@@ -11,16 +11,17 @@ import re
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # things that stay untranslated: quoted or backticked text, paths and pointers, flags, dotted/colon names,
-# identifiers with _ - or digits, CamelCase or ALLCAPS words
+# identifiers with _ - or digits (not bare numbers), CamelCase or ALLCAPS words
 _KEEP = re.compile(
     r"'[^']*'|\"[^\"]*\"|`[^`]*`|“[^”]*”|‘[^’]*’"
     r"|(?:[\w.~*-]*/[\w./~*{}-]*)"
     r"|--?[\w-]+"
     r"|[\w*-]+(?:[.:][\w*-]+)+"
-    r"|\b\w*[_\d]\w*\b"
+    r"|\b(?!\d+\b)\w*[_\d]\w*\b"
     r"|\b[a-z]+[A-Z]\w*\b|\b[A-Z][a-z]+[A-Z]\w*\b|\b[A-Z]{2,}\w*\b"
 )
-_PROSE = re.compile(r"\b[A-Za-z]{2,}\b(?: +\b[A-Za-z]{2,}\b){2,}")
+# a bare number between the words does not end the run ("statement 1 of policy"), nor count as a word
+_PROSE = re.compile(r"\b[A-Za-z]{2,}\b(?:(?: +\d+)* +\b[A-Za-z]{2,}\b){2,}")
 
 
 def english_prose(text: str) -> list[str]:

@@ -9,7 +9,7 @@ Escaping follows the workflow-command rules: in the message ``%``, CR and LF bec
 
 from __future__ import annotations
 
-from preflight.i18n import colon, t
+from preflight.i18n import colon, t, word
 from preflight.model import Location, Report, Result, Severity, Status
 from preflight.reporters import RenderOptions
 from preflight.reporters._common import fails
@@ -63,6 +63,7 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     if report.baseline is not None:
         out.append(t("baseline_line", lang, **report.baseline.as_dict()))
     failing = report.failing
-    out.append(t("verdict_ok", lang, threshold=report.threshold.value) if not failing
-               else t("verdict_fail", lang, count=len(failing), threshold=report.threshold.value))
+    threshold = word(report.threshold.value, lang)
+    out.append(t("verdict_ok", lang, threshold=threshold) if not failing
+               else t("verdict_fail", lang, count=len(failing), threshold=threshold))
     return "\n".join(out) + "\n"

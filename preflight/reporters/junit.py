@@ -16,14 +16,15 @@ import json
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
-from preflight.i18n import colon, t
+from preflight.i18n import colon, t, word
 from preflight.model import Report, Result, Status
 from preflight.reporters import RenderOptions
 from preflight.reporters._common import fails
 
 
 def _details(r: Result, lang: str) -> str:
-    lines = [r.message, f"{t('severity', lang)}{colon(lang)}{r.severity.value} · {r.category.value}"]
+    lines = [r.message, f"{t('severity', lang)}{colon(lang)}{word(r.severity.value, lang)} · "
+                        f"{word(r.category.value, lang)}"]
     if r.location is not None:
         lines.append(f"{t('at', lang)}{colon(lang)}{r.location}")
     if r.prevents:
@@ -31,7 +32,7 @@ def _details(r: Result, lang: str) -> str:
     if r.remediation:
         lines.append(f"{t('fix', lang)}{colon(lang)}{r.remediation}")
     if r.evidence:
-        lines.append("evidence: " + json.dumps(r.evidence, ensure_ascii=False, sort_keys=True))
+        lines.append(t("evidence", lang) + colon(lang) + json.dumps(r.evidence, ensure_ascii=False, sort_keys=True))
     return "\n".join(lines)
 
 

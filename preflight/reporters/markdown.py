@@ -3,7 +3,7 @@ finding that fails the run with its remediation; other findings, waived ones and
 
 from __future__ import annotations
 
-from preflight.i18n import colon, t
+from preflight.i18n import colon, t, word
 from preflight.model import Report, Result, Status
 from preflight.reporters import RenderOptions
 from preflight.reporters._common import fails
@@ -24,7 +24,7 @@ def _code(text: str) -> str:
 
 
 def _failure(r: Result, lang: str) -> list[str]:
-    out = [f"#### {r.severity.value} · {r.rule_id} · {r.title}", "",
+    out = [f"#### {word(r.severity.value, lang)} · {r.rule_id} · {r.title}", "",
            f"- **{t('md_export', lang)}**{colon(lang)}{_code(r.subject)}"]
     if r.location is not None:
         out.append(f"- **{t('location', lang)}**{colon(lang)}{_code(str(r.location))}")
@@ -45,8 +45,8 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     s = report.summary
     counts = s.as_dict()
     out = [f"## {mark} {title}", "",
-           (t("verdict_ok", lang, threshold=report.threshold.value) if not failing
-            else t("verdict_fail", lang, count=len(failing), threshold=report.threshold.value)), "",
+           (t("verdict_ok", lang, threshold=word(report.threshold.value, lang)) if not failing
+            else t("verdict_fail", lang, count=len(failing), threshold=word(report.threshold.value, lang))), "",
            f"| {t('status', lang)} | {t('count', lang)} |", "|---|---:|"]
     out += [f"| {t(key, lang)} | {counts[name]} |" for name, key in _STATUS_KEYS]
     out.append("")
@@ -64,8 +64,8 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
                 f"{t('message', lang)} | {t('location', lang)} |", "|---|---|---|---|---|---|"]
         for r in others:
             status = t(f"st_{r.status.value}", lang) + (f" · {t('baselined', lang)}" if r.baselined else "")
-            out.append(f"| {r.severity.value} | {r.rule_id} | {status} | {cell(r.subject)} | {cell(r.message)} | "
-                       f"{cell(str(r.location or ''))} |")
+            out.append(f"| {word(r.severity.value, lang)} | {r.rule_id} | {status} | {cell(r.subject)} | "
+                       f"{cell(r.message)} | {cell(str(r.location or ''))} |")
         out.append("")
     waived = [r for r in report.results if r.waiver is not None]
     if waived:

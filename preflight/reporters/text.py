@@ -7,7 +7,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from preflight import __version__
-from preflight.i18n import colon, t
+from preflight.i18n import colon, pad, t, word
 from preflight.model import Report, Result, Severity, Status
 from preflight.reporters import RenderOptions
 
@@ -31,18 +31,18 @@ def _paint(text: str, code: str, color: bool) -> str:
 def _finding(r: Result, report: Report, color: bool, labels: dict[str, str]) -> list[str]:
     lang = report.lang
     mark = _paint(_MARK[r.status], _COLOR[r.status], color)
-    sev = r.severity.value.ljust(7)
+    sev = pad(word(r.severity.value, lang), 7)
     if r.status is Status.FAIL and r.severity is Severity.ERROR:
         sev = _paint(sev, "1;31", color)
     lines = [f"  {mark} {sev} {r.rule_id:<6} {r.message}"]
-    pad = " " * 18
+    indent = " " * 18
     details = []
     if r.location is not None:
         details.append(f"{labels['at']} {r.location}")
     if r.prevents:
         details.append(f"{labels['prevents']} {', '.join(r.prevents)}")
     if details:
-        lines.append(pad + _paint(" · ".join(details), "2", color))
+        lines.append(indent + _paint(" · ".join(details), "2", color))
     if r.waiver is not None:
         w = r.waiver
         parts = [t("waived_by", lang, reason=w.reason)]
@@ -51,11 +51,11 @@ def _finding(r: Result, report: Report, color: bool, labels: dict[str, str]) -> 
         if w.expires:
             parts.append(t("waiver_expires", lang, expires=w.expires.isoformat()))
         parts.append(f"{t('at', lang)} {w.source}")
-        lines.append(pad + _paint(" · ".join(parts), "36", color))
+        lines.append(indent + _paint(" · ".join(parts), "36", color))
     if r.baselined:
-        lines.append(pad + _paint(t("baselined", lang), "2", color))
+        lines.append(indent + _paint(t("baselined", lang), "2", color))
     if r.remediation:
-        lines.append(f"{pad}{labels['fix']}{colon(lang)}{r.remediation}")
+        lines.append(f"{indent}{labels['fix']}{colon(lang)}{r.remediation}")
     return lines
 
 
@@ -69,7 +69,7 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
     labels = {key: t(key, lang) for key in ("at", "prevents", "fix")}
     subjects = {r.subject for r in report.results}
     rules = {r.rule_id for r in report.results}
-    out = [_paint(t("header", lang, version=__version__, mode=report.mode.value, exports=len(subjects),
+    out = [_paint(t("header", lang, version=__version__, mode=word(report.mode.value, lang), exports=len(subjects),
                     rules=len(rules)), "1", color), ""]
     if not report.results:
         out += [t("no_exports", lang), ""]
@@ -82,7 +82,8 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
         shown = group if options.verbose else [r for r in group if r.status not in _QUIET]
         for r in sorted(shown, key=_order):
             if r.status in _QUIET:
-                out.append(f"  {_paint(_MARK[r.status], _COLOR[r.status], color)} {r.severity.value:<7} "
+                out.append(f"  {_paint(_MARK[r.status], _COLOR[r.status], color)} "
+                           f"{pad(word(r.severity.value, lang), 7)} "
                            f"{r.rule_id:<6} {r.message}")
             else:
                 out += _finding(r, report, color, labels)
@@ -106,7 +107,8 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
     if report.baseline is not None:
         out.append(t("baseline_line", lang, **report.baseline.as_dict()))
     failing = report.failing
-    verdict = (t("verdict_ok", lang, threshold=report.threshold.value) if not failing
-               else t("verdict_fail", lang, count=len(failing), threshold=report.threshold.value))
+    threshold = word(report.threshold.value, lang)
+    verdict = (t("verdict_ok", lang, threshold=threshold) if not failing
+               else t("verdict_fail", lang, count=len(failing), threshold=threshold))
     out.append(_paint(verdict, "1;32" if not failing else "1;31", color))
     yield "\n".join(out) + "\n"

@@ -18,7 +18,6 @@ findings located in them.
 from __future__ import annotations
 
 import datetime
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from typing import Any
 from preflight.errors import Msg, PreflightError
 from preflight.facts import Subject
 from preflight.model import Location
-from preflight.sources.common import display_path, read_text, walk
+from preflight.sources.common import display_path, list_dir, path_kind, read_text, resolved, walk
 
 #: directories never walked into
 _TF_SUFFIXES = (".tf", ".tf.json")
@@ -210,12 +209,13 @@ def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
 def _plan(paths: Sequence[Path]) -> _Plan:
     plan = _Plan()
     for given in paths:
-        if given.is_dir():
+        kind = path_kind(given)
+        if kind == "dir":
             plan.roots.add(given)
             for p in _walk(given):
                 _classify(p, False, plan)
         else:
-            if not given.exists():
+            if kind == "missing":
                 raise PreflightError(Msg("iac.no_such_path"), display_path(given))
             plan.given.add(display_path(given))
             plan.roots.add(given.parent)
@@ -225,8 +225,8 @@ def _plan(paths: Sequence[Path]) -> _Plan:
 
 def _module_files(directory: Path) -> tuple[list[Path], list[Path]]:
     """A module's configuration files and its auto-loaded variable files, in Terraform's order."""
-    names = sorted(os.listdir(directory))
-    tf = [directory / n for n in names if n.endswith(_TF_SUFFIXES) and (directory / n).is_file()]
+    names = list_dir(directory)
+    tf = [directory / n for n in names if n.endswith(_TF_SUFFIXES) and path_kind(directory / n) == "file"]
     auto = [directory / n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     auto += [directory / n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
     return tf, auto
@@ -248,11 +248,11 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
     # a directory another module calls (module "x" { source = "./x" }) is read as part of it, not on its own,
     # unless it was given itself
     called = frozenset().union(*(m.called for m in modules.values())) if modules else frozenset()
-    roots = {d.resolve() for d in plan.roots}
+    roots = {resolved(d) for d in plan.roots}
     read: set[str] = set()
     unread: dict[tuple[Location, str], Msg] = {}
     for directory, module in modules.items():
-        if directory.resolve() in called and directory.resolve() not in roots:
+        if resolved(directory) in called and resolved(directory) not in roots:
             continue
         for where, why in module.unread:  # once per module block, however many instances call it
             unread.setdefault((where, str(why)), why)

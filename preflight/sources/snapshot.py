@@ -42,6 +42,7 @@ from preflight.facts import (
 from preflight.model import Location
 from preflight.sources import jsonpos
 from preflight.sources.common import display_path, read_text
+from preflight.texts.foreign import WORDED
 
 SECTIONS = ("regions", "images", "snapshots", "tasks", "roles", "buckets")
 #: the API's own wrapper key around each section's list (``{"Image": [...]}``)
@@ -245,10 +246,10 @@ def _unknown_entries(doc: Mapping[str, Any]) -> list[UnknownEntry]:
         if section not in UNKNOWN_SECTIONS:
             raise ShapeError(f"{o.pointer}/section", Msg("snap.not_one_of", value=section,
                                                          allowed=sorted(UNKNOWN_SECTIONS)))
-        reason: str | Msg = o.req_str("reason")
-        worded = getattr(reason, "msg", None)  # a live run's Reason (a str keeping its Msg), not read from a file
-        if isinstance(worded, Msg):
-            reason = worded
+        recorded = o.req_str("reason")
+        worded = getattr(recorded, "msg", None)  # a live run's Reason (a str keeping its Msg), not from a file
+        # as a file keeps it, in English; where preflight worded it (`preflight snapshot`), in Chinese too
+        reason = worded if isinstance(worded, Msg) else Msg("as_recorded", text=Foreign(WORDED, str(recorded)))
         match = o.data.get("match", {})
         if not isinstance(match, Mapping) or not all(isinstance(v, str) for v in match.values()):
             raise ShapeError(f"{o.pointer}/match", Msg("snap.match_strings"))

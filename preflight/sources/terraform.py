@@ -1040,7 +1040,7 @@ class Module:
             if directory in chain:
                 return ModuleCall(name, None, Unresolved(Msg("iac.module_cycle", module=shown, source=source)))
             blocks = reader.directory(directory)
-        except (OSError, ValueError):  # a path the system refuses (a NUL byte, too long, a symlink loop)
+        except (OSError, RuntimeError, ValueError):  # a path the system refuses (a NUL, too long, a symlink loop)
             blocks = None
         if blocks is None:
             return ModuleCall(name, None, Unresolved(Msg("iac.module_not_found", module=shown, source=source)))

@@ -75,6 +75,27 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "snap.depends_on_conditions": {"en": "whether ECS may use {actions} depends on policy Conditions",
                                    "zh": "ECS 能否使用 {actions} 取决于策略中的 Condition"},
+    # -- what the policy analysis found (facts shown in rule messages and evidence) ------------------------
+    "snap.statement_ref": {"en": "statement {index} of policy {policy}", "zh": "策略 {policy} 的语句 {index}"},
+    "snap.statement_ref_conditional": {"en": "statement {index} of policy {policy} (under its Condition)",
+                                       "zh": "策略 {policy} 的语句 {index}（在其 Condition 成立时）"},
+    "snap.decision_allowed": {"en": "{action} on {resource}: allowed by {by}",
+                              "zh": "对 {resource} 执行 {action}：允许（{by}）"},
+    "snap.decision_denied": {"en": "{action} on {resource}: denied by {by}",
+                             "zh": "对 {resource} 执行 {action}：拒绝（{by}）"},
+    "snap.decision_depends": {"en": "{action} on {resource}: depends on {keys} ({by})",
+                              "zh": "对 {resource} 执行 {action}：取决于 {keys}（{by}）"},
+    "snap.decision_depends_condition": {"en": "{action} on {resource}: depends on its Condition ({by})",
+                                        "zh": "对 {resource} 执行 {action}：取决于其 Condition（{by}）"},
+    "snap.decision_none": {"en": "{action} on {resource}: no statement allows it",
+                           "zh": "对 {resource} 执行 {action}：没有任何语句允许"},
+    "snap.excess_action": {"en": "{action} in {where}", "zh": "{where} 中的 {action}"},
+    "snap.excess_not_action": {"en": "NotAction (allows everything but {actions}) in {where}",
+                               "zh": "{where} 中的 NotAction（允许除 {actions} 之外的一切操作）"},
+    "snap.public_grant": {"en": "statement {index} allows {actions} to everyone",
+                          "zh": "语句 {index} 允许任何人执行 {actions}"},
+    "snap.trust_condition": {"en": "statement {index}: {operator} {key} {values}",
+                             "zh": "语句 {index}：{operator} {key} {values}"},
 }
 
 #: texts of the json module (JSONDecodeError.msg, from json/decoder.py and _json.c; the int digit limit;
