@@ -28,6 +28,13 @@ CORE: dict[str, dict[str, str]] = {
         "zh": "请让该事实可知：授予 `preflight permissions` 列出的只读权限，或在快照中补全缺失的部分"
         "（`preflight snapshot`），然后重新运行。",
     },
+    "unknown_remediation_iac": {
+        "en": "The files checked do not decide this fact (it is set when Terraform or ROS runs, or it lives in the "
+        "account): write the value literally, or check the account itself with `preflight check --live` or a "
+        "snapshot (`preflight snapshot`).",
+        "zh": "所检查的文件无法确定该事实（它在 Terraform 或 ROS 运行时才确定，或存在于账号中）：请在文件中直接写出"
+        "该值，或用 `preflight check --live` 或快照（`preflight snapshot`）检查账号本身。",
+    },
     "skipped": {"en": "does not apply: {title}", "zh": "不适用：{title}"},
     "summary": {
         "en": "{total} checks: {pass} passed, {fail} failed, {unknown} unknown, {skip} skipped, {waived} waived",

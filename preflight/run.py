@@ -19,7 +19,7 @@ from preflight.config import CONFIG_NAME, WAIVERS_NAME, Config, find_upwards
 from preflight.engine import evaluate
 from preflight.facts import Subject, Unknown
 from preflight.i18n import error, t
-from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Text, Waiver
+from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
 from preflight.sources.common import display_path, path_kind, read_text, walk
 
 if TYPE_CHECKING:
@@ -318,6 +318,9 @@ def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rul
     else:
         raise error("err_nothing")
     results = evaluate(rules, subjects, options.lang)
+    if mode is Mode.IAC:  # what the files leave unknown is made known in the files or the account, not a snapshot
+        fix = t("unknown_remediation_iac", options.lang)
+        results = [r._replace(remediation=fix) if r.status is Status.UNKNOWN else r for r in results]
     if restrict_to is not None:  # pre-commit: only what the changed files say
         results = [r for r in results if r.location is not None and r.location.path in restrict_to]
     results, notes = govern(results, subjects, rules, options)

@@ -81,3 +81,11 @@ def test_an_inline_waiver_with_a_problem_waives_nothing(cli: Cli, tmp_path: Path
     (tmp_path / "main.tf").write_text(fixed, encoding="utf-8")
     report = cli("check", str(tmp_path), "-f", "json").json()
     assert any(r["rule_id"] == "PF501" and r["status"] == "waived" for r in report["results"])
+
+
+def test_unknowns_of_iac_get_advice_that_fits_iac(cli: Cli) -> None:
+    report = cli("check", str(ROOT / "tests" / "iac" / "terraform" / "small"), "-f", "json").json()
+    unknown = [r for r in report["results"] if r["status"] == "unknown"]
+    assert unknown and all(r["remediation"].startswith("The files checked do not decide this fact") for r in unknown)
+    snapshot = cli("check", str(ROOT / "examples" / "snapshot.json"), "-f", "json").json()
+    assert not any(r["remediation"].startswith("The files checked") for r in snapshot["results"])
