@@ -139,6 +139,7 @@ CORE: dict[str, dict[str, str]] = {
     "md_warnings": {"en": "Warnings", "zh": "警告"},
     "md_none": {"en": "Nothing fails the run.", "zh": "没有导致运行失败的问题。"},
     "md_export": {"en": "export", "zh": "导出"},
+    "gh_title": {"en": "{rule} {status} · {title}", "zh": "{rule} {status} · {title}"},
     "st_pass": {"en": "passed", "zh": "通过"},
     "st_fail": {"en": "failed", "zh": "失败"},
     "st_unknown": {"en": "unknown", "zh": "未知"},

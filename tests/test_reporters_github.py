@@ -25,7 +25,8 @@ def test_escaping() -> None:
                                                 (Severity.INFO, "notice")])
 def test_level_by_severity(severity: Severity, kind: str) -> None:
     out = render(Report(mode=Mode.SNAPSHOT, results=(result(severity=severity),)))
-    assert out.startswith(f"::{kind} file=infra/snap.json,line=12,title=PF104 OSSPrefix is 1-30 letters or digits::")
+    assert out.startswith(f"::{kind} file=infra/snap.json,line=12,"
+                          "title=PF104 failed · OSSPrefix is 1-30 letters or digits::")
     assert "%0Afix: fix it" in out.splitlines()[0]
 
 

@@ -16,7 +16,7 @@ from tests.conftest import EXAMPLE, CliResult
 Cli = Callable[..., CliResult]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: texts that are the same in both languages (product name, symbols)
-SAME = {"header", "as_recorded"}
+SAME = {"header", "as_recorded", "gh_title"}
 
 
 def _fields(text: str) -> set[str]:

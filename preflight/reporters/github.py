@@ -37,7 +37,8 @@ def command(kind: str, message: str, title: str, where: Location | None) -> str:
 
 def _annotation(r: Result, report: Report) -> str | None:
     lang = report.lang
-    title = f"{r.rule_id} {r.title}"
+    # a rule's title states what should hold: the annotation's title says how that came out
+    title = t("gh_title", lang, rule=r.rule_id, status=t(f"st_{r.status.value}", lang), title=r.title)
     body = r.message + (f"\n{t('fix', lang)}{colon(lang)}{r.remediation}" if r.remediation else "")
     body += f"\n({r.subject})"
     if r.status is Status.WAIVED and r.waiver is not None:
