@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from preflight import yamlpos
-from preflight.errors import Msg, PreflightError
+from preflight.errors import Listing, Msg, PreflightError
 from preflight.model import Text
 from preflight.resources import rules_dir
 from preflight.sources.common import display_path, read_text
@@ -92,7 +92,7 @@ class _Reader:
             raise self.fail((), Msg("rule.cat_shape"))
         extra = sorted(str(k) for k in set(data) - TOP_KEYS)
         if extra:
-            raise self.fail((extra[0],), Msg("err_unknown_key", key=extra[0], allowed=", ".join(sorted(TOP_KEYS))))
+            raise self.fail((extra[0],), Msg("err_unknown_key", key=extra[0], allowed=Listing(sorted(TOP_KEYS))))
         for key in sorted(TOP_KEYS):
             if key not in data:
                 raise self.fail((), Msg("err_required", key=key))
@@ -117,7 +117,7 @@ class _Reader:
             raise self.fail(where, Msg("rule.cat_entry"))
         extra = sorted(str(k) for k in set(entry) - set(ENTRY_KEYS))
         if extra:
-            raise self.fail((*where, extra[0]), Msg("err_unknown_key", key=extra[0], allowed=", ".join(ENTRY_KEYS)))
+            raise self.fail((*where, extra[0]), Msg("err_unknown_key", key=extra[0], allowed=Listing(ENTRY_KEYS)))
         for key in REQUIRED_ENTRY_KEYS:
             if key not in entry:
                 raise self.fail(where, Msg("err_required", key=key))

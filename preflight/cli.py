@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from preflight import __version__
-from preflight.errors import Foreign, Msg, PreflightError
+from preflight.errors import Foreign, Listing, Msg, PreflightError
 from preflight.i18n import error, error_lines, lang_from_argv, t
 
 app = typer.Typer(
@@ -63,7 +63,7 @@ WaiversOpt = Annotated[Path | None, typer.Option(
 
 def _choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:
     if value is not None and value not in allowed:
-        raise error("err_choice", None, flag=flag, value=value, allowed=", ".join(allowed))
+        raise error("err_choice", None, flag=flag, value=value, allowed=Listing(allowed))
     return value
 
 
@@ -94,7 +94,7 @@ def _report_targets(values: Sequence[str]) -> list[tuple[str, Path]]:
     for value in values:
         fmt, sep, path = value.partition("=")
         if not sep or fmt.strip() not in FORMATS or not path.strip():
-            raise error("err_report_flag", None, value=value, formats=", ".join(FORMATS))
+            raise error("err_report_flag", None, value=value, formats=Listing(FORMATS))
         out.append((fmt.strip(), Path(path.strip())))
     return out
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from preflight.errors import Listing
 from preflight.i18n import LocalizedError, error
 from preflight.model import Severity
 
@@ -160,11 +161,11 @@ def parse(data: Any, display: str, line_of: LineOf, base: Path) -> Config:
         problems.append((f"{display}:{line_of(list(where))}", message_key, values))
 
     if not isinstance(data, Mapping):
-        bad([], "err_yaml_mapping", keys=", ".join(TOP_KEYS))
+        bad([], "err_yaml_mapping", keys=Listing(TOP_KEYS))
         raise LocalizedError(problems)
     for key in data:
         if key not in TOP_KEYS:
-            bad([key], "err_unknown_key", key=key, allowed=", ".join(TOP_KEYS))
+            bad([key], "err_unknown_key", key=key, allowed=Listing(TOP_KEYS))
     if "version" in data and data["version"] != 1:
         bad(["version"], "err_type", key="version", expected="1")
     fail_on = None
@@ -186,7 +187,7 @@ def parse(data: Any, display: str, line_of: LineOf, base: Path) -> Config:
             continue
         for key in setting:
             if key not in RULE_KEYS:
-                bad(["rules", rule_id, key], "err_unknown_key", key=key, allowed=", ".join(RULE_KEYS))
+                bad(["rules", rule_id, key], "err_unknown_key", key=key, allowed=Listing(RULE_KEYS))
         enabled = setting.get("enabled", True)
         if not isinstance(enabled, bool):
             bad(["rules", rule_id, "enabled"], "err_type", key="enabled", expected="a boolean")

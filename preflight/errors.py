@@ -7,7 +7,7 @@ never a finished English string, so the CLI can print it in the language of the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
 class Msg:
@@ -39,6 +39,20 @@ class Msg:
 
     def __hash__(self) -> int:
         return hash(self.key)
+
+
+class Listing(Msg):
+    """Items one after another: "a, b, c" in English, 「a、b、c」 in Chinese; items may be messages."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[object]) -> None:
+        self.items = tuple(items)
+        super().__init__("listing", items=self.items)
+
+    def render(self, lang: str = "en") -> str:
+        return ("、" if lang == "zh" else ", ").join(
+            item.render(lang) if isinstance(item, (Msg, Foreign)) else str(item) for item in self.items)
 
 
 class Foreign:

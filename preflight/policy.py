@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from preflight.errors import Foreign, Msg
+from preflight.errors import Foreign, Listing, Msg
 from preflight.facts import ConditionClause, Policy, Principal, Statement, Unknown
 
 ECS_SERVICE = "ecs.aliyuncs.com"
@@ -66,19 +66,6 @@ class Worded(str):
 
     def render(self, lang: str = "en") -> str:
         return self.msg.render(lang)
-
-
-class _Listing(Msg):
-    """Messages one after another: "a, b, c" (「a、b、c」 in Chinese)."""
-
-    __slots__ = ("items",)
-
-    def __init__(self, items: Iterable[Msg]) -> None:
-        self.items = tuple(items)
-        super().__init__("listing", items=self.items)
-
-    def render(self, lang: str = "en") -> str:
-        return ("、" if lang == "zh" else ", ").join(item.render(lang) for item in self.items)
 
 
 class PolicyError(ValueError):
@@ -273,14 +260,14 @@ class Decision:
         what = {"action": request.action, "resource": request.resource}
         if self.effect is Effect.IMPLICIT_DENY:
             return Worded(Msg("snap.decision_none", **what))
-        by = _Listing(b.msg for b in self.by)
+        by = Listing(b.msg for b in self.by)
         if self.effect is Effect.ALLOW:
             return Worded(Msg("snap.decision_allowed", **what, by=by))
         if self.effect is Effect.DENY:
             return Worded(Msg("snap.decision_denied", **what, by=by))
         if not self.undecided:
             return Worded(Msg("snap.decision_depends_condition", **what, by=by))
-        return Worded(Msg("snap.decision_depends", **what, keys=", ".join(self.undecided), by=by))
+        return Worded(Msg("snap.decision_depends", **what, keys=Listing(self.undecided), by=by))
 
 
 def principal_matches(p: Principal | None, who: PrincipalRef | None) -> bool:
@@ -615,7 +602,7 @@ class ExportPermissions:
         if account is None and self._names_accounts:
             return Unknown(Msg("snap.account_scoped", bucket=bucket)), explained
         if conditional:
-            return Unknown(Msg("snap.depends_on_conditions", actions=", ".join(conditional))), explained
+            return Unknown(Msg("snap.depends_on_conditions", actions=Listing(conditional))), explained
         return [], explained
 
     def excess(self) -> list[str]:
@@ -628,7 +615,7 @@ class ExportPermissions:
                     continue
                 where = Msg("snap.statement_ref", index=st.index, policy=name)
                 if st.NotAction:
-                    found.append(Worded(Msg("snap.excess_not_action", actions=", ".join(st.NotAction), where=where)))
+                    found.append(Worded(Msg("snap.excess_not_action", actions=Listing(st.NotAction), where=where)))
                     continue
                 for pattern in st.Action:
                     low = pattern.lower()
@@ -681,7 +668,7 @@ def public_grants(policy: Policy) -> list[str]:
             continue
         reads = [a for a in _PUBLIC_ACTIONS if action_covered(st, a)]
         if reads:
-            found.append(Worded(Msg("snap.public_grant", index=st.index, actions=", ".join(reads))))
+            found.append(Worded(Msg("snap.public_grant", index=st.index, actions=Listing(reads))))
     return found
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import __version__
-from preflight.errors import Foreign, Msg, PreflightError
+from preflight.errors import Foreign, Listing, Msg, PreflightError
 from preflight.facts import FieldType, Subject, Unknown, fact_fields
 from preflight.model import Category, Severity, Text
 from preflight.resources import rules_dir
@@ -144,7 +144,7 @@ def resolve_path(text: Any, scope: type, where: Sequence[str | int]) -> PathRef:
         fields = fact_fields(ft.fact)
         if step not in fields:
             raise RuleError(where, Msg("rule.path_never", path=text, fact=ft.fact.__name__, field=step,
-                                       fields=", ".join(sorted(fields))))
+                                       fields=Listing(sorted(fields))))
         ft = fields[step]
     return PathRef(text, tuple(steps), from_root, ft)
 
@@ -253,7 +253,7 @@ class Compiler:
         unknown_ops = ops - LEAF_OPS
         if unknown_ops:
             raise RuleError(where, Msg("rule.unknown_op", op=sorted(unknown_ops)[0],
-                                       ops=", ".join(sorted(LEAF_OPS | QUANTIFIERS))))
+                                       ops=Listing(sorted(LEAF_OPS | QUANTIFIERS))))
         if len(ops) != 1:
             raise RuleError(where, Msg("rule.one_op_found", ops=sorted(ops)) if ops else Msg("rule.one_op"))
         (op,) = ops
@@ -362,7 +362,7 @@ class Compiler:
         if isinstance(raw, Mapping) and set(raw) == {"list"}:
             name = raw["list"]
             if not isinstance(name, str) or name not in self.lists:
-                raise RuleError((*where, "list"), Msg("rule.no_list", name=name, lists=", ".join(sorted(self.lists))))
+                raise RuleError((*where, "list"), Msg("rule.no_list", name=name, lists=Listing(sorted(self.lists))))
             return self.lists[name].values
         if not isinstance(raw, list) or not raw:
             raise RuleError(where, Msg("rule.values_shape"))
@@ -591,7 +591,9 @@ def format_value(v: Any, lang: str = "en") -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, list):
-        return ", ".join(format_value(x, lang) for x in v) if v else _NONE_WORD.get(lang, "none")
+        if not v:
+            return _NONE_WORD.get(lang, "none")
+        return ("、" if lang == "zh" else ", ").join(format_value(x, lang) for x in v)
     from preflight.policy import Worded  # (policy texts are worded when a message shows them)
 
     if isinstance(v, Msg | Foreign | Worded):  # texts preflight words itself (or a library wrote)
@@ -700,7 +702,7 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
         raise RuleError((), Msg("rule.doc_shape"))
     unknown_keys = sorted(map(str, set(doc) - RULE_KEYS))
     if unknown_keys:
-        allowed = ", ".join(sorted(RULE_KEYS))
+        allowed = Listing(sorted(RULE_KEYS))
         raise RuleError((unknown_keys[0],), Msg("err_unknown_key", key=unknown_keys[0], allowed=allowed))
     for key in ("id", "title", "severity", "category", "assert", "message", "remediation"):
         if key not in doc:
@@ -736,7 +738,7 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
     asserted = _first_segment(doc["assert"])
     locate = doc.get("locate", asserted if asserted in LOCATABLE else "request")
     if not isinstance(locate, str) or locate not in LOCATABLE:
-        raise RuleError(("locate",), Msg("rule.locate", facts=", ".join(LOCATABLE)))
+        raise RuleError(("locate",), Msg("rule.locate", facts=Listing(LOCATABLE)))
     return Rule(
         id=rule_id,
         title=_text(doc["title"], ("title",)),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from preflight.config import CONFIG_NAME, WAIVERS_NAME, Config, find_upwards
 from preflight.engine import evaluate
+from preflight.errors import Listing
 from preflight.facts import Subject, Unknown
 from preflight.i18n import error, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
@@ -177,7 +178,7 @@ def load_requests_file(path: Path) -> list[dict[str, str]]:
         for key, value in item.items():
             if key not in REQUEST_KEYS:
                 raise error("err_request_key", f"{display}:{line_of([i, key])}", key=key,
-                            allowed=", ".join(REQUEST_KEYS))
+                            allowed=Listing(REQUEST_KEYS))
             if not isinstance(value, str):
                 raise error("err_request_string", f"{display}:{line_of([i, key])}", key=key)
         out.append({str(k): str(v) for k, v in item.items()})
@@ -192,7 +193,7 @@ def parse_endpoints(values: Sequence[str]) -> dict[str, str]:
         service, sep, url = value.partition("=")
         service = service.strip().lower()
         if not sep or service not in ENDPOINT_SERVICES or not url.strip():
-            raise error("err_endpoint", None, value=value, services=", ".join(ENDPOINT_SERVICES))
+            raise error("err_endpoint", None, value=value, services=Listing(ENDPOINT_SERVICES))
         endpoints[service] = url.strip()
     return endpoints
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from preflight.errors import Listing
 from preflight.i18n import LocalizedError, t
 from preflight.model import LANGS, Location, Note, Result, Status, Text, Waiver
 
@@ -80,7 +81,7 @@ def parse(data: Any, display: str, line_of: Callable[[list[str | int]], int]) ->
         before = len(problems)
         for key in entry:
             if key not in KEYS:
-                bad([*where, key], "err_unknown_key", key=key, allowed=", ".join(KEYS))
+                bad([*where, key], "err_unknown_key", key=key, allowed=Listing(KEYS))
         rules = _rules(entry.get("rule"))
         if "rule" not in entry:
             bad(where, "err_required", key="rule")

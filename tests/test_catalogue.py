@@ -95,7 +95,7 @@ def test_rule_placeholders_word_unknown_and_empty_in_the_language_of_the_text() 
     from preflight.rules import format_value
 
     assert [format_value(v) for v in (Unknown("x"), None, [], ["a", None])] == ["unknown", "none", "none", "a, none"]
-    assert [format_value(v, "zh") for v in (Unknown("x"), None, [], ["a", None])] == ["未知", "无", "无", "a, 无"]
+    assert [format_value(v, "zh") for v in (Unknown("x"), None, [], ["a", None])] == ["未知", "无", "无", "a、无"]
 
 
 def test_rules_show_labels_follow_the_language(cli: Callable[..., CliResult]) -> None:

@@ -74,24 +74,24 @@ CASES = [
         None, "PF506",
         "The bucket policy of team-shared-exports lets anyone read it (statement 1 allows oss:GetObject, "
         "oss:ListObjects to everyone)",
-        "允许任何人读取（语句 1 允许任何人执行 oss:GetObject, oss:ListObjects）",
+        "允许任何人读取（语句 1 允许任何人执行 oss:GetObject、oss:ListObjects）",
         id="PF506-example"),
     pytest.param(
         _snapshot([CONDITIONAL_TRUST], {"Weird": WEIRD}, PUBLIC), "PF504",
         "is allowed more than export needs: NotAction (allows everything but ram:*) in statement 2 of policy Weird, "
         "ram:CreateUser in statement 3 of policy Weird, oss:PutBucketPolicy in statement 3 of policy Weird;",
-        "拥有超出导出所需的权限：策略 Weird 的语句 2 中的 NotAction（允许除 ram:* 之外的一切操作）, "
-        "策略 Weird 的语句 3 中的 ram:CreateUser, 策略 Weird 的语句 3 中的 oss:PutBucketPolicy；",
+        "拥有超出导出所需的权限：策略 Weird 的语句 2 中的 NotAction（允许除 ram:* 之外的一切操作）、"
+        "策略 Weird 的语句 3 中的 ram:CreateUser、策略 Weird 的语句 3 中的 oss:PutBucketPolicy；",
         id="PF504-not-action"),
     pytest.param(
         _snapshot([CONDITIONAL_TRUST], {"Weird": WEIRD}, PUBLIC), "PF505",
         '("Resource": "*" in statement 1 of policy Weird, statement 3 of policy Weird)',
-        '（策略 Weird 的语句 1, 策略 Weird 的语句 3 中的 "Resource": "*"）',
+        '（策略 Weird 的语句 1、策略 Weird 的语句 3 中的 "Resource": "*"）',
         id="PF505-two"),
     pytest.param(
         _snapshot([CONDITIONAL_TRUST], {"Weird": WEIRD}, PUBLIC), "PF506",
         "(statement 1 allows oss:GetObject, oss:ListObjects, oss:PutObject, oss:DeleteObject to everyone)",
-        "（语句 1 允许任何人执行 oss:GetObject, oss:ListObjects, oss:PutObject, oss:DeleteObject）",
+        "（语句 1 允许任何人执行 oss:GetObject、oss:ListObjects、oss:PutObject、oss:DeleteObject）",
         id="PF506-all"),
     pytest.param(
         _snapshot([CONDITIONAL_TRUST], {"Weird": WEIRD}, PUBLIC), "PF503",
@@ -164,7 +164,7 @@ def test_decisions_in_a_rule_message_and_conditions_on_the_text(cli: Cli, tmp_pa
             "000001_system.raw.tar.gz: allowed by statement 1 of policy OssFullAccessForExports, ") in en
     (zh,) = _lines(cli("check", path, "--rules", str(rules), "--lang", "zh").out, "XP001")
     assert ("决定：对 acs:oss:*:1234567890123456:team-shared-exports/WebTier_m-bp1shared0web000001_system.raw.tar.gz"
-            " 执行 oss:GetObject：允许（策略 OssFullAccessForExports 的语句 1）, ") in zh
+            " 执行 oss:GetObject：允许（策略 OssFullAccessForExports 的语句 1）、") in zh
     assert_chinese(zh)
     doc = cli("check", path, "--rules", str(rules), "--format", "json", "--lang", "zh").json()
     (result,) = [r for r in doc["results"] if r["rule_id"] == "XP001"]
@@ -246,7 +246,7 @@ def test_format_value_words_messages_in_the_language_of_the_text() -> None:
     worded = pol.Worded(msg)
     assert format_value([worded, msg], "en") == ("statement 1 allows oss:GetObject to everyone, "
                                                   "statement 1 allows oss:GetObject to everyone")
-    assert format_value([worded, msg], "zh") == ("语句 1 允许任何人执行 oss:GetObject, "
+    assert format_value([worded, msg], "zh") == ("语句 1 允许任何人执行 oss:GetObject、"
                                                   "语句 1 允许任何人执行 oss:GetObject")
     assert format_value(Foreign("json", "Extra data"), "zh") == "JSON 值之后还有多余的内容"
     assert format_value("plain", "zh") == "plain"

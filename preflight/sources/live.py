@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from preflight.errors import Foreign, Msg, PreflightError
+from preflight.errors import Foreign, Listing, Msg, PreflightError
 from preflight.sources.live_clients import (
     ACTIONS,
     AccessKey,
@@ -754,7 +754,7 @@ def _gather(
         rejected = Msg("live.credentials_rejected", source=identity.source, code=code, where=run.fatal_where)
         raise PreflightError(_redact_msg(rejected, identity.secrets))
     if run.calls and not run.reached and run.unreachable:
-        raise PreflightError(Msg("live.nothing_reachable", endpoints=", ".join(sorted(run.unreachable))))
+        raise PreflightError(Msg("live.nothing_reachable", endpoints=Listing(sorted(run.unreachable))))
     return run.found
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from preflight.errors import Foreign, Msg, PreflightError
+from preflight.errors import Foreign, Listing, Msg, PreflightError
 
 SERVICES = ("ecs", "ram", "oss", "sts")
 ENDPOINT_ENV_PREFIX = "PREFLIGHT_ENDPOINT_"
@@ -137,7 +137,7 @@ def resolve_endpoints(explicit: Mapping[str, str] | None, environ: Mapping[str, 
         service = name.strip().lower()
         if service not in SERVICES:
             raise PreflightError(
-                Msg("live.endpoint_service", name=name, value=value, services=", ".join(SERVICES))
+                Msg("live.endpoint_service", name=name, value=value, services=Listing(SERVICES))
             )
         merged[service] = value
     return {service: parse_endpoint(service, value) for service, value in merged.items()}
