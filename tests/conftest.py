@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "snapshot.json"
+#: tests/rules/_base.yaml: a snapshot on which every rule passes (shared: deep-copy it before editing)
+BASE: dict[str, Any] = yaml.safe_load((ROOT / "tests" / "rules" / "_base.yaml").read_text(encoding="utf-8"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

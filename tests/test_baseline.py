@@ -6,18 +6,15 @@ import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from preflight import baseline
 from preflight.model import Status
-from tests.conftest import ROOT, CliResult
+from tests.conftest import BASE, CliResult
 from tests.test_reporters_sarif import result, sarif_errors
 
 Cli = Callable[..., CliResult]
-BASE: dict[str, Any] = yaml.safe_load((ROOT / "tests" / "rules" / "_base.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture

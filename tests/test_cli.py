@@ -8,17 +8,14 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from preflight.rules import load_rules
 from preflight.schemas import validator
-from tests.conftest import EXAMPLE, ROOT, CliResult
+from tests.conftest import BASE, EXAMPLE, ROOT, CliResult
 
 Cli = Callable[..., CliResult]
-BASE: dict[str, Any] = yaml.safe_load((ROOT / "tests" / "rules" / "_base.yaml").read_text(encoding="utf-8"))
 N_RULES = len(load_rules().rules)
 
 

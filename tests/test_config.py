@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from preflight import config
 from preflight.config import Config, find_upwards
 from preflight.model import Severity
 from preflight.schemas import schema
-from tests.conftest import ROOT, CliResult
+from tests.conftest import BASE, CliResult
 
 Cli = Callable[..., CliResult]
-BASE: dict[str, Any] = yaml.safe_load((ROOT / "tests" / "rules" / "_base.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture

@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from preflight.model import Category, Location, Mode, Report, Result, Severity, Status, Waiver
 from preflight.reporters.sarif import artifact_location, render
 from preflight.rules import load_rules
-from tests.conftest import EXAMPLE, ROOT, CliResult
+from tests.conftest import BASE, EXAMPLE, ROOT, CliResult
 
 Cli = Callable[..., CliResult]
-BASE: dict[str, Any] = yaml.safe_load((ROOT / "tests" / "rules" / "_base.yaml").read_text(encoding="utf-8"))
 
 
 @functools.cache

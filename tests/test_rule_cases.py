@@ -25,9 +25,9 @@ from preflight.engine import evaluate_one
 from preflight.model import Status
 from preflight.rules import RuleSet, load_rules
 from preflight.sources.snapshot import subjects_from_document
+from tests.conftest import BASE
 
 CASES_DIR = Path(__file__).parent / "rules"
-BASE = yaml.safe_load((CASES_DIR / "_base.yaml").read_text(encoding="utf-8"))
 RULES: RuleSet = load_rules(validate_bundled=True)
 
 

@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from preflight.errors import PreflightError
 from preflight.facts import Unknown
 from preflight.rules import compile_rule, load_rules
 from preflight.sources.snapshot import subjects_from_document
+from tests.conftest import BASE
 
-BASE: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "rules" / "_base.yaml").read_text(encoding="utf-8"))
 LISTS = load_rules().lists
 
 HEADER = """\

@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from preflight.errors import PreflightError
 from preflight.facts import Bucket, Image, Role, Unknown
 from preflight.sources.snapshot import load_document, load_file, subjects_from_document
-
-BASE: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "rules" / "_base.yaml").read_text(encoding="utf-8"))
+from tests.conftest import BASE
 
 
 def base(**changes: Any) -> dict[str, Any]:

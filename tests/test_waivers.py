@@ -10,15 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from preflight import waivers
 from preflight.model import Location, Status, Waiver
-from tests.conftest import ROOT, CliResult
+from tests.conftest import BASE, CliResult
 from tests.test_reporters_sarif import result, sarif_errors
 
 Cli = Callable[..., CliResult]
-BASE: dict[str, Any] = yaml.safe_load((ROOT / "tests" / "rules" / "_base.yaml").read_text(encoding="utf-8"))
 TODAY = datetime.date(2026, 6, 1)
 SRC = Location(".preflight/waivers.yaml", 2)
 

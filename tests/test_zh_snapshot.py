@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from preflight import policy as pol
 from preflight.errors import Foreign, Msg, PreflightError
@@ -24,11 +23,10 @@ from preflight.sources.common import display_path, read_text
 from preflight.sources.snapshot import Annotations, ShapeError, load_document, subjects_from_document
 from preflight.texts import schema as schema_texts
 from preflight.texts import snap as snap_texts
-from tests.conftest import CliResult
+from tests.conftest import BASE, CliResult
 from tests.zhcheck import assert_chinese
 
 Cli = Callable[..., CliResult]
-BASE: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "rules" / "_base.yaml").read_text(encoding="utf-8"))
 PREFIX = "preflight: error: "
 
 
