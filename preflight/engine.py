@@ -29,7 +29,7 @@ def to_json(v: Any) -> Any:
         return {f.name: to_json(getattr(v, f.name)) for f in dataclasses.fields(v) if f.metadata.get("fact", True)}
     if isinstance(v, list | tuple):
         return [to_json(x) for x in v]
-    if isinstance(v, Msg | Foreign | str):  # a message (or a policy.Worded text): its English text, a plain str
+    if isinstance(v, Msg | Foreign | str):  # a message (or a Worded text): its English text, a plain str
         return str(v)
     return v
 

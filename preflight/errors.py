@@ -88,6 +88,29 @@ class Foreign:
         return hash(self.text)
 
 
+class Worded(str):
+    """The English text of a catalogue message that keeps the message, so that a report in another language
+    words it in that language (rule placeholders: :func:`preflight.rules.format_value`; a live run's unknown
+    reasons: the snapshot builder).
+
+    Everywhere else it is that English string: it compares, sorts, hashes and serialises exactly as the text,
+    so facts, evidence, JSON, the snapshot document and the memoised answers stay what they were.
+    """
+
+    msg: Msg
+
+    def __new__(cls, msg: Msg) -> Worded:
+        self = super().__new__(cls, msg.render("en"))
+        self.msg = msg
+        return self
+
+    def __getnewargs__(self) -> tuple[Msg]:  # type: ignore[override]  # copy and pickle rebuild from the message
+        return (self.msg,)
+
+    def render(self, lang: str = "en") -> str:
+        return self.msg.render(lang)
+
+
 class PreflightError(Exception):
     """Bad input, a broken rule or config, missing credentials: one line per problem, exit 2, no traceback.
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from preflight.errors import Foreign, Listing, Msg
+from preflight.errors import Foreign, Listing, Msg, Worded
 from preflight.facts import ConditionClause, Policy, Principal, Statement, Unknown
 
 ECS_SERVICE = "ecs.aliyuncs.com"
@@ -44,28 +44,6 @@ BUCKET_LEVEL_ACTIONS = frozenset({"oss:GetBucketLocation", "oss:GetBucketInfo", 
 #: The system policy the docs tell users to attach. Its text is not published verbatim; when a snapshot or
 #: IaC file names it without its document, it is taken to grant what the documentation says it grants.
 DEFAULT_EXPORT_POLICY = "AliyunECSImageExportRolePolicy"
-
-
-class Worded(str):
-    """The English text of a catalogue message that keeps the message, so that a report in another language
-    words it in that language (rule placeholders: :func:`preflight.rules.format_value`).
-
-    Everywhere else it is that English string: it compares, sorts, hashes and serialises exactly as the text,
-    so facts, evidence, JSON and the memoised answers stay what they were.
-    """
-
-    msg: Msg
-
-    def __new__(cls, msg: Msg) -> Worded:
-        self = super().__new__(cls, msg.render("en"))
-        self.msg = msg
-        return self
-
-    def __getnewargs__(self) -> tuple[Msg]:  # type: ignore[override]  # copy and pickle rebuild from the message
-        return (self.msg,)
-
-    def render(self, lang: str = "en") -> str:
-        return self.msg.render(lang)
 
 
 class PolicyError(ValueError):

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import __version__
-from preflight.errors import Foreign, Listing, Msg, PreflightError
+from preflight.errors import Foreign, Listing, Msg, PreflightError, Worded
 from preflight.facts import FieldType, Subject, Unknown, fact_fields
 from preflight.model import Category, Severity, Text
 from preflight.resources import rules_dir
@@ -594,8 +594,6 @@ def format_value(v: Any, lang: str = "en") -> str:
         if not v:
             return _NONE_WORD.get(lang, "none")
         return ("、" if lang == "zh" else ", ").join(format_value(x, lang) for x in v)
-    from preflight.policy import Worded  # (policy texts are worded when a message shows them)
-
     if isinstance(v, Msg | Foreign | Worded):  # texts preflight words itself (or a library wrote)
         return v.render(lang)
     return str(v)

@@ -17,7 +17,7 @@ import pytest
 import typer
 
 from preflight import cli
-from preflight.errors import Foreign, Msg, PreflightError
+from preflight.errors import Foreign, Msg, PreflightError, Worded
 from preflight.i18n import t
 from preflight.sources import live
 from preflight.sources.live_clients import (
@@ -28,7 +28,7 @@ from preflight.sources.live_clients import (
     resolve_endpoints,
     resolve_identity,
 )
-from preflight.sources.live_errors import CallError, Kind, Outcome, Reason, RetryPolicy, reason, reason_msg
+from preflight.sources.live_errors import CallError, Kind, Outcome, RetryPolicy, reason, reason_msg
 from tests.fakecloud import FakeCloud, Fault, default_fixture
 from tests.fakecloud.support import collect_from
 from tests.zhcheck import assert_chinese
@@ -82,11 +82,11 @@ def test_every_reason_is_worded_in_both_languages(
         if kept and kept in english:  # identifiers stay as they are
             assert kept in msg.render("zh")
     why = reason(err, permission, where=where, timeout_s=timeout_s)
-    assert isinstance(why, Reason) and why == english and why.msg == msg
+    assert isinstance(why, Worded) and why == english and why.msg == msg
 
 
 def test_a_reason_is_the_english_text_that_keeps_its_message() -> None:
-    why = Reason(Msg("live.throttled", retries=2, code="SlowDown"))
+    why = Worded(Msg("live.throttled", retries=2, code="SlowDown"))
     assert why == "throttled after 2 retries (SlowDown)" and why.startswith("throttled")
     assert json.dumps({"reason": why}) == '{"reason": "throttled after 2 retries (SlowDown)"}'
     copied = pickle.loads(pickle.dumps(why))
@@ -135,9 +135,9 @@ def test_reasons_collected_from_the_cloud_are_chinese_and_stay_english_in_the_do
         ("tasks", None): "HTTP 400 InvalidParameter",
     }
     for why in reasons.values():
-        assert isinstance(why, Reason)
+        assert isinstance(why, Worded)
         assert_chinese(why.msg.render("zh"))
-    assert "Reason" not in json.dumps(doc)
+    assert "Worded" not in json.dumps(doc)
 
 
 def test_unreachable_and_timed_out_reasons(fake_cloud: FakeCloud) -> None:
@@ -337,7 +337,7 @@ def test_cli_live_unknown_reasons(
     report = capsys.readouterr().out
     assert [ln for ln in report.splitlines() if "oss:GetBucketPolicy" in ln], report
     if denied in report:  # the snapshot loader does not pass live's message on yet
-        pytest.xfail("preflight.sources.snapshot keeps the English reason (needs Reason.msg, see the report)")
+        pytest.xfail("preflight.sources.snapshot keeps the English reason (needs Worded.msg, see the report)")
     assert "凭证缺少 oss:GetBucketPolicy 权限" in report
 
 
@@ -486,7 +486,7 @@ def test_snapshot_writes_messages_in_english(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = {"version": 1, "unknown": [{"reason": Msg("live.document_not_fetched")},
-                                     {"reason": Reason(Msg("live.bucket_policy_not_fetched"))}]}
+                                     {"reason": Worded(Msg("live.bucket_policy_not_fetched"))}]}
     monkeypatch.setattr("preflight.run.collect_live", lambda options: doc)
     assert cli.main(["snapshot", *FLAGS, "--lang", "zh"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -478,9 +478,9 @@ def test_texts_are_chinese(texts: dict[str, dict[str, str]]) -> None:
 
 def test_a_live_runs_reasons_keep_their_message() -> None:
     """A document a live run built in this process: its reasons are str (for JSON) keeping their Msg."""
-    from preflight.sources.live_errors import Reason
+    from preflight.errors import Worded
 
-    why = Reason(Msg("snap.disk_no_type"))
+    why = Worded(Msg("snap.disk_no_type"))
     doc = base(unknown=[{"section": "images", "match": {"ImageId": "m-good"}, "reason": why}])
     (s,) = subjects_from_document(doc)
     assert isinstance(s.image, Unknown) and s.image.reason == Msg("snap.disk_no_type")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from preflight.errors import Foreign, Listing, Msg, PreflightError
+from preflight.errors import Foreign, Listing, Msg, PreflightError, Worded
 from preflight.sources.live_clients import (
     ACTIONS,
     AccessKey,
@@ -47,7 +47,6 @@ from preflight.sources.live_errors import (
     CallError,
     Kind,
     Outcome,
-    Reason,
     RetryPolicy,
     call_with_retries,
     classify,
@@ -123,7 +122,7 @@ def _batches(items: Sequence[str], size: int = BATCH) -> list[tuple[str, ...]]:
 Unknown = dict[str, Any]
 
 
-def _unknown(section: str, match: Mapping[str, str], why: Reason, fld: str | None = None) -> Unknown:
+def _unknown(section: str, match: Mapping[str, str], why: Worded, fld: str | None = None) -> Unknown:
     entry: Unknown = {"section": section, "match": dict(match)}
     if fld:
         entry["field"] = fld
@@ -142,17 +141,17 @@ class Findings:
     tasks: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     attached: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # role -> ListPoliciesForRole
-    attached_errors: dict[str, Reason] = field(default_factory=dict)
+    attached_errors: dict[str, Worded] = field(default_factory=dict)
     documents: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, name) -> PolicyDocument
-    document_errors: dict[tuple[str, str], Reason] = field(default_factory=dict)
+    document_errors: dict[tuple[str, str], Worded] = field(default_factory=dict)
     missing_policies: set[tuple[str, str]] = field(default_factory=set)
     buckets: dict[str, dict[str, Any]] = field(default_factory=dict)
     bucket_policies: dict[str, Any] = field(default_factory=dict)  # name -> document, None = has none
-    bucket_policy_errors: dict[str, Reason] = field(default_factory=dict)
+    bucket_policy_errors: dict[str, Worded] = field(default_factory=dict)
     dead_regions: set[str] = field(default_factory=set)  # requested, but DescribeRegions does not list them
     unknown: list[dict[str, Any]] = field(default_factory=list)
 
-    def add_unknown(self, section: str, match: Mapping[str, str], why: Reason) -> None:
+    def add_unknown(self, section: str, match: Mapping[str, str], why: Worded) -> None:
         self.unknown.append(_unknown(section, match, why))
 
 
@@ -276,7 +275,7 @@ class _Run:
                 handle = self._pending.pop(future)
                 handle(future.result())
 
-    def why(self, err: CallError, action: str, where: str = "") -> Reason:
+    def why(self, err: CallError, action: str, where: str = "") -> Worded:
         return reason(err, ACTIONS[action].permission, where=where, timeout_s=self.timeout_s)
 
     def rpc(self, action: str, region: str | None, query: Mapping[str, str]) -> Callable[[], dict[str, Any]]:
@@ -513,7 +512,7 @@ class _Run:
             if isinstance(document, str) and document:
                 self.found.documents[key] = document
             else:
-                self.found.document_errors[key] = Reason(Msg("live.no_policy_document"))
+                self.found.document_errors[key] = Worded(Msg("live.no_policy_document"))
             return
         assert out.error is not None
         self.on_policy_error(key, out.error, "GetPolicyVersion")
@@ -594,12 +593,12 @@ def _roles_section(found: Findings) -> tuple[list[dict[str, Any]], list[Unknown]
                 if key in found.documents:
                     entry["PolicyDocument"] = found.documents[key]
                 else:
-                    why = found.document_errors.get(key) or Reason(Msg("live.document_not_fetched"))
+                    why = found.document_errors.get(key) or Worded(Msg("live.document_not_fetched"))
                     unknown.append(_unknown("roles", {"RoleName": name}, why, f"AttachedPolicies/{key[1]}"))
                 attached.append(entry)
             role["AttachedPolicies"] = attached
         else:
-            why = found.attached_errors.get(name) or Reason(Msg("live.attached_not_listed"))
+            why = found.attached_errors.get(name) or Worded(Msg("live.attached_not_listed"))
             unknown.append(_unknown("roles", {"RoleName": name}, why, "AttachedPolicies"))
         roles.append(role)
     return roles, unknown
@@ -614,7 +613,7 @@ def _buckets_section(found: Findings) -> tuple[list[dict[str, Any]], list[Unknow
         if name in found.bucket_policies:
             bucket["Policy"] = found.bucket_policies[name]
         else:
-            why = found.bucket_policy_errors.get(name) or Reason(Msg("live.bucket_policy_not_fetched"))
+            why = found.bucket_policy_errors.get(name) or Worded(Msg("live.bucket_policy_not_fetched"))
             unknown.append(_unknown("buckets", {"Name": name}, why, "Policy"))
         buckets.append(bucket)
     return buckets, unknown
@@ -674,8 +673,8 @@ def _redact_msg(msg: Msg, secrets: Sequence[str]) -> Msg:
 
 
 def _redact_reason(why: object, secrets: Sequence[str]) -> object:
-    if isinstance(why, Reason):
-        return Reason(_redact_msg(why.msg, secrets))
+    if isinstance(why, Worded):
+        return Worded(_redact_msg(why.msg, secrets))
     return _redact(why, secrets) if isinstance(why, str) else why
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from preflight.errors import Msg
+from preflight.errors import Msg, Worded
 
 T = TypeVar("T")
 
@@ -147,24 +147,6 @@ def classify(exc: BaseException) -> CallError:
     return CallError(Kind.OTHER, detail=name)
 
 
-class Reason(str):
-    """A reason in English, as the snapshot document records it, that keeps the message it was worded from.
-
-    It is a ``str`` for everything that reads or writes the document (JSON, comparisons, ``preflight
-    snapshot``); ``.msg`` lets a report word it again in the language of the run.
-    """
-
-    msg: Msg
-
-    def __new__(cls, msg: Msg) -> Reason:
-        self = super().__new__(cls, msg.render("en"))
-        self.msg = msg
-        return self
-
-    def __reduce__(self) -> tuple[type[Reason], tuple[Msg]]:
-        return (Reason, (self.msg,))
-
-
 def reason_msg(err: CallError, permission: str | None, *, where: str = "", timeout_s: float | None = None) -> Msg:
     """Why a call's fact is unknown, as a catalogue message."""
     n = err.retries
@@ -193,9 +175,9 @@ def reason_msg(err: CallError, permission: str | None, *, where: str = "", timeo
     return Msg("live.failed_unexpected")
 
 
-def reason(err: CallError, permission: str | None, *, where: str = "", timeout_s: float | None = None) -> Reason:
+def reason(err: CallError, permission: str | None, *, where: str = "", timeout_s: float | None = None) -> Worded:
     """The one-line reason recorded in the snapshot's ``unknown`` list (English; ``.msg`` for other languages)."""
-    return Reason(reason_msg(err, permission, where=where, timeout_s=timeout_s))
+    return Worded(reason_msg(err, permission, where=where, timeout_s=timeout_s))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import policy as pol
-from preflight.errors import Foreign, Msg, PreflightError
+from preflight.errors import Foreign, Msg, PreflightError, Worded
 from preflight.facts import (
     DEFAULT_IMAGE_FORMAT,
     DEFAULT_ROLE_NAME,
@@ -247,9 +247,9 @@ def _unknown_entries(doc: Mapping[str, Any]) -> list[UnknownEntry]:
             raise ShapeError(f"{o.pointer}/section", Msg("snap.not_one_of", value=section,
                                                          allowed=sorted(UNKNOWN_SECTIONS)))
         recorded = o.req_str("reason")
-        worded = getattr(recorded, "msg", None)  # a live run's Reason (a str keeping its Msg), not from a file
-        # as a file keeps it, in English; where preflight worded it (`preflight snapshot`), in Chinese too
-        reason = worded if isinstance(worded, Msg) else Msg("as_recorded", text=Foreign(WORDED, str(recorded)))
+        # a live run's reason keeps its message; one read from a file is English, worded again where preflight
+        # wrote it (`preflight snapshot`)
+        reason = recorded.msg if isinstance(recorded, Worded) else Msg("as_recorded", text=Foreign(WORDED, recorded))
         match = o.data.get("match", {})
         if not isinstance(match, Mapping) or not all(isinstance(v, str) for v in match.values()):
             raise ShapeError(f"{o.pointer}/match", Msg("snap.match_strings"))
