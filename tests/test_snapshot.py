@@ -198,3 +198,28 @@ def test_load_document_without_text_still_reports(tmp_path: Path) -> None:
     with pytest.raises(PreflightError) as info:
         load_document({"version": 1, "exports": [{"RegionId": 1}]}, display="live")
     assert info.value.lines() == ["live:1: at /exports/0/RegionId: 1 is not of type 'string', 'null'"]
+
+
+def _with_unread_policy(name: str, policy_type: str) -> dict[str, Any]:
+    """BASE (whose role is granted every export action) plus one attached policy whose document is not known."""
+    doc = copy.deepcopy(BASE)
+    doc["roles"][0]["AttachedPolicies"].append({"PolicyName": name, "PolicyType": policy_type})
+    doc["unknown"] = [{"section": "roles", "match": {"RoleName": doc["roles"][0]["RoleName"]},
+                       "field": f"AttachedPolicies/{name}", "reason": "AccessDenied: ram:GetPolicyVersion"}]
+    return doc
+
+
+@pytest.mark.parametrize(("name", "policy_type", "unknown"), [
+    ("LegacyExport", "Custom", True),  # may Deny what the other grants: Deny wins
+    ("AliyunECSImageExportRolePolicy", "Custom", True),  # a custom policy of the system policy's name
+    ("AliyunECSImageExportRolePolicy", "System", False),  # the documented system policy: grants, never denies
+])
+def test_a_policy_document_not_read_leaves_the_permissions_unknown(name: str, policy_type: str,
+                                                                   unknown: bool) -> None:
+    (s,) = subjects_from_document(_with_unread_policy(name, policy_type))
+    assert isinstance(s.role, Role)
+    missing = s.role.missing_export_actions
+    if unknown:
+        assert isinstance(missing, Unknown) and name in str(missing.reason)
+    else:
+        assert missing == []

@@ -708,7 +708,8 @@ class _Builder:
         key = ("role", name, *map(str, permissions.signature(*target)))
         if key not in self._cache:
             missing = permissions.missing(*target)
-            if isinstance(missing, list) and missing and self._unknown_docs.get(name):
+            if isinstance(missing, list) and self._unknown_docs.get(name):
+                # a document not read may grant what the others lack, or Deny what they grant (Deny wins)
                 missing = Unknown(Msg("snap.policy_doc_unknown", names=self._unknown_docs[name]))
             self._cache[key] = dataclasses.replace(role, missing_export_actions=missing,
                                                    export_decisions=permissions.decisions(*target))
@@ -741,14 +742,15 @@ class _Builder:
         permissions = None
         if not isinstance(attached, Unknown):
             documents: list[tuple[str, Policy | None]] = []
+            unknown_docs: list[str] = []
             for a in attached:
                 if not isinstance(a.PolicyDocument, Unknown):
                     documents.append((a.PolicyName, a.PolicyDocument))
-                elif a.PolicyName == pol.DEFAULT_EXPORT_POLICY:
-                    documents.append((a.PolicyName, None))
+                elif a.PolicyName == pol.DEFAULT_EXPORT_POLICY and a.PolicyType == "System":
+                    documents.append((a.PolicyName, None))  # the documented system policy: all export actions
+                else:  # a custom policy, even one of that name, may say anything
+                    unknown_docs.append(a.PolicyName)
             permissions = pol.ExportPermissions(documents)
-            unknown_docs = [a.PolicyName for a in attached if isinstance(a.PolicyDocument, Unknown)
-                            and a.PolicyName != pol.DEFAULT_EXPORT_POLICY]
             if unknown_docs:
                 self._unknown_docs[name] = ", ".join(unknown_docs)
         arn = o.str_("Arn")
