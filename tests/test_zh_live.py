@@ -331,13 +331,12 @@ def test_cli_live_unknown_reasons(
     assert cli.main(["snapshot", *FLAGS, "-o", str(snap)]) == 0
     (entry,) = json.loads(snap.read_text(encoding="utf-8"))["unknown"]
     assert entry["reason"] == denied  # English in the file, whatever the language of the run
-    cli.main(["check", "--live", *FLAGS, "--lang", "en"])
+    assert cli.main(["check", "--live", *FLAGS, "--lang", "en"]) == 1  # the unknown fails the run
     assert denied in capsys.readouterr().out
-    cli.main(["check", "--live", *FLAGS])
+    assert cli.main(["check", "--live", *FLAGS]) == 1
     report = capsys.readouterr().out
     assert [ln for ln in report.splitlines() if "oss:GetBucketPolicy" in ln], report
-    if denied in report:  # the snapshot loader does not pass live's message on yet
-        pytest.xfail("preflight.sources.snapshot keeps the English reason (needs Worded.msg, see the report)")
+    assert denied not in report
     assert "凭证缺少 oss:GetBucketPolicy 权限" in report
 
 
