@@ -53,9 +53,10 @@ def test_every_part_keeps_to_its_prefix() -> None:
 def test_foreign_tables_are_well_formed() -> None:
     for kind, table in foreign.tables().items():
         for pattern, template in table:
-            groups = re.compile(pattern).groups
-            used = {int(f) for _, f, _, _ in string.Formatter().parse(template) if f}
-            assert used <= set(range(1, groups + 1)), (kind, pattern, template)
+            compiled = re.compile(pattern)
+            used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+            assert used <= {str(i) for i in range(1, compiled.groups + 1)} | set(compiled.groupindex), \
+                (kind, pattern, template)
             assert CJK.search(template), (kind, template)
 
 

@@ -12,7 +12,7 @@ import re
 
 @functools.cache
 def tables() -> dict[str, list[tuple[str, str]]]:
-    """kind -> [(regex matching the whole English text, zh template with the groups as {1}, {2}, ...)].
+    """kind -> [(regex matching the whole English text, zh template with the groups as {1}, {2}, ... or by name)].
 
     Each part of the catalogue (:mod:`preflight.texts`) may hold ``FOREIGN`` tables for the libraries it reads.
     """
@@ -86,5 +86,5 @@ def translate(kind: str, text: str, lang: str) -> str:
     for pattern, template in _compiled(kind):
         m = pattern.fullmatch(text)
         if m:
-            return template.format("", *m.groups())
+            return template.format("", *m.groups(), **m.groupdict())
     return text

@@ -335,13 +335,14 @@ _REGEX_BASE: list[tuple[str, str]] = [
 
 
 def _with_position(table: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``re.error`` adds " at position N" (and " (line L, column C)" for a pattern of several lines)."""
+    """``re.error`` adds " at position N" (and " (line L, column C)" for a pattern of several lines).
+
+    Named groups, so nothing is compiled here (this module is loaded on every start)."""
     out: list[tuple[str, str]] = []
     for pattern, zh in table:
-        n = re.compile(pattern).groups
-        out.append((pattern + r" at position (\d+) \(line (\d+), column (\d+)\)",
-                    zh + f"（位置 {{{n + 1}}}，第 {{{n + 2}}} 行第 {{{n + 3}}} 列）"))
-        out.append((pattern + r" at position (\d+)", zh + f"（位置 {{{n + 1}}}）"))
+        out.append((pattern + r" at position (?P<pos>\d+) \(line (?P<line>\d+), column (?P<col>\d+)\)",
+                    zh + "（位置 {pos}，第 {line} 行第 {col} 列）"))
+        out.append((pattern + r" at position (?P<pos>\d+)", zh + "（位置 {pos}）"))
         out.append((pattern, zh))
     return out
 
