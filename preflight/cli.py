@@ -17,7 +17,7 @@ import typer
 
 from preflight import __version__
 from preflight.errors import Foreign, Listing, Msg, PreflightError
-from preflight.i18n import error, error_lines, lang_from_argv, t
+from preflight.i18n import error, lang_from_argv, t
 
 app = typer.Typer(
     name="preflight",
@@ -438,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=args, prog_name="preflight", standalone_mode=False)
     except PreflightError as e:
-        for line in error_lines(e, lang_from_argv(args)):
+        for line in e.lines(lang_from_argv(args)):
             sys.stderr.write(f"preflight: error: {line}\n")
         return 2
     except typer.Exit as e:

@@ -20,8 +20,6 @@ made by hand (cheap, and worded in both languages); a test keeps them in agreeme
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,36 +86,19 @@ def find_upwards(name: str, start: Path) -> Path | None:
 
 
 LineOf = Callable[[list[str | int]], int]
-_DATE = re.compile(r"(?<![\w.-])\d{4}-\d{1,2}-\d{1,2}(?![\w.:-])")
 
 
 def load_yaml(path: Path) -> tuple[Any, str, LineOf]:
     """Parse a YAML file of ours: (data, display path, line of a key path). One-line errors, never a
-    traceback: an impossible date such as ``2026-13-01`` (PyYAML raises ValueError) names its line."""
+    traceback (:func:`preflight.yamlpos.load` names the line of an impossible date such as ``2026-13-01``)."""
     from preflight import yamlpos
     from preflight.sources.common import display_path, path_kind, read_text
 
     display = display_path(path)
     if path_kind(path) != "file":
         raise error("err_no_file", display)
-    text = read_text(path)
-    try:
-        data, lines = yamlpos.load(text, display)
-    except ValueError as e:
-        found = next(((i, m.group()) for i, row in enumerate(text.splitlines(), 1)
-                      for m in _DATE.finditer(row.split("#")[0]) if not _valid_date(m.group())), None)
-        if found is None:
-            raise error("err_yaml_value", display, reason=str(e)) from None
-        raise error("err_yaml_date", f"{display}:{found[0]}", value=found[1]) from None
+    data, lines = yamlpos.load(read_text(path), display)
     return data, display, key_lines(lines.node)
-
-
-def _valid_date(text: str) -> bool:
-    try:
-        datetime.date(*map(int, text.split("-")))
-    except ValueError:
-        return False
-    return True
 
 
 def key_lines(root: Any) -> LineOf:

@@ -49,12 +49,9 @@ CORE: dict[str, dict[str, str]] = {
         "zh": "不通过：{count} 个达到“{threshold}”级别的问题会导致导出失败或不安全。",
     },
     "fix": {"en": "fix", "zh": "修复"},
-    "why": {"en": "why", "zh": "原因"},
     "at": {"en": "at", "zh": "位置"},
     "prevents": {"en": "prevents", "zh": "避免错误"},
-    "export": {"en": "export", "zh": "导出"},
     "no_exports": {"en": "No exports found in the input.", "zh": "输入中没有找到任何导出请求。"},
-    "error": {"en": "error", "zh": "错误"},
     # -- text report ---------------------------------------------------------------------------------------
     "header": {
         "en": "preflight {version} · {mode} · {exports} export(s) · {rules} rules",
@@ -202,11 +199,6 @@ CORE: dict[str, dict[str, str]] = {
         "zh": "既不是 preflight 快照（应为包含 \"version\" 和 \"exports\" 的 JSON 对象），也不是 Terraform、"
         "Terraform 计划或 ROS 文件",
     },
-    "err_kind_unsupported": {
-        "en": "{kind} input is not supported by this version of preflight yet; "
-        "give an offline snapshot (preflight snapshot) or use --live",
-        "zh": "此版本的 preflight 尚不支持 {kind} 输入；请给出离线快照（preflight snapshot）或使用 --live",
-    },
     "err_no_snapshot_in_dir": {"en": "no snapshot, Terraform, plan or ROS file found in this directory",
                                "zh": "此目录中没有找到快照、Terraform、计划或 ROS 文件"},
     "note_module_unread": {
@@ -270,10 +262,6 @@ def _expected(value: object, lang: str) -> object:
 def error(message_key: str, where: str | None = None, /, **values: object) -> PreflightError:
     """One problem, by message key; ``raise error("err_no_file", "x.yaml")``."""
     return PreflightError(Msg(message_key, **values), where)
-
-
-def error_lines(exc: PreflightError, lang: str) -> list[str]:
-    return exc.lines(lang)
 
 
 def lang_from_argv(argv: Sequence[str]) -> str:
