@@ -52,7 +52,7 @@ class Listing(Msg):
 
     def render(self, lang: str = "en") -> str:
         return ("、" if lang == "zh" else ", ").join(
-            item.render(lang) if isinstance(item, (Msg, Foreign)) else str(item) for item in self.items)
+            str(in_language(item, lang)) for item in self.items)
 
 
 class Foreign:
@@ -147,6 +147,12 @@ class PreflightError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
+
+
+def in_language(value: object, lang: str) -> object:
+    """A value inside a text, in the text's language: a message, another library's text or a :class:`Worded`
+    text is worded in it; anything else is itself. (The one place that decides which values are worded.)"""
+    return value.render(lang) if isinstance(value, Msg | Foreign | Worded) else value
 
 
 def _one_line(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from preflight.errors import Foreign, Msg, PreflightError
+from preflight.errors import Msg, PreflightError, in_language
 
 #: preflight's core texts; the rest of the catalogue is in :mod:`preflight.texts`, merged into MESSAGES
 CORE: dict[str, dict[str, str]] = {
@@ -284,11 +284,7 @@ def t(message_key: str, lang: str, /, **values: object) -> str:
 
 
 def _value(name: str, value: object, lang: str) -> object:
-    if isinstance(value, (Msg, Foreign)):
-        return value.render(lang)
-    if name == "expected":
-        return _expected(value, lang)
-    return value
+    return _expected(value, lang) if name == "expected" else in_language(value, lang)
 
 
 def word(value: str, lang: str) -> str:

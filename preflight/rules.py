@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import __version__
-from preflight.errors import Foreign, Listing, Msg, PreflightError, Worded
+from preflight.errors import Foreign, Listing, Msg, PreflightError, in_language
 from preflight.facts import FieldType, Subject, Unknown, fact_fields
 from preflight.model import Category, Severity, Text
 from preflight.resources import rules_dir
@@ -594,9 +594,7 @@ def format_value(v: Any, lang: str = "en") -> str:
         if not v:
             return _NONE_WORD.get(lang, "none")
         return ("、" if lang == "zh" else ", ").join(format_value(x, lang) for x in v)
-    if isinstance(v, Msg | Foreign | Worded):  # texts preflight words itself (or a library wrote)
-        return v.render(lang)
-    return str(v)
+    return str(in_language(v, lang))
 
 
 def compile_template(text: Any, where: tuple[str | int, ...]) -> Template:

@@ -110,3 +110,15 @@ def test_rules_show_labels_follow_the_language(cli: Callable[..., CliResult]) ->
             assert_chinese(line)
     # the prevented API error is described by the reference's Chinese text where it has one
     assert any(line.startswith("    NoSetRoletoECSServiceAcount (HTTP 403) ") and CJK.search(line) for line in zh)
+
+
+def test_worded_texts_follow_the_language_wherever_they_are_placed() -> None:
+    from preflight.errors import Listing, Worded
+    from preflight.rules import format_value
+
+    worded = Worded(Msg("live.throttled", retries=2, code="X"))
+    zh = "重试 2 次后仍被限流（X）"
+    assert t("as_recorded", "zh", text=worded) == zh  # a value of a message
+    assert Listing([worded, "a"]).render("zh") == f"{zh}、a"  # an item of a list
+    assert format_value([worded], "zh") == zh  # a rule placeholder
+    assert t("as_recorded", "en", text=worded) == worded == "throttled after 2 retries (X)"
