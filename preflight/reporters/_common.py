@@ -1,7 +1,8 @@
-"""Small helpers the machine-readable reporters share (no I/O)."""
+"""Small helpers the reporters share (no I/O)."""
 
 from __future__ import annotations
 
+from preflight.i18n import t, word
 from preflight.model import Report, Result, RuleInfo, Severity, Status, Text, fails_run
 
 #: SARIF / annotation level of each severity
@@ -10,6 +11,19 @@ LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "n
 
 def fails(r: Result, report: Report) -> bool:
     return fails_run(r, report.threshold, report.unknown_fails)
+
+
+def summary_line(report: Report) -> str:
+    """"N checks: … passed, … failed, …" in the report's language."""
+    return t("summary", report.lang, total=len(report.results), **report.summary.as_dict())
+
+
+def verdict_line(report: Report) -> str:
+    """Whether anything at or above the threshold fails the run, in the report's language."""
+    lang, failing = report.lang, report.failing
+    threshold = word(report.threshold.value, lang)
+    return (t("verdict_ok", lang, threshold=threshold) if not failing
+            else t("verdict_fail", lang, count=len(failing), threshold=threshold))
 
 
 def rule_infos(report: Report) -> tuple[RuleInfo, ...]:

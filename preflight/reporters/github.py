@@ -9,10 +9,10 @@ Escaping follows the workflow-command rules: in the message ``%``, CR and LF bec
 
 from __future__ import annotations
 
-from preflight.i18n import colon, t, word
+from preflight.i18n import colon, t
 from preflight.model import Location, Report, Result, Severity, Status
 from preflight.reporters import RenderOptions
-from preflight.reporters._common import fails
+from preflight.reporters._common import fails, summary_line, verdict_line
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -57,14 +57,8 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     lang = report.lang
     out = [line for r in report.results if (line := _annotation(r, report)) is not None]
     out += [command("warning", n.message.get(lang), "preflight", n.where) for n in report.notes]
-    s = report.summary
-    out.append(t("summary", lang, total=len(report.results), **{"pass": s.passed, "fail": s.failed,
-                                                               "unknown": s.unknown, "skip": s.skipped,
-                                                               "waived": s.waived}))
+    out.append(summary_line(report))
     if report.baseline is not None:
         out.append(t("baseline_line", lang, **report.baseline.as_dict()))
-    failing = report.failing
-    threshold = word(report.threshold.value, lang)
-    out.append(t("verdict_ok", lang, threshold=threshold) if not failing
-               else t("verdict_fail", lang, count=len(failing), threshold=threshold))
+    out.append(verdict_line(report))
     return "\n".join(out) + "\n"

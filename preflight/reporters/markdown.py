@@ -6,7 +6,7 @@ from __future__ import annotations
 from preflight.i18n import colon, t, word
 from preflight.model import Report, Result, Status
 from preflight.reporters import RenderOptions
-from preflight.reporters._common import fails
+from preflight.reporters._common import fails, summary_line, verdict_line
 
 _STATUS_KEYS = (("pass", "st_pass"), ("fail", "st_fail"), ("unknown", "st_unknown"), ("skip", "st_skip"),
                 ("waived", "st_waived"))
@@ -45,8 +45,7 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     s = report.summary
     counts = s.as_dict()
     out = [f"## {mark} {title}", "",
-           (t("verdict_ok", lang, threshold=word(report.threshold.value, lang)) if not failing
-            else t("verdict_fail", lang, count=len(failing), threshold=word(report.threshold.value, lang))), "",
+           verdict_line(report), "",
            f"| {t('status', lang)} | {t('count', lang)} |", "|---|---:|"]
     out += [f"| {t(key, lang)} | {counts[name]} |" for name, key in _STATUS_KEYS]
     out.append("")
@@ -82,7 +81,5 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
         out += [f"### {t('md_warnings', lang)}", ""]
         out += [f"- {_code(str(n.where)) + ': ' if n.where else ''}{n.message.get(lang)}" for n in report.notes]
         out.append("")
-    out.append(t("summary", lang, total=len(report.results), **{"pass": s.passed, "fail": s.failed,
-                                                               "unknown": s.unknown, "skip": s.skipped,
-                                                               "waived": s.waived}))
+    out.append(summary_line(report))
     return "\n".join(out) + "\n"

@@ -10,6 +10,7 @@ from preflight import __version__
 from preflight.i18n import colon, pad, t, word
 from preflight.model import Report, Result, Severity, Status
 from preflight.reporters import RenderOptions
+from preflight.reporters._common import summary_line, verdict_line
 
 _MARK = {Status.FAIL: "✗", Status.UNKNOWN: "?", Status.WAIVED: "~", Status.PASS: "✓", Status.SKIP: "-"}
 _COLOR = {Status.FAIL: "31", Status.UNKNOWN: "33", Status.WAIVED: "36", Status.PASS: "32", Status.SKIP: "2"}
@@ -100,15 +101,8 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
         out.append(_paint(f"{t('warning', lang)}{colon(lang)}{where}{note.message.get(lang)}", "33", color))
     if report.notes:
         out.append("")
-    s = report.summary
-    total = len(report.results)
-    out.append(t("summary", lang, total=total, **{"pass": s.passed, "fail": s.failed, "unknown": s.unknown,
-                                                   "skip": s.skipped, "waived": s.waived}))
+    out.append(summary_line(report))
     if report.baseline is not None:
         out.append(t("baseline_line", lang, **report.baseline.as_dict()))
-    failing = report.failing
-    threshold = word(report.threshold.value, lang)
-    verdict = (t("verdict_ok", lang, threshold=threshold) if not failing
-               else t("verdict_fail", lang, count=len(failing), threshold=threshold))
-    out.append(_paint(verdict, "1;32" if not failing else "1;31", color))
+    out.append(_paint(verdict_line(report), "1;32" if report.ok else "1;31", color))
     yield "\n".join(out) + "\n"
