@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from preflight.i18n import LocalizedError, error
-from preflight.model import BaselineSummary, Report, Result, Status
+from preflight.model import OPEN_FINDINGS, BaselineSummary, Report, Result
 
 VERSION = 1
-RECORDED = frozenset({Status.FAIL, Status.UNKNOWN})
+RECORDED = OPEN_FINDINGS
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ rule pack in agreement.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +19,12 @@ from preflight import yamlpos
 from preflight.errors import Listing, Msg, PreflightError
 from preflight.model import Text
 from preflight.resources import rules_dir
+from preflight.rules import CODE_PATTERN
 from preflight.sources.common import display_path, read_text
 
 API = "ExportImage"
 #: the same shape as a rule's ``prevents`` entries (schemas/rule.schema.json)
-CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9.]*$")
+
 TOP_KEYS = frozenset({"api", "source", "codes"})
 ENTRY_KEYS = ("code", "http_status", "messages", "description_zh", "unpredictable")
 REQUIRED_ENTRY_KEYS = ("code", "http_status", "messages", "description_zh")
@@ -122,7 +122,7 @@ class _Reader:
             if key not in entry:
                 raise self.fail(where, Msg("err_required", key=key))
         code = entry["code"]
-        if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
             raise self.fail((*where, "code"), Msg("rule.cat_code"))
         statuses = entry["http_status"]
         if (

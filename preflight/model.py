@@ -211,6 +211,8 @@ class BaselineSummary:
 
 
 _STATUS = attrgetter("status")
+#: the statuses that are findings to record or waive (a baseline keeps them; a waiver turns them ``waived``)
+OPEN_FINDINGS = frozenset({Status.FAIL, Status.UNKNOWN})
 
 
 @dataclass(frozen=True)

@@ -167,9 +167,13 @@ def action_covered(st: Statement, action: str) -> bool:
     return any(glob_match(p, action, ignore_case=True) for p in st.Action)
 
 
+def _service_name(name: str) -> str:
+    # The legacy "<account-id>@ecs.aliyuncs.com" form names the service after the "@".
+    return name.lower().rsplit("@", 1)[-1]
+
+
 def _is_ecs_service(name: str) -> bool:
-    # The legacy "<account-id>@ecs.aliyuncs.com" form names the ECS service too.
-    return name.lower().rsplit("@", 1)[-1] == ECS_SERVICE
+    return _service_name(name) == ECS_SERVICE
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -260,7 +264,7 @@ def principal_matches(p: Principal | None, who: PrincipalRef | None) -> bool:
         return True
     if who.kind == "Service":
         want = who.value.lower()
-        return any(v == "*" or v.lower().rsplit("@", 1)[-1] == want for v in p.Service)
+        return any(v == "*" or _service_name(v) == want for v in p.Service)
     if who.kind == "RAM":
         for v in p.RAM:
             if glob_match(v, who.value):
@@ -412,10 +416,6 @@ def evaluate(policies: Iterable[tuple[str, Policy]], request: Request) -> Decisi
 # Trust policies
 
 
-def _admits_ecs(p: Principal | None) -> bool:
-    return p is not None and (p.Any or any(s == "*" or _is_ecs_service(s) for s in p.Service))
-
-
 def trust_decision(trust: Policy) -> Decision:
     return evaluate([("trust", trust)], Request(ASSUME_ROLE, "*", ECS_PRINCIPAL))
 
@@ -438,7 +438,8 @@ def ecs_can_assume(trust: Policy) -> bool | Unknown:
 def ecs_trust_conditions(trust: Policy) -> list[str]:
     """The Conditions on the statements that let ECS assume the role (they may stop the service)."""
     admitting = [st for st in trust.Statement
-                 if st.Effect == "Allow" and action_covered(st, ASSUME_ROLE) and _admits_ecs(st.Principal)]
+                 if st.Effect == "Allow" and action_covered(st, ASSUME_ROLE)
+                 and principal_matches(st.Principal, ECS_PRINCIPAL)]
     if any(not st.Condition for st in admitting):
         return []  # an unconditional Allow admits ECS whatever the others require
     return [Worded(Msg("snap.trust_condition", index=st.index, operator=c.Operator, key=c.Key, values=c.Values))

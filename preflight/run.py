@@ -232,12 +232,11 @@ def resolve_waivers(cfg: Config, explicit: Path | None, cwd: Path) -> list[Waive
     return waivers.load(path)
 
 
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
 def _plain_template(text: str) -> str:
     """A rule text with its placeholders shown as ``<path>`` (rule help, where no facts are at hand)."""
-    return _PLACEHOLDER.sub(lambda m: f"<{m.group(1).strip()}>", text.replace("{{", "\0").replace("}}", "\1")) \
+    from preflight.rules import PLACEHOLDER
+
+    return PLACEHOLDER.sub(lambda m: f"<{m.group(1).strip()}>", text.replace("{{", "\0").replace("}}", "\1")) \
         .replace("\0", "{").replace("\1", "}")
 
 

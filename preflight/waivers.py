@@ -27,12 +27,12 @@ from typing import Any
 
 from preflight.errors import Listing
 from preflight.i18n import LocalizedError, t
-from preflight.model import LANGS, Location, Note, Result, Status, Text, Waiver
+from preflight.model import LANGS, OPEN_FINDINGS, Location, Note, Result, Status, Text, Waiver
 
 __all__ = ["KEYS", "Waiver", "apply", "lint", "load", "matches", "parse"]
 
 KEYS = ("rule", "subject", "resource", "paths", "reason", "owner", "expires")
-WAIVABLE = frozenset({Status.FAIL, Status.UNKNOWN})
+WAIVABLE = OPEN_FINDINGS
 #: the names a result's resource goes by (an IaC address, ``bucket/NAME``, …); a resource glob matches any
 ResourceOf = Callable[[Result], tuple[str, ...]]
 

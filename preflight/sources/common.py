@@ -107,9 +107,8 @@ def read_text(path: Path) -> str:
         raise PreflightError(Msg("snap.is_directory"), display_path(path)) from None
     except UnicodeDecodeError as e:
         raise PreflightError(Msg("snap.not_utf8", byte=e.start), display_path(path)) from None
-    except OSError as e:  # strerror is the OS's text ("Permission denied"), worded in zh by FOREIGN["os"]
-        raise PreflightError(Msg("snap.cannot_read", reason=Foreign("os", str(e.strerror or e))),
-                             display_path(path)) from None
+    except OSError as e:
+        raise _os_error(e, path, "snap.cannot_read") from None
     except ValueError:  # a NUL in the name
         raise PreflightError(Msg("path.nul"), display_path(path)) from None
 
