@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from preflight.i18n import LocalizedError, error
+from preflight.errors import Msg, PreflightError
+from preflight.i18n import error
 from preflight.model import OPEN_FINDINGS, BaselineSummary, Report, Result
 
 VERSION = 1
@@ -69,16 +70,16 @@ def load(path: Path) -> Baseline:
     if (not isinstance(doc, Mapping) or doc.get("version") != VERSION
             or not isinstance(doc.get("findings"), list)):
         raise error("err_baseline_shape", where(""))
-    problems: list[tuple[str | None, str, Mapping[str, object]]] = []
+    problems: list[tuple[str | None, Msg]] = []
     fingerprints = set()
     for i, item in enumerate(doc["findings"]):
         fp = item.get("fingerprint") if isinstance(item, Mapping) else None
         if not isinstance(fp, str) or not fp:
-            problems.append((where(f"/findings/{i}"), "err_baseline_finding", {}))
+            problems.append((where(f"/findings/{i}"), Msg("err_baseline_finding")))
             continue
         fingerprints.add(fp)
     if problems:
-        raise LocalizedError(problems)
+        raise PreflightError.many(problems)
     return Baseline(display, frozenset(fingerprints))
 
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from preflight.errors import Listing
-from preflight.i18n import LocalizedError, error
+from preflight.errors import Listing, Msg, PreflightError
+from preflight.i18n import error
 from preflight.model import Severity
 
 if TYPE_CHECKING:
@@ -136,14 +136,14 @@ def load(path: Path) -> Config:
 
 def parse(data: Any, display: str, line_of: LineOf, base: Path) -> Config:
     """A config from its parsed YAML; ``line_of(path_of_keys) -> int`` locates problems."""
-    problems: list[tuple[str | None, str, Mapping[str, object]]] = []
+    problems: list[tuple[str | None, Msg]] = []
 
     def bad(where: Sequence[str | int], message_key: str, /, **values: object) -> None:
-        problems.append((f"{display}:{line_of(list(where))}", message_key, values))
+        problems.append((f"{display}:{line_of(list(where))}", Msg(message_key, **values)))
 
     if not isinstance(data, Mapping):
         bad([], "err_yaml_mapping", keys=Listing(TOP_KEYS))
-        raise LocalizedError(problems)
+        raise PreflightError.many(problems)
     for key in data:
         if key not in TOP_KEYS:
             bad([key], "err_unknown_key", key=key, allowed=Listing(TOP_KEYS))
@@ -192,7 +192,7 @@ def parse(data: Any, display: str, line_of: LineOf, base: Path) -> Config:
     roles = _strings(data, "export_roles", bad)
     buckets = _strings(data, "export_buckets", bad)
     if problems:
-        raise LocalizedError(problems)
+        raise PreflightError.many(problems)
     return Config(display, fail_on, settings, mandatory, waivers, roles, buckets, rule_lines)
 
 
@@ -207,12 +207,12 @@ def _strings(data: Mapping[str, Any], key: str, bad: Any) -> tuple[str, ...]:
 def check_rule_ids(config: Config, known: Iterable[str]) -> None:
     """Every rule id the config names must be a rule of this run (bundled or from ``--rules``)."""
     known = set(known)
-    problems: list[tuple[str | None, str, Mapping[str, object]]] = [
-        (f"{config.path}:{line}", "err_unknown_rule", {"rule": rule_id})
+    problems: list[tuple[str | None, Msg]] = [
+        (f"{config.path}:{line}", Msg("err_unknown_rule", rule=rule_id))
         for rule_id, line in sorted(config.rule_lines.items(), key=lambda kv: kv[1]) if rule_id not in known
     ]
     if problems:
-        raise LocalizedError(problems)
+        raise PreflightError.many(problems)
 
 
 def apply_to_rules(rules: Sequence[Rule], config: Config) -> list[Rule]:

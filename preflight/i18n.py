@@ -1,14 +1,13 @@
 """Every text preflight itself says (not the rules' texts, which live in the rule files), in en and zh.
 
-Errors of the run that preflight words itself (config, waivers, baseline, flags) are raised as
-:class:`LocalizedError`: a :class:`~preflight.errors.PreflightError` that keeps each problem's message key,
-so the CLI prints it in the language of the run. A test holds every key complete in both languages.
+Errors hold :class:`~preflight.errors.Msg` values (a key of this catalogue with its values), so the CLI
+prints them in the language of the run. A test holds every key complete in both languages.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from preflight.errors import Msg, PreflightError, in_language
 
@@ -241,15 +240,6 @@ EXPECTED: dict[str, dict[str, str]] = {
     "a rule id, a list of rule ids, or '*'": {"en": "a rule id, a list of rule ids, or '*'",
                                               "zh": "规则 ID、规则 ID 列表或 '*'"},
 }
-
-
-class LocalizedError(PreflightError):
-    """Several problems found in one pass, each given as (where, message key, values)."""
-
-    def __init__(self, keyed: Sequence[tuple[str | None, str, Mapping[str, object]]]) -> None:
-        where, key, values = keyed[0]
-        super().__init__(Msg(key, **values), where)
-        self.problems = [(w, Msg(k, **v)) for w, k, v in keyed]
 
 
 def _expected(value: object, lang: str) -> object:

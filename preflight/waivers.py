@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from preflight.errors import Listing
-from preflight.i18n import LocalizedError, t
+from preflight.errors import Listing, Msg, PreflightError
+from preflight.i18n import t
 from preflight.model import LANGS, OPEN_FINDINGS, Location, Note, Result, Status, Text, Waiver
 
 __all__ = ["KEYS", "Waiver", "apply", "lint", "load", "matches", "parse"]
@@ -53,16 +53,16 @@ def load(path: Path) -> list[Waiver]:
 
 
 def parse(data: Any, display: str, line_of: Callable[[list[str | int]], int]) -> list[Waiver]:
-    problems: list[tuple[str | None, str, Mapping[str, object]]] = []
+    problems: list[tuple[str | None, Msg]] = []
 
     def bad(where: list[str | int], message_key: str, /, **values: object) -> None:
-        problems.append((f"{display}:{line_of(where)}", message_key, values))
+        problems.append((f"{display}:{line_of(where)}", Msg(message_key, **values)))
 
     if data is None:
         return []
     if not isinstance(data, Mapping):
         bad([], "err_yaml_mapping", keys="waivers")
-        raise LocalizedError(problems)
+        raise PreflightError.many(problems)
     for key in data:
         if key not in ("version", "waivers"):
             bad([key], "err_unknown_key", key=key, allowed="version, waivers")
@@ -113,7 +113,7 @@ def parse(data: Any, display: str, line_of: Callable[[list[str | int]], int]) ->
             owner=texts["owner"], expires=expires,
         ))
     if problems:
-        raise LocalizedError(problems)
+        raise PreflightError.many(problems)
     return out
 
 

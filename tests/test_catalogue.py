@@ -18,7 +18,7 @@ from tests.conftest import CliResult
 from tests.zhcheck import CJK, assert_chinese, english_prose
 
 SOURCE = Path(__file__).resolve().parent.parent / "preflight"
-# a message key written literally where a message is made: Msg("k"), error("k"), t("k"), LocalizedError keys
+# a message key written literally where a message is made: Msg("k"), error("k"), t("k")
 KEY_USE = re.compile(r"""\b(?:Msg|error|t)\(\s*["']([a-z][\w.]*)["']""")
 
 

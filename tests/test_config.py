@@ -153,7 +153,7 @@ def test_hand_checks_agree_with_the_schema(doc: dict[str, Any], valid: bool, tmp
     assert Draft202012Validator(schema("config")).is_valid(doc) is valid
     try:
         config.parse(doc, "c.yaml", lambda _: 1, tmp_path)
-    except config.LocalizedError:
+    except config.PreflightError:
         parsed = False
     else:
         parsed = True

@@ -273,13 +273,13 @@ SCHEMA_DOCS = [
 def test_hand_checks_agree_with_the_schema(doc: dict[str, Any], valid: bool) -> None:
     from jsonschema import Draft202012Validator
 
-    from preflight.i18n import LocalizedError
+    from preflight.errors import PreflightError
     from preflight.schemas import schema
 
     assert Draft202012Validator(schema("waivers")).is_valid(doc) is valid
     try:
         waivers.parse(doc, "w.yaml", lambda _: 1)
-    except LocalizedError:
+    except PreflightError:
         parsed = False
     else:
         parsed = True
