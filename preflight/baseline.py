@@ -33,21 +33,36 @@ class Baseline:
     fingerprints: frozenset[str]
 
 
-def render(report: Report) -> str:
-    """The baseline file for a report: its findings, sorted, one per line."""
+def _findings(report: Report) -> dict[str, dict[str, str]]:
+    """fingerprint -> what the baseline file says of it, for each recorded finding of the report."""
     seen: dict[str, dict[str, str]] = {}
     for r in report.results:
         if r.status in RECORDED:
             fp = r.fingerprint
             seen.setdefault(fp, {"fingerprint": fp, "rule_id": r.rule_id, "subject": r.subject})
+    return seen
+
+
+def render(report: Report) -> str:
+    """The baseline file for a report: its findings, sorted, one per line."""
+    return _render(_findings(report))
+
+
+def _render(seen: dict[str, dict[str, str]]) -> str:
     findings = sorted(seen.values(), key=lambda f: (f["rule_id"], f["subject"], f["fingerprint"]))
     body = ",\n    ".join(json.dumps(f, ensure_ascii=False) for f in findings)
     items = f"[\n    {body}\n  ]" if findings else "[]"
     return f'{{\n  "version": {VERSION},\n  "tool": "preflight",\n  "findings": {items}\n}}\n'
 
 
-def count(report: Report) -> int:
-    return len({r.fingerprint for r in report.results if r.status in RECORDED})
+def accept(report: Report, path: str) -> tuple[str, Report, int]:
+    """``--write-baseline``: the baseline file's text, the report with today's findings marked as baselined
+    (the run passes on them), and how many findings were recorded."""
+    import dataclasses
+
+    seen = _findings(report)
+    results, summary = apply(report.results, Baseline(path, frozenset(seen)))
+    return _render(seen), dataclasses.replace(report, results=tuple(results), baseline=summary), len(seen)
 
 
 def load(path: Path) -> Baseline:

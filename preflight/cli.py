@@ -161,7 +161,6 @@ def check(
         "each file's module, report only findings in these files.")] = False,
 ) -> None:
     """Check exports: from offline snapshots, Terraform or ROS files, or --live from the account."""
-    import dataclasses
     import datetime
 
     from preflight.model import Severity
@@ -210,12 +209,9 @@ def check(
     if write_baseline is not None:
         from preflight import baseline as baselines
 
-        _write(baselines.render(report), write_baseline)
-        fingerprints = frozenset(r.fingerprint for r in report.results if r.status in baselines.RECORDED)
-        results, summary = baselines.apply(report.results,
-                                           baselines.Baseline(str(write_baseline), fingerprints))
-        report = dataclasses.replace(report, results=tuple(results), baseline=summary)
-        written = t("baseline_written", report.lang, count=len(fingerprints), path=write_baseline)
+        text, report, recorded = baselines.accept(report, str(write_baseline))
+        _write(text, write_baseline)
+        written = t("baseline_written", report.lang, count=recorded, path=write_baseline)
         sys.stderr.write(f"preflight: {written}\n")
     for target_fmt, target in targets:
         _write(get_chunks(target_fmt)(report, RenderOptions(verbose=verbose)), target)
