@@ -15,10 +15,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_core import preflight_command, run_once  # noqa: E402  (the runner next to this file)
+
 SMALL = ROOT / "tests" / "iac" / "terraform" / "small"
 SMALL_TARGET_S = 0.200
 #: as installed: the warm-up run may write bytecode (PYTHONDONTWRITEBYTECODE would recompile every module
@@ -83,19 +86,13 @@ def generate_tree(root: Path, files: int = 500, modules: int = 50) -> int:
 
 
 def measure(cmd: list[str], runs: int) -> tuple[float, float]:
-    """Median wall seconds and max peak RSS (MiB) over ``runs`` runs after one warm-up."""
-    walls, rss = [], []
-    for n in range(runs + 1):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) not in (0, 1):
-            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-        if n:  # the first run warms caches
-            walls.append(wall)
-            rss.append(usage.ru_maxrss / 1024)
-    return statistics.median(walls), max(rss)
+    """Median wall seconds and max peak RSS (MiB) over ``runs`` runs after one warm-up (bench_core's runner)."""
+    samples = [run_once(cmd, env=ENV) for _ in range(runs + 1)]
+    failed = next((s for s in samples if s.code not in (0, 1)), None)
+    if failed is not None:  # run it once more, its error shown
+        err = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, check=False).stderr
+        raise SystemExit(f"{' '.join(cmd)} failed (exit {failed.code}): {err}")
+    return statistics.median(s.wall for s in samples[1:]), max(s.rss_mib for s in samples[1:])
 
 
 def main() -> int:
@@ -107,9 +104,7 @@ def main() -> int:
     def command(*paths: str) -> list[str]:
         if args.python_c:
             return [sys.executable, "-c", PROGRAM, *paths]
-        script = Path(sys.executable).with_name("preflight")
-        head = [str(script)] if script.exists() else [sys.executable, "-m", "preflight"]
-        return [*head, "check", *paths, "-f", "json", "-o", os.devnull]
+        return [*preflight_command()[0], "check", *paths, "-f", "json", "-o", os.devnull]
 
     floor, floor_rss = measure([sys.executable, "-c", "pass"], args.runs)
     print(f"python -c pass                      {floor * 1000:7.0f} ms {floor_rss:6.1f} MiB")
