@@ -98,34 +98,7 @@ def load_yaml(path: Path) -> tuple[Any, str, LineOf]:
     if path_kind(path) != "file":
         raise error("err_no_file", display)
     data, lines = yamlpos.load(read_text(path), display)
-    return data, display, key_lines(lines.node)
-
-
-def key_lines(root: Any) -> LineOf:
-    """The 1-based line of the place a path of keys names: the key itself for a mapping entry (so an unknown
-    key with a block value is reported on its own line), the item for a list entry."""
-    import yaml
-
-    def line_of(path: list[str | int]) -> int:
-        node = root
-        if node is None:
-            return 1
-        line = int(node.start_mark.line) + 1
-        for step in path:
-            child = None
-            if isinstance(node, yaml.MappingNode):
-                for k, v in node.value:
-                    if isinstance(k, yaml.ScalarNode) and k.value == str(step):
-                        child, line = v, int(k.start_mark.line) + 1
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-                child = node.value[step]
-                line = int(child.start_mark.line) + 1
-            if child is None:
-                return line
-            node = child
-        return line
-
-    return line_of
+    return data, display, lines.key_line
 
 
 def load(path: Path) -> Config:

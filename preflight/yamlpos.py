@@ -27,6 +27,14 @@ class Lines:
 
     def line(self, path: Sequence[str | int]) -> int:
         """The 1-based line of the node at ``path`` (or of its deepest existing ancestor)."""
+        return self._line(path, at_key=False)
+
+    def key_line(self, path: Sequence[str | int]) -> int:
+        """Like :meth:`line`, but a mapping entry is reported where its key is written (so an unknown key or
+        a property whose value is a block below it names the key's own line); a list entry at the item."""
+        return self._line(path, at_key=True)
+
+    def _line(self, path: Sequence[str | int], *, at_key: bool) -> int:
         node = self.node
         if node is None:
             return 1
@@ -36,13 +44,13 @@ class Lines:
             if isinstance(node, yaml.MappingNode):
                 for k, v in node.value:
                     if isinstance(k, yaml.ScalarNode) and k.value == str(step):
-                        child = v
+                        child, at = v, (k if at_key else v)
             elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-                child = node.value[step]
+                child = at = node.value[step]
             if child is None:
                 return line
             node = child
-            line = node.start_mark.line + 1
+            line = at.start_mark.line + 1
         return line
 
 

@@ -95,21 +95,16 @@ def load_template(text: str, display: str, parsed: Any = None) -> Template:
             raise PreflightError(Msg("iac.ros_mapping"), f"{display}:1")
         return Template(display, parsed, lambda path: jsonpos.pointer_line(text, _pointer(path)),
                         _json_ranges(text, parsed))
-    data, node = _load_yaml(text, display)
+    from preflight import yamlpos
+
+    data, lines = yamlpos.load(text, display, RosLoader)
     if not isinstance(data, Mapping):
         raise PreflightError(Msg("iac.ros_mapping"), f"{display}:1")
-    return Template(display, data, lambda path: _key_line(node, path), _yaml_ranges(node, text))
+    return Template(display, data, lines.key_line, _yaml_ranges(lines.node, text))
 
 
 def _pointer(path: Sequence[str | int]) -> str:
     return "".join(f"/{str(p).replace('~', '~0').replace('/', '~1')}" for p in path)
-
-
-def _load_yaml(text: str, display: str) -> tuple[Any, yaml.Node | None]:
-    from preflight import yamlpos
-
-    data, lines = yamlpos.load(text, display, RosLoader)
-    return data, lines.node
 
 
 def _yaml_ranges(node: yaml.Node | None, text: str) -> list[tuple[int, int]]:
@@ -130,25 +125,6 @@ def _yaml_ranges(node: yaml.Node | None, text: str) -> list[tuple[int, int]]:
             end -= 1
         out.append((start, end))
     return out
-
-
-def _key_line(node: yaml.Node | None, path: Sequence[str | int]) -> int:
-    """The 1-based line of the key (or list item) at ``path``, or of its deepest existing ancestor: a
-    property is reported where its key is written, even when its value is a block below it."""
-    line = node.start_mark.line + 1 if node is not None else 1
-    for step in path:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == str(step):
-                    child, line = v, k.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            child = node.value[step]
-            line = child.start_mark.line + 1
-        if child is None:
-            return line
-        node = child
-    return line
 
 
 def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
