@@ -54,3 +54,14 @@ def test_failure_names_the_reason_without_secrets(monkeypatch: pytest.MonkeyPatc
 ])
 def test_failure_text_is_short_and_clean(text: str, shown: str) -> None:
     assert str(live_clients._failure_text(ValueError(text))) == (f"ValueError: {shown}" if shown else "ValueError")
+
+
+def test_redaction_reaches_the_items_of_a_list() -> None:
+    from preflight.errors import Listing, Msg
+    from preflight.sources.live import _redact_msg
+
+    msg = Msg("live.nothing_reachable", endpoints=Listing(["https://a.example/?k=S3CR3T", "https://b.example/"]))
+    redacted = _redact_msg(msg, ["S3CR3T"])
+    for lang in ("en", "zh"):
+        text = redacted.render(lang)
+        assert "S3CR3T" not in text and "https://a.example/?k=***" in text and "https://b.example/" in text

@@ -659,7 +659,10 @@ def _redact(text: str, secrets: Sequence[str]) -> str:
 
 
 def _redact_msg(msg: Msg, secrets: Sequence[str]) -> Msg:
-    """The message with every text in it (nested ones too) redacted."""
+    """The message with every text in it (nested ones, and the items of a list, too) redacted."""
+    if isinstance(msg, Listing):
+        return Listing(_redact_msg(i, secrets) if isinstance(i, Msg) else _redact_reason(i, secrets)
+                       for i in msg.items)
     values: dict[str, object] = {}
     for name, value in msg.values.items():
         if isinstance(value, Msg):
@@ -675,6 +678,8 @@ def _redact_msg(msg: Msg, secrets: Sequence[str]) -> Msg:
 def _redact_reason(why: object, secrets: Sequence[str]) -> object:
     if isinstance(why, Worded):
         return Worded(_redact_msg(why.msg, secrets))
+    if isinstance(why, Foreign):
+        return Foreign(why.kind, _redact(why.text, secrets))
     return _redact(why, secrets) if isinstance(why, str) else why
 
 

@@ -121,6 +121,10 @@ def is_snapshot_document(doc: Any) -> bool:
     return isinstance(doc, Mapping) and "version" in doc and "exports" in doc
 
 
+#: the base role's per-export facts until an export's bucket and prefix are joined to it (fails safe: unknown)
+_NOT_JOINED = Unknown(Msg("snap.role_not_joined"))
+
+
 class ShapeError(Exception):
     def __init__(self, pointer: str, message: Msg) -> None:
         super().__init__(message)
@@ -772,8 +776,9 @@ class _Builder:
             policies=attached,
             ecs_can_assume=trust if isinstance(trust, Unknown) else pol.ecs_can_assume(trust),
             other_principals=trust if isinstance(trust, Unknown) else pol.other_principals(trust),
-            missing_export_actions=attached if isinstance(attached, Unknown) else [],
-            export_decisions=attached if isinstance(attached, Unknown) else [],
+            # judged per export (see _role); never an empty list here, which would read as "nothing missing"
+            missing_export_actions=attached if isinstance(attached, Unknown) else _NOT_JOINED,
+            export_decisions=attached if isinstance(attached, Unknown) else _NOT_JOINED,
             ecs_trust_conditions=trust if isinstance(trust, Unknown) else pol.ecs_trust_conditions(trust),
             excess_permissions=excess,
             wildcard_resources=wildcard,

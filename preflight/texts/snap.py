@@ -40,6 +40,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "snap.empty_trust": {"en": "{pointer} has an empty AssumeRolePolicyDocument",
                          "zh": "{pointer} 的 AssumeRolePolicyDocument 为空"},
     "snap.no_policy_document": {"en": "{pointer} has no PolicyDocument", "zh": "{pointer} 中没有 PolicyDocument"},
+    "snap.role_not_joined": {"en": "the role's permissions are judged for each export, and no export was joined",
+                             "zh": "角色的权限针对每个导出判断，而此处没有关联任何导出"},
     "snap.disk_no_type": {"en": "a disk mapping of the image has no Type", "zh": "镜像的某个磁盘映射没有 Type"},
     # -- policy documents (policy.py) -----------------------------------------------------------------------
     "snap.policy_strings": {"en": "expected a string or a list of strings", "zh": "应为字符串或字符串列表"},
