@@ -83,6 +83,8 @@ class Inputs:
     notes: list[Note] = field(default_factory=list)
     #: pre-commit: keep only findings located in these files
     restrict_to: frozenset[str] | None = None
+    #: the subjects that come from Terraform/ROS files (their unknowns are made known in the files)
+    iac_names: set[str] = field(default_factory=set)
 
 
 def _is_iac_file(path: Path, text: str) -> bool:
@@ -147,6 +149,7 @@ def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit:
     loaded = iac.load(paths, export_roles=config.export_roles, export_buckets=config.export_buckets,
                       only_changed=pre_commit)
     inputs.subjects += loaded.subjects
+    inputs.iac_names.update(s.name for s in loaded.subjects)
     inputs.restrict_to = loaded.restrict_to
     for where, why in loaded.unread_modules:  # what such a module creates is not checked: say so
         inputs.notes.append(Note(Text(t("note_module_unread", "en", reason=why),
@@ -304,6 +307,7 @@ def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rul
     rules = cfg.apply_to_rules(ruleset.rules, settings)
     input_notes: list[Note] = []
     restrict_to: frozenset[str] | None = None
+    iac_names: set[str] = set()
     if options.live:
         from preflight.sources.snapshot import subjects_from_document
 
@@ -315,12 +319,14 @@ def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rul
             options = dataclasses.replace(options, waivers=(*options.waivers, *inputs.waivers))
         input_notes = inputs.notes
         restrict_to = inputs.restrict_to
+        iac_names = inputs.iac_names
     else:
         raise error("err_nothing")
     results = evaluate(rules, subjects, options.lang)
-    if mode is Mode.IAC:  # what the files leave unknown is made known in the files or the account, not a snapshot
+    if iac_names:  # what Terraform/ROS files leave unknown is made known in the files or the account
         fix = t("unknown_remediation_iac", options.lang)
-        results = [r._replace(remediation=fix) if r.status is Status.UNKNOWN else r for r in results]
+        results = [r._replace(remediation=fix) if r.status is Status.UNKNOWN and r.subject in iac_names else r
+                   for r in results]
     if restrict_to is not None:  # pre-commit: only what the changed files say
         results = [r for r in results if r.location is not None and r.location.path in restrict_to]
     results, notes = govern(results, subjects, rules, options)

@@ -98,3 +98,8 @@ def test_unknowns_of_iac_get_advice_that_fits_iac(cli: Cli, write_json: Callable
     snapshot = cli("check", str(write_json(doc)), "-f", "json").json()
     unknown = [r for r in snapshot["results"] if r["status"] == "unknown"]
     assert unknown and not any(r["remediation"].startswith("The files checked") for r in unknown)
+    # both in one run: each unknown gets the advice of the input it came from
+    mixed = cli("check", str(write_json(doc)), str(ROOT / "tests" / "iac" / "terraform" / "small"), "-f", "json")
+    advice = {(r["location"]["path"].endswith(".tf"), r["remediation"].startswith("The files checked"))
+              for r in mixed.json()["results"] if r["status"] == "unknown"}
+    assert advice == {(True, True), (False, False)}
