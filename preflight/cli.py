@@ -38,7 +38,6 @@ LIST_FORMATS = ("text", "json")
 SEVERITIES = ("error", "warning", "info")
 # typer re-exports no base class for click's usage errors; BadParameter's ancestry reaches it.
 _ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
-LANGS = ("en", "zh")
 
 # -- shared options -------------------------------------------------------------------------------------
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text | json | sarif | junit | github | markdown")]
@@ -69,6 +68,7 @@ def _choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | Non
 
 def _lang(value: str | None) -> str:
     from preflight.i18n import default_lang
+    from preflight.model import LANGS
 
     return _choice(value, LANGS, "--lang") or default_lang()
 
@@ -299,7 +299,7 @@ def rules_show(
 
     catalog = load_error_catalog()
     doc: Mapping[str, Any] = rule.document
-    from preflight.i18n import t, word
+    from preflight.i18n import word
 
     def label(name: str) -> str:
         return "  " + t(f"cli.show_{name}", language)

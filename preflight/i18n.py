@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from preflight.errors import Msg, PreflightError, in_language
+
+if TYPE_CHECKING:
+    from preflight.model import Text
 
 #: preflight's core texts; the rest of the catalogue is in :mod:`preflight.texts`, merged into MESSAGES
 CORE: dict[str, dict[str, str]] = {
@@ -275,6 +279,13 @@ def t(message_key: str, lang: str, /, **values: object) -> str:
 
 def _value(name: str, value: object, lang: str) -> object:
     return _expected(value, lang) if name == "expected" else in_language(value, lang)
+
+
+def both(message_key: str, /, **values: object) -> Text:
+    """A message in every language the report may be shown in (notes, lint problems)."""
+    from preflight.model import LANGS, Text  # (not on the path of `preflight --version`)
+
+    return Text(*(t(message_key, lang, **values) for lang in LANGS))
 
 
 def word(value: str, lang: str) -> str:

@@ -19,7 +19,7 @@ from preflight.config import CONFIG_NAME, WAIVERS_NAME, Config, find_upwards
 from preflight.engine import evaluate
 from preflight.errors import Listing
 from preflight.facts import Subject, Unknown
-from preflight.i18n import error, t
+from preflight.i18n import both, error, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
 from preflight.sources.common import display_path, path_kind, read_text, walk
 
@@ -152,14 +152,12 @@ def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit:
     inputs.iac_names.update(s.name for s in loaded.subjects)
     inputs.restrict_to = loaded.restrict_to
     for where, why in loaded.unread_modules:  # what such a module creates is not checked: say so
-        inputs.notes.append(Note(Text(t("note_module_unread", "en", reason=why),
-                                      t("note_module_unread", "zh", reason=why)), where))
+        inputs.notes.append(Note(both("note_module_unread", reason=why), where))
     for w in loaded.waivers:
         source = Location(w.path, w.line)
         if w.problems:  # a comment that is wrong in any part waives nothing, as its notes say
             for problem in w.problems:
-                inputs.notes.append(Note(Text(t("note_inline_waiver", "en", problem=problem),
-                                              t("note_inline_waiver", "zh", problem=problem)), source))
+                inputs.notes.append(Note(both("note_inline_waiver", problem=problem), source))
             continue
         inputs.waivers.append(Waiver(rules=w.rule_ids, reason=w.reason or "", source=source, path_globs=(w.path,),
                                      lines=(w.resource_start, w.resource_end), expires=w.expires, inline=True))

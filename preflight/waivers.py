@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from preflight.errors import Listing, Msg, PreflightError
-from preflight.i18n import t
-from preflight.model import LANGS, OPEN_FINDINGS, Location, Note, Result, Status, Text, Waiver
+from preflight.i18n import both
+from preflight.model import OPEN_FINDINGS, Location, Note, Result, Status, Text, Waiver
 
 __all__ = ["KEYS", "Waiver", "apply", "lint", "load", "matches", "parse"]
 
@@ -65,7 +65,7 @@ def parse(data: Any, display: str, line_of: Callable[[list[str | int]], int]) ->
         raise PreflightError.many(problems)
     for key in data:
         if key not in ("version", "waivers"):
-            bad([key], "err_unknown_key", key=key, allowed="version, waivers")
+            bad([key], "err_unknown_key", key=key, allowed=Listing(("version", "waivers")))
     if "version" in data and data["version"] != 1:
         bad(["version"], "err_type", key="version", expected="1")
     entries = data.get("waivers") or []
@@ -169,8 +169,7 @@ def _rules_text(w: Waiver) -> str:
 
 
 def _note(key: str, w: Waiver, **values: object) -> Note:
-    en, zh = (t(key, lang, rules=_rules_text(w), **values) for lang in LANGS)
-    return Note(Text(en, zh), w.source)
+    return Note(both(key, rules=_rules_text(w), **values), w.source)
 
 
 def apply(
@@ -245,7 +244,7 @@ class Problem:
 
 
 def _problem(w: Waiver, key: str, **values: object) -> Problem:
-    return Problem(w.source, Text(*(t(key, lang, **values) for lang in LANGS)))
+    return Problem(w.source, both(key, **values))
 
 
 def lint(

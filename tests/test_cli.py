@@ -176,6 +176,19 @@ def test_offline_check_imports_no_sdk_and_no_jsonschema() -> None:
     assert out.stdout.strip() == "1 []", out.stdout + out.stderr
 
 
+def test_version_loads_no_model_rules_or_texts_beyond_the_cli() -> None:
+    """``preflight --version`` (and flag errors) must stay cheap: the fact model, rules, engine and reporters
+    are imported by the commands that use them."""
+    code = (
+        "import sys\nfrom preflight.cli import main\n"
+        "rc = main(['--version'])\n"
+        "print(rc, sorted(m for m in sys.modules if m in ('preflight.model', 'preflight.facts', 'preflight.rules',"
+        " 'preflight.engine', 'preflight.run', 'preflight.reporters', 'yaml', 'jsonschema')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout + out.stderr
+
+
 def test_console_script_entry_point() -> None:
     out = subprocess.run([sys.executable, "-m", "preflight", "check", str(EXAMPLE), "-f", "json"],
                          capture_output=True, text=True, cwd=ROOT)
