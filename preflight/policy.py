@@ -547,16 +547,17 @@ class ExportPermissions:
 
     def missing(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
                 ) -> list[str] | Unknown:
-        return self._answer(bucket, prefix, image_id, account)[0]
+        return self.answer(bucket, prefix, image_id, account)[0]
 
     def decisions(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
                   ) -> list[str]:
         """For each export action: which statement allowed or denied it (evidence)."""
-        return self._answer(bucket, prefix, image_id, account)[1]
+        return self.answer(bucket, prefix, image_id, account)[1]
 
-    def _answer(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None
-                ) -> tuple[list[str] | Unknown, list[str]]:
-        key = self.signature(bucket, prefix, image_id, account)
+    def answer(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None,
+               signature: tuple[object, ...] | None = None) -> tuple[list[str] | Unknown, list[str]]:
+        """(missing actions, decisions) for an export's target; ``signature`` when the caller has it already."""
+        key = signature if signature is not None else self.signature(bucket, prefix, image_id, account)
         if key not in self._memo:
             self._memo[key] = self._evaluate(bucket, prefix, image_id, account)
         return self._memo[key]

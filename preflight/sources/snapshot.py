@@ -709,14 +709,14 @@ class _Builder:
         assert not isinstance(bucket, Unknown) and not isinstance(prefix, Unknown)
         assert not isinstance(image_id, Unknown)
         target = (bucket or "*", prefix, image_id, account)
-        key = ("role", name, *map(str, permissions.signature(*target)))
+        signature = permissions.signature(*target)  # (ARN matching: once per export, not three times)
+        key = ("role", name, *map(str, signature))
         if key not in self._cache:
-            missing = permissions.missing(*target)
+            missing, decisions = permissions.answer(*target, signature=signature)
             if isinstance(missing, list) and self._unknown_docs.get(name):
                 # a document not read may grant what the others lack, or Deny what they grant (Deny wins)
                 missing = Unknown(Msg("snap.policy_doc_unknown", names=self._unknown_docs[name]))
-            self._cache[key] = dataclasses.replace(role, missing_export_actions=missing,
-                                                   export_decisions=permissions.decisions(*target))
+            self._cache[key] = dataclasses.replace(role, missing_export_actions=missing, export_decisions=decisions)
         r: Role = self._cache[key]
         return r
 
