@@ -142,9 +142,6 @@ class Result(NamedTuple):
     references: tuple[str, ...] = ()
     #: where the export request itself is written (for grouping in reports; not part of the JSON contract)
     origin: Location | None = None
-    #: the resource the finding is about, when a source knows it (an IaC address); used by waivers and
-    #: fingerprints. Not part of the JSON contract.
-    resource: str | None = None
     #: the active waiver that made this result ``waived``
     waiver: Waiver | None = None
     #: a ``fail``/``unknown`` already recorded in the baseline given with ``--baseline``: reported, but it
@@ -159,13 +156,14 @@ class Result(NamedTuple):
 
     @property
     def fingerprint(self) -> str:
-        """A stable identity of the finding: rule, export subject and resource; never a line number, so
-        moving unrelated lines keeps it (SARIF ``partialFingerprints``, baselines)."""
-        return fingerprint(self.rule_id, self.subject, self.resource)
+        """A stable identity of the finding: rule and export subject (which names the export's region, image,
+        bucket and prefix, or the role or bucket on its own); never a line number, so moving unrelated lines
+        keeps it (SARIF ``partialFingerprints``, baselines)."""
+        return fingerprint(self.rule_id, self.subject)
 
 
-def fingerprint(rule_id: str, subject: str, resource: str | None = None) -> str:
-    key = "\0".join((rule_id, subject, resource or ""))
+def fingerprint(rule_id: str, subject: str) -> str:
+    key = "\0".join((rule_id, subject, ""))  # (the empty third part keeps the fingerprints of version 1)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 

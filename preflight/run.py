@@ -277,8 +277,6 @@ def resource_resolver(subjects: Sequence[Subject], rules: Sequence[Rule]) -> Cal
     locate = {r.id: r.locate for r in rules}
 
     def resource_of(result: Result) -> tuple[str, ...]:
-        if result.resource is not None:
-            return (result.resource,)
         subject = by_name.get(result.subject)
         return resource_names(subject, locate.get(result.rule_id, "request")) if subject is not None else ()
 

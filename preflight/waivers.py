@@ -38,7 +38,7 @@ ResourceOf = Callable[[Result], tuple[str, ...]]
 
 
 def _default_resource(r: Result) -> tuple[str, ...]:
-    return (r.resource,) if r.resource is not None else ()
+    return ()  # a resource glob matches nothing unless the caller says what resources results are about
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -94,8 +94,7 @@ def _result(r: Result, report: Report, index: dict[str, int]) -> dict[str, Any]:
     location: dict[str, Any] = {}
     if r.location is not None:
         location["physicalLocation"] = _physical(r.location)
-    location["logicalLocations"] = [{"name": r.subject, "kind": "resource",
-                                     **({"fullyQualifiedName": r.resource} if r.resource else {})}]
+    location["logicalLocations"] = [{"name": r.subject, "kind": "resource"}]
     out["locations"] = [location]
     out["partialFingerprints"] = {"preflight/v1": r.fingerprint}
     if report.baseline is not None:
