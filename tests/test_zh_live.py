@@ -187,7 +187,9 @@ def test_bad_endpoints(endpoints: dict[str, str], english: str) -> None:
 def test_bad_endpoint_from_the_environment() -> None:
     with pytest.raises(PreflightError) as info:
         resolve_endpoints({}, {"PREFLIGHT_ENDPOINT_ECS": "ftp://x"})
-    both(info.value)
+    en, _ = both(info.value)  # the variable the user set is named, not a flag they never typed
+    assert en == ("PREFLIGHT_ENDPOINT_ECS=ftp://x: scheme 'ftp' (use http or https); "
+                  "expected e.g. https://ecs.example.com or http://127.0.0.1:8765")
     with pytest.raises(PreflightError):
         parse_endpoint("ecs", "ftp://x")
 
@@ -257,7 +259,8 @@ def test_a_missing_sdk_is_a_preflight_error(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "alibabacloud_credentials.provider", None)
     with pytest.raises(PreflightError) as info:
         resolve_identity(AccessKey("id", "secret"), None, {})
-    both(info.value)
+    en, _ = both(info.value)
+    assert en.startswith("the Alibaba Cloud SDK cannot be imported (alibabacloud_credentials.provider")
     assert Foreign("live_import", "No module named 'x'").render("zh") == "找不到模块 'x'"
 
 

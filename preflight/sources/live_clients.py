@@ -101,8 +101,10 @@ class Endpoint:
         return True
 
 
-def parse_endpoint(service: str, value: str) -> Endpoint:
-    """``http://127.0.0.1:8765``, ``https://ecs-vpc.{region}.aliyuncs.com`` or a bare ``host[:port]`` (https)."""
+def parse_endpoint(service: str, value: str, variable: str | None = None) -> Endpoint:
+    """``http://127.0.0.1:8765``, ``https://ecs-vpc.{region}.aliyuncs.com`` or a bare ``host[:port]`` (https).
+
+    ``variable``: the environment variable the value came from (an error names it, not ``--endpoint``)."""
     text = value.strip()
     if "://" not in text:
         text = "https://" + text
@@ -122,6 +124,9 @@ def parse_endpoint(service: str, value: str) -> Endpoint:
         elif parts.username or parts.password:
             problem = Msg("live.endpoint_userinfo")
     if problem is not None:
+        if variable is not None:
+            raise PreflightError(Msg("live.endpoint_bad_env", variable=variable, service=service, value=value,
+                                     problem=problem))
         raise PreflightError(Msg("live.endpoint_bad", service=service, value=value, problem=problem))
     return Endpoint(parts.scheme, parts.netloc)
 
@@ -129,10 +134,12 @@ def parse_endpoint(service: str, value: str) -> Endpoint:
 def resolve_endpoints(explicit: Mapping[str, str] | None, environ: Mapping[str, str]) -> dict[str, Endpoint]:
     """Overrides from ``PREFLIGHT_ENDPOINT_<SERVICE>``, then the explicit ones on top (they win)."""
     merged: dict[str, str] = {}
+    variables: dict[str, str] = {}  # service -> the environment variable its value came from
     for service in SERVICES:
-        value = environ.get(ENDPOINT_ENV_PREFIX + service.upper(), "").strip()
+        variable = ENDPOINT_ENV_PREFIX + service.upper()
+        value = environ.get(variable, "").strip()
         if value:
-            merged[service] = value
+            merged[service], variables[service] = value, variable
     for name, value in (explicit or {}).items():
         service = name.strip().lower()
         if service not in SERVICES:
@@ -140,7 +147,8 @@ def resolve_endpoints(explicit: Mapping[str, str] | None, environ: Mapping[str, 
                 Msg("live.endpoint_service", name=name, value=value, services=Listing(SERVICES))
             )
         merged[service] = value
-    return {service: parse_endpoint(service, value) for service, value in merged.items()}
+        variables.pop(service, None)
+    return {service: parse_endpoint(service, value, variables.get(service)) for service, value in merged.items()}
 
 
 def default_endpoint(service: str, region: str | None) -> Endpoint:

@@ -64,6 +64,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "--endpoint {service}={value}：{problem}；应为例如 {service}=https://{service}.example.com "
         "或 {service}=http://127.0.0.1:8765",
     },
+    "live.endpoint_bad_env": {
+        "en": "{variable}={value}: {problem}; expected e.g. https://{service}.example.com or http://127.0.0.1:8765",
+        "zh": "{variable}={value}：{problem}；应为例如 https://{service}.example.com 或 http://127.0.0.1:8765",
+    },
     "live.endpoint_malformed": {"en": "malformed host or port", "zh": "主机或端口格式错误"},
     "live.endpoint_scheme": {
         "en": "scheme {scheme!r} (use http or https)",
