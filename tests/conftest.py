@@ -31,6 +31,10 @@ class CliResult:
         return json.loads(self.out)
 
 
+#: the ``cli`` fixture's type: run the CLI in-process with these arguments
+Cli = Callable[..., CliResult]
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     from preflight.cli import main

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,9 @@ from hypothesis import strategies as st
 from preflight.errors import PreflightError
 from preflight.sources import iac
 from preflight.sources.common import display_path, list_dir, path_kind, resolved
-from tests.conftest import CliResult
+from tests.conftest import Cli, CliResult
 from tests.zhcheck import assert_chinese
 
-Cli = Callable[..., CliResult]
 LONG = "a" * 300  # longer than any file system's NAME_MAX (255)
 
 

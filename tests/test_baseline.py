@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from preflight import baseline
 from preflight.model import Status
-from tests.conftest import BASE, CliResult
+from tests.conftest import BASE, Cli
 from tests.test_reporters_sarif import result, sarif_errors
-
-Cli = Callable[..., CliResult]
 
 
 @pytest.fixture

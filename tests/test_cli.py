@@ -13,9 +13,8 @@ import pytest
 
 from preflight.rules import load_rules
 from preflight.schemas import validator
-from tests.conftest import BASE, EXAMPLE, ROOT, CliResult
+from tests.conftest import BASE, EXAMPLE, ROOT, Cli, CliResult
 
-Cli = Callable[..., CliResult]
 N_RULES = len(load_rules().rules)
 
 

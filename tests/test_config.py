@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,7 @@ from preflight import config
 from preflight.config import Config, find_upwards
 from preflight.model import Severity
 from preflight.schemas import schema
-from tests.conftest import BASE, CliResult
-
-Cli = Callable[..., CliResult]
+from tests.conftest import BASE, Cli
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the loader and the CLI (pass/fail/unknown at file:line), with the new reasons in
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +14,13 @@ from preflight.model import Location, Result, Status
 from preflight.rules import load_rules
 from preflight.sources import iac, terraform
 from preflight.sources.snapshot import Annotations
-from tests.conftest import ROOT, CliResult
+from tests.conftest import ROOT, Cli
 from tests.zhcheck import assert_chinese
 
 FIX = Path("tests/fixtures/iac_expand")
 ENV = FIX / "env_vars"
 INST = FIX / "instances"
 MODS = FIX / "modules"
-Cli = Callable[..., CliResult]
 
 
 @pytest.fixture(autouse=True)

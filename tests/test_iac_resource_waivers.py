@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from preflight.run import CheckOptions, check_inputs, resource_resolver
-from tests.conftest import BASE, ROOT, CliResult
+from tests.conftest import BASE, ROOT, Cli
 
-Cli = Callable[..., CliResult]
 INSTANCES = ROOT / "tests" / "fixtures" / "iac_expand" / "instances"
 MODULES = ROOT / "tests" / "fixtures" / "iac_expand" / "modules" / "root"
 ROS = ROOT / "tests" / "iac" / "ros" / "export-role.yaml"

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from preflight.model import Location, Mode, Report, Severity, Status
 from preflight.reporters.github import command, escape_data, escape_property, render
-from tests.conftest import ROOT, CliResult
+from tests.conftest import ROOT, Cli
 from tests.test_reporters_sarif import result
-
-Cli = Callable[..., CliResult]
 
 
 def test_escaping() -> None:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from preflight.i18n import EXPECTED, MESSAGES
 from preflight.rules import load_rules
-from tests.conftest import EXAMPLE, CliResult
+from tests.conftest import EXAMPLE, Cli
 
-Cli = Callable[..., CliResult]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: texts that are the same in both languages (product name, symbols)
 SAME = {"header", "as_recorded", "gh_title"}

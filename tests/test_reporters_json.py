@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,9 @@ import pytest
 from preflight.model import BaselineSummary, Location, Mode, Note, Report, Status, Text, Waiver
 from preflight.reporters.json import _ResultEncoder, render, result_dict
 from preflight.schemas import validator
-from tests.conftest import ROOT, CliResult
+from tests.conftest import ROOT, Cli
 from tests.test_reporters_sarif import result
 
-Cli = Callable[..., CliResult]
 WAIVER = Waiver(rules=("PF104",), reason="accepted “quoted”", source=Location("w.yaml", 2), owner=None,
                 expires=datetime.date(2099, 12, 31))
 CASES = [

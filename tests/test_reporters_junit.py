@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,8 @@ from junitparser import Failure, JUnitXml, Skipped
 
 from preflight.model import Location, Mode, Report, Status, Waiver
 from preflight.reporters.junit import render
-from tests.conftest import ROOT, CliResult
+from tests.conftest import ROOT, Cli
 from tests.test_reporters_sarif import result
-
-Cli = Callable[..., CliResult]
 
 
 def parse(text: str, tmp_path: Path) -> JUnitXml:

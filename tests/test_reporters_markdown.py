@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
 import pytest
 
 from preflight.model import Location, Mode, Report, Severity, Status, Waiver
 from preflight.reporters.markdown import cell, render
-from tests.conftest import ROOT, CliResult
+from tests.conftest import ROOT, Cli
 from tests.test_reporters_sarif import result
-
-Cli = Callable[..., CliResult]
 
 
 def test_cells_escape_pipes_and_newlines() -> None:

@@ -8,7 +8,6 @@ import datetime
 import functools
 import importlib.resources
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,7 @@ import pytest
 from preflight.model import Category, Location, Mode, Report, Result, Severity, Status, Waiver
 from preflight.reporters.sarif import artifact_location, render
 from preflight.rules import load_rules
-from tests.conftest import BASE, EXAMPLE, ROOT, CliResult
-
-Cli = Callable[..., CliResult]
+from tests.conftest import BASE, EXAMPLE, ROOT, Cli
 
 
 @functools.cache

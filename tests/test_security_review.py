@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 
 from preflight.sources.snapshot import schema_problems
-from tests.conftest import ROOT, CliResult
+from tests.conftest import ROOT, Cli
 
-Cli = Callable[..., CliResult]
 OVERPERMISSIVE = ROOT / "examples" / "overpermissive.json"
 DOCUMENTED = ROOT / "examples" / "documented-setup.json"
 ACCOUNT = "1234567890123456"

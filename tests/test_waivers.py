@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,9 @@ import pytest
 
 from preflight import waivers
 from preflight.model import Location, Status, Waiver
-from tests.conftest import BASE, CliResult
+from tests.conftest import BASE, Cli
 from tests.test_reporters_sarif import result, sarif_errors
 
-Cli = Callable[..., CliResult]
 TODAY = datetime.date(2026, 6, 1)
 SRC = Location(".preflight/waivers.yaml", 2)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,8 @@ from preflight.i18n import t
 from preflight.sources import iac, ros, terraform
 from preflight.sources import plan as tfplan
 from preflight.texts import iac as texts
-from tests.conftest import CliResult
+from tests.conftest import Cli, CliResult
 from tests.zhcheck import assert_chinese
-
-Cli = Callable[..., CliResult]
 
 
 def _write(root: Path, files: dict[str, str]) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 import pickle
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,9 @@ from preflight import policy as pol
 from preflight.engine import to_json
 from preflight.errors import Foreign, Msg
 from preflight.rules import format_value
-from tests.conftest import CliResult
+from tests.conftest import Cli, CliResult
 from tests.zhcheck import assert_chinese, english_prose
 
-Cli = Callable[..., CliResult]
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 

@@ -4,16 +4,13 @@ preflight worded a reason itself, a check in Chinese words it again from the cat
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from preflight.texts.foreign import WORDED, translate
-from tests.conftest import EXAMPLE, CliResult
+from tests.conftest import EXAMPLE, Cli
 from tests.zhcheck import assert_chinese
-
-Cli = Callable[..., CliResult]
 
 
 @pytest.mark.parametrize(("english", "chinese"), [

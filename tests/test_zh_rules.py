@@ -18,10 +18,9 @@ from preflight.facts import Unknown
 from preflight.i18n import t
 from preflight.rules import COUNT_UNKNOWN, Compiler, _schema_problems, load_rules
 from preflight.sources.common import display_path
-from tests.conftest import EXAMPLE, CliResult
+from tests.conftest import EXAMPLE, Cli
 from tests.zhcheck import assert_chinese
 
-Cli = Callable[..., CliResult]
 RULESET = load_rules()
 PF104 = RULESET.get("PF104")
 assert PF104 is not None

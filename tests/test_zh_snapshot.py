@@ -23,10 +23,9 @@ from preflight.sources.common import display_path, read_text
 from preflight.sources.snapshot import Annotations, ShapeError, load_document, subjects_from_document
 from preflight.texts import schema as schema_texts
 from preflight.texts import snap as snap_texts
-from tests.conftest import BASE, CliResult
+from tests.conftest import BASE, Cli
 from tests.zhcheck import assert_chinese
 
-Cli = Callable[..., CliResult]
 PREFIX = "preflight: error: "
 
 
