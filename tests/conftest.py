@@ -35,6 +35,11 @@ class CliResult:
 Cli = Callable[..., CliResult]
 
 
+def both_languages(cli: Cli, *args: str) -> tuple[CliResult, CliResult]:
+    """The same command with ``--lang en`` and with ``--lang zh``."""
+    return cli(*args, "--lang", "en"), cli(*args, "--lang", "zh")
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     from preflight.cli import main

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from preflight.errors import PreflightError
 from preflight.sources import iac
 from preflight.sources.common import display_path, list_dir, path_kind, resolved
-from tests.conftest import Cli, CliResult
+from tests.conftest import Cli, both_languages
 from tests.zhcheck import assert_chinese
 
 LONG = "a" * 300  # longer than any file system's NAME_MAX (255)
@@ -42,12 +42,8 @@ def _loop(root: Path, a: str = "loop1", b: str = "loop2") -> None:
     (root / a).symlink_to(b)
 
 
-def _both(cli: Cli, *args: str) -> tuple[CliResult, CliResult]:
-    return cli(*args, "--lang", "en"), cli(*args, "--lang", "zh")
-
-
 def _assert_error(cli: Cli, args: tuple[str, ...], prefix: str, english: str) -> None:
-    en, zh = _both(cli, *args)
+    en, zh = both_languages(cli, *args)
     for r in (en, zh):
         assert r.code == 2, r
         assert "internal error" not in r.err and "内部错误" not in r.err, r.err

@@ -17,17 +17,13 @@ from preflight.i18n import t
 from preflight.sources import iac, ros, terraform
 from preflight.sources import plan as tfplan
 from preflight.texts import iac as texts
-from tests.conftest import Cli, CliResult
-from tests.zhcheck import assert_chinese
+from tests.conftest import Cli, both_languages
+from tests.zhcheck import assert_chinese, unknown_lines
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         (root / name).write_text(text, encoding="utf-8")
-
-
-def _both(cli: Cli, *args: str) -> tuple[CliResult, CliResult]:
-    return cli(*args, "--lang", "en"), cli(*args, "--lang", "zh")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -62,7 +58,7 @@ ERRORS = [
 def test_input_errors_name_file_and_line_in_both_languages(cli: Cli, tmp_path: Path, files: dict[str, str],
                                                            target: str, where: str, english: str) -> None:
     _write(tmp_path, files)
-    en, zh = _both(cli, "check", str(tmp_path / target))
+    en, zh = both_languages(cli, "check", str(tmp_path / target))
     assert (en.code, zh.code) == (2, 2), (en.err, zh.err)
     prefix = f"preflight: error: {tmp_path / where}: "
     assert en.err.startswith(prefix + english), en.err
@@ -169,7 +165,7 @@ def test_inline_waiver_problems(cli: Cli, tmp_path: Path, comment: str, english:
     _write(tmp_path, {"main.tf": f'provider "alicloud" {{\n  region = "cn-hangzhou"\n}}\n{comment}\n'
                                  'resource "alicloud_image_export" "e" {\n  image_id = "m-1"\n'
                                  '  oss_bucket = "b"\n  oss_prefix = "p"\n}\n'})
-    en, zh = _both(cli, "check", str(tmp_path))
+    en, zh = both_languages(cli, "check", str(tmp_path))
     at = f"{tmp_path / 'main.tf'}:4: "
     assert f"warning: {at}inline waiver not honoured: {english}" in en.out
     (line,) = [x for x in zh.out.splitlines() if at in x]
@@ -464,9 +460,6 @@ def test_every_message_is_chinese_and_keeps_its_placeholders(key: str) -> None:
 # ---------------------------------------------------------------------------------------------------------
 # Through the CLI: the reasons in the text report
 
-def _unknown_lines(out: str) -> list[str]:
-    return [line for line in out.splitlines() if line.lstrip().startswith("?")]
-
 
 @pytest.mark.parametrize(("files", "target", "english", "chinese"), [
     pytest.param(TF, ".", "configures a bucket that cannot be resolved statically", "所配置的 Bucket 无法静态解析",
@@ -485,11 +478,11 @@ def _unknown_lines(out: str) -> list[str]:
 def test_unknown_results_in_the_report(cli: Cli, tmp_path: Path, files: dict[str, str], target: str,
                                        english: str, chinese: str) -> None:
     _write(tmp_path, files)
-    en, zh = _both(cli, "check", str(tmp_path / target))
+    en, zh = both_languages(cli, "check", str(tmp_path / target))
     assert en.code in (0, 1) and zh.code == en.code, (en.err, zh.err)
     assert english in en.out
-    lines = _unknown_lines(zh.out)
-    assert len(lines) == len(_unknown_lines(en.out)) > 0
+    lines = unknown_lines(zh.out)
+    assert len(lines) == len(unknown_lines(en.out)) > 0
     assert any(chinese in line for line in lines), lines
     for line in lines:
         assert_chinese(line)

@@ -24,7 +24,7 @@ from preflight.sources.snapshot import Annotations, ShapeError, load_document, s
 from preflight.texts import schema as schema_texts
 from preflight.texts import snap as snap_texts
 from tests.conftest import BASE, Cli
-from tests.zhcheck import assert_chinese
+from tests.zhcheck import assert_chinese, unknown_lines
 
 PREFIX = "preflight: error: "
 
@@ -375,17 +375,14 @@ UNKNOWN_REASONS = [
 ]
 
 
-def _unknown_lines(out: str) -> list[str]:
-    return [line.strip() for line in out.splitlines() if line.lstrip().startswith("? ")]
-
 
 @pytest.mark.parametrize(("doc", "english"), UNKNOWN_REASONS)
 def test_unknown_reasons_in_the_text_report(cli: Cli, tmp_path: Path, doc: dict[str, Any], english: str) -> None:
     path = tmp_path / "snap.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    en = _unknown_lines(cli("check", str(path), "--lang", "en", "--format", "text").out)
+    en = unknown_lines(cli("check", str(path), "--lang", "en", "--format", "text").out)
     assert any(line.endswith(f"({english})") for line in en), en
-    zh = _unknown_lines(cli("check", str(path), "--lang", "zh", "--format", "text").out)
+    zh = unknown_lines(cli("check", str(path), "--lang", "zh", "--format", "text").out)
     assert len(zh) == len(en) and zh
     for line in zh:
         assert_chinese(line)

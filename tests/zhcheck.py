@@ -34,3 +34,8 @@ def assert_chinese(text: str) -> None:
     assert CJK.search(text), f"no Chinese in: {text!r}"
     prose = english_prose(text)
     assert not prose, f"English left in the Chinese text {text!r}: {prose}"
+
+
+def unknown_lines(out: str) -> list[str]:
+    """The lines of a text report that show an unknown result (``? severity RULE  could not be checked …``)."""
+    return [line.strip() for line in out.splitlines() if line.lstrip().startswith("? ")]
