@@ -15,13 +15,13 @@ import enum
 import functools
 import ipaddress
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from preflight.errors import Foreign, Listing, Msg, Worded
 from preflight.facts import ConditionClause, Policy, Principal, Statement, Unknown
+from preflight.oss_actions import OBJECT_ACTIONS, Exposure
 
 ECS_SERVICE = "ecs.aliyuncs.com"
 ASSUME_ROLE = "sts:AssumeRole"
@@ -70,7 +70,8 @@ def parse_principal(value: Any, pointer: str) -> Principal:
         return Principal(Service=[], RAM=[], Federated=[], Any=True)
     if isinstance(value, list):  # OSS bucket policies: a list of account UIDs or "*"
         uids = _strings(value, pointer)
-        return Principal(Service=[], RAM=[u for u in uids if u != "*"], Federated=[], Any="*" in uids)
+        # OSS: "an empty list [ ] is equivalent to [\"*\"]" (authorization syntax and elements, Principal)
+        return Principal(Service=[], RAM=[u for u in uids if u != "*"], Federated=[], Any=not uids or "*" in uids)
     if not isinstance(value, Mapping):
         raise PolicyError(Msg("snap.policy_principal"), pointer)
     kinds: dict[str, list[str]] = {"Service": [], "RAM": [], "Federated": []}
@@ -101,8 +102,83 @@ def _conditions(value: Any, pointer: str) -> list[ConditionClause]:
     return clauses
 
 
-def parse_policy(doc: Any) -> Policy:
-    """Parse a policy document given as a JSON string or an object."""
+class Kind(enum.Enum):
+    """Which kind of document a policy is, by the elements RAM and OSS require of each statement besides
+    ``Effect`` (which every kind requires: :func:`parse_policy` rejects a statement without it)."""
+
+    PERMISSION = ("Action", "Resource")  # a RAM permission policy: no Principal
+    TRUST = ("Action", "Principal")  # a role's trust policy: no Resource
+    BUCKET = ("Action", "Resource", "Principal")  # an OSS bucket policy
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        required: tuple[str, ...] = self.value
+        return required
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A statement (``index``, 1-based; 0 for the document) that lacks an element: ``Statement``,
+    ``Action`` (nor ``NotAction``), ``Resource`` (nor ``NotResource``) or ``Principal``."""
+
+    index: int
+    element: str
+
+
+#: how a missing element is named to the user
+_ELEMENT_NAMES = {"Action": "Action/NotAction", "Resource": "Resource/NotResource"}
+
+
+class ParsedPolicy(Policy):
+    """A parsed document, with the elements its statements lack (:class:`Gap`).
+
+    RAM and OSS reject a document whose statement lacks an element its kind requires, so such a document in a
+    snapshot or IaC file is broken or truncated: what it allows cannot be told. The parser cannot know the
+    kind (a trust statement has no Resource, a permission statement no Principal), so it records every
+    missing element and each analysis asks :func:`broken` for the kind it reads the document as. ``gaps`` is
+    not a fact field: reports and evidence show the document as it was written.
+    """
+
+    gaps: tuple[Gap, ...]
+
+    def __init__(self, Version: str | None, Statement: list[Statement], gaps: tuple[Gap, ...] = ()) -> None:
+        super().__init__(Version, Statement)
+        object.__setattr__(self, "gaps", gaps)
+
+
+def broken(policy: Policy, kind: Kind, name: str | None = None) -> Unknown | None:
+    """Why nothing read from ``policy`` as a ``kind`` document can be trusted, or None when it is whole.
+
+    ``name`` is the policy's name (permission policies); trust and bucket policies are named by their kind."""
+    gaps = [g for g in getattr(policy, "gaps", ()) if g.element == "Statement" or g.element in kind.required]
+    if not gaps:
+        return None
+    doc: Msg
+    if name is not None:
+        doc = Msg("snap.policy_doc_named", name=name)
+    else:
+        doc = Msg("snap.policy_doc_bucket" if kind is Kind.BUCKET else "snap.policy_doc_trust")
+    if gaps[0].element == "Statement":
+        return Unknown(Msg("snap.policy_no_statement", doc=doc))
+    return Unknown(Msg("snap.policy_gap", doc=doc, missing=Listing(
+        Msg("snap.policy_gap_item", index=g.index, element=_ELEMENT_NAMES.get(g.element, g.element))
+        for g in gaps)))
+
+
+def _names_nobody(principal: Principal) -> bool:
+    return not (principal.Any or principal.Service or principal.RAM or principal.Federated)
+
+
+def parse_policy(doc: Any, require: Kind | None = None) -> Policy:
+    """Parse a policy document given as a JSON string or an object.
+
+    A value of the wrong shape (and a statement without ``Effect``) is a :class:`PolicyError`; a missing
+    element (no ``Statement``, a statement without ``Action``/``NotAction``, ``Resource``/``NotResource`` or
+    ``Principal``) is recorded
+    as a :class:`Gap` of the returned :class:`ParsedPolicy`, for :func:`broken` to judge by the kind of
+    document. With ``require`` (the kind of document, when the caller knows it and wants a broken document
+    to be bad input), an element that kind requires and the document lacks is a :class:`PolicyError` naming
+    where it is missing."""
     if isinstance(doc, str):
         try:
             doc = json.loads(doc)
@@ -113,6 +189,9 @@ def parse_policy(doc: Any) -> Policy:
             raise PolicyError(Msg("snap.policy_unreadable", reason=reason)) from None
     if not isinstance(doc, Mapping):
         raise PolicyError(Msg("snap.policy_not_object"))
+    gaps: list[Gap] = []
+    if "Statement" not in doc:
+        gaps.append(Gap(0, "Statement"))
     raw = doc.get("Statement", [])
     if isinstance(raw, Mapping):
         raw = [raw]
@@ -124,40 +203,108 @@ def parse_policy(doc: Any) -> Policy:
         if not isinstance(st, Mapping):
             raise PolicyError(Msg("snap.policy_statement_object"), p)
         effect = st.get("Effect")
-        if effect not in ("Allow", "Deny"):
+        if effect not in ("Allow", "Deny"):  # (a missing Effect too: no kind of document may lack it)
             raise PolicyError(Msg("snap.policy_effect", effect=effect), f"{p}/Effect")
-        principal = st.get("Principal")
-        statements.append(
-            Statement(
-                index=i + 1,
-                Sid=st.get("Sid") if isinstance(st.get("Sid"), str) else None,
-                Effect=effect,
-                Action=_strings(st.get("Action"), f"{p}/Action"),
-                NotAction=_strings(st.get("NotAction"), f"{p}/NotAction"),
-                Resource=_strings(st.get("Resource"), f"{p}/Resource"),
-                NotResource=_strings(st.get("NotResource"), f"{p}/NotResource"),
-                Principal=None if principal is None else parse_principal(principal, f"{p}/Principal"),
-                Condition=_conditions(st.get("Condition"), f"{p}/Condition"),
-            )
+        principal = None if st.get("Principal") is None else parse_principal(st["Principal"], f"{p}/Principal")
+        statement = Statement(
+            index=i + 1,
+            Sid=st.get("Sid") if isinstance(st.get("Sid"), str) else None,
+            Effect=effect,
+            Action=_strings(st.get("Action"), f"{p}/Action"),
+            NotAction=_strings(st.get("NotAction"), f"{p}/NotAction"),
+            Resource=_strings(st.get("Resource"), f"{p}/Resource"),
+            NotResource=_strings(st.get("NotResource"), f"{p}/NotResource"),
+            Principal=principal,
+            Condition=_conditions(st.get("Condition"), f"{p}/Condition"),
         )
+        if not statement.Action and not statement.NotAction:
+            gaps.append(Gap(i + 1, "Action"))
+        if not statement.Resource and not statement.NotResource:
+            gaps.append(Gap(i + 1, "Resource"))
+        if principal is None or _names_nobody(principal):
+            gaps.append(Gap(i + 1, "Principal"))
+        statements.append(statement)
+    if require is not None:
+        for gap in gaps:
+            if gap.element == "Statement":
+                raise PolicyError(Msg("snap.policy_no_statement_pointer"))
+            if gap.element in require.required:
+                raise PolicyError(Msg("snap.policy_gap_pointer", element=_ELEMENT_NAMES.get(gap.element, gap.element)),
+                                  f"/Statement/{gap.index - 1}/{gap.element}")
     version = doc.get("Version")
-    return Policy(Version=str(version) if version is not None else None, Statement=statements)
+    return ParsedPolicy(str(version) if version is not None else None, statements, tuple(gaps))
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Matching
 
 
+def _fold(text: str) -> str:
+    """Lower case, one character for one (so ``?`` still stands for one character of the original)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(low if len(low := c.lower()) == 1 else c for c in text)
+
+
+def _fits(segment: str, value: str, at: int) -> bool:
+    """Does ``segment`` (literal characters and ``?``) match ``value`` at offset ``at``?"""
+    if at < 0 or at + len(segment) > len(value):
+        return False
+    if "?" not in segment:
+        return value.startswith(segment, at)
+    return all(p == "?" or p == v for p, v in zip(segment, value[at:at + len(segment)], strict=True))
+
+
+def _find(segment: str, value: str, start: int, end: int) -> int:
+    """The leftmost offset in ``[start, end - len(segment)]`` where ``segment`` fits, or -1."""
+    if "?" not in segment:
+        return value.find(segment, start, end)
+    literal = segment.lstrip("?")
+    if not literal:  # only ``?``: any characters do
+        return start if start + len(segment) <= end else -1
+    skip = len(segment) - len(literal)
+    literal = literal.split("?", 1)[0]
+    at = start
+    while at + len(segment) <= end:
+        hit = value.find(literal, at + skip, end)
+        if hit < 0 or hit - skip + len(segment) > end:
+            return -1
+        if _fits(segment, value, hit - skip):
+            return hit - skip
+        at = hit - skip + 1
+    return -1
+
+
 @functools.lru_cache(maxsize=4096)
-def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    # RAM wildcards are only `*` (any run, also empty) and `?` (one character); fnmatch would also read
-    # `[...]` as a character class, which RAM does not, so the translation is done here.
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+def _segments(pattern: str) -> tuple[str, ...]:
+    return tuple(pattern.split("*"))
 
 
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
-    return _glob(pattern, ignore_case).fullmatch(value) is not None
+    """Does ``value`` match the RAM wildcard ``pattern``: ``*`` any run of characters (also none), ``?`` one
+    character, everything else literal (no ``[...]`` classes)?
+
+    No regular expression: the pattern is split at its ``*`` into segments; the first must fit at the start,
+    the last at the end, and each one between at its leftmost place after the previous one (leftmost leaves
+    the most room for the rest, so the greedy choice is never wrong and nothing is retried). Work is at most
+    proportional to ``len(pattern) * len(value)``, whatever the input: no backtracking."""
+    if ignore_case:
+        pattern, value = _fold(pattern), _fold(value)
+    first, *middle = _segments(pattern)
+    if not middle:  # no ``*``
+        return len(value) == len(first) and _fits(first, value, 0)
+    last = middle.pop()
+    end = len(value) - len(last)
+    if end < len(first) or not _fits(first, value, 0) or not _fits(last, value, end):
+        return False
+    at = len(first)
+    for segment in middle:
+        if segment:
+            found = _find(segment, value, at, end)
+            if found < 0:
+                return False
+            at = found + len(segment)
+    return True
 
 
 def action_covered(st: Statement, action: str) -> bool:
@@ -185,6 +332,7 @@ class Effect(enum.StrEnum):
     DENY = "deny"  # an explicit Deny applies
     IMPLICIT_DENY = "implicit-deny"  # no Allow applies
     CONDITIONAL = "conditional"  # the answer turns on Conditions whose keys are not known for this request
+    BROKEN = "broken"  # a document lacks an element RAM requires: what it allows cannot be told
 
 
 @dataclass(frozen=True)
@@ -233,6 +381,8 @@ class Decision:
     by: tuple[StatementRef, ...] = ()
     #: condition keys whose values the request does not know
     undecided: tuple[str, ...] = ()
+    #: for a broken document: why (:func:`broken`)
+    unknown: Unknown | None = None
 
     @property
     def allowed(self) -> bool:
@@ -242,6 +392,8 @@ class Decision:
         what = {"action": request.action, "resource": request.resource}
         if self.effect is Effect.IMPLICIT_DENY:
             return Worded(Msg("snap.decision_none", **what))
+        if self.effect is Effect.BROKEN and self.unknown is not None:
+            return Worded(Msg("snap.decision_broken", **what, why=self.unknown.reason))
         by = Listing(b.msg for b in self.by)
         if self.effect is Effect.ALLOW:
             return Worded(Msg("snap.decision_allowed", **what, by=by))
@@ -380,10 +532,17 @@ def conditions_hold(clauses: Iterable[ConditionClause], context: Mapping[str, tu
     return (None, tuple(undecided)) if undecided else (True, ())
 
 
-def evaluate(policies: Iterable[tuple[str, Policy]], request: Request) -> Decision:
+def evaluate(policies: Iterable[tuple[str, Policy]], request: Request, kind: Kind | None = None) -> Decision:
     """RAM's evaluation: an explicit Deny wins, else an Allow, else an implicit deny. Statements whose
     Conditions cannot be decided make the answer conditional, unless a certain Deny or no possible Allow
-    settles it anyway."""
+    settles it anyway. A document that lacks an element its ``kind`` requires (by default: a permission
+    policy for a request without principal, else a trust policy) makes the answer :attr:`Effect.BROKEN`."""
+    policies = list(policies)
+    kind = kind or (Kind.PERMISSION if request.principal is None else Kind.TRUST)
+    for name, policy in policies:
+        why = broken(policy, kind, name if kind is Kind.PERMISSION else None)
+        if why is not None:
+            return Decision(Effect.BROKEN, unknown=why)
     deny_sure: list[StatementRef] = []
     deny_maybe: list[StatementRef] = []
     allow_sure: list[StatementRef] = []
@@ -427,6 +586,8 @@ def ecs_can_assume(trust: Policy) -> bool | Unknown:
     hold. A Deny under a Condition that cannot be decided leaves the answer unknown.
     """
     decision = trust_decision(trust)
+    if decision.unknown is not None:
+        return decision.unknown
     if decision.effect is Effect.CONDITIONAL:
         if any(ref.effect == "Deny" for ref in decision.by):
             which = ", ".join(str(b.index) for b in decision.by)
@@ -435,8 +596,11 @@ def ecs_can_assume(trust: Policy) -> bool | Unknown:
     return decision.effect is Effect.ALLOW
 
 
-def ecs_trust_conditions(trust: Policy) -> list[str]:
+def ecs_trust_conditions(trust: Policy) -> list[str] | Unknown:
     """The Conditions on the statements that let ECS assume the role (they may stop the service)."""
+    why = broken(trust, Kind.TRUST)
+    if why is not None:
+        return why
     admitting = [st for st in trust.Statement
                  if st.Effect == "Allow" and action_covered(st, ASSUME_ROLE)
                  and principal_matches(st.Principal, ECS_PRINCIPAL)]
@@ -446,9 +610,12 @@ def ecs_trust_conditions(trust: Policy) -> list[str]:
             for st in admitting for c in st.Condition]
 
 
-def other_principals(trust: Policy) -> list[str]:
+def other_principals(trust: Policy) -> list[str] | Unknown:
     """Everyone besides the ECS service whom an Allow of sts:AssumeRole admits, as ``Kind:value``
     (a principal that an unconditional Deny shuts out again is not listed)."""
+    why = broken(trust, Kind.TRUST)
+    if why is not None:
+        return why
     found: list[str] = []
     for s in trust.Statement:
         if s.Effect != "Allow" or not action_covered(s, ASSUME_ROLE) or s.Principal is None:
@@ -529,6 +696,9 @@ class ExportPermissions:
                 else:
                     continue
             self.documents.append((name, doc))
+        #: a document that lacks an element RAM requires: every answer is unknown (it may grant or deny anything)
+        self.broken = next((why for name, doc in self.documents
+                            if (why := broken(doc, Kind.PERMISSION, name)) is not None), None)
         relevant = [(name, s, frozenset(a for a in EXPORT_ACTIONS if action_covered(s, a)))
                     for name, doc in self.documents for s in doc.Statement]
         self._relevant = [(name, s, acts) for name, s, acts in relevant if acts]
@@ -537,7 +707,7 @@ class ExportPermissions:
             len(parts := pattern.split(":", 4)) == 5 and parts[3] not in ("", "*")
             for _, s, _ in self._relevant for pattern in (*s.Resource, *s.NotResource)
         )
-        self._memo: dict[tuple[object, ...], tuple[list[str] | Unknown, list[str]]] = {}
+        self._memo: dict[tuple[object, ...], tuple[list[str] | Unknown, list[str] | Unknown]] = {}
 
     def signature(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
                   ) -> tuple[object, ...]:
@@ -550,12 +720,12 @@ class ExportPermissions:
         return self.answer(bucket, prefix, image_id, account)[0]
 
     def decisions(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
-                  ) -> list[str]:
+                  ) -> list[str] | Unknown:
         """For each export action: which statement allowed or denied it (evidence)."""
         return self.answer(bucket, prefix, image_id, account)[1]
 
     def answer(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None,
-               signature: tuple[object, ...] | None = None) -> tuple[list[str] | Unknown, list[str]]:
+               signature: tuple[object, ...] | None = None) -> tuple[list[str] | Unknown, list[str] | Unknown]:
         """(missing actions, decisions) for an export's target; ``signature`` when the caller has it already."""
         key = signature if signature is not None else self.signature(bucket, prefix, image_id, account)
         if key not in self._memo:
@@ -563,7 +733,9 @@ class ExportPermissions:
         return self._memo[key]
 
     def _evaluate(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None
-                  ) -> tuple[list[str] | Unknown, list[str]]:
+                  ) -> tuple[list[str] | Unknown, list[str] | Unknown]:
+        if self.broken is not None:
+            return self.broken, self.broken
         bucket_arn, object_arn = export_targets(bucket, prefix, image_id, account)
         missing: list[str] = []
         conditional: list[str] = []
@@ -585,9 +757,11 @@ class ExportPermissions:
             return Unknown(Msg("snap.depends_on_conditions", actions=Listing(conditional))), explained
         return [], explained
 
-    def excess(self) -> list[str]:
+    def excess(self) -> list[str] | Unknown:
         """Grants an export role does not need: ``*``, ``oss:*``, NotAction allows, non-OSS services,
         bucket administration."""
+        if self.broken is not None:
+            return self.broken
         found: list[str] = []
         for name, doc in self.documents:
             for st in doc.Statement:
@@ -606,8 +780,10 @@ class ExportPermissions:
                         found.append(Worded(Msg("snap.excess_action", action=pattern, where=where)))
         return found
 
-    def wildcard_resources(self) -> list[str]:
+    def wildcard_resources(self) -> list[str] | Unknown:
         """Allows of export actions on every resource (``"*"``) rather than the export bucket."""
+        if self.broken is not None:
+            return self.broken
         found: list[str] = []
         for name, st, _ in self._relevant:
             if st.Effect == "Allow" and any(r in ("*", "acs:oss:*:*:*") for r in st.Resource):
@@ -633,22 +809,56 @@ def missing_export_actions(
 #: acs:SecureTransport or acs:CurrentTime, leaves the grant open to everyone)
 # (acs:Referer is not among them: a Referer header is trivially forged)
 RESTRICTING_KEYS = frozenset({"acs:sourceip", "acs:sourcevpc", "acs:sourcevpcid", "acs:accessid", "acs:userid"})
-#: what anyone must not be able to do to exported disk images: read, list, replace or delete them
-_PUBLIC_ACTIONS = ("oss:GetObject", "oss:ListObjects", "oss:PutObject", "oss:DeleteObject")
+#: operators under which such a key admits only the values listed (a negated operator admits everyone else)
+_NARROWING_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "IpAddress"})
 
 
-def public_grants(policy: Policy) -> list[str]:
-    """Statements of a bucket policy that let anyone (``Principal "*"``) read, list, overwrite or delete
-    objects, with no Condition that narrows who."""
+_EXPOSURE_MSGS = {Exposure.READ: Msg("snap.exposure_read"), Exposure.LIST: Msg("snap.exposure_list"),
+                  Exposure.WRITE: Msg("snap.exposure_write"), Exposure.DELETE: Msg("snap.exposure_delete")}
+
+
+def _admits_all(operator: str, value: str) -> bool:
+    if operator == "StringLike":
+        return value.strip("*") == ""
+    if operator == "IpAddress":
+        try:
+            return ipaddress.ip_network(value, strict=False).prefixlen == 0
+        except ValueError:
+            return False
+    return False
+
+
+def _narrows(clause: ConditionClause) -> bool:
+    """Does this Condition clause limit who may use the grant (to listed addresses, VPCs, keys or users)?"""
+    return (clause.Key.lower() in RESTRICTING_KEYS and clause.Operator in _NARROWING_OPERATORS
+            and not any(_admits_all(clause.Operator, v) for v in clause.Values))
+
+
+def public_grants(policy: Policy) -> list[str] | Unknown:
+    """Statements of a bucket policy that let anyone (``Principal "*"``, or ``[]``, which OSS reads as
+    ``"*"``) read, list, write or delete objects or their versions (:data:`preflight.oss_actions.OBJECT_ACTIONS`,
+    wildcards and NotAction included), with no Condition that narrows who. Each is worded with what it
+    exposes. Unknown when the document lacks an element OSS requires."""
+    why = broken(policy, Kind.BUCKET)
+    if why is not None:
+        return why
     found: list[str] = []
     for st in policy.Statement:
         if st.Effect != "Allow" or st.Principal is None or not st.Principal.Any:
             continue
-        if any(c.Key.lower() in RESTRICTING_KEYS for c in st.Condition):
+        if any(_narrows(c) for c in st.Condition):
             continue
-        reads = [a for a in _PUBLIC_ACTIONS if action_covered(st, a)]
-        if reads:
-            found.append(Worded(Msg("snap.public_grant", index=st.index, actions=Listing(reads))))
+        reached = [action for action in OBJECT_ACTIONS if action_covered(st, action)]
+        if not reached:
+            continue
+        exposed = [e for e in Exposure if any(OBJECT_ACTIONS[a] is e for a in reached)]
+        by: Msg
+        if st.NotAction:
+            by = Msg("snap.public_grant_not_action", actions=Listing(st.NotAction))
+        else:
+            by = Listing(p for p in st.Action if any(glob_match(p, a, ignore_case=True) for a in reached))
+        found.append(Worded(Msg("snap.public_grant", index=st.index, by=by,
+                                exposed=Listing(_EXPOSURE_MSGS[e] for e in exposed))))
     return found
 
 
@@ -689,7 +899,8 @@ def least_privilege_fix(role: str, bucket: str | None, prefix: str | None, accou
     trust = trust_policy_document()
     # a role checked on its own (IaC, no export uses it): the bucket is a placeholder to fill in
     perms = scoped_permission_policy(bucket or "<export-bucket>", prefix, account)
-    policy_name = "EcsImageExport" + (re.sub(r"[^A-Za-z0-9]", "", bucket.title())[:40] if bucket else "")
+    letters = "".join(c for c in bucket.title() if c.isascii() and c.isalnum()) if bucket else ""
+    policy_name = "EcsImageExport" + letters[:40]
     terraform = (
         f'resource "alicloud_ram_role" "image_export" {{\n  role_name = {json.dumps(role)}\n'
         f"  assume_role_policy_document = jsonencode({_hcl(trust)})\n}}\n\n"

@@ -66,8 +66,8 @@ def deny(**kw: Any) -> dict[str, Any]:
         # another account's bucket of the same name is not covered
         ([{"Effect": "Allow", "Action": "oss:GetObject", "Resource": "acs:oss:*:999:exports/*"}],
          Request("oss:GetObject", OBJECT), Effect.IMPLICIT_DENY),
-        # a permission statement without Resource grants nothing
-        ([{"Effect": "Allow", "Action": "oss:GetObject"}], Request("oss:GetObject", OBJECT), Effect.IMPLICIT_DENY),
+        # a permission statement without Resource is a broken document (RAM rejects it): nothing can be told
+        ([{"Effect": "Allow", "Action": "oss:GetObject"}], Request("oss:GetObject", OBJECT), Effect.BROKEN),
     ],
 )
 def test_effect_action_resource(statements: list[dict[str, Any]], request_: Request, expected: Effect) -> None:
@@ -210,8 +210,8 @@ def test_public_bucket_policy_grants() -> None:
          "Condition": {"Bool": {"acs:SecureTransport": ["true"]}}},
         {"Effect": "Allow", "Action": ["oss:GetObject"], "Principal": ["20214760404935"], "Resource": ["*"]}]})
     assert pol.public_grants(public) == [
-        "statement 1 allows oss:GetObject to everyone",
-        "statement 3 allows oss:GetObject, oss:ListObjects, oss:PutObject, oss:DeleteObject to everyone",
+        "statement 1 lets anyone read objects (oss:GetObject)",
+        "statement 3 lets anyone read, list, write, delete objects (oss:*)",
     ]
 
 

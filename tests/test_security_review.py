@@ -87,7 +87,8 @@ def test_overpermissive_evidence_names_the_statements(over: tuple[int, dict[str,
         "oss:* in statement 1 of policy OssFullAccessForExports"]
     assert by_rule["PF505"]["evidence"]["role.wildcard_resources"] == ["statement 1 of policy OssFullAccessForExports"]
     bucket = by_rule["PF506"]["evidence"]
-    assert bucket["bucket.public_grants"] == ["statement 1 allows oss:GetObject, oss:ListObjects to everyone"]
+    assert bucket["bucket.public_grants"] == [
+        "statement 1 lets anyone read, list objects (oss:GetObject, oss:ListObjects)"]
     assert bucket["bucket.Policy"]["Statement"][0]["Principal"]["Any"] is True
     assert by_rule["PF501"]["evidence"] == {"bucket.Grant": "public-read"}
 

@@ -70,9 +70,9 @@ CASES = [
         id="PF505-example"),
     pytest.param(
         None, "PF506",
-        "The bucket policy of team-shared-exports lets anyone read it (statement 1 allows oss:GetObject, "
-        "oss:ListObjects to everyone)",
-        "允许任何人读取（语句 1 允许任何人执行 oss:GetObject、oss:ListObjects）",
+        "The bucket policy of team-shared-exports opens the exported disk images to anyone on the internet: "
+        "statement 1 lets anyone read, list objects (oss:GetObject, oss:ListObjects)",
+        "向互联网上的任何人开放导出的磁盘镜像：语句 1 允许任何人读取、列出对象（oss:GetObject、oss:ListObjects）",
         id="PF506-example"),
     pytest.param(
         _snapshot([CONDITIONAL_TRUST], {"Weird": WEIRD}, PUBLIC), "PF504",
@@ -88,8 +88,8 @@ CASES = [
         id="PF505-two"),
     pytest.param(
         _snapshot([CONDITIONAL_TRUST], {"Weird": WEIRD}, PUBLIC), "PF506",
-        "(statement 1 allows oss:GetObject, oss:ListObjects, oss:PutObject, oss:DeleteObject to everyone)",
-        "（语句 1 允许任何人执行 oss:GetObject、oss:ListObjects、oss:PutObject、oss:DeleteObject）",
+        "statement 1 lets anyone read, list, write, delete objects (oss:*)",
+        "语句 1 允许任何人读取、列出、写入、删除对象（oss:*）",
         id="PF506-all"),
     pytest.param(
         _snapshot([CONDITIONAL_TRUST], {"Weird": WEIRD}, PUBLIC), "PF503",
@@ -132,7 +132,7 @@ def test_evidence_and_json_stay_english(cli: Cli) -> None:
     assert evidence[1]["PF504"]["role.excess_permissions"] == ["oss:* in statement 1 of policy OssFullAccessForExports"]
     assert evidence[1]["PF505"]["role.wildcard_resources"] == ["statement 1 of policy OssFullAccessForExports"]
     assert evidence[1]["PF506"]["bucket.public_grants"] == [
-        "statement 1 allows oss:GetObject, oss:ListObjects to everyone"]
+        "statement 1 lets anyone read, list objects (oss:GetObject, oss:ListObjects)"]
 
 
 RULE = """\
@@ -240,12 +240,12 @@ def test_worded_is_its_english_text() -> None:
 
 
 def test_format_value_words_messages_in_the_language_of_the_text() -> None:
-    msg = Msg("snap.public_grant", index=1, actions="oss:GetObject")
+    msg = Msg("snap.public_grant", index=1, exposed=Msg("snap.exposure_read"), by="oss:GetObject")
     worded = pol.Worded(msg)
-    assert format_value([worded, msg], "en") == ("statement 1 allows oss:GetObject to everyone, "
-                                                  "statement 1 allows oss:GetObject to everyone")
-    assert format_value([worded, msg], "zh") == ("语句 1 允许任何人执行 oss:GetObject、"
-                                                  "语句 1 允许任何人执行 oss:GetObject")
+    assert format_value([worded, msg], "en") == ("statement 1 lets anyone read objects (oss:GetObject), "
+                                                  "statement 1 lets anyone read objects (oss:GetObject)")
+    assert format_value([worded, msg], "zh") == ("语句 1 允许任何人读取对象（oss:GetObject）、"
+                                                  "语句 1 允许任何人读取对象（oss:GetObject）")
     assert format_value(Foreign("json", "Extra data"), "zh") == "JSON 值之后还有多余的内容"
     assert format_value("plain", "zh") == "plain"
 
