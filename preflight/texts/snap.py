@@ -110,11 +110,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "snap.policy_gap": {
         "en": "{doc} cannot be read as RAM/OSS would ({missing}; they reject such a document), "
               "so what it allows is not known",
-        "zh": "无法按 RAM/OSS 的方式解读{doc}（{missing}；它们不接受这样的文档），因此不知道它允许什么",
+        "zh": "{doc}：无法按 RAM/OSS 的方式解读（{missing}；RAM/OSS 不接受这样的文档），因此不知道它允许什么",
     },
     "snap.policy_no_statement": {
         "en": "{doc} has no Statement (RAM/OSS reject such a document), so what it allows is not known",
-        "zh": "{doc}没有 Statement（RAM/OSS 不接受这样的文档），因此不知道它允许什么",
+        "zh": "{doc}：没有 Statement（RAM/OSS 不接受这样的文档），因此不知道它允许什么",
     },
     "snap.policy_gap_pointer": {"en": "the statement has no {element}", "zh": "该语句没有 {element}"},
     "snap.policy_no_statement_pointer": {"en": "the policy document has no Statement",
