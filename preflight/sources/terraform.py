@@ -121,6 +121,78 @@ def is_known(v: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Caps: files from a pull request are untrusted, so evaluation is bounded in time and memory
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The caps on evaluating one root module (with the modules it calls). Past a cap the value, the
+    instances or the module call concerned are :class:`Unresolved` with a reason naming the cap and its
+    value: never a hang, never a guess."""
+
+    #: instances one ``count``/``for_each`` may give (a resource or a module call)
+    instances_per_block: int = 1_000
+    #: instances of resources and module calls in all, over every module instance
+    instances_total: int = 10_000
+    #: how deep ``module`` blocks may nest (the root module is depth 1)
+    module_depth: int = 16
+    #: expressions evaluated in all (each variable, local, output or argument read counts, memoised or not)
+    eval_steps: int = 1_000_000
+    #: how deep evaluation may nest (expressions inside expressions, references followed)
+    eval_depth: int = 100
+    #: the size of one value: characters of its strings plus its elements and keys
+    value_size: int = 1_000_000
+    #: how deep one value (lists and maps inside each other) may nest
+    value_depth: int = 64
+
+
+LIMITS = Limits()
+
+
+class _Budget:
+    """What one root module's evaluation has spent, shared by every module instance it loads."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.steps = 0
+        self.depth = 0
+        self.instances = 0
+        #: id -> (the value, kept alive so its id is not reused; its size; its depth)
+        self._measured: dict[int, tuple[Any, int, int]] = {}
+
+    def instances_left(self) -> int:
+        return self.limits.instances_total - self.instances
+
+    def measure(self, v: Any) -> tuple[int, int]:
+        """The size and depth of a value; composites built by evaluation are measured once, when built."""
+        if isinstance(v, str):
+            return len(v) + 1, 0
+        if not isinstance(v, list | dict):
+            return 1, 0
+        known = self._measured.get(id(v))
+        if known is not None and known[0] is v:
+            return known[1], known[2]
+        size, depth = 1, 0
+        for k, x in (v.items() if isinstance(v, dict) else enumerate(v)):
+            s, d = self.measure(x)
+            size += s + (len(k) if isinstance(k, str) else 0)
+            depth = max(depth, d)
+            if size > self.limits.value_size or depth >= self.limits.value_depth:
+                break  # already too large: no need to look further
+        self._measured[id(v)] = (v, size, depth + 1)
+        return size, depth + 1
+
+    def checked(self, v: Any) -> Any:
+        """The value, or Unresolved when it is past the caps on a value's size and depth."""
+        size, depth = self.measure(v)
+        if size > self.limits.value_size:
+            return Unresolved(Msg("iac.cap_value_size", cap=self.limits.value_size))
+        if depth > self.limits.value_depth:
+            return Unresolved(Msg("iac.cap_value_depth", cap=self.limits.value_depth))
+        return v
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Expressions (converted from the Lark tree)
 
 
@@ -242,8 +314,10 @@ def _parser() -> Any:
     base = Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
     _import_lark()
     if base is not None and (base / "hcl2.lark").is_file() and (base / "postlexer.py").is_file():
+        from lark import Lark
+        from lark.exceptions import LarkError
+
         try:
-            from lark import Lark
 
             post_spec = importlib.util.spec_from_file_location("_preflight_hcl2_postlexer", base / "postlexer.py")
             if post_spec is not None and post_spec.loader is not None:
@@ -252,8 +326,8 @@ def _parser() -> Any:
                 # the same options as hcl2.parser.parser(), so its cache file (.lark_cache.bin) applies
                 return Lark.open(str(base / "hcl2.lark"), parser="lalr", cache=str(base / ".lark_cache.bin"),
                                  propagate_positions=True, postlex=post.PostLexer())
-        except Exception:  # any surprise in the layout of hcl2: use its own entry point
-            pass
+        except (ImportError, OSError, AttributeError, SyntaxError, LarkError):
+            pass  # a layout of hcl2 this code does not know (moved files, no PostLexer): use its own entry point
     from hcl2.parser import parser
 
     return parser()
@@ -274,7 +348,7 @@ def convert(node: Any) -> Any:
         subs = _subtrees(node)
         return convert(subs[0]) if subs else Opaque(Msg("iac.kind_empty"))
     if kind == "int_lit":
-        return int(node.children[0])
+        return _integer(str(node.children[0]))
     if kind == "float_lit":
         return float(node.children[0])
     if kind == "literal_value":
@@ -302,6 +376,18 @@ def convert(node: Any) -> Any:
             return -operand
         return Opaque(Msg("iac.kind_operator"))
     return Opaque(Msg(_KIND_NAMES[kind]) if kind in _KIND_NAMES else Msg("iac.kind_other", kind=kind))
+
+
+#: the most digits an integer literal may have to be evaluated (Python converts at most 4,300 digits between
+#: text and int; Terraform's numbers are arbitrary-precision, so a longer one is unknown, not an error)
+MAX_INT_DIGITS = 4_000
+
+
+def _integer(text: str) -> int | Opaque:
+    digits = text.lstrip("+-")
+    if len(digits) > MAX_INT_DIGITS or not digits.isascii() or not digits.isdigit():
+        return Opaque(Msg("iac.kind_long_number", digits=len(digits), cap=MAX_INT_DIGITS))
+    return int(text)
 
 
 def _template(parts: list[Any]) -> Any:
@@ -419,7 +505,8 @@ def _traversal(node: Tree) -> Any:
         name = step.children[-1]
         return Traversal(inner.root, (*inner.steps, str(name if _is_token(name) else name.children[0])))
     if step.data == "short_index":
-        return Traversal(inner.root, (*inner.steps, int(step.children[-1])))
+        index = _integer(str(step.children[-1]))
+        return Traversal(inner.root, (*inner.steps, index)) if isinstance(index, int) else index
     index = convert(_subtrees(step)[0])
     return Traversal(inner.root, (*inner.steps, StrIndex(index) if isinstance(index, str) else index))
 
@@ -693,7 +780,8 @@ class Module:
     def __init__(self, blocks: Sequence[RawBlock], tfvars: Mapping[str, tuple[Any, Location]], *,
                  inputs: Mapping[str, tuple[Any, Location]] | None = None,
                  providers: Mapping[str, tuple[Module, RawBlock]] | None = None, prefix: str = "",
-                 reader: _Reader | None = None, chain: tuple[Path, ...] | None = None) -> None:
+                 reader: _Reader | None = None, chain: tuple[Path, ...] | None = None,
+                 budget: _Budget | None = None) -> None:
         self.blocks = list(blocks)
         self.tfvars = dict(tfvars)
         self.inputs = None if inputs is None else dict(inputs)
@@ -728,6 +816,10 @@ class Module:
         self._calls: dict[str, ModuleCall] = {}
         self._reader = reader
         self._chain = chain
+        self._budget = budget if budget is not None else _Budget(LIMITS)
+        #: what a variable, local, output or argument evaluated to, by its key and the instance
+        self._memo: dict[tuple[str, Instance | None], Any] = {}
+        self._unknown: dict[str, Instance] = {}
 
     @property
     def label(self) -> str:
@@ -738,10 +830,23 @@ class Module:
     def eval(self, expr: Any) -> Any:
         if expr is None or isinstance(expr, str | int | float | bool):
             return expr
+        budget = self._budget
+        budget.steps += 1
+        if budget.steps > budget.limits.eval_steps:
+            return Unresolved(Msg("iac.cap_steps", cap=budget.limits.eval_steps))
+        if budget.depth >= budget.limits.eval_depth:
+            return Unresolved(Msg("iac.cap_eval_depth", cap=budget.limits.eval_depth))
+        budget.depth += 1
+        try:
+            return self._eval(expr)
+        finally:
+            budget.depth -= 1
+
+    def _eval(self, expr: Any) -> Any:
         if isinstance(expr, Template):
             return self._template(expr)
         if isinstance(expr, TupleExpr):
-            return _collect([self.eval(x) for x in expr.items])
+            return self._checked(_collect([self.eval(x) for x in expr.items]))
         if isinstance(expr, ObjectExpr):
             return self._object(expr)
         if isinstance(expr, Call):
@@ -754,8 +859,12 @@ class Module:
             return Unresolved(Msg("iac.not_static", what=expr.kind))
         return Unresolved(Msg("iac.expr_not_static"))
 
+    def _checked(self, v: Any) -> Any:
+        return v if isinstance(v, Unresolved) else self._budget.checked(v)
+
     def _template(self, t: Template) -> Any:
         out = []
+        size, cap = 0, self._budget.limits.value_size
         for p in t.parts:
             v = self.eval(p)
             if isinstance(v, Unresolved):
@@ -766,6 +875,9 @@ class Module:
                 out.append(str(v))
             else:
                 return Unresolved(Msg("iac.template_non_string"))
+            size += len(out[-1])
+            if size > cap:
+                return Unresolved(Msg("iac.cap_value_size", cap=cap))
         return "".join(out)
 
     def _object(self, o: ObjectExpr) -> Any:
@@ -778,12 +890,12 @@ class Module:
             if isinstance(value, Unresolved):
                 return value
             out[str(key)] = value
-        return out
+        return self._checked(out)
 
     def _call(self, c: Call) -> Any:
         if c.name == "jsonencode" and len(c.args) == 1:
             v = self.eval(c.args[0])
-            return v if isinstance(v, Unresolved) else json.dumps(v, separators=(",", ":"))
+            return v if isinstance(v, Unresolved) else self._checked(json.dumps(v, separators=(",", ":")))
         if c.name in ("tostring", "trimspace", "lower", "upper") and len(c.args) == 1:
             v = self.eval(c.args[0])
             if isinstance(v, Unresolved) or not isinstance(v, str | int | float):
@@ -802,7 +914,7 @@ class Module:
             if c.name == "tomap" and isinstance(v, dict):
                 return v
             if c.name == "toset" and isinstance(v, list):
-                return _as_set(v)
+                return self._checked(_as_set(v))
         return Unresolved(Msg("iac.function_not_static", name=c.name))
 
     def _traversal(self, t: Traversal) -> Any:
@@ -837,7 +949,7 @@ class Module:
             while rest and not isinstance(rest[0], str):  # an index into a count/for_each not known
                 rest.pop(0)
             if expansion is not None and isinstance(expansion.instances, Unresolved):
-                ctx = Instance(address, expansion.meta, expansion.instances)
+                ctx = self._unknown_instance(address, expansion)
         if not rest:
             return Unresolved(Msg("iac.resource_object", address=shown))
         return self._index(self.resource_attr(address, rest[0], ctx), rest[1:], t)
@@ -862,8 +974,8 @@ class Module:
         key = rest[0] if isinstance(rest[0], int) else self.eval(rest[0])
         if isinstance(key, Unresolved):
             return key
-        if expansion.meta == "count" and isinstance(key, str) and key.isdigit():
-            key = int(key)
+        if expansion.meta == "count" and isinstance(key, str) and key.isascii() and key.isdigit():
+            key = _whole(key)
         for inst in expansion.instances:
             if inst.key == key and type(inst.key) is type(key):
                 return inst, rest[1:]
@@ -938,15 +1050,23 @@ class Module:
         return Unresolved(Msg("iac.computed_attr", address=shown, name=name))
 
     def _guarded(self, key: str, expr: Any, ctx: Instance | None) -> Any:
+        """The value of a named expression (a variable, local, output or argument of an instance), evaluated
+        once: a local that two others use is not evaluated twice (nor 2^31 times down a chain of them)."""
+        memo = (key, ctx)
+        if memo in self._memo:
+            self._budget.steps += 1
+            return self._memo[memo]
         if key in self._evaluating:
             return Unresolved(Msg("iac.self_reference", key=key))
         self._evaluating.add(key)
         outer, self._ctx = self._ctx, ctx
         try:
-            return self.eval(expr)
+            value = self.eval(expr)
         finally:
             self._evaluating.discard(key)
             self._ctx = outer
+        self._memo[memo] = value
+        return value
 
     def target(self, expr: Any, depth: int = 0) -> str | None:
         """The managed resource (instance) an expression refers to (through locals), for joins."""
@@ -993,6 +1113,9 @@ class Module:
             n = _whole(v)
             if n is None:
                 return Expansion("count", Unresolved(Msg("iac.count_invalid", address=shown)))
+            capped = self._charge(shown, "count", n)
+            if capped is not None:
+                return capped
             return Expansion("count", tuple(Instance(address, "count", {"index": i}, i) for i in range(n)))
         if "for_each" in attrs:
             expr = attrs["for_each"][0]
@@ -1000,6 +1123,10 @@ class Module:
             if isinstance(v, Unresolved):
                 return Expansion("for_each", v)
             items: list[tuple[str, Any]] | None = None
+            if isinstance(v, dict | list):
+                capped = self._charge(shown, "for_each", len(v))
+                if capped is not None:
+                    return capped
             if isinstance(v, dict):
                 items = sorted(v.items())
             elif isinstance(v, list) and not isinstance(expr, TupleExpr) and all(isinstance(x, str) for x in v):
@@ -1008,6 +1135,26 @@ class Module:
                 return Expansion("for_each", Unresolved(Msg("iac.for_each_invalid", address=shown)))
             return Expansion("for_each", tuple(Instance(address, "for_each", {"key": k, "value": x}, k)
                                                for k, x in items))
+        return None
+
+    def _unknown_instance(self, address: str, expansion: Expansion) -> Instance:
+        """The one instance standing for all of a block whose count/for_each is unknown (the same object each
+        time, so what its arguments evaluate to is memoised)."""
+        assert isinstance(expansion.instances, Unresolved)
+        if address not in self._unknown:
+            self._unknown[address] = Instance(address, expansion.meta, expansion.instances)
+        return self._unknown[address]
+
+    def _charge(self, shown: str, meta: str, n: int) -> Expansion | None:
+        """Count ``n`` instances against the caps; past one, the expansion that is unknown for it."""
+        limits = self._budget.limits
+        if n > limits.instances_per_block:
+            return Expansion(meta, Unresolved(Msg("iac.cap_instances_block", address=shown, meta=meta,
+                                                  cap=limits.instances_per_block)))
+        if n > self._budget.instances_left():
+            return Expansion(meta, Unresolved(Msg("iac.cap_instances_total", address=shown,
+                                                  cap=limits.instances_total)))
+        self._budget.instances += n
         return None
 
     # -- child modules ----------------------------------------------------------------------------------
@@ -1039,6 +1186,9 @@ class Module:
             chain = self._chain if self._chain is not None else (Path(block.path).parent.resolve(),)
             if directory in chain:
                 return ModuleCall(name, None, Unresolved(Msg("iac.module_cycle", module=shown, source=source)))
+            if len(chain) >= self._budget.limits.module_depth:
+                return ModuleCall(name, None, Unresolved(Msg("iac.cap_module_depth", module=shown,
+                                                             cap=self._budget.limits.module_depth)))
             blocks = reader.directory(directory)
         except (OSError, RuntimeError, ValueError):  # a path the system refuses (a NUL, too long, a symlink loop)
             blocks = None
@@ -1047,8 +1197,14 @@ class Module:
         expansion = self.expansion(f"module.{name}")
         instances: Sequence[Instance | None] = (None,)
         if expansion is not None:  # an unknown count/for_each: one instance, its count.index/each.* unknown
-            instances = ((Instance(f"module.{name}", expansion.meta, expansion.instances),)
+            instances = ((self._unknown_instance(f"module.{name}", expansion),)
                          if isinstance(expansion.instances, Unresolved) else expansion.instances)
+        # every instance of the module holds its resources: they count against the total before any is read
+        weight = len(instances) * (1 + sum(1 for b in blocks if b.type in ("resource", "module")))
+        if weight > self._budget.instances_left():
+            return ModuleCall(name, expansion, Unresolved(Msg("iac.cap_instances_total", address=shown,
+                                                               cap=self._budget.limits.instances_total)))
+        self._budget.instances += weight
         children: list[tuple[Instance | None, Module]] = []
         for inst in instances:
             outer, self._ctx = self._ctx, inst
@@ -1060,7 +1216,7 @@ class Module:
                 self._ctx = outer
             prefix = f"{shown}{inst.suffix if inst is not None else ''}."
             children.append((inst, Module(blocks, {}, inputs=inputs, providers=providers, prefix=prefix,
-                                          reader=reader, chain=(*chain, directory))))
+                                          reader=reader, chain=(*chain, directory), budget=self._budget)))
         return ModuleCall(name, expansion, children)
 
     def _child_providers(self, block: RawBlock) -> dict[str, tuple[Module, RawBlock]]:
@@ -1149,7 +1305,7 @@ class Module:
             expansion = self.expansion(address)
             instances: Sequence[Instance | None] = (None,)
             if expansion is not None:
-                instances = ((Instance(address, expansion.meta, expansion.instances),)
+                instances = ((self._unknown_instance(address, expansion),)
                              if isinstance(expansion.instances, Unresolved) else expansion.instances)
             for inst in instances:
                 outer, self._ctx = self._ctx, inst
@@ -1172,8 +1328,11 @@ def _whole(v: Any) -> int | None:
     """A count: a whole number ≥ 0 (a string of digits converts, as in Terraform)."""
     if isinstance(v, bool):
         return None
-    if isinstance(v, str) and v.strip().isdigit():
-        return int(v.strip())
+    if isinstance(v, str):
+        digits = v.strip()
+        if not (digits.isascii() and digits.isdigit()):
+            return None
+        return int(digits) if len(digits) <= MAX_INT_DIGITS else 10 ** MAX_INT_DIGITS  # past any cap
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return v if isinstance(v, int) and v >= 0 else None
@@ -1691,7 +1850,7 @@ class ModuleLoad:
 
 
 def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
-                environ: Mapping[str, str] | None = None) -> ModuleLoad:
+                environ: Mapping[str, str] | None = None, limits: Limits = LIMITS) -> ModuleLoad:
     """Parse a module's files (all of one directory), and the local modules it calls, and return the
     resources this tool reads. Variables take, from lowest to highest precedence, their default, a
     ``TF_VAR_name`` variable of ``environ`` (the process environment by default), then ``var_files`` in
@@ -1702,7 +1861,8 @@ def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
     for path in var_files:  # later files win, as in Terraform
         tfvars.update(parse_tfvars(path))
     module = Module(blocks, tfvars, reader=reader,
-                    chain=tuple(sorted(d.resolve() for d in {p.parent for p in tf_files})) or None)
+                    chain=tuple(sorted(d.resolve() for d in {p.parent for p in tf_files})) or None,
+                    budget=_Budget(limits))
     resources = module.managed(TYPES)
     return ModuleLoad(resources, reader.files, frozenset(reader.called), tuple(_unread_calls(module)))
 
