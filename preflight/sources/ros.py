@@ -25,7 +25,7 @@ from preflight.facts import DEFAULT_ROLE_NAME
 from preflight.model import Location
 from preflight.sources import jsonpos
 from preflight.sources.snapshot import Annotations
-from preflight.sources.terraform import DocBuilder, Unresolved
+from preflight.sources.terraform import Budget, DocBuilder, Limits, Unresolved
 
 try:  # the C loader when PyYAML was built with libyaml
     from yaml import CSafeLoader as _BaseLoader
@@ -155,28 +155,64 @@ _NAME_ATTRIBUTES = {
 }
 
 
+#: the caps on evaluating one template (a template is untrusted: a YAML alias or a chain of ``Fn::Join`` can
+#: make a few lines stand for gigabytes): ``eval_steps`` values resolved, ``eval_depth`` levels of nesting and
+#: of references followed, ``value_size`` characters and elements of one value (``value_depth`` as in
+#: Terraform); past one, the value is unknown with the cap named
+ROS_LIMITS = Limits(eval_depth=50)
+
+
 class Resolver:
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, Any], limits: Limits = ROS_LIMITS) -> None:
         params = data.get("Parameters")
         self.parameters: Mapping[str, Any] = params if isinstance(params, Mapping) else {}
         resources = data.get("Resources")
         self.resources: Mapping[str, Any] = resources if isinstance(resources, Mapping) else {}
+        self.budget = Budget(limits)
+        #: the name of a resource, once resolved (a chain of resources named after each other twice over
+        #: is resolved once per resource, not 2^n times)
+        self._names: dict[str, Any] = {}
+        self._naming: set[str] = set()
+        #: id of a list or mapping of the template -> (it, what it resolves to): YAML aliases make one node
+        #: appear many times (``*a`` ten times over, nine levels deep), and it is resolved once
+        self._resolved: dict[int, tuple[Any, Any]] = {}
 
     def resolve(self, v: Any, depth: int = 0) -> Any:
         """The value with every intrinsic function evaluated, or :class:`Unresolved`."""
-        if depth > 50:
-            return Unresolved(Msg("iac.ros_too_deep"))
+        budget = self.budget
+        budget.steps += 1
+        if budget.steps > budget.limits.eval_steps:
+            return Unresolved(Msg("iac.cap_steps", cap=budget.limits.eval_steps))
+        if depth > budget.limits.eval_depth:
+            return Unresolved(Msg("iac.ros_too_deep", cap=budget.limits.eval_depth))
+        composite = isinstance(v, list | Mapping)
+        if composite:
+            known = self._resolved.get(id(v))
+            if known is not None and known[0] is v:
+                return known[1]
+        out = self._resolve(v, depth)
+        out = out if isinstance(out, Unresolved) else budget.checked(out)
+        if composite:
+            self._resolved[id(v)] = (v, out)
+        return out
+
+    def _resolve(self, v: Any, depth: int) -> Any:
         if isinstance(v, list):
-            items = [self.resolve(x, depth + 1) for x in v]
-            return next((x for x in items if isinstance(x, Unresolved)), items)
+            items = []
+            for x in v:
+                r = self.resolve(x, depth + 1)
+                if isinstance(r, Unresolved):
+                    return r
+                items.append(r)
+            return items
         if not isinstance(v, Mapping):
             return v
         if len(v) == 1:
             (key, arg), = v.items()
             if key == "Ref":
-                return self._ref(arg)
+                return self._ref(arg, depth)
             if key == "Fn::GetAtt":
-                return self._get_att(arg)
+                return self._get_att(arg, depth)
             if key == "Fn::Sub":
                 return self._sub(arg, depth)
             if key == "Fn::Join":
@@ -191,7 +227,7 @@ class Resolver:
             out[str(k)] = r
         return out
 
-    def _ref(self, name: Any) -> Any:
+    def _ref(self, name: Any, depth: int) -> Any:
         if not isinstance(name, str):
             return Unresolved(Msg("iac.ros_ref_not_name"))
         if name.startswith("ALIYUN::"):
@@ -202,20 +238,36 @@ class Resolver:
                 return param["Default"]
             return Unresolved(Msg("iac.ros_param_no_default", name=name))
         if name in self.resources:
-            return self.name_of(name)
+            return self.name_of(name, depth + 1)
         return Unresolved(Msg("iac.ros_ref_unknown", name=name))
 
-    def _get_att(self, arg: Any) -> Any:
+    def _get_att(self, arg: Any, depth: int) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg)):
             return Unresolved(Msg("iac.ros_getatt_args"))
         res, attr = arg
         r = self.resources.get(res)
         rtype = r.get("Type") if isinstance(r, Mapping) else None
         if isinstance(rtype, str) and rtype in _NAME_ATTRIBUTES and attr in _NAME_ATTRIBUTES[rtype][1]:
-            return self.name_of(res)
+            return self.name_of(res, depth + 1)
         return Unresolved(Msg("iac.ros_getatt_runtime", resource=res, attribute=attr))
 
-    def name_of(self, logical_id: str) -> Any:
+    def name_of(self, logical_id: str, depth: int = 0) -> Any:
+        """The name a resource is given in the template (once resolved, remembered); a name that refers
+        back to itself (``B`` named after ``C``, ``C`` after ``B``) is unknown."""
+        if logical_id in self._names:
+            self.budget.steps += 1
+            return self._names[logical_id]
+        if logical_id in self._naming:
+            return Unresolved(Msg("iac.ros_cycle", name=logical_id))
+        self._naming.add(logical_id)
+        try:
+            name = self._name_of(logical_id, depth)
+        finally:
+            self._naming.discard(logical_id)
+        self._names[logical_id] = name
+        return name
+
+    def _name_of(self, logical_id: str, depth: int) -> Any:
         r = self.resources.get(logical_id)
         rtype = r.get("Type") if isinstance(r, Mapping) else None
         if not isinstance(r, Mapping) or rtype not in _NAME_ATTRIBUTES:
@@ -226,7 +278,7 @@ class Resolver:
             props = {}
         if prop not in props:
             return Unresolved(Msg("iac.ros_no_name", name=logical_id, prop=prop))
-        return self.resolve(props[prop], 1)
+        return self.resolve(props[prop], depth + 1)
 
     def _sub(self, arg: Any, depth: int) -> Any:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1]) if (
@@ -234,7 +286,7 @@ class Resolver:
         ) else (None, {})
         if text is None:
             return Unresolved(Msg("iac.ros_sub_args"))
-        out, pos = [], 0
+        out, pos, size = [], 0, 0
         while (start := text.find("${", pos)) >= 0:
             end = text.find("}", start)
             if end < 0:
@@ -245,10 +297,13 @@ class Resolver:
                 out.append("${" + name[1:] + "}")
             else:
                 value = (self.resolve(variables[name], depth + 1) if name in variables
-                         else self._get_att(name.split(".", 1)) if "." in name else self._ref(name))
+                         else self._get_att(name.split(".", 1), depth) if "." in name else self._ref(name, depth))
                 if isinstance(value, Unresolved):
                     return value
                 out.append(str(value))
+            size += len(out[-1]) + start - pos
+            if size > self.budget.limits.value_size:
+                return Unresolved(Msg("iac.cap_value_size", cap=self.budget.limits.value_size))
             pos = end + 1
         out.append(text[pos:])
         return "".join(out)
@@ -261,7 +316,10 @@ class Resolver:
             return items
         if not isinstance(items, list):
             return Unresolved(Msg("iac.ros_join_not_list"))
-        return arg[0].join(str(x) for x in items)
+        parts = [str(x) for x in items]  # each item is within the size cap, measured when resolved
+        if sum(map(len, parts)) + len(arg[0]) * len(parts) > self.budget.limits.value_size:
+            return Unresolved(Msg("iac.cap_value_size", cap=self.budget.limits.value_size))
+        return arg[0].join(parts)
 
 
 # ---------------------------------------------------------------------------------------------------------

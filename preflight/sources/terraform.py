@@ -149,7 +149,7 @@ class Limits:
 LIMITS = Limits()
 
 
-class _Budget:
+class Budget:
     """What one root module's evaluation has spent, shared by every module instance it loads."""
 
     def __init__(self, limits: Limits) -> None:
@@ -163,21 +163,25 @@ class _Budget:
     def instances_left(self) -> int:
         return self.limits.instances_total - self.instances
 
-    def measure(self, v: Any) -> tuple[int, int]:
-        """The size and depth of a value; composites built by evaluation are measured once, when built."""
+    def measure(self, v: Any, levels: int = 0) -> tuple[int, int]:
+        """The size and depth of a value (a shared part counted each time it appears, as a copy would be;
+        measured once, so a structure of shared parts is measured in the time of its distinct parts);
+        ``levels``: how deep inside the value measured first this one is."""
         if isinstance(v, str):
             return len(v) + 1, 0
-        if not isinstance(v, list | dict):
+        if not isinstance(v, list | Mapping):
             return 1, 0
         known = self._measured.get(id(v))
         if known is not None and known[0] is v:
             return known[1], known[2]
+        if levels > self.limits.value_depth:  # deeper than allowed: not worth (nor safe) to go further
+            return 1, self.limits.value_depth + 1
         size, depth = 1, 0
-        for k, x in (v.items() if isinstance(v, dict) else enumerate(v)):
-            s, d = self.measure(x)
+        for k, x in (v.items() if isinstance(v, Mapping) else enumerate(v)):
+            s, d = self.measure(x, levels + 1)
             size += s + (len(k) if isinstance(k, str) else 0)
             depth = max(depth, d)
-            if size > self.limits.value_size or depth >= self.limits.value_depth:
+            if size > self.limits.value_size or depth > self.limits.value_depth:
                 break  # already too large: no need to look further
         self._measured[id(v)] = (v, size, depth + 1)
         return size, depth + 1
@@ -781,7 +785,7 @@ class Module:
                  inputs: Mapping[str, tuple[Any, Location]] | None = None,
                  providers: Mapping[str, tuple[Module, RawBlock]] | None = None, prefix: str = "",
                  reader: _Reader | None = None, chain: tuple[Path, ...] | None = None,
-                 budget: _Budget | None = None) -> None:
+                 budget: Budget | None = None) -> None:
         self.blocks = list(blocks)
         self.tfvars = dict(tfvars)
         self.inputs = None if inputs is None else dict(inputs)
@@ -816,7 +820,7 @@ class Module:
         self._calls: dict[str, ModuleCall] = {}
         self._reader = reader
         self._chain = chain
-        self._budget = budget if budget is not None else _Budget(LIMITS)
+        self._budget = budget if budget is not None else Budget(LIMITS)
         #: what a variable, local, output or argument evaluated to, by its key and the instance
         self._memo: dict[tuple[str, Instance | None], Any] = {}
         self._unknown: dict[str, Instance] = {}
@@ -1862,7 +1866,7 @@ def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
         tfvars.update(parse_tfvars(path))
     module = Module(blocks, tfvars, reader=reader,
                     chain=tuple(sorted(d.resolve() for d in {p.parent for p in tf_files})) or None,
-                    budget=_Budget(limits))
+                    budget=Budget(limits))
     resources = module.managed(TYPES)
     return ModuleLoad(resources, reader.files, frozenset(reader.called), tuple(_unread_calls(module)))
 

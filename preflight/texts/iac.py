@@ -175,7 +175,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "iac.plan_expected_list": {"en": "at {pointer}: expected a list", "zh": "{pointer} 处：应为列表"},
     "iac.plan_expected_string": {"en": "at {pointer}: expected a string", "zh": "{pointer} 处：应为字符串"},
     # -- ROS templates --------------------------------------------------------------------------------------
-    "iac.ros_too_deep": {"en": "the value is nested too deeply", "zh": "值的嵌套层级过深"},
+    "iac.ros_too_deep": {"en": "the value is nested more than {cap} deep (the cap)",
+                         "zh": "值的嵌套超过上限 {cap} 层"},
     "iac.ros_not_static": {"en": "{function} is not evaluated statically", "zh": "{function} 无法静态求值"},
     "iac.ros_ref_not_name": {"en": "Ref of something that is not a name", "zh": "Ref 的参数不是名称"},
     "iac.ros_pseudo": {"en": "the pseudo parameter {name} is known only when the stack is created",
