@@ -28,7 +28,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -594,20 +594,39 @@ JSON_BLOCKS = frozenset({"server_side_encryption_rule", "disk_device_mapping", "
                          "expiration", "access_monitor", "transfer_acceleration"})
 
 
-def _json_value(v: Any) -> Any:
+def _json_value(v: Any, depth: int = 0) -> Any:
     """A ``.tf.json`` value: strings are templates (``"${var.x}"``), the rest literal."""
     if isinstance(v, str):
         if "${" not in v and "%{" not in v:
             return v.replace("$${", "${")
         return _template(_interpolations(v))
+    if isinstance(v, list | dict) and depth >= LIMITS.value_depth:
+        return Opaque(Msg("iac.kind_too_deep", cap=LIMITS.value_depth))
     if isinstance(v, list):
-        return TupleExpr(tuple(_json_value(x) for x in v))
+        return TupleExpr(tuple(_json_value(x, depth + 1) for x in v))
     if isinstance(v, dict):
-        return ObjectExpr(tuple((k, _json_value(x)) for k, x in v.items()))
+        return ObjectExpr(tuple((k, _json_value(x, depth + 1)) for k, x in v.items()))
     return v
 
 
-def _json_body(obj: Mapping[str, Any], pointer: str, text: str, path: str) -> RawBody:
+@dataclass(frozen=True, slots=True)
+class _JsonFile:
+    """A ``.tf.json`` file being read: its text (for lines) and name (for errors)."""
+
+    text: str
+    display: str
+
+    def line(self, pointer: str) -> int:
+        return jsonpos.pointer_line(self.text, pointer)
+
+    def not_a_block(self, pointer: str) -> PreflightError:
+        return PreflightError(Msg("iac.tf_json_expected_block", pointer=pointer),
+                              f"{self.display}:{self.line(pointer)}")
+
+
+def _json_body(obj: Mapping[str, Any], pointer: str, f: _JsonFile, strict: bool) -> RawBody:
+    """The arguments and nested blocks of a block. ``strict``: the block may feed an export's facts, so a
+    nested block of the wrong shape (a string where ``disk_device_mapping {…}`` is expected) is an error."""
     out = RawBody()
     for key, v in obj.items():
         ptr = f"{pointer}/{_escape(key)}"
@@ -615,10 +634,14 @@ def _json_body(obj: Mapping[str, Any], pointer: str, text: str, path: str) -> Ra
         if key in JSON_BLOCKS and items and all(isinstance(x, dict) for x in items):
             for i, x in enumerate(items):
                 p = f"{ptr}/{i}" if isinstance(v, list) else ptr
-                line = jsonpos.pointer_line(text, p)
-                out.blocks.append(RawBlock(key, (), _json_body(x, p, text, path), path, line, line))
+                line = f.line(p)
+                out.blocks.append(RawBlock(key, (), _json_body(x, p, f, strict), f.display, line, line))
+        elif key in JSON_BLOCKS and strict and v is not None and v != []:
+            bad = next((f"{ptr}/{i}" for i, x in enumerate(v) if not isinstance(x, dict)), ptr) if (
+                isinstance(v, list)) else ptr
+            raise f.not_a_block(bad)
         elif key != "//":
-            out.attrs[key] = (_json_value(v), jsonpos.pointer_line(text, ptr))
+            out.attrs[key] = (_json_value(v), f.line(ptr))
     return out
 
 
@@ -626,26 +649,38 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def _labelled(v: Any, pointer: str, depth: int) -> Iterator[tuple[tuple[str, ...], Any, str]]:
-    """Walk ``{"label": {"label": body}}`` ``depth`` levels down (bodies may be lists of bodies)."""
-    if depth == 0:
-        if isinstance(v, list):
-            for i, x in enumerate(v):
-                yield (), x, f"{pointer}/{i}"
-        else:
-            yield (), v, pointer
-        return
-    if isinstance(v, list):
+def _labelled(v: Any, pointer: str, depth: int, labels: tuple[str, ...], strict: Callable[[tuple[str, ...]], bool],
+              f: _JsonFile, listed: bool = False) -> Iterator[tuple[tuple[str, ...], dict[str, Any], str]]:
+    """Walk ``{"label": {"label": body}}`` ``depth`` levels down (at each level a list of objects may stand
+    for an object). A value of another shape is an error where ``strict(labels)`` says the block may feed
+    an export's facts, and is left out where it cannot (``data``, resources of other types)."""
+    if isinstance(v, list) and not listed:
         for i, x in enumerate(v):
-            yield from _labelled(x, f"{pointer}/{i}", depth)
+            yield from _labelled(x, f"{pointer}/{i}", depth, labels, strict, f, listed=True)
         return
-    if isinstance(v, dict):
-        for k, x in v.items():
-            for labels, body, p in _labelled(x, f"{pointer}/{_escape(k)}", depth - 1):
-                yield (k, *labels), body, p
+    if not isinstance(v, dict):
+        if v is not None and strict(labels):
+            raise f.not_a_block(pointer)
+        return
+    if depth == 0:
+        yield labels, v, pointer
+        return
+    for k, x in v.items():
+        yield from _labelled(x, f"{pointer}/{_escape(k)}", depth - 1, (*labels, k), strict, f)
 
 
 _JSON_LABELS = {"resource": 2, "data": 2, "provider": 1, "variable": 1, "output": 1, "module": 1, "locals": 0}
+
+
+def _json_strict(kind: str) -> Callable[[tuple[str, ...]], bool]:
+    """Which blocks of a kind may feed an export's facts (their shape is then checked): the resources this
+    tool reads, the ``alicloud`` provider (regions), and every variable, local, output and module call;
+    never a data source (its values are unknown anyway)."""
+    if kind == "resource":
+        return lambda labels: not labels or labels[0] in TYPES
+    if kind == "provider":
+        return lambda labels: not labels or labels[0] == "alicloud"
+    return lambda labels: kind != "data"
 
 
 def parse_tf_json(text: str, display: str) -> RawBody:
@@ -654,15 +689,16 @@ def parse_tf_json(text: str, display: str) -> RawBody:
     doc = parse_json(text, display)
     if not isinstance(doc, dict):
         raise PreflightError(Msg("iac.tf_json_object"), f"{display}:1")
+    f = _JsonFile(text, display)
     out = RawBody()
     for kind, depth in _JSON_LABELS.items():
         if kind not in doc:
             continue
-        for labels, body, pointer in _labelled(doc[kind], f"/{kind}", depth):
-            if isinstance(body, dict):
-                line = jsonpos.pointer_line(text, pointer)
-                out.blocks.append(RawBlock(kind, labels, _json_body(body, pointer, text, display), display,
-                                           line, line))
+        strict = _json_strict(kind)
+        for labels, body, pointer in _labelled(doc[kind], f"/{kind}", depth, (), strict, f):
+            line = f.line(pointer)
+            out.blocks.append(RawBlock(kind, labels, _json_body(body, pointer, f, strict(labels)), display,
+                                       line, line))
     return out
 
 
