@@ -1239,8 +1239,9 @@ class Module:
         if expansion is not None:  # an unknown count/for_each: one instance, its count.index/each.* unknown
             instances = ((self._unknown_instance(f"module.{name}", expansion),)
                          if isinstance(expansion.instances, Unresolved) else expansion.instances)
-        # every instance of the module holds its resources: they count against the total before any is read
-        weight = len(instances) * (1 + sum(1 for b in blocks if b.type in ("resource", "module")))
+        # every instance of the module holds its resources and calls: they count against the total before any
+        # is read (the instances themselves were counted with the count/for_each)
+        weight = len(instances) * sum(1 for b in blocks if b.type in ("resource", "module"))
         if weight > self._budget.instances_left():
             return ModuleCall(name, expansion, Unresolved(Msg("iac.cap_instances_total", address=shown,
                                                                cap=self._budget.limits.instances_total)))
