@@ -439,3 +439,57 @@ def test_ros_values_within_the_caps_resolve_as_before() -> None:
     resolver = ros.Resolver({"Parameters": {"P": {"Default": "p"}}, "Resources": {
         "B": _bucket({"Fn::Join": ["-", [{"Ref": "P"}, {"Fn::Sub": "${P}-${!Literal}"}]]})}})
     assert resolver.name_of("B") == "p-p-${Literal}"
+
+
+@pytest.mark.parametrize("text", ["(" * 3000 + "x" + ")" * 3000, "[" * 3000 + "]" * 3000])
+def test_an_expression_too_deep_to_parse_is_unknown_in_tf_json_and_tf_var(tmp_path: Path, text: str) -> None:
+    import json
+
+    body = _tf_json(tmp_path, json.dumps({"locals": {"x": "${" + text + "}"}}))
+    module = terraform.Module(body.blocks, {})
+    assert _reason(module.local("x")) == Msg("iac.not_static", what=Msg("iac.kind_nested"))
+    blocks = terraform.parse_hcl('variable "x" {\n  type = list(string)\n}\n', "v.tf").blocks
+    ((value, _),) = terraform._env_values(blocks, {"TF_VAR_x": text}).values()
+    assert value == terraform.Opaque(Msg("iac.kind_nested"))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Plans: modules and nested blocks as deep as JSON goes
+
+
+def _plan(text: str) -> tuple[dict[str, Any], Any]:
+    from preflight.sources import plan
+    from preflight.sources.snapshot import parse_json
+
+    return plan.document(parse_json(text, "p.json"), text, "p.json")
+
+
+def test_plan_modules_nested_deeper_than_the_python_stack_are_walked() -> None:
+    from preflight.sources import plan
+
+    n = 5_000
+    planned: dict[str, Any] = {"resources": []}
+    config: dict[str, Any] = {"resources": [{"address": "alicloud_oss_bucket.b"}]}
+    for _ in range(n):
+        planned = {"child_modules": [planned]}
+        config = {"module_calls": {"m": {"module": config}}}
+    shape = plan._Shape("{}", "p.json")
+    modules = plan._modules(shape, planned, "/planned_values/root_module")
+    assert len(modules) == n + 1 and modules[0][1] == "/planned_values/root_module"
+    assert modules[2][1] == "/planned_values/root_module/child_modules/0/child_modules/0"
+    found = plan._Config({"configuration": {"root_module": config}}, shape)
+    assert list(found.resources) == ["module.m." * n + "alicloud_oss_bucket.b"]
+
+
+def test_plan_blocks_nested_past_the_cap_are_unknown() -> None:
+    from preflight.model import Location
+    from preflight.sources import plan
+
+    values: dict[str, Any] = {"x": 1}
+    for _ in range(plan.MAX_BLOCK_DEPTH + 5):
+        values = {"inner": [values]}
+    block = plan._block(values, {}, "/v", "{}", "p.json", Location("p.json", 1), {}, "")
+    for _ in range(plan.MAX_BLOCK_DEPTH):
+        (block,) = block.blocks["inner"]
+    assert block.blocks == {}
+    assert _reason(block.value("inner")) == Msg("iac.cap_value_depth", cap=plan.MAX_BLOCK_DEPTH)

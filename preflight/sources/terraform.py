@@ -478,10 +478,12 @@ def parse_expression(text: str) -> Any:
 
     try:
         tree = parse_tree(f"x = {text}\n")
+        attr = _subtrees(_subtrees(tree)[0])[0]
+        return convert(attr.children[-1])
     except LarkError:
         return Opaque(Msg("iac.kind_unparsed"))
-    attr = _subtrees(_subtrees(tree)[0])[0]
-    return convert(attr.children[-1])
+    except RecursionError:  # nested deeper than the parser or the converter goes (a .tf.json string, TF_VAR_x)
+        return Opaque(Msg("iac.kind_nested"))
 
 
 def _object_elem(elem: Tree) -> tuple[Any, Any]:

@@ -140,6 +140,7 @@ TEXTS: dict[str, dict[str, str]] = {
     # -- caps on evaluating untrusted files (Terraform and ROS) -------------------------------------------
     "iac.kind_long_number": {"en": "a number of {digits} digits (more than {cap} are not evaluated)",
                              "zh": "一个 {digits} 位的数字（超过 {cap} 位的数字不会求值）"},
+    "iac.kind_nested": {"en": "an expression nested too deeply to be read", "zh": "嵌套过深、无法读取的表达式"},
     "iac.kind_too_deep": {"en": "a value nested more than {cap} deep", "zh": "嵌套超过 {cap} 层的值"},
     "iac.cap_instances_block": {
         "en": "{address}: its {meta} gives more than {cap} instances, the cap per block; they are not expanded",
