@@ -493,3 +493,28 @@ def test_plan_blocks_nested_past_the_cap_are_unknown() -> None:
         (block,) = block.blocks["inner"]
     assert block.blocks == {}
     assert _reason(block.value("inner")) == Msg("iac.cap_value_depth", cap=plan.MAX_BLOCK_DEPTH)
+
+
+def test_an_hcl_file_past_the_size_cap_is_refused_before_parsing(tmp_path: Path, cli: Cli) -> None:
+    text = "locals {\n  m = {\n" + "".join(f'    k{i} = "v"\n' for i in range(100)) + "  }\n}\n"
+    assert terraform.parse_hcl(text, "m.tf", Limits(hcl_chars=len(text))).blocks
+    with pytest.raises(PreflightError) as e:
+        terraform.parse_hcl(text, "m.tf", Limits(hcl_chars=len(text) - 1))
+    assert e.value.lines() == [f"m.tf: {len(text)} characters: larger than the cap of {len(text) - 1} for one "
+                               "HCL file, not read"]
+    big = tmp_path / "main.tf"
+    big.write_text("# " + "x" * LIMITS.hcl_chars + "\n", encoding="utf-8")
+    r = cli("check", str(big))
+    assert r.code == 2 and r.err.count("\n") == 1 and "larger than the cap of 1000000" in r.err
+
+
+def test_one_budget_shared_by_the_root_modules_of_a_run(tmp_path: Path) -> None:
+    def load(name: str, budget: terraform.Budget | None) -> list[terraform.Resource]:
+        (tmp_path / name).mkdir(exist_ok=True)
+        (tmp_path / name / "main.tf").write_text(PROVIDER + _export("count = 5", '"p${count.index}"'),
+                                                 encoding="utf-8")
+        return terraform.load_module([tmp_path / name / "main.tf"], [], {}, limits=SMALL, budget=budget).resources
+
+    shared = terraform.Budget(SMALL)
+    assert [len(load(name, shared)) for name in ("a", "b", "c")] == [5, 5, 1]  # 10 of 12, then not 5 more
+    assert [len(load(name, None)) for name in ("a", "b", "c")] == [5, 5, 5]  # each root module its own

@@ -144,6 +144,9 @@ class Limits:
     value_size: int = 1_000_000
     #: how deep one value (lists and maps inside each other) may nest
     value_depth: int = 64
+    #: characters of one HCL file (``.tf``, ``.tfvars``): the parser takes time and memory in proportion
+    #: (~1 s and ~300 MB a megabyte on a quiet machine), so a larger file is refused with an error
+    hcl_chars: int = 1_000_000
 
 
 LIMITS = Limits()
@@ -559,8 +562,10 @@ def _body(tree: Tree, path: str) -> RawBody:
     return out
 
 
-def parse_hcl(text: str, display: str) -> RawBody:
+def parse_hcl(text: str, display: str, limits: Limits = LIMITS) -> RawBody:
     """Parse HCL text; a syntax error is a one-line :class:`PreflightError` at file:line."""
+    if len(text) > limits.hcl_chars:
+        raise PreflightError(Msg("iac.cap_hcl_chars", size=len(text), cap=limits.hcl_chars), display)
     _import_lark()
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
@@ -704,7 +709,7 @@ def parse_tf_json(text: str, display: str) -> RawBody:
     return out
 
 
-def parse_tfvars(path: Path) -> dict[str, tuple[Any, Location]]:
+def parse_tfvars(path: Path, limits: Limits = LIMITS) -> dict[str, tuple[Any, Location]]:
     """Variable values from a ``.tfvars`` (HCL) or ``.tfvars.json`` file."""
     display = display_path(path)
     text = read_text(path)
@@ -716,7 +721,7 @@ def parse_tfvars(path: Path) -> dict[str, tuple[Any, Location]]:
             raise PreflightError(Msg("iac.tfvars_json_object"), f"{display}:1")
         return {k: (_json_value(v), Location(display, jsonpos.pointer_line(text, f"/{_escape(k)}")))
                 for k, v in doc.items()}
-    body = parse_hcl(text, display)
+    body = parse_hcl(text, display, limits)
     return {k: (v, Location(display, line)) for k, (v, line) in body.attrs.items()}
 
 
@@ -785,13 +790,15 @@ class _Reader:
     parsed: dict[Path, list[RawBlock]] = field(default_factory=dict)
     #: the directories loaded as child modules (resolved)
     called: set[Path] = field(default_factory=set)
+    limits: Limits = LIMITS
 
     def read(self, tf_files: Sequence[Path]) -> list[RawBlock]:
         blocks: list[RawBlock] = []
         for path in tf_files:
             display = display_path(path)
             text = read_text(path)
-            body = parse_tf_json(text, display) if path.name.endswith(".json") else parse_hcl(text, display)
+            body = (parse_tf_json(text, display) if path.name.endswith(".json")
+                    else parse_hcl(text, display, self.limits))
             blocks += body.blocks
             self.files[display] = (text, [(b.line, b.end_line) for b in body.blocks])
         return blocks
@@ -1893,19 +1900,23 @@ class ModuleLoad:
 
 
 def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
-                environ: Mapping[str, str] | None = None, limits: Limits = LIMITS) -> ModuleLoad:
+                environ: Mapping[str, str] | None = None, limits: Limits = LIMITS,
+                budget: Budget | None = None) -> ModuleLoad:
     """Parse a module's files (all of one directory), and the local modules it calls, and return the
     resources this tool reads. Variables take, from lowest to highest precedence, their default, a
     ``TF_VAR_name`` variable of ``environ`` (the process environment by default), then ``var_files`` in
-    order (terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in lexical order)."""
-    reader = _Reader()
+    order (terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in lexical order).
+
+    ``budget``: what the evaluation may spend (``Budget(limits)``); pass the same one to every root module of
+    a run to make the caps on steps and instances hold for the run, not for each root module."""
+    reader = _Reader(limits=limits)
     blocks = reader.read(tf_files)
     tfvars = _env_values(blocks, os.environ if environ is None else environ)
     for path in var_files:  # later files win, as in Terraform
-        tfvars.update(parse_tfvars(path))
+        tfvars.update(parse_tfvars(path, limits))
     module = Module(blocks, tfvars, reader=reader,
                     chain=tuple(sorted(d.resolve() for d in {p.parent for p in tf_files})) or None,
-                    budget=Budget(limits))
+                    budget=budget if budget is not None else Budget(limits))
     resources = module.managed(TYPES)
     return ModuleLoad(resources, reader.files, frozenset(reader.called), tuple(_unread_calls(module)))
 

@@ -142,6 +142,8 @@ TEXTS: dict[str, dict[str, str]] = {
                              "zh": "一个 {digits} 位的数字（超过 {cap} 位的数字不会求值）"},
     "iac.kind_nested": {"en": "an expression nested too deeply to be read", "zh": "嵌套过深、无法读取的表达式"},
     "iac.kind_too_deep": {"en": "a value nested more than {cap} deep", "zh": "嵌套超过 {cap} 层的值"},
+    "iac.cap_hcl_chars": {"en": "{size} characters: larger than the cap of {cap} for one HCL file, not read",
+                          "zh": "{size} 个字符：超过单个 HCL 文件 {cap} 个字符的上限，不予读取"},
     "iac.cap_instances_block": {
         "en": "{address}: its {meta} gives more than {cap} instances, the cap per block; they are not expanded",
         "zh": "{address}：其 {meta} 产生的实例超过每个块的上限 {cap} 个，因此不予展开",
