@@ -518,3 +518,23 @@ def test_one_budget_shared_by_the_root_modules_of_a_run(tmp_path: Path) -> None:
     shared = terraform.Budget(SMALL)
     assert [len(load(name, shared)) for name in ("a", "b", "c")] == [5, 5, 1]  # 10 of 12, then not 5 more
     assert [len(load(name, None)) for name in ("a", "b", "c")] == [5, 5, 5]  # each root module its own
+
+
+def test_interpolations_parsed_past_the_cap_are_unknown(tmp_path: Path) -> None:
+    import json
+
+    locals_ = {f"l{i}": f"${{local.base}}-{i}" for i in range(4)}
+    doc = {"provider": {"alicloud": {"region": "cn-hangzhou"}}, "locals": {"base": "b", **locals_},
+           "resource": {"alicloud_image_export": {"e": {"image_id": "m-1", "oss_bucket": "${local.l0}",
+                                                        "oss_prefix": "${local.l3}"}}}}
+    files = {"main.tf.json": json.dumps(doc)}
+    ((export,),) = [[r for r in _load(tmp_path, files, Limits(expressions=n)).resources] for n in (3,)]
+    assert export.body.value("oss_bucket") == "b-0"
+    assert _reason(export.body.value("oss_prefix")) == Msg(
+        "iac.not_static", what=Msg("iac.kind_cap_expressions", cap=3))
+    (export,) = _load(tmp_path, files, Limits(expressions=6)).resources
+    assert export.body.value("oss_prefix") == "b-3"
+    # a heredoc's interpolations count too
+    heredoc = PROVIDER + _export(prefix="<<EOT\n${" + "}${".join(['"a"'] * 5) + "}\nEOT")
+    (export,) = _load(tmp_path / "h", {"main.tf": heredoc}, Limits(expressions=4)).resources
+    assert _reason(export.body.value("oss_prefix")).values["what"] == Msg("iac.kind_cap_expressions", cap=4)

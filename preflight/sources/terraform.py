@@ -24,6 +24,7 @@ values, so the plan source (``plan.py``) shares it.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import os
@@ -147,6 +148,9 @@ class Limits:
     #: characters of one HCL file (``.tf``, ``.tfvars``): the parser takes time and memory in proportion
     #: (~1 s and ~300 MB a megabyte on a quiet machine), so a larger file is refused with an error
     hcl_chars: int = 1_000_000
+    #: interpolations (``${…}`` in a heredoc, a ``.tf.json`` string or a ``TF_VAR_`` value) parsed as
+    #: expressions while one root module is loaded; each costs a parse, and past the cap one is unknown
+    expressions: int = 20_000
 
 
 LIMITS = Limits()
@@ -474,8 +478,25 @@ def _closing_brace(text: str, start: int) -> int:
     return -1
 
 
+class _Parses:
+    """How many more expressions given as text may be parsed while a root module is loaded."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.left = cap
+
+
+_PARSES: contextvars.ContextVar[_Parses | None] = contextvars.ContextVar("preflight_tf_parses", default=None)
+
+
 def parse_expression(text: str) -> Any:
-    """One HCL expression given as text (heredoc interpolations, ``.tf.json`` strings)."""
+    """One HCL expression given as text (heredoc interpolations, ``.tf.json`` strings); within
+    :func:`load_module`, at most ``Limits.expressions`` of them (the others are unknown)."""
+    parses = _PARSES.get()
+    if parses is not None:
+        if parses.left <= 0:
+            return Opaque(Msg("iac.kind_cap_expressions", cap=parses.cap))
+        parses.left -= 1
     _import_lark()
     from lark.exceptions import LarkError
 
@@ -1909,6 +1930,15 @@ def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
 
     ``budget``: what the evaluation may spend (``Budget(limits)``); pass the same one to every root module of
     a run to make the caps on steps and instances hold for the run, not for each root module."""
+    token = _PARSES.set(_Parses(limits.expressions))
+    try:
+        return _load_module(tf_files, var_files, environ, limits, budget)
+    finally:
+        _PARSES.reset(token)
+
+
+def _load_module(tf_files: Sequence[Path], var_files: Sequence[Path], environ: Mapping[str, str] | None,
+                 limits: Limits, budget: Budget | None) -> ModuleLoad:
     reader = _Reader(limits=limits)
     blocks = reader.read(tf_files)
     tfvars = _env_values(blocks, os.environ if environ is None else environ)

@@ -140,6 +140,8 @@ TEXTS: dict[str, dict[str, str]] = {
     # -- caps on evaluating untrusted files (Terraform and ROS) -------------------------------------------
     "iac.kind_long_number": {"en": "a number of {digits} digits (more than {cap} are not evaluated)",
                              "zh": "一个 {digits} 位的数字（超过 {cap} 位的数字不会求值）"},
+    "iac.kind_cap_expressions": {"en": "an interpolation past the cap of {cap} parsed per root module",
+                                 "zh": "超过每个根模块解析 {cap} 个插值上限的插值"},
     "iac.kind_nested": {"en": "an expression nested too deeply to be read", "zh": "嵌套过深、无法读取的表达式"},
     "iac.kind_too_deep": {"en": "a value nested more than {cap} deep", "zh": "嵌套超过 {cap} 层的值"},
     "iac.cap_hcl_chars": {"en": "{size} characters: larger than the cap of {cap} for one HCL file, not read",
