@@ -538,3 +538,32 @@ def test_interpolations_parsed_past_the_cap_are_unknown(tmp_path: Path) -> None:
     heredoc = PROVIDER + _export(prefix="<<EOT\n${" + "}${".join(['"a"'] * 5) + "}\nEOT")
     (export,) = _load(tmp_path / "h", {"main.tf": heredoc}, Limits(expressions=4)).resources
     assert _reason(export.body.value("oss_prefix")).values["what"] == Msg("iac.kind_cap_expressions", cap=4)
+
+
+def _ros_doc(resources: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    return ros.document(ros.Template("t.yaml", {"Resources": resources}, lambda path: 1))
+
+
+def test_ros_policy_names_that_are_not_strings_name_no_policy() -> None:
+    doc, ann = _ros_doc({"R": {"Type": "ALIYUN::RAM::Role", "Properties": {
+        "RoleName": "AliyunECSImageExportDefaultRole", "PolicyAttachments": {"Custom": [{"a": 1}, ["x"]]}}}})
+    assert doc["roles"][0]["AttachedPolicies"] == [{"PolicyName": "{'a': 1}", "PolicyType": "Custom"},
+                                                   {"PolicyName": "['x']", "PolicyType": "Custom"}]
+    assert ann.unknown["/roles/0/AttachedPolicies/0/PolicyDocument"].key == "iac.policy_undefined"
+
+
+def test_ros_attachments_are_found_by_role_once_each() -> None:
+    policy = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "oss:GetObject", "Resource": "*"}]}
+    resources: dict[str, Any] = {
+        "P": {"Type": "ALIYUN::RAM::ManagedPolicy", "Properties": {"PolicyName": "P", "PolicyDocument": policy,
+                                                                     "Roles": ["R0", "R0", "R1"]}}}
+    for i in range(3):
+        resources[f"R{i}"] = {"Type": "ALIYUN::RAM::Role", "Properties": {"RoleName": f"R{i}"}}
+    for i in range(200):  # the same attachment many times: listed once
+        resources[f"A{i}"] = {"Type": "ALIYUN::RAM::AttachPolicyToRole", "Properties": {
+            "RoleName": "R0", "PolicyName": "P", "PolicyType": "Custom"}}
+    resources["S"] = {"Type": "ALIYUN::RAM::AttachPolicyToRole", "Properties": {
+        "RoleName": "R2", "PolicyName": "AliyunOSSFullAccess", "PolicyType": "System"}}
+    doc, _ = _ros_doc(resources)
+    assert [[(a["PolicyName"], a["PolicyType"]) for a in r["AttachedPolicies"]] for r in doc["roles"]] == [
+        [("P", "Custom")], [("P", "Custom")], [("AliyunOSSFullAccess", "System")]]

@@ -331,6 +331,8 @@ class _Doc(DocBuilder):
     """The Terraform source's document builder, with the template being read."""
 
     template: Template | None = None
+    #: role pointer -> the names in its AttachedPolicies so far
+    attached_names: dict[str, set[str]] = field(default_factory=dict)
 
     def at(self, *path: str | int) -> Location:
         assert self.template is not None
@@ -351,8 +353,12 @@ def document(template: Template, *, export_roles: Sequence[str] = (), export_buc
             by_type.setdefault(r["Type"], []).append((str(logical_id), props if isinstance(props, Mapping) else {}))
     policies = _managed_policies(d, resolver, by_type.get("ALIYUN::RAM::ManagedPolicy", []))
     attachments = _attachments(resolver, by_type)
+    policy_roles: dict[str, list[str]] = {}  # role name -> the managed policies whose Roles name it
+    for pname, (_, _, roles) in policies.items():
+        for role in dict.fromkeys(r for r in roles if isinstance(r, str)):
+            policy_roles.setdefault(role, []).append(pname)
     for logical_id, props in by_type.get("ALIYUN::RAM::Role", []):
-        name = _role(d, resolver, logical_id, props, policies, attachments)
+        name = _role(d, resolver, logical_id, props, policies, attachments, policy_roles)
         if name in export_roles or name == DEFAULT_ROLE_NAME:
             ptr = d.add("exports", {"RoleName": name}, template.location("Resources", logical_id), logical_id)
             d.scopes[int(ptr.rsplit("/", 1)[1])] = "role"
@@ -401,14 +407,20 @@ def _managed_policies(d: _Doc, resolver: Resolver, items: list[tuple[str, Mappin
 
 
 def _attachments(resolver: Resolver, by_type: Mapping[str, list[tuple[str, Mapping[str, Any]]]]
-                 ) -> list[tuple[Any, Any, Any]]:
-    """(role name, policy name, policy type) of every ``ALIYUN::RAM::AttachPolicyToRole``."""
-    return [(_get(resolver, p, "RoleName"), _get(resolver, p, "PolicyName"), _get(resolver, p, "PolicyType"))
-            for _, p in by_type.get("ALIYUN::RAM::AttachPolicyToRole", [])]
+                 ) -> dict[str, list[tuple[str, Any]]]:
+    """Role name -> (policy name, policy type) of every ``ALIYUN::RAM::AttachPolicyToRole`` naming it (by role,
+    so that each role looks up its own, not every attachment of the template)."""
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for _, p in by_type.get("ALIYUN::RAM::AttachPolicyToRole", []):
+        role, pname = _get(resolver, p, "RoleName"), _get(resolver, p, "PolicyName")
+        if isinstance(role, str) and isinstance(pname, str):
+            out.setdefault(role, []).append((pname, _get(resolver, p, "PolicyType")))
+    return out
 
 
 def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any],
-          policies: Mapping[str, tuple[Any, Location, list[Any]]], attachments: list[tuple[Any, Any, Any]]) -> str:
+          policies: Mapping[str, tuple[Any, Location, list[Any]]], attachments: Mapping[str, list[tuple[str, Any]]],
+          policy_roles: Mapping[str, list[str]]) -> str:
     name = _get(resolver, props, "RoleName")
     role_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"RoleName": role_name}
@@ -432,32 +444,36 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
     pa = props.get("PolicyAttachments")
     for ptype in ("System", "Custom"):
         names = resolver.resolve(pa.get(ptype)) if isinstance(pa, Mapping) else None
-        for pname in names if isinstance(names, list) else []:
+        for item in names if isinstance(names, list) else []:
+            pname = str(item)  # a name that is not a string names no policy of the template
+            managed = policies.get(pname) if isinstance(item, str) else None
             doc = Unresolved(Msg("iac.ros_policy_not_in_template", type="System", name=pname)) if (
-                ptype == "System") else policies[pname][0] if pname in policies else Unresolved(
+                ptype == "System") else managed[0] if managed is not None else Unresolved(
                 Msg("iac.policy_undefined", type="Custom", name=pname, source=d.source_name))
-            _attach(d, ptr, role_name, attached, str(pname), ptype, doc)
-            first = first or (policies[pname][1] if ptype == "Custom" and pname in policies
+            _attach(d, ptr, role_name, attached, pname, ptype, doc)
+            first = first or (managed[1] if ptype == "Custom" and managed is not None
                               else _prop_loc(d, logical_id, "PolicyAttachments", ptype))
-    for role, pname, ptype in attachments:
-        if role == role_name and isinstance(pname, str):
-            t = ptype if isinstance(ptype, str) else "Custom"
-            doc = (policies[pname][0] if t == "Custom" and pname in policies
-                   else Unresolved(Msg("iac.ros_policy_not_in_template", type=t, name=pname)))
-            _attach(d, ptr, role_name, attached, pname, t, doc)
-    for pname, (doc, loc, roles) in policies.items():
-        if role_name in roles:
-            _attach(d, ptr, role_name, attached, pname, "Custom", doc)
-            first = first or loc
+    for pname, ptype in attachments.get(role_name, ()):
+        t = ptype if isinstance(ptype, str) else "Custom"
+        doc = (policies[pname][0] if t == "Custom" and pname in policies
+               else Unresolved(Msg("iac.ros_policy_not_in_template", type=t, name=pname)))
+        _attach(d, ptr, role_name, attached, pname, t, doc)
+    for pname in policy_roles.get(role_name, ()):
+        doc, loc, _ = policies[pname]
+        _attach(d, ptr, role_name, attached, pname, "Custom", doc)
+        first = first or loc
     d.put(entry, ptr, "AttachedPolicies", attached, first or d.at("Resources", logical_id))
     return role_name
 
 
 def _attach(d: _Doc, ptr: str, role: str, attached: list[dict[str, Any]], name: str, ptype: str, doc: Any
             ) -> None:
-    """Add a policy to the role's ``AttachedPolicies`` (the role is at ``ptr``), once."""
-    if any(a["PolicyName"] == name for a in attached):
+    """Add a policy to the role's ``AttachedPolicies`` (the role is at ``ptr``), once (the last item is the
+    newest; the names so far are looked up in a set kept beside the list)."""
+    names = d.attached_names.setdefault(ptr, set())
+    if name in names:
         return
+    names.add(name)
     item: dict[str, Any] = {"PolicyName": name, "PolicyType": ptype}
     if isinstance(doc, Unresolved) or doc is None:
         reason = doc.reason if isinstance(doc, Unresolved) else Msg("iac.ros_policy_no_document", name=name)
