@@ -9,6 +9,11 @@ Intrinsic functions are evaluated when their inputs are in the template: ``Ref``
 (``ALIYUN::Region``, ``ALIYUN::AccountId`` …), parameters without a default and every other function are
 unknown. The YAML short forms (``!Ref``, ``!GetAtt`` …) are read by a safe loader that knows only these tags
 and turns each into its long form; any other tag is an error, never an object.
+
+Evaluation is bounded (``ROS_LIMITS``): a resource's name and every list or mapping of the template are
+resolved once (YAML aliases repeat nodes; a chain of names each joining the previous twice doubles), a name
+that refers back to itself is unknown (a cycle), and steps, nesting and the size of a value (the output of
+``Fn::Join``/``Fn::Sub`` included) are capped; past a cap the value is unknown, naming the cap.
 """
 
 from __future__ import annotations

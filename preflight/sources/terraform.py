@@ -18,6 +18,12 @@ python-hcl2 (8.x) is imported lazily: its dict API neither keeps line numbers (`
 but not implemented in 8.1) nor gives expressions as a tree (``jsonencode({...})`` comes back as HCL text),
 so this module walks the raw Lark parse tree (``hcl2.parses_to_tree``, built with positions) itself.
 
+Files from a pull request are untrusted, so evaluation is bounded (:class:`Limits`, one :class:`Budget` per
+root module or run): variables, locals, outputs and arguments are evaluated once per module instance
+(memoised), and instances per block and in all, module depth, evaluation steps and depth, the size and depth
+of a value and the interpolations parsed are capped. Past a cap the value, instances or module call are
+Unresolved with a reason naming the cap and its value; an HCL file over its size cap is an error.
+
 The resource → document mapping (:func:`build_document`) works on source-neutral :class:`Resource`
 values, so the plan source (``plan.py``) shares it.
 """
