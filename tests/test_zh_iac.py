@@ -399,7 +399,7 @@ ROS_REASONS = [
     "Fn::GetAtt takes [resource, attribute]",
     "Vpc has a value known only when the stack is created",
     "Nameless has no BucketName: ROS names it when the stack is created",
-    "the value is nested too deeply",
+    "the value is nested more than 50 deep (the cap)",
     "not defined in the ROS template checked",
 ]
 

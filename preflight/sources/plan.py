@@ -87,10 +87,14 @@ class _Shape:
 
 
 def _modules(shape: _Shape, module: Mapping[str, Any], pointer: str) -> list[tuple[Mapping[str, Any], str]]:
-    """Every module of ``planned_values`` with its JSON pointer, root first."""
-    out = [(module, pointer)]
-    for child, cptr in shape.objects(module.get("child_modules"), f"{pointer}/child_modules"):
-        out += _modules(shape, child, cptr)
+    """Every module of ``planned_values`` with its JSON pointer, root first, then each child before its
+    children (walked with a list, not the Python stack: a plan may nest modules as deep as JSON goes)."""
+    out = []
+    todo = [(module, pointer)]
+    while todo:
+        module, pointer = todo.pop()
+        out.append((module, pointer))
+        todo += reversed(shape.objects(module.get("child_modules"), f"{pointer}/child_modules"))
     return out
 
 
@@ -167,8 +171,12 @@ def _resource(r: Mapping[str, Any], full_address: str, values: Mapping[str, Any]
     return Resource(str(r["type"]), address, body, config.region(address, where))
 
 
+#: how deep nested blocks are read (no provider schema nests them more than a few levels)
+MAX_BLOCK_DEPTH = 16
+
+
 def _block(values: Mapping[str, Any], unknown: Mapping[str, Any], pointer: str, text: str, display: str,
-           where: Location, expressions: Mapping[str, Any], module: str) -> Block:
+           where: Location, expressions: Mapping[str, Any], module: str, depth: int = 0) -> Block:
     attrs: dict[str, Attr] = {}
     blocks: dict[str, tuple[Block, ...]] = {}
     names = set(values) | {k for k, v in unknown.items() if v is True}
@@ -179,11 +187,14 @@ def _block(values: Mapping[str, Any], unknown: Mapping[str, Any], pointer: str, 
                                _target(expressions.get(name), module))
             continue
         if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-            marks = unknown.get(name)
-            nested: list[Any] = marks if isinstance(marks, list) else []
+            if depth >= MAX_BLOCK_DEPTH:
+                attrs[name] = Attr(Unresolved(Msg("iac.cap_value_depth", cap=MAX_BLOCK_DEPTH)), where)
+                continue
+            found = unknown.get(name)
+            marks: list[Any] = found if isinstance(found, list) else []
             blocks[name] = tuple(
-                _block(v, nested[j] if j < len(nested) and isinstance(nested[j], Mapping) else {},
-                       f"{pointer}/{_token(name)}/{j}", text, display, where, {}, module)
+                _block(v, marks[j] if j < len(marks) and isinstance(marks[j], Mapping) else {},
+                       f"{pointer}/{_token(name)}/{j}", text, display, where, {}, module, depth + 1)
                 for j, v in enumerate(value))
             continue
         if value is None:
@@ -229,7 +240,15 @@ class _Config:
         self.resources: dict[str, Mapping[str, Any]] = {}
         self._walk(shape.obj(conf.get("root_module"), "/configuration/root_module"), "", "/configuration/root_module")
 
-    def _walk(self, module: Mapping[str, Any], prefix: str, pointer: str) -> None:
+    def _walk(self, root: Mapping[str, Any], prefix: str, pointer: str) -> None:
+        """Every module of the configuration (with a list, not the Python stack: see :func:`_modules`)."""
+        todo = [(root, prefix, pointer)]
+        while todo:
+            todo += reversed(self._module(*todo.pop()))
+
+    def _module(self, module: Mapping[str, Any], prefix: str, pointer: str
+                ) -> list[tuple[Mapping[str, Any], str, str]]:
+        """Read one module's resources; returns its calls' modules."""
         shape = self.shape
         for r, rptr in shape.objects(module.get("resources"), f"{pointer}/resources"):
             address = shape.string(r.get("address"), f"{rptr}/address")
@@ -240,10 +259,12 @@ class _Config:
             if address is not None:
                 self.resources[f"{prefix}{address}"] = r
         calls = shape.obj(module.get("module_calls"), f"{pointer}/module_calls")
+        children = []
         for name, call in calls.items():
             cptr = f"{pointer}/module_calls/{_token(name)}"
             inner = shape.obj(shape.obj(call, cptr).get("module"), f"{cptr}/module")
-            self._walk(inner, f"{prefix}module.{name}.", f"{cptr}/module")
+            children.append((inner, f"{prefix}module.{name}.", f"{cptr}/module"))
+        return children
 
     def expressions(self, address: str) -> Mapping[str, Any]:
         r = self.resources.get(address) or {}

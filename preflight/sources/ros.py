@@ -9,6 +9,11 @@ Intrinsic functions are evaluated when their inputs are in the template: ``Ref``
 (``ALIYUN::Region``, ``ALIYUN::AccountId`` …), parameters without a default and every other function are
 unknown. The YAML short forms (``!Ref``, ``!GetAtt`` …) are read by a safe loader that knows only these tags
 and turns each into its long form; any other tag is an error, never an object.
+
+Evaluation is bounded (``ROS_LIMITS``): a resource's name and every list or mapping of the template are
+resolved once (YAML aliases repeat nodes; a chain of names each joining the previous twice doubles), a name
+that refers back to itself is unknown (a cycle), and steps, nesting and the size of a value (the output of
+``Fn::Join``/``Fn::Sub`` included) are capped; past a cap the value is unknown, naming the cap.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from preflight.facts import DEFAULT_ROLE_NAME
 from preflight.model import Location
 from preflight.sources import jsonpos
 from preflight.sources.snapshot import Annotations
-from preflight.sources.terraform import DocBuilder, Unresolved
+from preflight.sources.terraform import Budget, DocBuilder, Limits, Unresolved
 
 try:  # the C loader when PyYAML was built with libyaml
     from yaml import CSafeLoader as _BaseLoader
@@ -155,28 +160,64 @@ _NAME_ATTRIBUTES = {
 }
 
 
+#: the caps on evaluating one template (a template is untrusted: a YAML alias or a chain of ``Fn::Join`` can
+#: make a few lines stand for gigabytes): ``eval_steps`` values resolved, ``eval_depth`` levels of nesting and
+#: of references followed, ``value_size`` characters and elements of one value (``value_depth`` as in
+#: Terraform); past one, the value is unknown with the cap named
+ROS_LIMITS = Limits(eval_depth=50)
+
+
 class Resolver:
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, Any], limits: Limits = ROS_LIMITS) -> None:
         params = data.get("Parameters")
         self.parameters: Mapping[str, Any] = params if isinstance(params, Mapping) else {}
         resources = data.get("Resources")
         self.resources: Mapping[str, Any] = resources if isinstance(resources, Mapping) else {}
+        self.budget = Budget(limits)
+        #: the name of a resource, once resolved (a chain of resources named after each other twice over
+        #: is resolved once per resource, not 2^n times)
+        self._names: dict[str, Any] = {}
+        self._naming: set[str] = set()
+        #: id of a list or mapping of the template -> (it, what it resolves to): YAML aliases make one node
+        #: appear many times (``*a`` ten times over, nine levels deep), and it is resolved once
+        self._resolved: dict[int, tuple[Any, Any]] = {}
 
     def resolve(self, v: Any, depth: int = 0) -> Any:
         """The value with every intrinsic function evaluated, or :class:`Unresolved`."""
-        if depth > 50:
-            return Unresolved(Msg("iac.ros_too_deep"))
+        budget = self.budget
+        budget.steps += 1
+        if budget.steps > budget.limits.eval_steps:
+            return Unresolved(Msg("iac.cap_steps", cap=budget.limits.eval_steps))
+        if depth > budget.limits.eval_depth:
+            return Unresolved(Msg("iac.ros_too_deep", cap=budget.limits.eval_depth))
+        composite = isinstance(v, list | Mapping)
+        if composite:
+            known = self._resolved.get(id(v))
+            if known is not None and known[0] is v:
+                return known[1]
+        out = self._resolve(v, depth)
+        out = out if isinstance(out, Unresolved) else budget.checked(out)
+        if composite:
+            self._resolved[id(v)] = (v, out)
+        return out
+
+    def _resolve(self, v: Any, depth: int) -> Any:
         if isinstance(v, list):
-            items = [self.resolve(x, depth + 1) for x in v]
-            return next((x for x in items if isinstance(x, Unresolved)), items)
+            items = []
+            for x in v:
+                r = self.resolve(x, depth + 1)
+                if isinstance(r, Unresolved):
+                    return r
+                items.append(r)
+            return items
         if not isinstance(v, Mapping):
             return v
         if len(v) == 1:
             (key, arg), = v.items()
             if key == "Ref":
-                return self._ref(arg)
+                return self._ref(arg, depth)
             if key == "Fn::GetAtt":
-                return self._get_att(arg)
+                return self._get_att(arg, depth)
             if key == "Fn::Sub":
                 return self._sub(arg, depth)
             if key == "Fn::Join":
@@ -191,7 +232,7 @@ class Resolver:
             out[str(k)] = r
         return out
 
-    def _ref(self, name: Any) -> Any:
+    def _ref(self, name: Any, depth: int) -> Any:
         if not isinstance(name, str):
             return Unresolved(Msg("iac.ros_ref_not_name"))
         if name.startswith("ALIYUN::"):
@@ -202,20 +243,36 @@ class Resolver:
                 return param["Default"]
             return Unresolved(Msg("iac.ros_param_no_default", name=name))
         if name in self.resources:
-            return self.name_of(name)
+            return self.name_of(name, depth + 1)
         return Unresolved(Msg("iac.ros_ref_unknown", name=name))
 
-    def _get_att(self, arg: Any) -> Any:
+    def _get_att(self, arg: Any, depth: int) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg)):
             return Unresolved(Msg("iac.ros_getatt_args"))
         res, attr = arg
         r = self.resources.get(res)
         rtype = r.get("Type") if isinstance(r, Mapping) else None
         if isinstance(rtype, str) and rtype in _NAME_ATTRIBUTES and attr in _NAME_ATTRIBUTES[rtype][1]:
-            return self.name_of(res)
+            return self.name_of(res, depth + 1)
         return Unresolved(Msg("iac.ros_getatt_runtime", resource=res, attribute=attr))
 
-    def name_of(self, logical_id: str) -> Any:
+    def name_of(self, logical_id: str, depth: int = 0) -> Any:
+        """The name a resource is given in the template (once resolved, remembered); a name that refers
+        back to itself (``B`` named after ``C``, ``C`` after ``B``) is unknown."""
+        if logical_id in self._names:
+            self.budget.steps += 1
+            return self._names[logical_id]
+        if logical_id in self._naming:
+            return Unresolved(Msg("iac.ros_cycle", name=logical_id))
+        self._naming.add(logical_id)
+        try:
+            name = self._name_of(logical_id, depth)
+        finally:
+            self._naming.discard(logical_id)
+        self._names[logical_id] = name
+        return name
+
+    def _name_of(self, logical_id: str, depth: int) -> Any:
         r = self.resources.get(logical_id)
         rtype = r.get("Type") if isinstance(r, Mapping) else None
         if not isinstance(r, Mapping) or rtype not in _NAME_ATTRIBUTES:
@@ -226,7 +283,7 @@ class Resolver:
             props = {}
         if prop not in props:
             return Unresolved(Msg("iac.ros_no_name", name=logical_id, prop=prop))
-        return self.resolve(props[prop], 1)
+        return self.resolve(props[prop], depth + 1)
 
     def _sub(self, arg: Any, depth: int) -> Any:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1]) if (
@@ -234,7 +291,7 @@ class Resolver:
         ) else (None, {})
         if text is None:
             return Unresolved(Msg("iac.ros_sub_args"))
-        out, pos = [], 0
+        out, pos, size = [], 0, 0
         while (start := text.find("${", pos)) >= 0:
             end = text.find("}", start)
             if end < 0:
@@ -245,10 +302,13 @@ class Resolver:
                 out.append("${" + name[1:] + "}")
             else:
                 value = (self.resolve(variables[name], depth + 1) if name in variables
-                         else self._get_att(name.split(".", 1)) if "." in name else self._ref(name))
+                         else self._get_att(name.split(".", 1), depth) if "." in name else self._ref(name, depth))
                 if isinstance(value, Unresolved):
                     return value
                 out.append(str(value))
+            size += len(out[-1]) + start - pos
+            if size > self.budget.limits.value_size:
+                return Unresolved(Msg("iac.cap_value_size", cap=self.budget.limits.value_size))
             pos = end + 1
         out.append(text[pos:])
         return "".join(out)
@@ -261,7 +321,10 @@ class Resolver:
             return items
         if not isinstance(items, list):
             return Unresolved(Msg("iac.ros_join_not_list"))
-        return arg[0].join(str(x) for x in items)
+        parts = [str(x) for x in items]  # each item is within the size cap, measured when resolved
+        if sum(map(len, parts)) + len(arg[0]) * len(parts) > self.budget.limits.value_size:
+            return Unresolved(Msg("iac.cap_value_size", cap=self.budget.limits.value_size))
+        return arg[0].join(parts)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -273,6 +336,8 @@ class _Doc(DocBuilder):
     """The Terraform source's document builder, with the template being read."""
 
     template: Template | None = None
+    #: role pointer -> the names in its AttachedPolicies so far
+    attached_names: dict[str, set[str]] = field(default_factory=dict)
 
     def at(self, *path: str | int) -> Location:
         assert self.template is not None
@@ -293,8 +358,12 @@ def document(template: Template, *, export_roles: Sequence[str] = (), export_buc
             by_type.setdefault(r["Type"], []).append((str(logical_id), props if isinstance(props, Mapping) else {}))
     policies = _managed_policies(d, resolver, by_type.get("ALIYUN::RAM::ManagedPolicy", []))
     attachments = _attachments(resolver, by_type)
+    policy_roles: dict[str, list[str]] = {}  # role name -> the managed policies whose Roles name it
+    for pname, (_, _, roles) in policies.items():
+        for role in dict.fromkeys(r for r in roles if isinstance(r, str)):
+            policy_roles.setdefault(role, []).append(pname)
     for logical_id, props in by_type.get("ALIYUN::RAM::Role", []):
-        name = _role(d, resolver, logical_id, props, policies, attachments)
+        name = _role(d, resolver, logical_id, props, policies, attachments, policy_roles)
         if name in export_roles or name == DEFAULT_ROLE_NAME:
             ptr = d.add("exports", {"RoleName": name}, template.location("Resources", logical_id), logical_id)
             d.scopes[int(ptr.rsplit("/", 1)[1])] = "role"
@@ -343,14 +412,20 @@ def _managed_policies(d: _Doc, resolver: Resolver, items: list[tuple[str, Mappin
 
 
 def _attachments(resolver: Resolver, by_type: Mapping[str, list[tuple[str, Mapping[str, Any]]]]
-                 ) -> list[tuple[Any, Any, Any]]:
-    """(role name, policy name, policy type) of every ``ALIYUN::RAM::AttachPolicyToRole``."""
-    return [(_get(resolver, p, "RoleName"), _get(resolver, p, "PolicyName"), _get(resolver, p, "PolicyType"))
-            for _, p in by_type.get("ALIYUN::RAM::AttachPolicyToRole", [])]
+                 ) -> dict[str, list[tuple[str, Any]]]:
+    """Role name -> (policy name, policy type) of every ``ALIYUN::RAM::AttachPolicyToRole`` naming it (by role,
+    so that each role looks up its own, not every attachment of the template)."""
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for _, p in by_type.get("ALIYUN::RAM::AttachPolicyToRole", []):
+        role, pname = _get(resolver, p, "RoleName"), _get(resolver, p, "PolicyName")
+        if isinstance(role, str) and isinstance(pname, str):
+            out.setdefault(role, []).append((pname, _get(resolver, p, "PolicyType")))
+    return out
 
 
 def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any],
-          policies: Mapping[str, tuple[Any, Location, list[Any]]], attachments: list[tuple[Any, Any, Any]]) -> str:
+          policies: Mapping[str, tuple[Any, Location, list[Any]]], attachments: Mapping[str, list[tuple[str, Any]]],
+          policy_roles: Mapping[str, list[str]]) -> str:
     name = _get(resolver, props, "RoleName")
     role_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"RoleName": role_name}
@@ -374,32 +449,36 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
     pa = props.get("PolicyAttachments")
     for ptype in ("System", "Custom"):
         names = resolver.resolve(pa.get(ptype)) if isinstance(pa, Mapping) else None
-        for pname in names if isinstance(names, list) else []:
+        for item in names if isinstance(names, list) else []:
+            pname = str(item)  # a name that is not a string names no policy of the template
+            managed = policies.get(pname) if isinstance(item, str) else None
             doc = Unresolved(Msg("iac.ros_policy_not_in_template", type="System", name=pname)) if (
-                ptype == "System") else policies[pname][0] if pname in policies else Unresolved(
+                ptype == "System") else managed[0] if managed is not None else Unresolved(
                 Msg("iac.policy_undefined", type="Custom", name=pname, source=d.source_name))
-            _attach(d, ptr, role_name, attached, str(pname), ptype, doc)
-            first = first or (policies[pname][1] if ptype == "Custom" and pname in policies
+            _attach(d, ptr, role_name, attached, pname, ptype, doc)
+            first = first or (managed[1] if ptype == "Custom" and managed is not None
                               else _prop_loc(d, logical_id, "PolicyAttachments", ptype))
-    for role, pname, ptype in attachments:
-        if role == role_name and isinstance(pname, str):
-            t = ptype if isinstance(ptype, str) else "Custom"
-            doc = (policies[pname][0] if t == "Custom" and pname in policies
-                   else Unresolved(Msg("iac.ros_policy_not_in_template", type=t, name=pname)))
-            _attach(d, ptr, role_name, attached, pname, t, doc)
-    for pname, (doc, loc, roles) in policies.items():
-        if role_name in roles:
-            _attach(d, ptr, role_name, attached, pname, "Custom", doc)
-            first = first or loc
+    for pname, ptype in attachments.get(role_name, ()):
+        t = ptype if isinstance(ptype, str) else "Custom"
+        doc = (policies[pname][0] if t == "Custom" and pname in policies
+               else Unresolved(Msg("iac.ros_policy_not_in_template", type=t, name=pname)))
+        _attach(d, ptr, role_name, attached, pname, t, doc)
+    for pname in policy_roles.get(role_name, ()):
+        doc, loc, _ = policies[pname]
+        _attach(d, ptr, role_name, attached, pname, "Custom", doc)
+        first = first or loc
     d.put(entry, ptr, "AttachedPolicies", attached, first or d.at("Resources", logical_id))
     return role_name
 
 
 def _attach(d: _Doc, ptr: str, role: str, attached: list[dict[str, Any]], name: str, ptype: str, doc: Any
             ) -> None:
-    """Add a policy to the role's ``AttachedPolicies`` (the role is at ``ptr``), once."""
-    if any(a["PolicyName"] == name for a in attached):
+    """Add a policy to the role's ``AttachedPolicies`` (the role is at ``ptr``), once (the last item is the
+    newest; the names so far are looked up in a set kept beside the list)."""
+    names = d.attached_names.setdefault(ptr, set())
+    if name in names:
         return
+    names.add(name)
     item: dict[str, Any] = {"PolicyName": name, "PolicyType": ptype}
     if isinstance(doc, Unresolved) or doc is None:
         reason = doc.reason if isinstance(doc, Unresolved) else Msg("iac.ros_policy_no_document", name=name)

@@ -18,17 +18,24 @@ python-hcl2 (8.x) is imported lazily: its dict API neither keeps line numbers (`
 but not implemented in 8.1) nor gives expressions as a tree (``jsonencode({...})`` comes back as HCL text),
 so this module walks the raw Lark parse tree (``hcl2.parses_to_tree``, built with positions) itself.
 
+Files from a pull request are untrusted, so evaluation is bounded (:class:`Limits`, one :class:`Budget` per
+root module or run): variables, locals, outputs and arguments are evaluated once per module instance
+(memoised), and instances per block and in all, module depth, evaluation steps and depth, the size and depth
+of a value and the interpolations parsed are capped. Past a cap the value, instances or module call are
+Unresolved with a reason naming the cap and its value; an HCL file over its size cap is an error.
+
 The resource → document mapping (:func:`build_document`) works on source-neutral :class:`Resource`
 values, so the plan source (``plan.py``) shares it.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,6 +125,88 @@ MISSING: Any = _Missing()
 
 def is_known(v: Any) -> bool:
     return v is not MISSING and not isinstance(v, Unresolved)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Caps: files from a pull request are untrusted, so evaluation is bounded in time and memory
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The caps on evaluating one root module (with the modules it calls). Past a cap the value, the
+    instances or the module call concerned are :class:`Unresolved` with a reason naming the cap and its
+    value: never a hang, never a guess."""
+
+    #: instances one ``count``/``for_each`` may give (a resource or a module call)
+    instances_per_block: int = 1_000
+    #: instances of resources and module calls in all, over every module instance
+    instances_total: int = 10_000
+    #: how deep ``module`` blocks may nest (the root module is depth 1)
+    module_depth: int = 16
+    #: expressions evaluated in all (each variable, local, output or argument read counts, memoised or not)
+    eval_steps: int = 1_000_000
+    #: how deep evaluation may nest (expressions inside expressions, references followed)
+    eval_depth: int = 100
+    #: the size of one value: characters of its strings plus its elements and keys
+    value_size: int = 1_000_000
+    #: how deep one value (lists and maps inside each other) may nest
+    value_depth: int = 64
+    #: characters of one HCL file (``.tf``, ``.tfvars``): the parser takes time and memory in proportion
+    #: (~1 s and ~300 MB a megabyte on a quiet machine), so a larger file is refused with an error
+    hcl_chars: int = 1_000_000
+    #: interpolations (``${…}`` in a heredoc, a ``.tf.json`` string or a ``TF_VAR_`` value) parsed as
+    #: expressions while one root module is loaded; each costs a parse, and past the cap one is unknown
+    expressions: int = 20_000
+
+
+LIMITS = Limits()
+
+
+class Budget:
+    """What one root module's evaluation has spent, shared by every module instance it loads."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.steps = 0
+        self.depth = 0
+        self.instances = 0
+        #: id -> (the value, kept alive so its id is not reused; its size; its depth)
+        self._measured: dict[int, tuple[Any, int, int]] = {}
+
+    def instances_left(self) -> int:
+        return self.limits.instances_total - self.instances
+
+    def measure(self, v: Any, levels: int = 0) -> tuple[int, int]:
+        """The size and depth of a value (a shared part counted each time it appears, as a copy would be;
+        measured once, so a structure of shared parts is measured in the time of its distinct parts);
+        ``levels``: how deep inside the value measured first this one is."""
+        if isinstance(v, str):
+            return len(v) + 1, 0
+        if not isinstance(v, list | Mapping):
+            return 1, 0
+        known = self._measured.get(id(v))
+        if known is not None and known[0] is v:
+            return known[1], known[2]
+        if levels > self.limits.value_depth:  # deeper than allowed: not worth (nor safe) to go further
+            return 1, self.limits.value_depth + 1
+        size, depth = 1, 0
+        for k, x in (v.items() if isinstance(v, Mapping) else enumerate(v)):
+            s, d = self.measure(x, levels + 1)
+            size += s + (len(k) if isinstance(k, str) else 0)
+            depth = max(depth, d)
+            if size > self.limits.value_size or depth > self.limits.value_depth:
+                break  # already too large: no need to look further
+        self._measured[id(v)] = (v, size, depth + 1)
+        return size, depth + 1
+
+    def checked(self, v: Any) -> Any:
+        """The value, or Unresolved when it is past the caps on a value's size and depth."""
+        size, depth = self.measure(v)
+        if size > self.limits.value_size:
+            return Unresolved(Msg("iac.cap_value_size", cap=self.limits.value_size))
+        if depth > self.limits.value_depth:
+            return Unresolved(Msg("iac.cap_value_depth", cap=self.limits.value_depth))
+        return v
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -242,8 +331,10 @@ def _parser() -> Any:
     base = Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
     _import_lark()
     if base is not None and (base / "hcl2.lark").is_file() and (base / "postlexer.py").is_file():
+        from lark import Lark
+        from lark.exceptions import LarkError
+
         try:
-            from lark import Lark
 
             post_spec = importlib.util.spec_from_file_location("_preflight_hcl2_postlexer", base / "postlexer.py")
             if post_spec is not None and post_spec.loader is not None:
@@ -252,8 +343,8 @@ def _parser() -> Any:
                 # the same options as hcl2.parser.parser(), so its cache file (.lark_cache.bin) applies
                 return Lark.open(str(base / "hcl2.lark"), parser="lalr", cache=str(base / ".lark_cache.bin"),
                                  propagate_positions=True, postlex=post.PostLexer())
-        except Exception:  # any surprise in the layout of hcl2: use its own entry point
-            pass
+        except (ImportError, OSError, AttributeError, SyntaxError, LarkError):
+            pass  # a layout of hcl2 this code does not know (moved files, no PostLexer): use its own entry point
     from hcl2.parser import parser
 
     return parser()
@@ -274,7 +365,7 @@ def convert(node: Any) -> Any:
         subs = _subtrees(node)
         return convert(subs[0]) if subs else Opaque(Msg("iac.kind_empty"))
     if kind == "int_lit":
-        return int(node.children[0])
+        return _integer(str(node.children[0]))
     if kind == "float_lit":
         return float(node.children[0])
     if kind == "literal_value":
@@ -302,6 +393,18 @@ def convert(node: Any) -> Any:
             return -operand
         return Opaque(Msg("iac.kind_operator"))
     return Opaque(Msg(_KIND_NAMES[kind]) if kind in _KIND_NAMES else Msg("iac.kind_other", kind=kind))
+
+
+#: the most digits an integer literal may have to be evaluated (Python converts at most 4,300 digits between
+#: text and int; Terraform's numbers are arbitrary-precision, so a longer one is unknown, not an error)
+MAX_INT_DIGITS = 4_000
+
+
+def _integer(text: str) -> int | Opaque:
+    digits = text.lstrip("+-")
+    if len(digits) > MAX_INT_DIGITS or not digits.isascii() or not digits.isdigit():
+        return Opaque(Msg("iac.kind_long_number", digits=len(digits), cap=MAX_INT_DIGITS))
+    return int(text)
 
 
 def _template(parts: list[Any]) -> Any:
@@ -381,17 +484,36 @@ def _closing_brace(text: str, start: int) -> int:
     return -1
 
 
+class _Parses:
+    """How many more expressions given as text may be parsed while a root module is loaded."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.left = cap
+
+
+_PARSES: contextvars.ContextVar[_Parses | None] = contextvars.ContextVar("preflight_tf_parses", default=None)
+
+
 def parse_expression(text: str) -> Any:
-    """One HCL expression given as text (heredoc interpolations, ``.tf.json`` strings)."""
+    """One HCL expression given as text (heredoc interpolations, ``.tf.json`` strings); within
+    :func:`load_module`, at most ``Limits.expressions`` of them (the others are unknown)."""
+    parses = _PARSES.get()
+    if parses is not None:
+        if parses.left <= 0:
+            return Opaque(Msg("iac.kind_cap_expressions", cap=parses.cap))
+        parses.left -= 1
     _import_lark()
     from lark.exceptions import LarkError
 
     try:
         tree = parse_tree(f"x = {text}\n")
+        attr = _subtrees(_subtrees(tree)[0])[0]
+        return convert(attr.children[-1])
     except LarkError:
         return Opaque(Msg("iac.kind_unparsed"))
-    attr = _subtrees(_subtrees(tree)[0])[0]
-    return convert(attr.children[-1])
+    except RecursionError:  # nested deeper than the parser or the converter goes (a .tf.json string, TF_VAR_x)
+        return Opaque(Msg("iac.kind_nested"))
 
 
 def _object_elem(elem: Tree) -> tuple[Any, Any]:
@@ -419,7 +541,8 @@ def _traversal(node: Tree) -> Any:
         name = step.children[-1]
         return Traversal(inner.root, (*inner.steps, str(name if _is_token(name) else name.children[0])))
     if step.data == "short_index":
-        return Traversal(inner.root, (*inner.steps, int(step.children[-1])))
+        index = _integer(str(step.children[-1]))
+        return Traversal(inner.root, (*inner.steps, index)) if isinstance(index, int) else index
     index = convert(_subtrees(step)[0])
     return Traversal(inner.root, (*inner.steps, StrIndex(index) if isinstance(index, str) else index))
 
@@ -466,8 +589,10 @@ def _body(tree: Tree, path: str) -> RawBody:
     return out
 
 
-def parse_hcl(text: str, display: str) -> RawBody:
+def parse_hcl(text: str, display: str, limits: Limits = LIMITS) -> RawBody:
     """Parse HCL text; a syntax error is a one-line :class:`PreflightError` at file:line."""
+    if len(text) > limits.hcl_chars:
+        raise PreflightError(Msg("iac.cap_hcl_chars", size=len(text), cap=limits.hcl_chars), display)
     _import_lark()
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
@@ -503,20 +628,39 @@ JSON_BLOCKS = frozenset({"server_side_encryption_rule", "disk_device_mapping", "
                          "expiration", "access_monitor", "transfer_acceleration"})
 
 
-def _json_value(v: Any) -> Any:
+def _json_value(v: Any, depth: int = 0) -> Any:
     """A ``.tf.json`` value: strings are templates (``"${var.x}"``), the rest literal."""
     if isinstance(v, str):
         if "${" not in v and "%{" not in v:
             return v.replace("$${", "${")
         return _template(_interpolations(v))
+    if isinstance(v, list | dict) and depth >= LIMITS.value_depth:
+        return Opaque(Msg("iac.kind_too_deep", cap=LIMITS.value_depth))
     if isinstance(v, list):
-        return TupleExpr(tuple(_json_value(x) for x in v))
+        return TupleExpr(tuple(_json_value(x, depth + 1) for x in v))
     if isinstance(v, dict):
-        return ObjectExpr(tuple((k, _json_value(x)) for k, x in v.items()))
+        return ObjectExpr(tuple((k, _json_value(x, depth + 1)) for k, x in v.items()))
     return v
 
 
-def _json_body(obj: Mapping[str, Any], pointer: str, text: str, path: str) -> RawBody:
+@dataclass(frozen=True, slots=True)
+class _JsonFile:
+    """A ``.tf.json`` file being read: its text (for lines) and name (for errors)."""
+
+    text: str
+    display: str
+
+    def line(self, pointer: str) -> int:
+        return jsonpos.pointer_line(self.text, pointer)
+
+    def not_a_block(self, pointer: str) -> PreflightError:
+        return PreflightError(Msg("iac.tf_json_expected_block", pointer=pointer),
+                              f"{self.display}:{self.line(pointer)}")
+
+
+def _json_body(obj: Mapping[str, Any], pointer: str, f: _JsonFile, strict: bool) -> RawBody:
+    """The arguments and nested blocks of a block. ``strict``: the block may feed an export's facts, so a
+    nested block of the wrong shape (a string where ``disk_device_mapping {…}`` is expected) is an error."""
     out = RawBody()
     for key, v in obj.items():
         ptr = f"{pointer}/{_escape(key)}"
@@ -524,10 +668,14 @@ def _json_body(obj: Mapping[str, Any], pointer: str, text: str, path: str) -> Ra
         if key in JSON_BLOCKS and items and all(isinstance(x, dict) for x in items):
             for i, x in enumerate(items):
                 p = f"{ptr}/{i}" if isinstance(v, list) else ptr
-                line = jsonpos.pointer_line(text, p)
-                out.blocks.append(RawBlock(key, (), _json_body(x, p, text, path), path, line, line))
+                line = f.line(p)
+                out.blocks.append(RawBlock(key, (), _json_body(x, p, f, strict), f.display, line, line))
+        elif key in JSON_BLOCKS and strict and v is not None and v != []:
+            bad = next((f"{ptr}/{i}" for i, x in enumerate(v) if not isinstance(x, dict)), ptr) if (
+                isinstance(v, list)) else ptr
+            raise f.not_a_block(bad)
         elif key != "//":
-            out.attrs[key] = (_json_value(v), jsonpos.pointer_line(text, ptr))
+            out.attrs[key] = (_json_value(v), f.line(ptr))
     return out
 
 
@@ -535,26 +683,38 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def _labelled(v: Any, pointer: str, depth: int) -> Iterator[tuple[tuple[str, ...], Any, str]]:
-    """Walk ``{"label": {"label": body}}`` ``depth`` levels down (bodies may be lists of bodies)."""
-    if depth == 0:
-        if isinstance(v, list):
-            for i, x in enumerate(v):
-                yield (), x, f"{pointer}/{i}"
-        else:
-            yield (), v, pointer
-        return
-    if isinstance(v, list):
+def _labelled(v: Any, pointer: str, depth: int, labels: tuple[str, ...], strict: Callable[[tuple[str, ...]], bool],
+              f: _JsonFile, listed: bool = False) -> Iterator[tuple[tuple[str, ...], dict[str, Any], str]]:
+    """Walk ``{"label": {"label": body}}`` ``depth`` levels down (at each level a list of objects may stand
+    for an object). A value of another shape is an error where ``strict(labels)`` says the block may feed
+    an export's facts, and is left out where it cannot (``data``, resources of other types)."""
+    if isinstance(v, list) and not listed:
         for i, x in enumerate(v):
-            yield from _labelled(x, f"{pointer}/{i}", depth)
+            yield from _labelled(x, f"{pointer}/{i}", depth, labels, strict, f, listed=True)
         return
-    if isinstance(v, dict):
-        for k, x in v.items():
-            for labels, body, p in _labelled(x, f"{pointer}/{_escape(k)}", depth - 1):
-                yield (k, *labels), body, p
+    if not isinstance(v, dict):
+        if v is not None and strict(labels):
+            raise f.not_a_block(pointer)
+        return
+    if depth == 0:
+        yield labels, v, pointer
+        return
+    for k, x in v.items():
+        yield from _labelled(x, f"{pointer}/{_escape(k)}", depth - 1, (*labels, k), strict, f)
 
 
 _JSON_LABELS = {"resource": 2, "data": 2, "provider": 1, "variable": 1, "output": 1, "module": 1, "locals": 0}
+
+
+def _json_strict(kind: str) -> Callable[[tuple[str, ...]], bool]:
+    """Which blocks of a kind may feed an export's facts (their shape is then checked): the resources this
+    tool reads, the ``alicloud`` provider (regions), and every variable, local, output and module call;
+    never a data source (its values are unknown anyway)."""
+    if kind == "resource":
+        return lambda labels: not labels or labels[0] in TYPES
+    if kind == "provider":
+        return lambda labels: not labels or labels[0] == "alicloud"
+    return lambda labels: kind != "data"
 
 
 def parse_tf_json(text: str, display: str) -> RawBody:
@@ -563,19 +723,20 @@ def parse_tf_json(text: str, display: str) -> RawBody:
     doc = parse_json(text, display)
     if not isinstance(doc, dict):
         raise PreflightError(Msg("iac.tf_json_object"), f"{display}:1")
+    f = _JsonFile(text, display)
     out = RawBody()
     for kind, depth in _JSON_LABELS.items():
         if kind not in doc:
             continue
-        for labels, body, pointer in _labelled(doc[kind], f"/{kind}", depth):
-            if isinstance(body, dict):
-                line = jsonpos.pointer_line(text, pointer)
-                out.blocks.append(RawBlock(kind, labels, _json_body(body, pointer, text, display), display,
-                                           line, line))
+        strict = _json_strict(kind)
+        for labels, body, pointer in _labelled(doc[kind], f"/{kind}", depth, (), strict, f):
+            line = f.line(pointer)
+            out.blocks.append(RawBlock(kind, labels, _json_body(body, pointer, f, strict(labels)), display,
+                                       line, line))
     return out
 
 
-def parse_tfvars(path: Path) -> dict[str, tuple[Any, Location]]:
+def parse_tfvars(path: Path, limits: Limits = LIMITS) -> dict[str, tuple[Any, Location]]:
     """Variable values from a ``.tfvars`` (HCL) or ``.tfvars.json`` file."""
     display = display_path(path)
     text = read_text(path)
@@ -587,7 +748,7 @@ def parse_tfvars(path: Path) -> dict[str, tuple[Any, Location]]:
             raise PreflightError(Msg("iac.tfvars_json_object"), f"{display}:1")
         return {k: (_json_value(v), Location(display, jsonpos.pointer_line(text, f"/{_escape(k)}")))
                 for k, v in doc.items()}
-    body = parse_hcl(text, display)
+    body = parse_hcl(text, display, limits)
     return {k: (v, Location(display, line)) for k, (v, line) in body.attrs.items()}
 
 
@@ -656,13 +817,15 @@ class _Reader:
     parsed: dict[Path, list[RawBlock]] = field(default_factory=dict)
     #: the directories loaded as child modules (resolved)
     called: set[Path] = field(default_factory=set)
+    limits: Limits = LIMITS
 
     def read(self, tf_files: Sequence[Path]) -> list[RawBlock]:
         blocks: list[RawBlock] = []
         for path in tf_files:
             display = display_path(path)
             text = read_text(path)
-            body = parse_tf_json(text, display) if path.name.endswith(".json") else parse_hcl(text, display)
+            body = (parse_tf_json(text, display) if path.name.endswith(".json")
+                    else parse_hcl(text, display, self.limits))
             blocks += body.blocks
             self.files[display] = (text, [(b.line, b.end_line) for b in body.blocks])
         return blocks
@@ -693,7 +856,8 @@ class Module:
     def __init__(self, blocks: Sequence[RawBlock], tfvars: Mapping[str, tuple[Any, Location]], *,
                  inputs: Mapping[str, tuple[Any, Location]] | None = None,
                  providers: Mapping[str, tuple[Module, RawBlock]] | None = None, prefix: str = "",
-                 reader: _Reader | None = None, chain: tuple[Path, ...] | None = None) -> None:
+                 reader: _Reader | None = None, chain: tuple[Path, ...] | None = None,
+                 budget: Budget | None = None) -> None:
         self.blocks = list(blocks)
         self.tfvars = dict(tfvars)
         self.inputs = None if inputs is None else dict(inputs)
@@ -728,6 +892,10 @@ class Module:
         self._calls: dict[str, ModuleCall] = {}
         self._reader = reader
         self._chain = chain
+        self._budget = budget if budget is not None else Budget(LIMITS)
+        #: what a variable, local, output or argument evaluated to, by its key and the instance
+        self._memo: dict[tuple[str, Instance | None], Any] = {}
+        self._unknown: dict[str, Instance] = {}
 
     @property
     def label(self) -> str:
@@ -738,10 +906,23 @@ class Module:
     def eval(self, expr: Any) -> Any:
         if expr is None or isinstance(expr, str | int | float | bool):
             return expr
+        budget = self._budget
+        budget.steps += 1
+        if budget.steps > budget.limits.eval_steps:
+            return Unresolved(Msg("iac.cap_steps", cap=budget.limits.eval_steps))
+        if budget.depth >= budget.limits.eval_depth:
+            return Unresolved(Msg("iac.cap_eval_depth", cap=budget.limits.eval_depth))
+        budget.depth += 1
+        try:
+            return self._eval(expr)
+        finally:
+            budget.depth -= 1
+
+    def _eval(self, expr: Any) -> Any:
         if isinstance(expr, Template):
             return self._template(expr)
         if isinstance(expr, TupleExpr):
-            return _collect([self.eval(x) for x in expr.items])
+            return self._checked(_collect([self.eval(x) for x in expr.items]))
         if isinstance(expr, ObjectExpr):
             return self._object(expr)
         if isinstance(expr, Call):
@@ -754,8 +935,12 @@ class Module:
             return Unresolved(Msg("iac.not_static", what=expr.kind))
         return Unresolved(Msg("iac.expr_not_static"))
 
+    def _checked(self, v: Any) -> Any:
+        return v if isinstance(v, Unresolved) else self._budget.checked(v)
+
     def _template(self, t: Template) -> Any:
         out = []
+        size, cap = 0, self._budget.limits.value_size
         for p in t.parts:
             v = self.eval(p)
             if isinstance(v, Unresolved):
@@ -766,6 +951,9 @@ class Module:
                 out.append(str(v))
             else:
                 return Unresolved(Msg("iac.template_non_string"))
+            size += len(out[-1])
+            if size > cap:
+                return Unresolved(Msg("iac.cap_value_size", cap=cap))
         return "".join(out)
 
     def _object(self, o: ObjectExpr) -> Any:
@@ -778,12 +966,12 @@ class Module:
             if isinstance(value, Unresolved):
                 return value
             out[str(key)] = value
-        return out
+        return self._checked(out)
 
     def _call(self, c: Call) -> Any:
         if c.name == "jsonencode" and len(c.args) == 1:
             v = self.eval(c.args[0])
-            return v if isinstance(v, Unresolved) else json.dumps(v, separators=(",", ":"))
+            return v if isinstance(v, Unresolved) else self._checked(json.dumps(v, separators=(",", ":")))
         if c.name in ("tostring", "trimspace", "lower", "upper") and len(c.args) == 1:
             v = self.eval(c.args[0])
             if isinstance(v, Unresolved) or not isinstance(v, str | int | float):
@@ -802,7 +990,7 @@ class Module:
             if c.name == "tomap" and isinstance(v, dict):
                 return v
             if c.name == "toset" and isinstance(v, list):
-                return _as_set(v)
+                return self._checked(_as_set(v))
         return Unresolved(Msg("iac.function_not_static", name=c.name))
 
     def _traversal(self, t: Traversal) -> Any:
@@ -837,7 +1025,7 @@ class Module:
             while rest and not isinstance(rest[0], str):  # an index into a count/for_each not known
                 rest.pop(0)
             if expansion is not None and isinstance(expansion.instances, Unresolved):
-                ctx = Instance(address, expansion.meta, expansion.instances)
+                ctx = self._unknown_instance(address, expansion)
         if not rest:
             return Unresolved(Msg("iac.resource_object", address=shown))
         return self._index(self.resource_attr(address, rest[0], ctx), rest[1:], t)
@@ -862,8 +1050,8 @@ class Module:
         key = rest[0] if isinstance(rest[0], int) else self.eval(rest[0])
         if isinstance(key, Unresolved):
             return key
-        if expansion.meta == "count" and isinstance(key, str) and key.isdigit():
-            key = int(key)
+        if expansion.meta == "count" and isinstance(key, str) and key.isascii() and key.isdigit():
+            key = _whole(key)
         for inst in expansion.instances:
             if inst.key == key and type(inst.key) is type(key):
                 return inst, rest[1:]
@@ -938,15 +1126,23 @@ class Module:
         return Unresolved(Msg("iac.computed_attr", address=shown, name=name))
 
     def _guarded(self, key: str, expr: Any, ctx: Instance | None) -> Any:
+        """The value of a named expression (a variable, local, output or argument of an instance), evaluated
+        once: a local that two others use is not evaluated twice (nor 2^31 times down a chain of them)."""
+        memo = (key, ctx)
+        if memo in self._memo:
+            self._budget.steps += 1
+            return self._memo[memo]
         if key in self._evaluating:
             return Unresolved(Msg("iac.self_reference", key=key))
         self._evaluating.add(key)
         outer, self._ctx = self._ctx, ctx
         try:
-            return self.eval(expr)
+            value = self.eval(expr)
         finally:
             self._evaluating.discard(key)
             self._ctx = outer
+        self._memo[memo] = value
+        return value
 
     def target(self, expr: Any, depth: int = 0) -> str | None:
         """The managed resource (instance) an expression refers to (through locals), for joins."""
@@ -993,6 +1189,9 @@ class Module:
             n = _whole(v)
             if n is None:
                 return Expansion("count", Unresolved(Msg("iac.count_invalid", address=shown)))
+            capped = self._charge(shown, "count", n)
+            if capped is not None:
+                return capped
             return Expansion("count", tuple(Instance(address, "count", {"index": i}, i) for i in range(n)))
         if "for_each" in attrs:
             expr = attrs["for_each"][0]
@@ -1000,6 +1199,10 @@ class Module:
             if isinstance(v, Unresolved):
                 return Expansion("for_each", v)
             items: list[tuple[str, Any]] | None = None
+            if isinstance(v, dict | list):
+                capped = self._charge(shown, "for_each", len(v))
+                if capped is not None:
+                    return capped
             if isinstance(v, dict):
                 items = sorted(v.items())
             elif isinstance(v, list) and not isinstance(expr, TupleExpr) and all(isinstance(x, str) for x in v):
@@ -1008,6 +1211,26 @@ class Module:
                 return Expansion("for_each", Unresolved(Msg("iac.for_each_invalid", address=shown)))
             return Expansion("for_each", tuple(Instance(address, "for_each", {"key": k, "value": x}, k)
                                                for k, x in items))
+        return None
+
+    def _unknown_instance(self, address: str, expansion: Expansion) -> Instance:
+        """The one instance standing for all of a block whose count/for_each is unknown (the same object each
+        time, so what its arguments evaluate to is memoised)."""
+        assert isinstance(expansion.instances, Unresolved)
+        if address not in self._unknown:
+            self._unknown[address] = Instance(address, expansion.meta, expansion.instances)
+        return self._unknown[address]
+
+    def _charge(self, shown: str, meta: str, n: int) -> Expansion | None:
+        """Count ``n`` instances against the caps; past one, the expansion that is unknown for it."""
+        limits = self._budget.limits
+        if n > limits.instances_per_block:
+            return Expansion(meta, Unresolved(Msg("iac.cap_instances_block", address=shown, meta=meta,
+                                                  cap=limits.instances_per_block)))
+        if n > self._budget.instances_left():
+            return Expansion(meta, Unresolved(Msg("iac.cap_instances_total", address=shown,
+                                                  cap=limits.instances_total)))
+        self._budget.instances += n
         return None
 
     # -- child modules ----------------------------------------------------------------------------------
@@ -1039,6 +1262,9 @@ class Module:
             chain = self._chain if self._chain is not None else (Path(block.path).parent.resolve(),)
             if directory in chain:
                 return ModuleCall(name, None, Unresolved(Msg("iac.module_cycle", module=shown, source=source)))
+            if len(chain) >= self._budget.limits.module_depth:
+                return ModuleCall(name, None, Unresolved(Msg("iac.cap_module_depth", module=shown,
+                                                             cap=self._budget.limits.module_depth)))
             blocks = reader.directory(directory)
         except (OSError, RuntimeError, ValueError):  # a path the system refuses (a NUL, too long, a symlink loop)
             blocks = None
@@ -1047,8 +1273,15 @@ class Module:
         expansion = self.expansion(f"module.{name}")
         instances: Sequence[Instance | None] = (None,)
         if expansion is not None:  # an unknown count/for_each: one instance, its count.index/each.* unknown
-            instances = ((Instance(f"module.{name}", expansion.meta, expansion.instances),)
+            instances = ((self._unknown_instance(f"module.{name}", expansion),)
                          if isinstance(expansion.instances, Unresolved) else expansion.instances)
+        # every instance of the module holds its resources and calls: they count against the total before any
+        # is read (the instances themselves were counted with the count/for_each)
+        weight = len(instances) * sum(1 for b in blocks if b.type in ("resource", "module"))
+        if weight > self._budget.instances_left():
+            return ModuleCall(name, expansion, Unresolved(Msg("iac.cap_instances_total", address=shown,
+                                                               cap=self._budget.limits.instances_total)))
+        self._budget.instances += weight
         children: list[tuple[Instance | None, Module]] = []
         for inst in instances:
             outer, self._ctx = self._ctx, inst
@@ -1060,7 +1293,7 @@ class Module:
                 self._ctx = outer
             prefix = f"{shown}{inst.suffix if inst is not None else ''}."
             children.append((inst, Module(blocks, {}, inputs=inputs, providers=providers, prefix=prefix,
-                                          reader=reader, chain=(*chain, directory))))
+                                          reader=reader, chain=(*chain, directory), budget=self._budget)))
         return ModuleCall(name, expansion, children)
 
     def _child_providers(self, block: RawBlock) -> dict[str, tuple[Module, RawBlock]]:
@@ -1149,7 +1382,7 @@ class Module:
             expansion = self.expansion(address)
             instances: Sequence[Instance | None] = (None,)
             if expansion is not None:
-                instances = ((Instance(address, expansion.meta, expansion.instances),)
+                instances = ((self._unknown_instance(address, expansion),)
                              if isinstance(expansion.instances, Unresolved) else expansion.instances)
             for inst in instances:
                 outer, self._ctx = self._ctx, inst
@@ -1172,8 +1405,11 @@ def _whole(v: Any) -> int | None:
     """A count: a whole number ≥ 0 (a string of digits converts, as in Terraform)."""
     if isinstance(v, bool):
         return None
-    if isinstance(v, str) and v.strip().isdigit():
-        return int(v.strip())
+    if isinstance(v, str):
+        digits = v.strip()
+        if not (digits.isascii() and digits.isdigit()):
+            return None
+        return int(digits) if len(digits) <= MAX_INT_DIGITS else 10 ** MAX_INT_DIGITS  # past any cap
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return v if isinstance(v, int) and v >= 0 else None
@@ -1691,18 +1927,32 @@ class ModuleLoad:
 
 
 def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
-                environ: Mapping[str, str] | None = None) -> ModuleLoad:
+                environ: Mapping[str, str] | None = None, limits: Limits = LIMITS,
+                budget: Budget | None = None) -> ModuleLoad:
     """Parse a module's files (all of one directory), and the local modules it calls, and return the
     resources this tool reads. Variables take, from lowest to highest precedence, their default, a
     ``TF_VAR_name`` variable of ``environ`` (the process environment by default), then ``var_files`` in
-    order (terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in lexical order)."""
-    reader = _Reader()
+    order (terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in lexical order).
+
+    ``budget``: what the evaluation may spend (``Budget(limits)``); pass the same one to every root module of
+    a run to make the caps on steps and instances hold for the run, not for each root module."""
+    token = _PARSES.set(_Parses(limits.expressions))
+    try:
+        return _load_module(tf_files, var_files, environ, limits, budget)
+    finally:
+        _PARSES.reset(token)
+
+
+def _load_module(tf_files: Sequence[Path], var_files: Sequence[Path], environ: Mapping[str, str] | None,
+                 limits: Limits, budget: Budget | None) -> ModuleLoad:
+    reader = _Reader(limits=limits)
     blocks = reader.read(tf_files)
     tfvars = _env_values(blocks, os.environ if environ is None else environ)
     for path in var_files:  # later files win, as in Terraform
-        tfvars.update(parse_tfvars(path))
+        tfvars.update(parse_tfvars(path, limits))
     module = Module(blocks, tfvars, reader=reader,
-                    chain=tuple(sorted(d.resolve() for d in {p.parent for p in tf_files})) or None)
+                    chain=tuple(sorted(d.resolve() for d in {p.parent for p in tf_files})) or None,
+                    budget=budget if budget is not None else Budget(limits))
     resources = module.managed(TYPES)
     return ModuleLoad(resources, reader.files, frozenset(reader.called), tuple(_unread_calls(module)))
 
