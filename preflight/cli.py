@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -77,7 +78,7 @@ def _lang(value: str | None) -> str:
 
 def _write(text: str | Iterable[str], output: Path | None) -> None:
     """Write text, or the pieces of a report as they are made, to a file or (None or ``-``) standard output."""
-    pieces = (text,) if isinstance(text, str) else text
+    pieces = map(_printable, (text,) if isinstance(text, str) else text)
     if output is None or str(output) == "-":
         for piece in pieces:
             sys.stdout.write(piece)
@@ -88,6 +89,18 @@ def _write(text: str | Iterable[str], output: Path | None) -> None:
                 f.write(piece)
     except OSError as e:
         raise error("err_write", None, path=str(output), reason=Foreign("os", e.strerror or str(e))) from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _printable(piece: str) -> str:
+    """A lone surrogate that reached a report (from a source that let it through) is written as its escape
+    ``\\udXXX``: valid text in every format, and inside a JSON string the same value, never a write that
+    fails half-way and leaves truncated output."""
+    if _SURROGATE.search(piece) is None:
+        return piece
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", piece)
 
 
 def _report_targets(values: Sequence[str]) -> list[tuple[str, Path]]:
@@ -508,7 +521,7 @@ def _debug_wanted(args: list[str]) -> tuple[bool, list[str]]:
 
 def _say_skip(skip: Skip, lang: str) -> None:
     """One stderr line for a file a walk left out (a FIFO, a device, too big, a symlink out of the tree)."""
-    sys.stderr.write(f"preflight: {t('cli.warning', lang, text=skip.line(lang))}\n")
+    sys.stderr.write(f"preflight: warning: {skip.line(lang)}\n")  # worded like "preflight: error: …"
 
 
 if __name__ == "__main__":  # pragma: no cover

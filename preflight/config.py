@@ -163,6 +163,10 @@ def parse(data: Any, display: str, line_of: LineOf, base: Path) -> Config:
     if "waivers" in data:
         if isinstance(data["waivers"], str) and data["waivers"].strip():
             waivers = base / data["waivers"]
+            outside = _outside_repository(waivers, base)
+            if outside is not None:
+                bad(["waivers"], "path.outside_repository", key="waivers", root=outside)
+                waivers = None
         else:
             bad(["waivers"], "err_type", key="waivers", expected="a non-empty string")
     roles = _strings(data, "export_roles", bad)
@@ -195,6 +199,18 @@ def parse_size(value: object) -> int | None:
     power = " KMG".index(m.group(2)) if m.group(2) else 0
     size = int(m.group(1)) * (1024 if m.group(3) else 1000) ** power
     return size if size > 0 else None
+
+
+def _outside_repository(path: Path, base: Path) -> str | None:
+    """None when ``path`` (named in a config file in ``base``) is inside the config's repository (its root, or
+    ``base`` outside a repository), symlinks resolved; else that root, for the error. A config comes with
+    the pull request it is in: it must not make a run read any file of the machine (``waivers:
+    /home/ci/.aliyun/config.json``). A file given on the command line is the user's own choice."""
+    from preflight.sources.common import display_path, resolved
+
+    root = resolved(base)
+    root = repository_root(root) or root
+    return None if resolved(path).is_relative_to(root) else display_path(root)
 
 
 def _strings(data: Mapping[str, Any], key: str, bad: Any) -> tuple[str, ...]:

@@ -99,11 +99,22 @@ def _parse_found_json(text: str, display: str, *, required: bool) -> Any:
     from preflight.sources import snapshot
 
     try:
-        return snapshot.parse_json(text, display)
+        doc = snapshot.parse_json(text, display)
     except PreflightError:
         if required or _meant_as_snapshot(text):
             raise
         return None
+    check_characters(doc, text, display)
+    return doc
+
+
+def check_characters(doc: Any, text: str, display: str) -> None:
+    """A string holding a lone surrogate (``"\\ud800"``) is bad input, named by its line and pointer."""
+    from preflight.sources import jsonpos
+
+    pointer = jsonpos.lone_surrogate(doc, text)
+    if pointer is not None:
+        raise error("path.lone_surrogate", f"{display}:{jsonpos.pointer_line(text, pointer)}", pointer=pointer)
 
 
 @dataclass

@@ -278,7 +278,7 @@ def _walk_skip(path: Path, root_dir: Path | None, limit: int) -> Msg | None:
     except OSError as e:  # a loop, a dangling link: what it is is not known, so it is an error, not a skip
         raise _os_error(e, path) from None
     why = _not_regular(info.st_mode) or _too_big(info.st_size, limit)
-    if why is None and root_dir is not None and os.path.islink(path):
-        if not resolved(path).is_relative_to(root_dir):
-            return Msg("path.outside_walk")
+    if why is None and root_dir is not None and os.path.islink(path) \
+            and not resolved(path).is_relative_to(root_dir):
+        return Msg("path.outside_walk")
     return why

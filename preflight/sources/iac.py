@@ -207,6 +207,9 @@ def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
                 return
             kind = json_kind(doc)
             if kind != "other":
+                from preflight.run import check_characters
+
+                check_characters(doc, text, display)
                 plan.documents.append((path, kind, text, doc))
                 return
     elif "ROSTemplateFormatVersion" in text:

@@ -9,7 +9,6 @@ from preflight.texts.snap import FOREIGN as _SNAP_FOREIGN
 TEXTS: dict[str, dict[str, str]] = {
     "cli.invalid_value": {"en": "Invalid value for {param}: {problem}", "zh": "{param} 的值无效：{problem}"},
     "cli.invalid_value_plain": {"en": "Invalid value: {problem}", "zh": "值无效：{problem}"},
-    "cli.warning": {"en": "warning: {text}", "zh": "警告：{text}"},
     "cli.bad_size": {"en": "--max-file-size {value}: expected a size in bytes, or with a unit such as 50MB or 512KiB",
                      "zh": "--max-file-size {value}：应为以字节为单位的大小，或带单位的大小，如 50MB 或 512KiB"},
     "cli.aborted": {"en": "aborted", "zh": "已中止"},
