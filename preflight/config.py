@@ -98,7 +98,7 @@ def load_yaml(path: Path) -> tuple[Any, str, LineOf]:
     from preflight.sources.common import display_path, path_kind, read_text
 
     display = display_path(path)
-    if path_kind(path) != "file":
+    if path_kind(path) in ("missing", "dir"):  # a FIFO or a device: the reader says what it is, unread
         raise error("err_no_file", display)
     data, lines = yamlpos.load(read_text(path), display)
     return data, display, lines.key_line

@@ -144,8 +144,16 @@ def file_size_cap(limit: int) -> Iterator[None]:
 
 @contextmanager
 def telling_skips(on_skip: Callable[[Skip], None]) -> Iterator[None]:
-    """Inside the ``with``, each file a walk leaves out is told to ``on_skip`` when it is met."""
-    token = _on_skip.set(on_skip)
+    """Inside the ``with``, each file a walk leaves out is told to ``on_skip`` when it is first met (two walks
+    of one directory, for snapshots and for IaC, tell it once)."""
+    told: set[Skip] = set()
+
+    def once(skip: Skip) -> None:
+        if skip not in told:
+            told.add(skip)
+            on_skip(skip)
+
+    token = _on_skip.set(once)
     try:
         yield
     finally:
