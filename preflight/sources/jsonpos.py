@@ -129,9 +129,9 @@ def _key(token: str) -> str:
     return token
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=2)
 def _index(text: str) -> _Index:
-    """The index of a text, built on first use and kept for the few documents being read at a time (a string
+    """The index of a text, built on first use and kept for the two documents last read (a string
     hashes once; a hit compares by identity first)."""
     return _Index(text)
 
