@@ -211,6 +211,8 @@ def read_text(path: Path) -> str:
         raise PreflightError(Msg("path.nul"), display_path(path)) from None
     try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise PreflightError(Msg("snap.is_directory"), display_path(path))
         why = _not_regular(info.st_mode) or _too_big(info.st_size, limit)
         if why is not None:
             raise PreflightError(Msg("path.not_read", reason=why), _unresolved_display(path))
