@@ -80,8 +80,15 @@ def _write(text: str | Iterable[str], output: Path | None) -> None:
     """Write text, or the pieces of a report as they are made, to a file or (None or ``-``) standard output."""
     pieces = map(_printable, (text,) if isinstance(text, str) else text)
     if output is None or str(output) == "-":
-        for piece in pieces:
-            sys.stdout.write(piece)
+        try:
+            for piece in pieces:
+                sys.stdout.write(piece)
+            sys.stdout.flush()  # a full disk is said here, not at exit as an internal error
+        except BrokenPipeError:  # `preflight check | head`: the reader has gone; the exit code still counts
+            _quiet_stdout()
+        except OSError as e:
+            _quiet_stdout()
+            raise error("err_write", None, path="<stdout>", reason=Foreign("os", e.strerror or str(e))) from None
         return
     try:
         with output.open("w", encoding="utf-8") as f:
@@ -89,6 +96,16 @@ def _write(text: str | Iterable[str], output: Path | None) -> None:
                 f.write(piece)
     except OSError as e:
         raise error("err_write", None, path=str(output), reason=Foreign("os", e.strerror or str(e))) from None
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test's capture)
+        pass
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

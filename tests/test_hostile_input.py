@@ -358,6 +358,18 @@ def test_writing_the_report_to_a_full_disk(cli: Cli, here: Path) -> None:
     assert (r.code, r.err) == (2, "preflight: error: cannot write /dev/full: No space left on device\n")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_standard_output_on_a_full_disk(here: Path) -> None:
+    import subprocess
+    import sys
+
+    _snapshot(here / "s.json")
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "preflight", "check", "s.json", "--lang", "en"], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    assert (r.returncode, r.stderr) == (2, "preflight: error: cannot write <stdout>: No space left on device\n")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # 6. Internal errors: one line that says so; the traceback only when asked
 
