@@ -96,7 +96,7 @@ def load(text: str, display: str, loader_class: Any = None) -> tuple[Any, Lines]
         loader = (loader_class or _Loader)(text)
         try:
             node = loader.get_single_node()
-            if node is not None:
+            if node is not None and "&" in text:  # no anchor, no alias: nothing to expand
                 check_aliases(node, display)
             dup = _duplicate_key(node) if node is not None else None
             if dup is not None:
