@@ -71,7 +71,7 @@ def load(path: Path) -> Baseline:
     from preflight.sources.snapshot import parse_json
 
     display = display_path(path)
-    if path_kind(path) != "file":
+    if path_kind(path) in ("missing", "dir"):  # a FIFO or a device: the reader says what it is, unread
         raise error("err_no_file", display)
     text = read_text(path)
     doc = parse_json(text, display)

@@ -6,8 +6,10 @@ Exit codes: 0 nothing fails at the threshold · 1 something does · 2 the run it
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -18,6 +20,7 @@ import typer
 from preflight import __version__
 from preflight.errors import Foreign, Listing, Msg, PreflightError
 from preflight.i18n import error, lang_from_argv, t
+from preflight.sources.common import Skip
 
 app = typer.Typer(
     name="preflight",
@@ -75,10 +78,17 @@ def _lang(value: str | None) -> str:
 
 def _write(text: str | Iterable[str], output: Path | None) -> None:
     """Write text, or the pieces of a report as they are made, to a file or (None or ``-``) standard output."""
-    pieces = (text,) if isinstance(text, str) else text
+    pieces = map(_printable, (text,) if isinstance(text, str) else text)
     if output is None or str(output) == "-":
-        for piece in pieces:
-            sys.stdout.write(piece)
+        try:
+            for piece in pieces:
+                sys.stdout.write(piece)
+            sys.stdout.flush()  # a full disk is said here, not at exit as an internal error
+        except BrokenPipeError:  # `preflight check | head`: the reader has gone; the exit code still counts
+            _quiet_stdout()
+        except OSError as e:
+            _quiet_stdout()
+            raise error("err_write", None, path="<stdout>", reason=Foreign("os", e.strerror or str(e))) from None
         return
     try:
         with output.open("w", encoding="utf-8") as f:
@@ -86,6 +96,28 @@ def _write(text: str | Iterable[str], output: Path | None) -> None:
                 f.write(piece)
     except OSError as e:
         raise error("err_write", None, path=str(output), reason=Foreign("os", e.strerror or str(e))) from None
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test's capture)
+        pass
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _printable(piece: str) -> str:
+    """A lone surrogate that reached a report (from a source that let it through) is written as its escape
+    ``\\udXXX``: valid text in every format, and inside a JSON string the same value, never a write that
+    fails half-way and leaves truncated output."""
+    if _SURROGATE.search(piece) is None:
+        return piece
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", piece)
 
 
 def _report_targets(values: Sequence[str]) -> list[tuple[str, Path]]:
@@ -119,6 +151,9 @@ def _version(value: bool) -> None:
 def root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
                                           callback=_version)] = False,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="On an internal error, print the traceback too (also PREFLIGHT_DEBUG=1; may be given "
+        "after the command).")] = False,
 ) -> None:
     """Will this ECS ExportImage succeed, and is it safe? preflight checks; it never exports."""
 
@@ -156,6 +191,11 @@ def check(
         "--write-baseline", help="Record today's failing and unknown findings in FILE (accepts them).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Unknown facts fail the run in IaC mode too.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing checks in text output.")] = False,
+    max_file_size: Annotated[str | None, typer.Option(
+        "--max-file-size", metavar="SIZE",
+        help="The largest file read, in bytes or with a unit (50MB, 512KiB); default: the config's "
+        "max_file_size, else 50MiB. Larger files found in directories are skipped (and said); named ones are "
+        "an error.")] = None,
     pre_commit: Annotated[bool, typer.Option(
         "--pre-commit", help="The paths are a commit's changed files: skip what is not IaC or a snapshot, read "
         "each file's module, report only findings in these files.")] = False,
@@ -181,8 +221,18 @@ def check(
         raise error("err_flags_need_live")
     if live and paths:
         raise error("err_live_and_paths")
+    from preflight.config import parse_size
+    from preflight.sources.common import DEFAULT_MAX_FILE_SIZE, set_file_size_cap
+
+    size_flag = None
+    if max_file_size is not None:
+        size_flag = parse_size(max_file_size)
+        if size_flag is None:
+            raise error("cli.bad_size", None, value=max_file_size)
     cwd = Path.cwd()
+    set_file_size_cap(size_flag or DEFAULT_MAX_FILE_SIZE)  # main() runs each command in its own context
     settings = resolve_config(config, cwd)
+    set_file_size_cap(size_flag or settings.max_file_size or DEFAULT_MAX_FILE_SIZE)
     loaded_baseline = None
     if baseline is not None:
         from preflight import baseline as baselines
@@ -428,11 +478,20 @@ def _fewer_collections() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app, turns every failure into one-line errors and an exit code."""
-    args = sys.argv[1:] if argv is None else argv
+    from contextlib import ExitStack
+
+    from preflight.sources.common import telling_skips
+
+    debug, args = _debug_wanted(sys.argv[1:] if argv is None else argv)
     _fewer_collections()
     command = typer.main.get_command(app)
+    stack = ExitStack()
+    lang = lang_from_argv(args)
+    stack.enter_context(telling_skips(lambda skip: _say_skip(skip, lang)))
     try:
-        result = command.main(args=args, prog_name="preflight", standalone_mode=False)
+        # in a context of its own: what a command sets (the file size cap) ends with it
+        result = contextvars.copy_context().run(command.main, args=args, prog_name="preflight",
+                                                standalone_mode=False)
     except PreflightError as e:
         for line in e.lines(lang_from_argv(args)):
             sys.stderr.write(f"preflight: error: {line}\n")
@@ -458,10 +517,28 @@ def main(argv: list[str] | None = None) -> int:
 
         detail = _one_line(f"{type(e).__name__}: {e}")[:300]
         sys.stderr.write(f"preflight: {t('cli.internal_error', lang_from_argv(args), detail=detail)}\n")
-        if os.environ.get("PREFLIGHT_DEBUG"):
-            raise
+        if debug:
+            import traceback
+
+            traceback.print_exception(e, file=sys.stderr)
         return 2
+    finally:
+        stack.close()
     return int(result) if isinstance(result, int) else 0
+
+
+def _debug_wanted(args: list[str]) -> tuple[bool, list[str]]:
+    """``--debug`` anywhere before ``--`` (taken out: it is the entry point's, not a command's), or
+    ``PREFLIGHT_DEBUG`` set to anything but empty or ``0``."""
+    end = args.index("--") if "--" in args else len(args)
+    rest = [a for a in args[:end] if a != "--debug"] + args[end:]
+    env = os.environ.get("PREFLIGHT_DEBUG", "").strip()
+    return len(rest) != len(args) or env not in ("", "0"), rest
+
+
+def _say_skip(skip: Skip, lang: str) -> None:
+    """One stderr line for a file a walk left out (a FIFO, a device, too big, a symlink out of the tree)."""
+    sys.stderr.write(f"preflight: warning: {skip.line(lang)}\n")  # worded like "preflight: error: …"
 
 
 if __name__ == "__main__":  # pragma: no cover

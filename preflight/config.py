@@ -20,6 +20,7 @@ made by hand (cheap, and worded in both languages); a test keeps them in agreeme
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 CONFIG_NAME = ".preflight.yaml"
 WAIVERS_NAME = ".preflight/waivers.yaml"
-TOP_KEYS = ("version", "fail_on", "rules", "mandatory", "waivers", "export_roles", "export_buckets")
+TOP_KEYS = ("version", "fail_on", "rules", "mandatory", "waivers", "export_roles", "export_buckets", "max_file_size")
 RULE_KEYS = ("enabled", "severity")
 SEVERITIES = tuple(s.value for s in Severity)
 
@@ -60,6 +61,8 @@ class Config:
     #: the files is checked on its own when its name is listed here)
     export_roles: tuple[str, ...] = ()
     export_buckets: tuple[str, ...] = ()
+    #: the largest file a run reads, in bytes (``max_file_size:``); None: the default (or ``--max-file-size``)
+    max_file_size: int | None = None
     #: line of each rule id mentioned (for errors found once the rules are known)
     rule_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -95,7 +98,7 @@ def load_yaml(path: Path) -> tuple[Any, str, LineOf]:
     from preflight.sources.common import display_path, path_kind, read_text
 
     display = display_path(path)
-    if path_kind(path) != "file":
+    if path_kind(path) in ("missing", "dir"):  # a FIFO or a device: the reader says what it is, unread
         raise error("err_no_file", display)
     data, lines = yamlpos.load(read_text(path), display)
     return data, display, lines.key_line
@@ -160,13 +163,54 @@ def parse(data: Any, display: str, line_of: LineOf, base: Path) -> Config:
     if "waivers" in data:
         if isinstance(data["waivers"], str) and data["waivers"].strip():
             waivers = base / data["waivers"]
+            outside = _outside_repository(waivers, base)
+            if outside is not None:
+                bad(["waivers"], "path.outside_repository", key="waivers", root=outside)
+                waivers = None
         else:
             bad(["waivers"], "err_type", key="waivers", expected="a non-empty string")
     roles = _strings(data, "export_roles", bad)
     buckets = _strings(data, "export_buckets", bad)
+    max_size = None
+    if "max_file_size" in data:
+        max_size = parse_size(data["max_file_size"])
+        if max_size is None:
+            bad(["max_file_size"], "err_type", key="max_file_size", expected="a size such as 50MB or 1000000")
     if problems:
         raise PreflightError.many(problems)
-    return Config(display, fail_on, settings, mandatory, waivers, roles, buckets, rule_lines)
+    return Config(display, fail_on, settings, mandatory, waivers, roles, buckets, max_size, rule_lines)
+
+
+_SIZE = re.compile(r"([0-9]{1,15}) ?(?:([KMG])(i?)B?)?")
+
+
+def parse_size(value: object) -> int | None:
+    """A size in bytes from ``1000000``, ``"50MB"``, ``"512KiB"``, ``"1G"`` (K/M/G are 1000s; Ki/Mi/Gi 1024s);
+    None when it is not one, or not positive."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if not isinstance(value, str):
+        return None
+    m = _SIZE.fullmatch(value.strip())
+    if m is None:
+        return None
+    power = " KMG".index(m.group(2)) if m.group(2) else 0
+    size = int(m.group(1)) * (1024 if m.group(3) else 1000) ** power
+    return size if size > 0 else None
+
+
+def _outside_repository(path: Path, base: Path) -> str | None:
+    """None when ``path`` (named in a config file in ``base``) is inside the config's repository (its root, or
+    ``base`` outside a repository), symlinks resolved; else that root, for the error. A config comes with
+    the pull request it is in: it must not make a run read any file of the machine (``waivers:
+    /home/ci/.aliyun/config.json``). A file given on the command line is the user's own choice."""
+    from preflight.sources.common import display_path, resolved
+
+    root = resolved(base)
+    root = repository_root(root) or root
+    return None if resolved(path).is_relative_to(root) else display_path(root)
 
 
 def _strings(data: Mapping[str, Any], key: str, bad: Any) -> tuple[str, ...]:

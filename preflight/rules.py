@@ -336,6 +336,9 @@ class Compiler:
                 rx = re.compile(raw, re.IGNORECASE if ignore_case else 0)
             except re.error as e:
                 raise RuleError(where, Msg("rule.bad_regex", regex=raw, problem=Foreign("regex", str(e)))) from None
+            except (OverflowError, RecursionError):  # a{4294967296}; ten thousand nested groups
+                raise RuleError(where, Msg("rule.bad_regex", regex=raw[:80], problem=Msg("path.regex_limit"))) \
+                    from None
             if op == "matches":
                 return lambda v, s: isinstance(v, str) and rx.search(v) is not None
             return lambda v, s: not (isinstance(v, str) and rx.search(v) is not None)

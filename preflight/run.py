@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from preflight.config import CONFIG_NAME, WAIVERS_NAME, Config, find_upwards
 from preflight.engine import evaluate
-from preflight.errors import Listing
+from preflight.errors import Listing, PreflightError
 from preflight.facts import Subject, Unknown
 from preflight.i18n import both, error, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
@@ -59,10 +59,22 @@ class CheckOptions:
 # Inputs
 
 
-def _json_kind(doc: Any) -> str:
+def is_snapshot(doc: Any) -> bool:
+    """A snapshot by its shape (design.md): ``version`` the integer 1 and ``exports`` a list of request objects.
+    A ``package.json`` (``"version": "1.0.0"``, ``"exports": {…}``) is not one."""
+    if not isinstance(doc, Mapping):
+        return False
+    version, exports = doc.get("version"), doc.get("exports")
+    return (type(version) is int and version == 1 and isinstance(exports, list)
+            and all(isinstance(e, Mapping) for e in exports))
+
+
+def _json_kind(doc: Any, *, strict: bool = True) -> str:
     """What a parsed JSON document is (design.md: kind is detected from content): a snapshot, or what the
-    IaC source recognises (a plan, a ROS template), or Terraform JSON (.tf.json)."""
-    if isinstance(doc, Mapping) and "version" in doc and "exports" in doc:
+    IaC source recognises (a plan, a ROS template), or Terraform JSON (.tf.json). With ``strict=False`` (a
+    file the user named), any object with ``version`` and ``exports`` is read as a snapshot, so that what is
+    wrong in it is said with its place."""
+    if is_snapshot(doc) or (not strict and isinstance(doc, Mapping) and "version" in doc and "exports" in doc):
         return "snapshot"
     from preflight.sources.iac import json_kind
 
@@ -70,6 +82,39 @@ def _json_kind(doc: Any) -> str:
     if kind == "other" and isinstance(doc, Mapping) and ("resource" in doc or "provider" in doc or "variable" in doc):
         return "terraform"
     return kind
+
+
+#: text that is meant as a snapshot even when it does not parse (a truncated one): not skipped, but an error
+_SNAPSHOT_VERSION = re.compile(r'"version"\s*:\s*1\b')
+_SNAPSHOT_EXPORTS = re.compile(r'"exports"\s*:\s*\[')
+
+
+def _meant_as_snapshot(text: str) -> bool:
+    return bool(_SNAPSHOT_VERSION.search(text) and _SNAPSHOT_EXPORTS.search(text))
+
+
+def _parse_found_json(text: str, display: str, *, required: bool) -> Any:
+    """A JSON document met while looking for inputs; None when it is not JSON and need not be (a
+    ``tsconfig.json`` with comments in a walked directory or a pre-commit file list): it is skipped."""
+    from preflight.sources import snapshot
+
+    try:
+        doc = snapshot.parse_json(text, display)
+    except PreflightError:
+        if required or _meant_as_snapshot(text):
+            raise
+        return None
+    check_characters(doc, text, display)
+    return doc
+
+
+def check_characters(doc: Any, text: str, display: str) -> None:
+    """A string holding a lone surrogate (``"\\ud800"``) is bad input, named by its line and pointer."""
+    from preflight.sources import jsonpos
+
+    pointer = jsonpos.lone_surrogate(doc, text)
+    if pointer is not None:
+        raise error("path.lone_surrogate", f"{display}:{jsonpos.pointer_line(text, pointer)}", pointer=pointer)
 
 
 @dataclass
@@ -96,7 +141,8 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
 
     Kind is detected from content (design.md). Directories are walked for both. With ``pre_commit`` (only
     the changed files are given), a file that is neither is skipped quietly, each IaC file's whole module is
-    still read to resolve references, and only findings located in the given files are kept."""
+    still read to resolve references, and only findings located in the given files are kept. A directory
+    that holds IaC files but nothing about exports is read (a note says so), not an error."""
     from preflight.sources import snapshot
 
     inputs = Inputs()
@@ -106,9 +152,9 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
         if path_kind(given) == "dir":
             for path in walk(given, (".json",)):  # snapshots; the IaC source walks for its own files
                 text = read_text(path)
-                if text.lstrip().startswith("{") and '"exports"' in text:
+                if '"exports"' in text:
                     display = display_path(path)
-                    doc = snapshot.parse_json(text, display)
+                    doc = _parse_found_json(text, display, required=False)
                     if _json_kind(doc) == "snapshot":
                         inputs.subjects += snapshot.load_document(doc, display=display, text=text)
                         found_snapshots += 1
@@ -118,8 +164,9 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
         display = display_path(given)
         kind = "other"
         if text.lstrip().startswith(("{", "[")):
-            doc = snapshot.parse_json(text, display)
-            kind = _json_kind(doc)
+            # JSON is YAML too: a YAML flow list need not be JSON; a changed file need not be ours at all
+            doc = _parse_found_json(text, display, required=given.name.endswith(".json") and not pre_commit)
+            kind = _json_kind(doc, strict=pre_commit)
             if kind == "snapshot":
                 inputs.subjects += snapshot.load_document(doc, display=display, text=text)
                 found_snapshots += 1
@@ -129,13 +176,16 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
         elif not pre_commit:
             raise error("err_not_snapshot", display)
     snapshot_subjects = len(inputs.subjects)
+    files_read = 0
     if iac_paths:
-        _load_iac(inputs, iac_paths, config or Config(), pre_commit)
+        files_read = _load_iac(inputs, iac_paths, config or Config(), pre_commit)
     iac_subjects = len(inputs.subjects) - snapshot_subjects
     if not inputs.subjects and not pre_commit and not found_snapshots:
         dirs = [p for p in paths if path_kind(p) == "dir"]
-        if dirs:
+        if dirs and not files_read:
             raise error("err_no_snapshot_in_dir", display_path(dirs[0]))
+        if files_read:  # IaC that exports nothing: read, and nothing applied (one line says so)
+            inputs.notes.append(Note(both("path.nothing_applied", count=files_read)))
     if found_snapshots and iac_subjects:
         inputs.mode = Mode.MIXED
     elif not found_snapshots and iac_paths:
@@ -143,7 +193,8 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
     return inputs
 
 
-def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit: bool) -> None:
+def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit: bool) -> int:
+    """Add what the IaC files say; the number of IaC files read."""
     from preflight.sources import iac
 
     loaded = iac.load(paths, export_roles=config.export_roles, export_buckets=config.export_buckets,
@@ -161,6 +212,7 @@ def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit:
             continue
         inputs.waivers.append(Waiver(rules=w.rule_ids, reason=w.reason or "", source=source, path_globs=(w.path,),
                                      lines=(w.resource_start, w.resource_end), expires=w.expires, inline=True))
+    return loaded.files_read
 
 
 def load_requests_file(path: Path) -> list[dict[str, str]]:

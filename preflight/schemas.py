@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 @functools.cache
 def schema(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    from preflight.sources.common import read_text  # the one reader, for our own files too
+
+    loaded: dict[str, Any] = json.loads(read_text(schema_path(name)))
     return loaded
 
 

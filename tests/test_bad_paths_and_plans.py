@@ -321,8 +321,8 @@ def test_a_name_too_long(cli: Cli, here: Path, args: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize(("name", "message"), [
-    pytest.param("l1.json", "cannot read: Too many levels of symbolic links", id="json"),
-    pytest.param("l1.yaml", "cannot read: Too many levels of symbolic links", id="yaml"),
+    pytest.param("l1.json", LOOP, id="json"),
+    pytest.param("l1.yaml", LOOP, id="yaml"),
     pytest.param("l1.tf", LOOP, id="tf"),
 ])
 def test_a_loop_met_while_walking_a_directory(cli: Cli, here: Path, name: str, message: str) -> None:

@@ -140,6 +140,15 @@ DOCS = [
     ({"waivers": ""}, False),
     ({"export_buckets": [1]}, False),
     ({"version": 2}, False),
+    ({"max_file_size": 1000}, True),
+    ({"max_file_size": "50MB"}, True),
+    ({"max_file_size": "512 KiB"}, True),
+    ({"max_file_size": 0}, False),
+    ({"max_file_size": -5}, False),
+    ({"max_file_size": "lots"}, False),
+    ({"max_file_size": "5TB"}, False),
+    ({"max_file_size": True}, False),
+    ({"max_file_size": 1.5}, False),
 ]
 
 

@@ -448,7 +448,9 @@ def test_an_unknown_click_text_is_kept() -> None:
     ("raised", "code", "english"),
     [
         (RuntimeError("boom"), 2,
-         "preflight: internal error: RuntimeError: boom (set PREFLIGHT_DEBUG=1 for the traceback; please report it)"),
+         "preflight: internal error: RuntimeError: boom (this is a bug in preflight, not a problem with your input; "
+         "please report it to the preflight maintainers with the traceback that --debug or PREFLIGHT_DEBUG=1 "
+         "prints)"),
         (KeyboardInterrupt(), 130, "preflight: interrupted"),  # outside a command (typer turns it into exit 130)
         (typer.Abort(), 2, "preflight: aborted"),
     ],

@@ -122,11 +122,11 @@ def test_every_schema_problem_is_a_line_in_chinese(cli: Cli, tmp_path: Path) -> 
 # Reading the file (sources/common.py)
 
 
-def _raise(exc: OSError) -> Callable[..., str]:
-    def read(*_: Any, **__: Any) -> str:
+def _raise(exc: OSError) -> Callable[..., int]:
+    def open_(*_: Any, **__: Any) -> int:
         raise exc
 
-    return read
+    return open_
 
 
 READ_ERRORS = [
@@ -144,9 +144,10 @@ def test_read_text_errors(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, exc: 
     path = tmp_path / "snap.json"
     if exc is not None:
         path.write_text("{}", encoding="utf-8")
-        monkeypatch.setattr(Path, "read_text", _raise(exc))
+        monkeypatch.setattr(os, "open", _raise(exc))  # the one reader opens with os.open
     with pytest.raises(PreflightError) as e:
         read_text(path)
+    monkeypatch.undo()
     assert e.value.lines() == [f"{display_path(path)}: {english}"]
     (zh,) = e.value.lines("zh")
     assert zh.startswith(f"{display_path(path)}: ")

@@ -11,7 +11,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -98,19 +101,143 @@ def list_dir(directory: Path) -> list[str]:
         raise PreflightError(Msg("path.nul"), display_path(directory)) from None
 
 
-def read_text(path: Path) -> str:
+#: the largest file any input, config, waivers, baseline, rules or requests file may be (``--max-file-size``,
+#: the config's ``max_file_size``): a committed symlink to ``/dev/zero`` or a 2 GB file is not read whole
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+_max_file_size: ContextVar[int] = ContextVar("max_file_size", default=DEFAULT_MAX_FILE_SIZE)
+#: what is told of each file a walk leaves out (the CLI says it on stderr at once); None: nobody listens
+_on_skip: ContextVar[Callable[[Skip], None] | None] = ContextVar("on_skip", default=None)
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A file a walk did not read (a FIFO, a device, too big, a symlink out of the walked directory)."""
+
+    path: str
+    reason: Msg
+
+    def line(self, lang: str) -> str:
+        from preflight.errors import _one_line
+
+        return _one_line(f"{self.path}: {Msg('path.skipped', reason=self.reason).render(lang)}")
+
+
+def max_file_size() -> int:
+    return _max_file_size.get()
+
+
+def set_file_size_cap(limit: int) -> None:
+    """From now on in this context, every file read may be at most ``limit`` bytes (the CLI runs each command
+    in a context of its own)."""
+    _max_file_size.set(limit)
+
+
+@contextmanager
+def file_size_cap(limit: int) -> Iterator[None]:
+    """Every file read inside the ``with`` may be at most ``limit`` bytes."""
+    token = _max_file_size.set(limit)
     try:
-        return path.read_text(encoding="utf-8")
+        yield
+    finally:
+        _max_file_size.reset(token)
+
+
+@contextmanager
+def telling_skips(on_skip: Callable[[Skip], None]) -> Iterator[None]:
+    """Inside the ``with``, each file a walk leaves out is told to ``on_skip`` when it is first met (two walks
+    of one directory, for snapshots and for IaC, tell it once)."""
+    told: set[Skip] = set()
+
+    def once(skip: Skip) -> None:
+        if skip not in told:
+            told.add(skip)
+            on_skip(skip)
+
+    token = _on_skip.set(once)
+    try:
+        yield
+    finally:
+        _on_skip.reset(token)
+
+
+@contextmanager
+def collecting_skips() -> Iterator[list[Skip]]:
+    """The files walks leave out inside the ``with``, in the order met."""
+    found: list[Skip] = []
+    with telling_skips(found.append):
+        yield found
+
+
+def skipped(path: Path | str, reason: Msg) -> None:
+    """Tell that a walk left ``path`` out (to nobody outside :func:`telling_skips`)."""
+    on_skip = _on_skip.get()
+    if on_skip is not None:
+        on_skip(Skip(_unresolved_display(Path(path)), reason))  # the link's name, not its target's
+
+
+def _not_regular(mode: int) -> Msg | None:
+    """Why a file of this mode is not read, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return Msg("path.fifo")
+    if stat.S_ISSOCK(mode):
+        return Msg("path.socket")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return Msg("path.device")
+    if stat.S_ISDIR(mode):
+        return Msg("snap.is_directory")
+    return Msg("path.special")
+
+
+def _too_big(size: int, limit: int) -> Msg | None:
+    return Msg("path.too_big", size=size, limit=limit) if size > limit else None
+
+
+def read_text(path: Path) -> str:
+    """The one reader of files: UTF-8 text (a BOM is dropped) of a regular file of at most
+    :func:`max_file_size` bytes. A FIFO, device or socket is not opened for a blocking read (it could hang or
+    never end), a file that grows while read is cut at the cap; every failure is a one-line error naming it."""
+    limit = max_file_size()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise PreflightError(Msg("err_no_file"), display_path(path)) from None
     except IsADirectoryError:
         raise PreflightError(Msg("snap.is_directory"), display_path(path)) from None
-    except UnicodeDecodeError as e:
-        raise PreflightError(Msg("snap.not_utf8", byte=e.start), display_path(path)) from None
     except OSError as e:
         raise _os_error(e, path, "snap.cannot_read") from None
     except ValueError:  # a NUL in the name
         raise PreflightError(Msg("path.nul"), display_path(path)) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise PreflightError(Msg("snap.is_directory"), display_path(path))
+        why = _not_regular(info.st_mode) or _too_big(info.st_size, limit)
+        if why is not None:
+            raise PreflightError(Msg("path.not_read", reason=why), _unresolved_display(path))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # grew while read
+            raise PreflightError(Msg("path.not_read", reason=_too_big(size, limit)), _unresolved_display(path))
+        data = b"".join(chunks)
+    except IsADirectoryError:
+        raise PreflightError(Msg("snap.is_directory"), display_path(path)) from None
+    except OSError as e:
+        raise _os_error(e, path, "snap.cannot_read") from None
+    finally:
+        os.close(fd)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        raise PreflightError(Msg("snap.not_utf8", byte=e.start + bom), display_path(path)) from None
 
 
 #: directories a walk never enters: VCS data, tool caches, dependencies
@@ -118,9 +245,50 @@ SKIP_DIRS = frozenset({".git", ".terraform", ".terragrunt-cache", "node_modules"
 
 
 def walk(directory: Path, suffixes: Sequence[str]) -> list[Path]:
-    """The files under ``directory`` whose names end with one of ``suffixes``, in a stable order."""
+    """The regular files under ``directory`` whose names end with one of ``suffixes``, in a stable order.
+
+    A name that matches but is a FIFO, a device, a socket, too big, or a symlink to a file outside
+    ``directory`` is left out and told (:func:`skipped`); a symlinked directory is not entered. A name that
+    cannot be looked at (a symlink loop, a dangling symlink) and a sub-directory that cannot be listed are
+    errors naming them: what they hold is not known, so the run must not say "go" for it (exit 2, like any
+    input that cannot be read)."""
     found: list[Path] = []
-    for root, dirs, files in os.walk(directory):
+    root_dir = resolved(directory)
+    limit = max_file_size()
+
+    def fail(e: OSError) -> None:
+        raise _os_error(e, e.filename or directory, "path.cannot_list") from None
+
+    for root, dirs, files in os.walk(directory, onerror=fail):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        found += [Path(root) / f for f in sorted(files) if f.endswith(tuple(suffixes))]
+        for name in sorted(files):
+            if name.endswith(tuple(suffixes)):
+                path = Path(root) / name
+                why = _walk_skip(path, root_dir, limit)
+                if why is None:
+                    found.append(path)
+                else:
+                    skipped(path, why)
     return found
+
+
+def readable(path: Path) -> bool:
+    """Whether a file found by listing a directory (not given by the user) is read: a regular file within the
+    size cap. One that is not is recorded (:func:`skipped`)."""
+    why = _walk_skip(path, None, max_file_size())
+    if why is not None:
+        skipped(path, why)
+    return why is None
+
+
+def _walk_skip(path: Path, root_dir: Path | None, limit: int) -> Msg | None:
+    """Why a walk does not read ``path`` (None: it reads it)."""
+    try:
+        info = os.stat(path)
+    except OSError as e:  # a loop, a dangling link: what it is is not known, so it is an error, not a skip
+        raise _os_error(e, path) from None
+    why = _not_regular(info.st_mode) or _too_big(info.st_size, limit)
+    if why is None and root_dir is not None and os.path.islink(path) \
+            and not resolved(path).is_relative_to(root_dir):
+        return Msg("path.outside_walk")
+    return why

@@ -27,7 +27,7 @@ from typing import Any
 from preflight.errors import Msg, PreflightError
 from preflight.facts import Subject
 from preflight.model import Location
-from preflight.sources.common import display_path, list_dir, path_kind, read_text, resolved, walk
+from preflight.sources.common import display_path, list_dir, path_kind, read_text, readable, resolved, walk
 
 #: directories never walked into
 _TF_SUFFIXES = (".tf", ".tf.json")
@@ -66,6 +66,8 @@ class IacLoad:
     skipped: list[str] = field(default_factory=list)
     #: module calls whose contents were not read, at their ``module`` block, with why (the run warns)
     unread_modules: list[tuple[Location, Msg]] = field(default_factory=list)
+    #: how many IaC files were read (Terraform files of the modules, plans, ROS templates)
+    files_read: int = 0
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -159,6 +161,8 @@ class _Plan:
     #: the directories given, and those of the files given: root modules even when another module calls them
     roots: set[Path] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)
+    #: pre-commit: the files given are whatever changed, not inputs the user chose
+    only_changed: bool = False
 
 
 def _walk(directory: Path) -> list[Path]:
@@ -194,9 +198,18 @@ def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
         if explicit or "ROSTemplateFormatVersion" in text or "planned_values" in text or "resource_changes" in text:
             from preflight.sources.snapshot import parse_json
 
-            doc = parse_json(text, display)
+            try:
+                doc = parse_json(text, display)
+            except PreflightError:
+                if explicit and not plan.only_changed:
+                    raise
+                plan.skipped.append(display)  # not JSON (a tsconfig.json with comments): not an input of ours
+                return
             kind = json_kind(doc)
             if kind != "other":
+                from preflight.run import check_characters
+
+                check_characters(doc, text, display)
                 plan.documents.append((path, kind, text, doc))
                 return
     elif "ROSTemplateFormatVersion" in text:
@@ -206,8 +219,8 @@ def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
         plan.skipped.append(display)
 
 
-def _plan(paths: Sequence[Path]) -> _Plan:
-    plan = _Plan()
+def _plan(paths: Sequence[Path], only_changed: bool = False) -> _Plan:
+    plan = _Plan(only_changed=only_changed)
     for given in paths:
         kind = path_kind(given)
         if kind == "dir":
@@ -226,10 +239,12 @@ def _plan(paths: Sequence[Path]) -> _Plan:
 def _module_files(directory: Path) -> tuple[list[Path], list[Path]]:
     """A module's configuration files and its auto-loaded variable files, in Terraform's order."""
     names = list_dir(directory)
-    tf = [directory / n for n in names if n.endswith(_TF_SUFFIXES) and path_kind(directory / n) == "file"]
+    tf = [directory / n for n in names if n.endswith(_TF_SUFFIXES)
+          and path_kind(directory / n) in ("file", "other")]
     auto = [directory / n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     auto += [directory / n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
-    return tf, auto
+    # a FIFO, a device (a committed symlink to /dev/zero) or an oversized file is left out, and said
+    return [p for p in tf if readable(p)], [p for p in auto if readable(p)]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -241,7 +256,7 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
     """Subjects and inline waivers from the IaC files and directories given."""
     from preflight.sources import snapshot
 
-    plan = _plan(paths)
+    plan = _plan(paths, only_changed)
     subjects: list[Subject] = []
     waivers: list[InlineWaiver] = []
     modules = {directory: _terraform(directory, var_files) for directory, var_files in sorted(plan.modules.items())}
@@ -277,7 +292,7 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
             waivers += find_waivers(text, display, template.ranges)
         subjects += _subjects(snapshot, doc, ann)
     return IacLoad(subjects, waivers, frozenset(plan.given) if only_changed else None, plan.skipped,
-                   [(where, why) for (where, _), why in unread.items()])
+                   [(where, why) for (where, _), why in unread.items()], len(read) + len(plan.documents))
 
 
 def _terraform(directory: Path, var_files: Sequence[Path]) -> Any:

@@ -1,16 +1,20 @@
 """Line numbers for JSON documents.
 
-The standard library's parser keeps no positions, and a position-keeping parser written in Python would be
-slow on a 10,000-export snapshot. Instead, the document is parsed once by ``json`` (C speed) and positions
-are found afterwards by walking the text and letting ``JSONDecoder.raw_decode`` skip each value we do not
-need to enter; only the handful of containers on the way to a wanted place are walked in Python.
+The standard library's parser keeps no positions. The document is parsed by ``json`` (C speed); positions
+are found afterwards: the first look-up in a text tokenises it once (a regular expression that never
+backtracks) into a map of every JSON pointer to its offset, and every later look-up is a dictionary hit, so
+a plan or snapshot with thousands of located items costs one pass, not one pass per item.
+:func:`section_lines` lists the elements of the top-level sections in one pass without the full index.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
@@ -50,35 +54,102 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+#: one token of JSON text: punctuation, a string, or a bare word. Linear: the two alternatives inside a string
+#: never overlap, and an unterminated string runs to the end instead of being retried from every quote
+_TOKEN = re.compile(r'[{}\[\],:]|"(?:[^"\\]|\\.)*"?|[^\s{}\[\],:"]+', re.DOTALL)
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+class _Index:
+    """Every JSON pointer of one document mapped to the offset of its value, from one linear scan.
+
+    Text that is not JSON (or stops early) is indexed as far as it goes; a pointer it lacks is answered with
+    its deepest indexed ancestor, as :func:`pointer_offset` always did."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offsets: dict[str, int] = {}
+        self._newlines: list[int] | None = None
+        # each open container: [its pointer, is_object, next index or pending key, expecting a key]
+        stack: list[list[Any]] = []
+        offsets = self.offsets
+        for m in _TOKEN.finditer(text):
+            tok = m.group()
+            start = m.start()
+            if not stack:
+                if "" not in offsets:
+                    offsets[""] = start
+                if tok in "{[":
+                    stack.append(["", tok == "{", 0, tok == "{"])
+                continue
+            top = stack[-1]
+            if tok in "}]":
+                stack.pop()
+                continue
+            if tok == ",":
+                if top[1]:
+                    top[3] = True
+                continue
+            if tok == ":":
+                continue
+            if top[1] and top[3]:  # a key of an object
+                top[2] = _key(tok)
+                top[3] = False
+                continue
+            if top[1]:
+                pointer = f"{top[0]}/{_escape(top[2])}"
+            else:
+                pointer = f"{top[0]}/{top[2]}"
+                top[2] += 1
+            offsets[pointer] = start  # a duplicate key: the last one wins, as in json.loads
+            if tok in "{[":
+                stack.append([pointer, tok == "{", 0, tok == "{"])
+
+    def offset(self, pointer: str) -> int:
+        offsets = self.offsets
+        while pointer not in offsets and pointer:
+            pointer = pointer.rpartition("/")[0]
+        return offsets.get(pointer, _skip_ws(self.text, 0))
+
+    def line(self, offset: int) -> int:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        return bisect.bisect_left(self._newlines, offset) + 1
+
+
+def _key(token: str) -> str:
+    if token.startswith('"'):
+        try:
+            return str(json.loads(token)) if "\\" in token else token[1:-1]
+        except ValueError:
+            return token[1:-1]
+    return token
+
+
+@functools.lru_cache(maxsize=2)
+def _index(text: str) -> _Index:
+    """The index of a text, built on first use and kept for the two documents last read (a string
+    hashes once; a hit compares by identity first)."""
+    return _Index(text)
+
+
 def pointer_offset(text: str, pointer: str) -> int:
     """The offset of the value at a JSON pointer; of its deepest existing ancestor when it does not exist."""
-    i = _skip_ws(text, 0)
-    if not pointer:
-        return i
-    for token in pointer.lstrip("/").split("/"):
-        want = _unescape(token)
-        if i >= len(text) or text[i] not in "{[":
-            return i
-        found = None
-        for key, start in _members(text, i):
-            if str(key) == want:
-                found = start
-                # last duplicate wins, as in json.loads: keep scanning
-        if found is None:
-            return i
-        i = found
-    return i
+    return _index(text).offset(pointer)
 
 
 def line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+    return _index(text).line(offset)
 
 
 def pointer_line(text: str, pointer: str) -> int:
-    try:
-        return line_of(text, pointer_offset(text, pointer))
-    except (ValueError, IndexError):  # text that is not JSON at all: no better answer than the top
-        return 1
+    """The line of the value at a JSON pointer (of its deepest existing ancestor when it does not exist).
+    The first call on a text indexes it in one pass; every later call is a dictionary look-up."""
+    index = _index(text)
+    return index.line(index.offset(pointer))
 
 
 def section_lines(text: str, sections: frozenset[str]) -> dict[str, list[int]]:
@@ -109,3 +180,31 @@ def section_lines(text: str, sections: frozenset[str]) -> dict[str, list[int]]:
             lines.append(line)
         out[str(key)] = lines
     return out
+
+
+#: a ``\uD800``–``\uDFFF`` escape: the only way a lone surrogate gets into parsed JSON (a pair is joined)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(doc: Any, text: str) -> str | None:
+    """The JSON pointer of the first string (key or value) of ``doc`` holding a lone surrogate (``"\\ud800"``:
+    valid JSON, but no character, so no report could print it), or None. Costs nothing when the text has no
+    surrogate escape."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return None
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return pointer
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                child = f"{pointer}/{_escape(key)}"
+                if _SURROGATE.search(key):
+                    return child
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{pointer}/{i}", item) for i, item in reversed(list(enumerate(value))))
+    return None

@@ -9,11 +9,15 @@ from preflight.texts.snap import FOREIGN as _SNAP_FOREIGN
 TEXTS: dict[str, dict[str, str]] = {
     "cli.invalid_value": {"en": "Invalid value for {param}: {problem}", "zh": "{param} 的值无效：{problem}"},
     "cli.invalid_value_plain": {"en": "Invalid value: {problem}", "zh": "值无效：{problem}"},
+    "cli.bad_size": {"en": "--max-file-size {value}: expected a size in bytes, or with a unit such as 50MB or 512KiB",
+                     "zh": "--max-file-size {value}：应为以字节为单位的大小，或带单位的大小，如 50MB 或 512KiB"},
     "cli.aborted": {"en": "aborted", "zh": "已中止"},
     "cli.interrupted": {"en": "interrupted", "zh": "已中断"},
     "cli.internal_error": {
-        "en": "internal error: {detail} (set PREFLIGHT_DEBUG=1 for the traceback; please report it)",
-        "zh": "内部错误：{detail}（设置 PREFLIGHT_DEBUG=1 可查看回溯信息；请报告此问题）",
+        "en": "internal error: {detail} (this is a bug in preflight, not a problem with your input; please "
+        "report it to the preflight maintainers with the traceback that --debug or PREFLIGHT_DEBUG=1 prints)",
+        "zh": "内部错误：{detail}（这是 preflight 的缺陷，不是您输入的问题；请将 --debug 或 PREFLIGHT_DEBUG=1 "
+        "打印的回溯信息报告给 preflight 的维护者）",
     },
     # -- rules show: the labels of its lines (English keeps its column alignment)
     "cli.show_severity": {"en": "severity:    ", "zh": "严重级别："},
