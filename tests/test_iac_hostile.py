@@ -567,3 +567,18 @@ def test_ros_attachments_are_found_by_role_once_each() -> None:
     doc, _ = _ros_doc(resources)
     assert [[(a["PolicyName"], a["PolicyType"]) for a in r["AttachedPolicies"]] for r in doc["roles"]] == [
         [("P", "Custom")], [("P", "Custom")], [("AliyunOSSFullAccess", "System")]]
+
+
+def test_the_instance_caps_hold_for_the_whole_run_not_per_directory(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding directories must not multiply the budget: two root modules share one."""
+    from preflight.sources import iac
+
+    monkeypatch.setattr(terraform, "LIMITS", SMALL)
+    for d, names in (("a", ("a", "b")), ("b", ("c",))):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "main.tf").write_text(
+            PROVIDER + "".join(_export("count = 5", '"p${count.index}"', name=n) for n in names), encoding="utf-8")
+    prefixes = [s.request.OSSPrefix for s in iac.load([tmp_path]).subjects if s.scope == "export"]
+    assert len(prefixes) == 5 + 5 + 1  # per directory it would be 15: the second directory's block is past 12
+    assert sum(isinstance(p, str) for p in prefixes) == 10

@@ -259,7 +259,11 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
     plan = _plan(paths, only_changed)
     subjects: list[Subject] = []
     waivers: list[InlineWaiver] = []
-    modules = {directory: _terraform(directory, var_files) for directory, var_files in sorted(plan.modules.items())}
+    # one budget for the whole run: the caps on evaluation steps and instances hold for every root module
+    # together, so a pull request cannot multiply them by adding directories
+    budget = _budget()
+    modules = {directory: _terraform(directory, var_files, budget)
+               for directory, var_files in sorted(plan.modules.items())}
     # a directory another module calls (module "x" { source = "./x" }) is read as part of it, not on its own,
     # unless it was given itself
     called = frozenset().union(*(m.called for m in modules.values())) if modules else frozenset()
@@ -295,12 +299,20 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
                    [(where, why) for (where, _), why in unread.items()], len(read) + len(plan.documents))
 
 
-def _terraform(directory: Path, var_files: Sequence[Path]) -> Any:
+def _budget() -> Any:
+    """What the run's Terraform evaluation may spend (``terraform.Budget``)."""
+    from preflight.sources import terraform
+
+    return terraform.Budget(terraform.LIMITS)
+
+
+def _terraform(directory: Path, var_files: Sequence[Path], budget: Any) -> Any:
     """The module of a directory (``terraform.ModuleLoad``): its resources and those of the modules it calls."""
     from preflight.sources import terraform
 
     tf_files, auto_vars = _module_files(directory)
-    return terraform.load_module(tf_files, [*auto_vars, *(v for v in var_files if v not in auto_vars)])
+    return terraform.load_module(tf_files, [*auto_vars, *(v for v in var_files if v not in auto_vars)],
+                                 budget=budget)
 
 
 def _document(module: Any, export_roles: Sequence[str], export_buckets: Sequence[str]) -> tuple[Any, Any]:
