@@ -98,7 +98,10 @@ def _snapshot_action(d: Path) -> list[str]:
 
 
 def _snapshot_resource(d: Path) -> list[str]:
-    write_json(d / "s.json", snapshot(roles=[role([{"Effect": "Allow", "Action": "oss:*",
+    # matched against the bucket's resource name: a 30-character bucket name
+    request = {"RegionId": "cn-hangzhou", "ImageId": "m-bp1aaaa", "OSSBucket": "a" * 30, "OSSPrefix": "Ecs",
+               "RoleName": "AliyunECSImageExportDefaultRole"}
+    write_json(d / "s.json", snapshot([request], roles=[role([{"Effect": "Allow", "Action": "oss:*",
                                                       "Resource": WILDCARD_RESOURCE}])]))
     return ["s.json"]
 
@@ -188,7 +191,7 @@ def _rule_bomb(d: Path) -> list[str]:
 def _locals_doubling(d: Path) -> list[str]:
     lines = ['  l0 = "x"'] + [f'  l{i} = "${{local.l{i - 1}}}${{local.l{i - 1}}}"' for i in range(1, 31)]
     (d / "main.tf").write_text(TF_HEAD + "locals {\n" + "\n".join(lines) + "\n}\n" +
-                               TF_EXPORT.replace('"Ecs"', "substr(local.l30, 0, 5)"), encoding="utf-8")
+                               TF_EXPORT.replace('"Ecs"', "local.l30"), encoding="utf-8")
     return ["main.tf"]
 
 
