@@ -104,7 +104,8 @@ def markdown_code(text: str) -> str:
     text = controls(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) or longest else ""
+    # CommonMark takes one space off each side when both have one (and the span is not all spaces)
+    pad = " " if text.strip(" ") and (text.startswith(("`", " ")) or text.endswith(("`", " "))) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
