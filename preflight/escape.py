@@ -39,7 +39,8 @@ def _visible(m: re.Match[str]) -> str:
 
 def controls(text: str) -> str:
     """``text`` with every control character shown as a visible escape: one line, no terminal sequence."""
-    return _CONTROL.sub(_visible, text) if _CONTROL.search(text) else text
+    # (every character escaped here is non-printable for Python: most texts take the fast test alone)
+    return text if text.isprintable() or not _CONTROL.search(text) else _CONTROL.sub(_visible, text)
 
 
 def controls_but_breaks(text: str) -> str:
@@ -64,11 +65,21 @@ def text_line(text: str) -> str:
     return _defuse(controls(text))
 
 
+_CONTROL_BUT_LF = re.compile(f"[\x00-\x09\x0b-\x1f{_OTHER_CONTROLS}]")
+#: a line after the first that a runner would run (a literal line feed first: the search skips ahead fast)
+_COMMAND_LINE = re.compile(r"\n[^\S\n]*(?:::|##)")
+
+
 def text_block(text: str, indent: str) -> str:
     """A text that may be several lines (a remediation): each line escaped and defused, the lines after the
     first indented by ``indent``."""
     first, *rest = text.split("\n")
-    return "\n".join([text_line(first), *(indent + text_line(line) if line else "" for line in rest)])
+    printable = text.replace("\n", " ").isprintable()
+    if (not printable and _CONTROL_BUT_LF.search(text)) or (("::" in text or "##" in text)
+                                         and (_COMMAND_LINE.search(text) or _COMMAND_START.match(first))):
+        first, rest = text_line(first), [text_line(line) for line in rest]
+    # (most texts need neither: one pass over the text instead of one call per line)
+    return "\n".join([first, *(indent + line if line else "" for line in rest)])
 
 
 # ---------------------------------------------------------------------------------------------------------

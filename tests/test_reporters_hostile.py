@@ -342,3 +342,12 @@ def test_github_data_is_one_line_and_decodes_back(text: str) -> None:
     assert "\n" not in data and "\r" not in data and "\n" not in prop and ":" not in prop and "," not in prop
     decoded = data.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")  # as the runner decodes it
     assert decoded == controls_but_breaks(text)
+
+
+@examples(300)
+@given(st.lists(st.one_of(mixed, st.sampled_from(("\n", "\n  ::x", "\n##", "\n\n", " \u3000::"))), max_size=6)
+       .map("".join), st.sampled_from(("", "  ", " " * 18)))
+def test_text_block_fast_path_is_the_line_by_line_one(text: str, indent: str) -> None:
+    first, *rest = text.split("\n")
+    by_line = "\n".join([text_line(first), *(indent + text_line(line) if line else "" for line in rest)])
+    assert text_block(text, indent) == by_line
