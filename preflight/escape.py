@@ -10,7 +10,8 @@ of their medium; the rule templates show the control characters of the values th
   ``\\n``); :func:`text_block` keeps a text's own line breaks but indents every line and defuses a line that
   a CI runner would take as a command (``::error …``, ``##[…]``);
 - Markdown: :func:`markdown_text`, :func:`markdown_code`, :func:`markdown_rich` (a rule text with code spans
-  and fenced blocks), :func:`markdown_cell`;
+  and fenced blocks; a :class:`ValuedText` says where its values are, so a value's backtick stays text),
+  :func:`markdown_cell`;
 - XML (JUnit): :func:`xml_text` replaces what XML 1.0 cannot hold;
 - GitHub workflow commands: :func:`github_data`, :func:`github_property`.
 
@@ -124,47 +125,84 @@ _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})([A-Za-z0-9_+-]*)\s*$")
 _BACKTICKS = re.compile(r"`+")
 
 
-def _inline_rich(line: str) -> str:
+class ValuedText(str):
+    """A rendered rule text that remembers where the values placed in it are (``values``: start and end
+    offsets), so a reporter can tell the rule's own markup from a value's text (a backtick in a value is
+    text, never the end of the rule's code span). A plain ``str`` everywhere else."""
+
+    values: tuple[tuple[int, int], ...]
+
+    def __new__(cls, text: str, values: tuple[tuple[int, int], ...] = ()) -> ValuedText:
+        self = super().__new__(cls, text)
+        self.values = values
+        return self
+
+
+def _masked(text: str) -> str:
+    """``text`` with every character of a value (but a line feed) replaced by NUL: what is left is the rule's
+    own markup, at the same offsets."""
+    values = getattr(text, "values", ())
+    if not values:
+        return text
+    chars = list(text)
+    for start, end in values:
+        chars[start:end] = ["\n" if c == "\n" else "\0" for c in text[start:end]]
+    return "".join(chars)
+
+
+def _escape_inline(text: str, line_start: bool) -> str:
+    return markdown_text(text) if line_start else _MD_INLINE.sub(_md_inline, controls(text))
+
+
+def _inline_rich(line: str, mask: str) -> str:
     """A line with the code spans its author wrote (CommonMark's pairing: a run of n backticks closes at the
-    next run of exactly n): each span kept as a span of the same text, everything else escaped text."""
+    next run of exactly n; only the backticks of ``mask``, the rule's own, count): each span kept as a span of
+    the same text, everything else escaped text."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(mask)]
+    closing: list[int | None] = [None] * len(runs)
+    last: dict[int, int] = {}
+    for j in range(len(runs) - 1, -1, -1):  # the next run of the same length (linear, whatever the line)
+        length = runs[j][1] - runs[j][0]
+        closing[j] = last.get(length)
+        last[length] = j
     out: list[str] = []
-    pos = 0
-    runs = list(_BACKTICKS.finditer(line))
-    i = 0
+    pos = i = 0
     while i < len(runs):
-        opening = runs[i]
-        closing = next((j for j in range(i + 1, len(runs)) if len(runs[j].group()) == len(opening.group())), None)
-        if closing is None:
+        close = closing[i]
+        if close is None:
             i += 1
             continue
-        out.append(markdown_text(line[pos:opening.start()]) if pos == 0 else
-                   _MD_INLINE.sub(_md_inline, controls(line[pos:opening.start()])))
-        code = line[opening.end():runs[closing].start()]
+        out.append(_escape_inline(line[pos:runs[i][0]], pos == 0))
+        code = line[runs[i][1]:runs[close][0]]
         if code.startswith(" ") and code.endswith(" ") and code.strip():
             code = code[1:-1]
         out.append(markdown_code(code))
-        pos = runs[closing].end()
-        i = closing + 1
-    rest = line[pos:]
-    out.append(markdown_text(rest) if pos == 0 else _MD_INLINE.sub(_md_inline, controls(rest)))
+        pos = runs[close][1]
+        i = close + 1
+    out.append(_escape_inline(line[pos:], pos == 0))
     return "".join(out)
+
+
+def _strip(line: str, mask: str) -> tuple[str, str]:
+    left, right = len(mask) - len(mask.lstrip()), len(mask.rstrip())
+    return line[left:right], mask[left:right]
 
 
 def markdown_rich(text: str, *, blocks: bool = True) -> str:
     """A rule text (a message or remediation, with values in it) as Markdown: the code spans and fenced code
     blocks it was written with stay code (each with a fence its content cannot close), all other text is
-    escaped (:func:`markdown_text`). With ``blocks=False`` (a table cell) it is one line: line breaks become
-    ``<br>`` and fenced blocks are code spans."""
-    lines = text.split("\n")
+    escaped (:func:`markdown_text`); a value's backticks and fences are its text (:class:`ValuedText`). With
+    ``blocks=False`` (a table cell) it is one line: line breaks become ``<br>``, fenced blocks code spans."""
+    lines, masks = text.split("\n"), _masked(text).split("\n")
     out: list[str] = []
     i = 0
     while i < len(lines):
-        m = _FENCE_OPEN.match(lines[i])
+        m = _FENCE_OPEN.match(masks[i])
         if m:
             marker = m.group(1)
             end = next((j for j in range(i + 1, len(lines))
-                        if lines[j].strip().startswith(marker[0] * len(marker))
-                        and set(lines[j].strip()) == {marker[0]}), None)
+                        if masks[j].strip().startswith(marker[0] * len(marker))
+                        and set(masks[j].strip()) == {marker[0]}), None)
             if end is not None:
                 body = lines[i + 1:end]
                 if blocks:
@@ -176,7 +214,7 @@ def markdown_rich(text: str, *, blocks: bool = True) -> str:
                     out.append(markdown_code(" ".join(line.strip() for line in body)))
                 i = end + 1
                 continue
-        out.append(_inline_rich(lines[i].strip()))
+        out.append(_inline_rich(*_strip(lines[i], masks[i])))
         i += 1
     return "\n".join(out) if blocks else "<br>".join(out)
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from preflight import __version__
 from preflight.errors import Foreign, Listing, Msg, PreflightError, in_language
-from preflight.escape import controls, controls_but_breaks
+from preflight.escape import ValuedText, controls, controls_but_breaks
 from preflight.facts import FieldType, Subject, Unknown, fact_fields
 from preflight.model import Category, Severity, Text
 from preflight.resources import rules_dir
@@ -589,7 +589,19 @@ class Template:
     parts: tuple[str | Placeholder, ...]
 
     def render(self, subject: Any, lang: str = "en") -> str:
-        return "".join(p if isinstance(p, str) else p.render(subject, lang) for p in self.parts)
+        pieces = [p if isinstance(p, str) else p.render(subject, lang) for p in self.parts]
+        text = "".join(pieces)
+        if "`" not in text:
+            return text
+        # a value with a backtick: the text remembers where it is, so that Markdown keeps it inside the
+        # rule's code span (the text itself is the same string)
+        values: list[tuple[int, int]] = []
+        pos = 0
+        for part, piece in zip(self.parts, pieces, strict=True):
+            if not isinstance(part, str) and "`" in piece:
+                values.append((pos, pos + len(piece)))
+            pos += len(piece)
+        return ValuedText(text, tuple(values)) if values else text
 
     def value(self, subject: Any) -> Any:
         """The text as a desired value (``{fmt: ...}``): the facts as they are (no quoting, no escaping)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pickle
 import re
 import shlex
 import tempfile
@@ -23,6 +24,7 @@ from markdown_it import MarkdownIt
 
 from preflight.cli import main
 from preflight.escape import (
+    ValuedText,
     controls,
     controls_but_breaks,
     github_data,
@@ -351,3 +353,36 @@ def test_text_block_fast_path_is_the_line_by_line_one(text: str, indent: str) ->
     first, *rest = text.split("\n")
     by_line = "\n".join([text_line(first), *(indent + text_line(line) if line else "" for line in rest)])
     assert text_block(text, indent) == by_line
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A value's backticks stay inside the rule's code span
+
+
+@examples(200)
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf")), min_size=1, max_size=30))
+def test_a_value_cannot_close_the_rules_code_span(value: str) -> None:
+    head = "Run `cmd --Name "
+    text = ValuedText(f"{head}{value} --x` now", ((len(head), len(head) + len(value)),))
+    # (a table cell as GitHub reads it: each escaped pipe unescaped first, even inside a code span)
+    for md in (markdown_rich(text), markdown_cell(text).replace("\\|", "|")):
+        children = _inline("x " + md)
+        code = [c.content for c in children if c.type == "code_inline"]
+        assert code == [f"cmd --Name {value} --x"], (md, code)
+
+
+def test_valued_text_is_a_plain_string_elsewhere() -> None:
+    text = ValuedText("a `b` c", ((3, 4),))
+    assert text == "a `b` c" and json.dumps(text) == json.dumps("a `b` c") and text.values == ((3, 4),)
+    again = pickle.loads(pickle.dumps(text))
+    assert again == text and again.values == text.values
+
+
+@pytest.mark.parametrize("role", ["R`x", "a``b", "`", "x` <img src=y> `"])
+def test_a_role_name_with_backticks_stays_in_the_command_span(role: str) -> None:
+    md = run_all_formats("BigData", "shared-downloads", role, "snap")["markdown"]
+    tokens = MarkdownIt("commonmark").parse(md)
+    spans = [c.content for t in tokens for c in t.children or () if c.type == "code_inline"
+             and c.content.startswith("aliyun ram AttachPolicyToRole --PolicyType Custom")
+             and "SharedDownloads" in c.content]  # (the export whose role is hostile)
+    assert spans and all(shlex.split(span)[-2:] == ["--RoleName", role] for span in spans), spans
