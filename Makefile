@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench golden clean
+.PHONY: demo test lint typecheck pytest bench bench-hostile golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py
+
+# each hostile input of issue 11 under a timeout and a memory limit: exit code, wall time, peak RSS
+bench-hostile: $(STAMP)
+	$(BIN)/python bench/bench_hostile.py
 
 # regenerate the golden report files under tests/golden/ after an intended change of output
 golden: $(STAMP)

@@ -21,6 +21,7 @@ import dataclasses
 import json
 import os
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 
 from preflight import __version__
 from preflight.errors import Foreign, Listing, Msg, PreflightError, in_language
+from preflight.escape import ValuedText, controls, controls_but_breaks
 from preflight.facts import FieldType, Subject, Unknown, fact_fields
 from preflight.model import Category, Severity, Text
 from preflight.resources import rules_dir
@@ -51,7 +53,8 @@ ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{1,63}")  # used with fullmatch 
 CODE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9.]*")
 #: the facts of a subject a finding can be located on (schemas/rule.schema.json lists the same)
 LOCATABLE = ("request", "account_id", "region", "image", "tasks", "bucket", "role")
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+#: a placeholder in a rule text: ``{path}`` or ``{path|filter|…}``; group 1 is the path, group 2 the filters
+PLACEHOLDER = re.compile(r"\{([^{}|]*)((?:\|[^{}|]*)*)\}")
 #: why a count over partly unknown elements is unknown (the engine words it in the report's language)
 COUNT_UNKNOWN = Msg("rule.count_unknown")
 
@@ -561,20 +564,56 @@ class _EqTest:
 
 
 @dataclass(frozen=True)
+class Placeholder:
+    """A ``{path|filter|…}`` in a text: the fact to show and how (see :data:`FILTERS`)."""
+
+    getter: Getter
+    #: ``|sh``: quoted as one shell word (``shlex.quote``), for a value pasted into a command
+    shell: bool = False
+    #: ``|lines``: a value that is several lines by design (a generated Terraform or ROS snippet) keeps its
+    #: line breaks; every other value shows its line breaks and control characters escaped
+    lines: bool = False
+
+    def render(self, subject: Any, lang: str) -> str:
+        text = format_value(self.getter(subject), lang)
+        if self.shell:
+            text = shlex.quote(text)
+        # a value can never add a line (a CI command, a fake heading) or a terminal sequence to a report
+        return controls_but_breaks(text) if self.lines else controls(text)
+
+
+#: the filters a placeholder may name after its path (``{role.RoleName|sh}``); any other name is a rule error
+FILTERS = ("count", "sh", "lines")
+
+
+@dataclass(frozen=True)
 class Template:
     source: str
-    parts: tuple[str | Getter, ...]
+    parts: tuple[str | Placeholder, ...]
 
     def render(self, subject: Any, lang: str = "en") -> str:
-        return "".join(p if isinstance(p, str) else format_value(p(subject), lang) for p in self.parts)
+        pieces = [p if isinstance(p, str) else p.render(subject, lang) for p in self.parts]
+        text = "".join(pieces)
+        if "`" not in text:
+            return text
+        # a value with a backtick: the text remembers where it is, so that Markdown keeps it inside the
+        # rule's code span (the text itself is the same string)
+        values: list[tuple[int, int]] = []
+        pos = 0
+        for part, piece in zip(self.parts, pieces, strict=True):
+            if not isinstance(part, str) and "`" in piece:
+                values.append((pos, pos + len(piece)))
+            pos += len(piece)
+        return ValuedText(text, tuple(values)) if values else text
 
     def value(self, subject: Any) -> Any:
+        """The text as a desired value (``{fmt: ...}``): the facts as they are (no quoting, no escaping)."""
         out: list[str] = []
         for p in self.parts:
             if isinstance(p, str):
                 out.append(p)
                 continue
-            v = p(subject)
+            v = p.getter(subject)
             if isinstance(v, Unknown) or v is None:
                 return v
             out.append(format_value(v))
@@ -603,12 +642,12 @@ def format_value(v: Any, lang: str = "en") -> str:
 def compile_template(text: Any, where: tuple[str | int, ...]) -> Template:
     if not isinstance(text, str):
         raise RuleError(where, Msg("rule.text_type"))
-    parts: list[str | Getter] = []
+    parts: list[str | Placeholder] = []
     pos = 0
     source = text.replace("{{", "\0").replace("}}", "\1")
     for m in PLACEHOLDER.finditer(source):
         parts.append(source[pos : m.start()])
-        parts.append(_placeholder(m.group(1).strip(), where))
+        parts.append(_placeholder(m.group(0)[1:-1].strip(), where))
         pos = m.end()
     parts.append(source[pos:])
     if any(isinstance(p, str) and ("{" in p or "}" in p) for p in parts):
@@ -617,9 +656,18 @@ def compile_template(text: Any, where: tuple[str | int, ...]) -> Template:
     return Template(text, restored)
 
 
-def _placeholder(expr: str, where: tuple[str | int, ...]) -> Getter:
-    counting = expr.endswith("|count")
-    expr = expr.removesuffix("|count").strip()
+def placeholder_path(expr: str) -> str:
+    """The path a placeholder reads, without its filters."""
+    return expr.split("|", 1)[0].strip()
+
+
+def _placeholder(expr: str, where: tuple[str | int, ...]) -> Placeholder:
+    path, *filters = (part.strip() for part in expr.split("|"))
+    for name in filters:
+        if name not in FILTERS:
+            raise RuleError(where, Msg("rule.unknown_filter", filter=name, expr=expr, allowed=", ".join(FILTERS)))
+    counting = "count" in filters
+    expr = path
     if "[*]." in expr:
         list_text, item_text = expr.split("[*].", 1)
         lst = resolve_path(f"$.{list_text}", Subject, where)
@@ -633,8 +681,8 @@ def _placeholder(expr: str, where: tuple[str | int, ...]) -> Getter:
             raise RuleError(where, Msg("rule.count_needs_list", expr=expr, type=ref.type.name))
     if counting:
         inner = getter
-        return lambda s: (lambda v: v if v is None or isinstance(v, Unknown) else len(v))(inner(s))
-    return getter
+        getter = lambda s: (lambda v: v if v is None or isinstance(v, Unknown) else len(v))(inner(s))  # noqa: E731
+    return Placeholder(getter, shell="sh" in filters, lines="lines" in filters)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -787,7 +835,7 @@ def dependencies(doc: Mapping[str, Any], *, texts: bool = True) -> tuple[tuple[s
                     add(value if value.startswith("$.") else f"$.{value}")
                 elif key == "fmt" and isinstance(value, str):
                     for m in PLACEHOLDER.finditer(value):
-                        add(m.group(1).split("[*]")[0].removesuffix("|count").strip())
+                        add(placeholder_path(m.group(1)).split("[*]")[0].strip())
                 else:
                     walk(value, top and key not in QUANTIFIERS | {"where"})
         elif isinstance(node, list):
@@ -800,7 +848,7 @@ def dependencies(doc: Mapping[str, Any], *, texts: bool = True) -> tuple[tuple[s
     for key in ("message", "remediation"):
         for text in doc[key].values():
             for m in PLACEHOLDER.finditer(text.replace("{{", "").replace("}}", "")):
-                add(m.group(1).split("[*]")[0].removesuffix("|count").strip())
+                add(placeholder_path(m.group(1)).split("[*]")[0].strip())
     for path in doc.get("evidence", []) or []:
         add(path)
     return tuple(sorted(found))

@@ -9,6 +9,7 @@ Escaping follows the workflow-command rules: in the message ``%``, CR and LF bec
 
 from __future__ import annotations
 
+from preflight.escape import github_data, github_property, text_line
 from preflight.i18n import colon, t
 from preflight.model import Location, Report, Result, Severity, Status
 from preflight.reporters import RenderOptions
@@ -17,12 +18,8 @@ from preflight.reporters._common import fails, summary_line, verdict_line
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = github_data
+escape_property = github_property
 
 
 def command(kind: str, message: str, title: str, where: Location | None) -> str:
@@ -59,6 +56,6 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     out += [command("warning", n.message.get(lang), "preflight", n.where) for n in report.notes]
     out.append(summary_line(report))
     if report.baseline is not None:
-        out.append(t("baseline_line", lang, **report.baseline.as_dict()))
+        out.append(t("baseline_line", lang, **{**report.baseline.as_dict(), "path": text_line(report.baseline.path)}))
     out.append(verdict_line(report))
     return "\n".join(out) + "\n"

@@ -16,6 +16,7 @@ import json
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
+from preflight.escape import xml_text
 from preflight.i18n import colon, t, word
 from preflight.model import Report, Result, Status
 from preflight.reporters import RenderOptions
@@ -56,6 +57,15 @@ def _outcome(case: ET.Element, r: Result, report: Report) -> str:
     return "skipped"
 
 
+def _xml_safe(root: ET.Element) -> None:
+    """Every text and attribute value of the document made something XML 1.0 can hold (the one place)."""
+    for element in root.iter():
+        if element.text:
+            element.text = xml_text(element.text)
+        for key, value in element.attrib.items():
+            element.attrib[key] = xml_text(value)
+
+
 def render(report: Report, options: RenderOptions | None = None) -> str:
     root = ET.Element("testsuites", {"name": "preflight"})
     totals = {"tests": 0, "failures": 0, "skipped": 0}
@@ -82,5 +92,6 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
         totals["skipped"] += counts["skipped"]
     root.attrib.update({"tests": str(totals["tests"]), "failures": str(totals["failures"]), "errors": "0",
                         "skipped": str(totals["skipped"]), "time": "0"})
+    _xml_safe(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

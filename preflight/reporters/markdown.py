@@ -3,6 +3,7 @@ finding that fails the run with its remediation; other findings, waived ones and
 
 from __future__ import annotations
 
+from preflight.escape import markdown_cell, markdown_cell_text, markdown_code, markdown_rich, markdown_text
 from preflight.i18n import colon, t, word
 from preflight.model import Report, Result, Status
 from preflight.reporters import RenderOptions
@@ -12,27 +13,21 @@ _STATUS_KEYS = (("pass", "st_pass"), ("fail", "st_fail"), ("unknown", "st_unknow
                 ("waived", "st_waived"))
 
 
-def cell(text: str) -> str:
-    """Text safe inside a table cell: pipes escaped, line breaks as <br>."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
-
-
-def _code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    pad = " " if "`" in text else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+#: a rule text (message, remediation) in a table cell: its code spans kept, the rest escaped, pipes escaped
+cell = markdown_cell
+_code = markdown_code
 
 
 def _failure(r: Result, lang: str) -> list[str]:
-    out = [f"#### {word(r.severity.value, lang)} · {r.rule_id} · {r.title}", "",
+    out = [f"#### {word(r.severity.value, lang)} · {markdown_text(r.rule_id)} · {markdown_text(r.title)}", "",
            f"- **{t('md_export', lang)}**{colon(lang)}{_code(r.subject)}"]
     if r.location is not None:
         out.append(f"- **{t('location', lang)}**{colon(lang)}{_code(str(r.location))}")
     if r.prevents:
         out.append(f"- **{t('prevents', lang)}**{colon(lang)}{', '.join(_code(p) for p in r.prevents)}")
-    out.append(f"- **{t('message', lang)}**{colon(lang)}{r.message}")
+    out.append(f"- **{t('message', lang)}**{colon(lang)}{markdown_rich(r.message)}")
     if r.remediation:
-        out.append(f"- **{t('fix', lang)}**{colon(lang)}{r.remediation}")
+        out.append(f"- **{t('fix', lang)}**{colon(lang)}{markdown_rich(r.remediation)}")
     out.append("")
     return out
 
@@ -50,7 +45,8 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     out += [f"| {t(key, lang)} | {counts[name]} |" for name, key in _STATUS_KEYS]
     out.append("")
     if report.baseline is not None:
-        out += [t("baseline_line", lang, **report.baseline.as_dict()), ""]
+        path = markdown_text(report.baseline.path)
+        out += [t("baseline_line", lang, **{**report.baseline.as_dict(), "path": path}), ""]
     out += [f"### {t('md_failures', lang)} ({len(failing)})", ""]
     if not failing:
         out += [t("md_none", lang), ""]
@@ -63,8 +59,9 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
                 f"{t('message', lang)} | {t('location', lang)} |", "|---|---|---|---|---|---|"]
         for r in others:
             status = t(f"st_{r.status.value}", lang) + (f" · {t('baselined', lang)}" if r.baselined else "")
-            out.append(f"| {word(r.severity.value, lang)} | {r.rule_id} | {status} | {cell(r.subject)} | "
-                       f"{cell(r.message)} | {cell(str(r.location or ''))} |")
+            out.append(f"| {word(r.severity.value, lang)} | {markdown_cell_text(r.rule_id)} | {status} | "
+                       f"{markdown_cell_text(r.subject)} | {cell(r.message)} | "
+                       f"{markdown_cell_text(str(r.location or ''))} |")
         out.append("")
     waived = [r for r in report.results if r.waiver is not None]
     if waived:
@@ -74,12 +71,14 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
         for r in waived:
             w = r.waiver
             assert w is not None
-            out.append(f"| {r.rule_id} | {cell(r.subject)} | {cell(w.reason)} | {cell(w.owner or '')} | "
-                       f"{w.expires.isoformat() if w.expires else ''} | {cell(str(w.source))} |")
+            out.append(f"| {markdown_cell_text(r.rule_id)} | {markdown_cell_text(r.subject)} | "
+                       f"{markdown_cell_text(w.reason)} | {markdown_cell_text(w.owner or '')} | "
+                       f"{w.expires.isoformat() if w.expires else ''} | {markdown_cell_text(str(w.source))} |")
         out.append("")
     if report.notes:
         out += [f"### {t('md_warnings', lang)}", ""]
-        out += [f"- {_code(str(n.where)) + ': ' if n.where else ''}{n.message.get(lang)}" for n in report.notes]
+        out += [f"- {_code(str(n.where)) + ': ' if n.where else ''}{markdown_rich(n.message.get(lang), blocks=False)}"
+                for n in report.notes]
         out.append("")
     out.append(summary_line(report))
     return "\n".join(out) + "\n"

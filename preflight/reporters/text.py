@@ -7,6 +7,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from preflight import __version__
+from preflight.escape import text_block, text_line
 from preflight.i18n import colon, pad, t, word
 from preflight.model import Report, Result, Severity, Status
 from preflight.reporters import RenderOptions
@@ -35,28 +36,28 @@ def _finding(r: Result, report: Report, color: bool, labels: dict[str, str]) -> 
     sev = pad(word(r.severity.value, lang), 7)
     if r.status is Status.FAIL and r.severity is Severity.ERROR:
         sev = _paint(sev, "1;31", color)
-    lines = [f"  {mark} {sev} {r.rule_id:<6} {r.message}"]
     indent = " " * 18
+    lines = [f"  {mark} {sev} {r.rule_id:<6} {text_block(r.message, indent)}"]
     details = []
     if r.location is not None:
-        details.append(f"{labels['at']} {r.location}")
+        details.append(f"{labels['at']} {text_line(str(r.location))}")
     if r.prevents:
-        details.append(f"{labels['prevents']} {', '.join(r.prevents)}")
+        details.append(f"{labels['prevents']} {text_line(', '.join(r.prevents))}")
     if details:
         lines.append(indent + _paint(" · ".join(details), "2", color))
     if r.waiver is not None:
         w = r.waiver
-        parts = [t("waived_by", lang, reason=w.reason)]
+        parts = [t("waived_by", lang, reason=text_line(w.reason))]
         if w.owner:
-            parts.append(t("waiver_owner", lang, owner=w.owner))
+            parts.append(t("waiver_owner", lang, owner=text_line(w.owner)))
         if w.expires:
             parts.append(t("waiver_expires", lang, expires=w.expires.isoformat()))
-        parts.append(f"{t('at', lang)} {w.source}")
+        parts.append(f"{t('at', lang)} {text_line(str(w.source))}")
         lines.append(indent + _paint(" · ".join(parts), "36", color))
     if r.baselined:
         lines.append(indent + _paint(t("baselined", lang), "2", color))
     if r.remediation:
-        lines.append(f"{indent}{labels['fix']}{colon(lang)}{r.remediation}")
+        lines.append(f"{indent}{labels['fix']}{colon(lang)}{text_block(r.remediation, indent)}")
     return lines
 
 
@@ -77,7 +78,7 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
     for subject, grouped in groupby(report.results, key=_SUBJECT):
         group = list(grouped)
         origin = group[0].origin
-        head = f"● {subject}" + (f"  ({origin})" if origin else "")
+        head = f"● {text_line(subject)}" + (f"  ({text_line(str(origin))})" if origin else "")
         out.append(_paint(head, "1", color))
         # passing and not-applicable results are only counted unless --verbose (most of a large check)
         shown = group if options.verbose else [r for r in group if r.status not in _QUIET]
@@ -85,7 +86,7 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
             if r.status in _QUIET:
                 out.append(f"  {_paint(_MARK[r.status], _COLOR[r.status], color)} "
                            f"{pad(word(r.severity.value, lang), 7)} "
-                           f"{r.rule_id:<6} {r.message}")
+                           f"{r.rule_id:<6} {text_block(r.message, ' ' * 18)}")
             else:
                 out += _finding(r, report, color, labels)
         if not options.verbose:
@@ -97,12 +98,13 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
             yield "\n".join(out) + "\n"
             out = []
     for note in report.notes:
-        where = f"{note.where}: " if note.where else ""
-        out.append(_paint(f"{t('warning', lang)}{colon(lang)}{where}{note.message.get(lang)}", "33", color))
+        where = f"{text_line(str(note.where))}: " if note.where else ""
+        message = text_block(note.message.get(lang), "  ")
+        out.append(_paint(f"{t('warning', lang)}{colon(lang)}{where}{message}", "33", color))
     if report.notes:
         out.append("")
     out.append(summary_line(report))
     if report.baseline is not None:
-        out.append(t("baseline_line", lang, **report.baseline.as_dict()))
+        out.append(t("baseline_line", lang, **{**report.baseline.as_dict(), "path": text_line(report.baseline.path)}))
     out.append(_paint(verdict_line(report), "1;32" if report.ok else "1;31", color))
     yield "\n".join(out) + "\n"

@@ -96,6 +96,8 @@ TEXTS: dict[str, dict[str, str]] = {
                         "zh": "文本中的 '{{' 或 '}}' 不成对（字面花括号请写作 '{{{{' 或 '}}}}'）"},
     "rule.placeholder_list": {"en": "{list!r} in {{{expr}}} is not a list of facts",
                               "zh": "{{{expr}}} 中的 {list!r} 不是事实的列表"},
+    "rule.unknown_filter": {"en": "unknown filter {filter!r} in {{{expr}}} (allowed: {allowed})",
+                            "zh": "{{{expr}}} 中的过滤器 {filter!r} 未知（可用：{allowed}）"},
     "rule.count_needs_list": {"en": "'|count' needs a list; {expr!r} is a {type}",
                               "zh": "'|count' 需要列表；{expr!r} 是 {type}"},
     "rule.bitext": {"en": "expected {{en: '...', zh: '...'}}: a non-empty text in each language",
