@@ -15,7 +15,7 @@ import enum
 import functools
 import ipaddress
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -887,10 +887,38 @@ def scoped_permission_policy(bucket: str, prefix: str | None, account: str | Non
     ]}
 
 
+def _hcl_template_escape(text: str) -> str:
+    """JSON text made literal inside HCL: ``${`` and ``%{`` start interpolations and directives in every HCL
+    quoted string, so a name holding them would run as Terraform when the snippet is pasted."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
 def _hcl(value: Any, indent: int = 2) -> str:
     """A JSON-compatible value as an HCL expression for ``jsonencode(...)``: HCL's object constructor takes
-    ``"key": value`` as well as ``key = value``, so JSON text is already valid HCL."""
-    return json.dumps(value, indent=2).replace("\n", "\n" + " " * indent)
+    ``"key": value`` as well as ``key = value``, so JSON text is valid HCL once its template sequences are
+    escaped (JSON's string escapes are HCL's too)."""
+    return _hcl_template_escape(json.dumps(value, indent=2).replace("\n", "\n" + " " * indent))
+
+
+def _hcl_str(text: str) -> str:
+    """A string as an HCL quoted string literal."""
+    return _hcl_template_escape(json.dumps(text))
+
+
+#: how a value is written inside a string literal of each fix text (see :func:`fill_prefix`)
+_STRING_BODY: dict[str, Callable[[str], str]] = {
+    "trust_policy": lambda v: json.dumps(v)[1:-1],
+    "permission_policy": lambda v: json.dumps(v)[1:-1],
+    "ros": lambda v: json.dumps(v)[1:-1],
+    "terraform": lambda v: _hcl_template_escape(json.dumps(v)[1:-1]),
+}
+
+
+def fill_prefix(kind: str, text: str, prefix: str) -> str:
+    """Put an export's OSSPrefix where :data:`PREFIX_MARK` stands in a fix text written by
+    :func:`least_privilege_fix`: the marker sits inside a string literal (JSON or HCL), so the prefix is
+    escaped for that literal; a hostile prefix stays data and cannot add statements or interpolations."""
+    return text.replace(PREFIX_MARK, _STRING_BODY[kind](prefix))
 
 
 def least_privilege_fix(role: str, bucket: str | None, prefix: str | None, account: str | None
@@ -902,9 +930,9 @@ def least_privilege_fix(role: str, bucket: str | None, prefix: str | None, accou
     letters = "".join(c for c in bucket.title() if c.isascii() and c.isalnum()) if bucket else ""
     policy_name = "EcsImageExport" + letters[:40]
     terraform = (
-        f'resource "alicloud_ram_role" "image_export" {{\n  role_name = {json.dumps(role)}\n'
+        f'resource "alicloud_ram_role" "image_export" {{\n  role_name = {_hcl_str(role)}\n'
         f"  assume_role_policy_document = jsonencode({_hcl(trust)})\n}}\n\n"
-        f'resource "alicloud_ram_policy" "image_export" {{\n  policy_name = {json.dumps(policy_name)}\n'
+        f'resource "alicloud_ram_policy" "image_export" {{\n  policy_name = {_hcl_str(policy_name)}\n'
         f"  policy_document = jsonencode({_hcl(perms)})\n}}\n\n"
         'resource "alicloud_ram_role_policy_attachment" "image_export" {\n'
         "  role_name   = alicloud_ram_role.image_export.role_name\n"

@@ -199,10 +199,28 @@ def test_a_copied_command_runs_exactly_its_arguments(role: str, bucket: str, pre
     _check_commands(role, bucket, prefix)
 
 
-@pytest.mark.xfail(strict=True, reason="sources/snapshot.py Fix: the OSSPrefix is pasted into the generated "
-                                       "policy JSON and Terraform unescaped (str.replace of a marker)")
-def test_a_hostile_prefix_reaches_the_policy_document_as_data() -> None:
-    _check_commands("R", "b", 'x"],"Action":["*')
+@pytest.mark.parametrize("prefix", ['x"],"Action":["*', "a\\b", "${file(\"/etc/passwd\")}", "%{if 1}x%{endif}"])
+def test_a_hostile_prefix_reaches_the_policy_document_as_data(prefix: str) -> None:
+    _check_commands("R", "b", prefix)
+
+
+@pytest.mark.parametrize("value", ['x"],"Action":["*', "${file(\"/etc/passwd\")}", "%{for x in y}", "a\\b\n"])
+def test_fix_texts_keep_hostile_names_and_prefixes_as_data(value: str) -> None:
+    """The least-privilege fix as JSON, ROS and Terraform: a role, bucket or prefix is one string value in each,
+    never more statements, and never a Terraform interpolation or directive."""
+    from preflight import policy as pol
+
+    parts = pol.least_privilege_fix(value, value, pol.PREFIX_MARK, "123")
+    document = json.loads(pol.fill_prefix("permission_policy", str(parts["permission_policy"]), value))
+    resources = [r for st in document["Statement"] for r in st["Resource"]]
+    assert set(resources) <= {f"acs:oss:*:123:{value}", f"acs:oss:*:123:{value}/{value}*"}
+    assert f"acs:oss:*:123:{value}/{value}*" in resources
+    assert all(st["Action"] != ["*"] and "*" not in st["Action"] for st in document["Statement"])
+    ros = json.loads(pol.fill_prefix("ros", str(parts["ros"]), value))
+    assert ros["ImageExportRole"]["Properties"]["RoleName"] == value
+    terraform = pol.fill_prefix("terraform", str(parts["terraform"]), value)
+    # every ${ or %{ in the snippet is escaped ($${, %%{): HCL reads it as literal text
+    assert terraform.count("${") == terraform.count("$${") and terraform.count("%{") == terraform.count("%%{")
 
 
 def _check_commands(role: str, bucket: str, prefix: str) -> None:

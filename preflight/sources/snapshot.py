@@ -464,12 +464,13 @@ class _Builder:
                 self._cache[base_key] = pol.least_privilege_fix(role, bucket, pol.PREFIX_MARK, account)
             parts: dict[str, str | None] = self._cache[base_key]
 
-            def put(text: str | None) -> str | None:
-                return None if text is None else text.replace(pol.PREFIX_MARK, prefix or "")
+            def put(kind: str) -> str | None:
+                text = parts[kind]
+                return None if text is None else pol.fill_prefix(kind, text, prefix or "")
 
             self._cache[key] = Fix(trust_policy=str(parts["trust_policy"]),
-                                   permission_policy=put(parts["permission_policy"]), policy_name=parts["policy_name"],
-                                   terraform=put(parts["terraform"]), ros=put(parts["ros"]))
+                                   permission_policy=put("permission_policy"), policy_name=parts["policy_name"],
+                                   terraform=put("terraform"), ros=put("ros"))
         fix: Fix = self._cache[key]
         return fix
 
