@@ -146,10 +146,12 @@ class Image:
 
 @dataclass(frozen=True, eq=False)
 class Task:
-    TaskId: str | None
-    TaskAction: str | None
-    TaskStatus: str | None
-    ResourceId: str | None
+    """An entry of DescribeTasks; every field three-state (a field the snapshot lost is unknown)."""
+
+    TaskId: str | None | Unknown
+    TaskAction: str | None | Unknown
+    TaskStatus: str | None | Unknown
+    ResourceId: str | None | Unknown
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
 
