@@ -242,6 +242,13 @@ class Bucket:
     Policy: PolicyDoc | None | Unknown
     #: bucket-policy statements that let anyone read or list objects, with no Condition narrowing who
     public_grants: list[str] | Unknown
+    #: the bucket's own Block Public Access (``GetBucketInfo`` ``BucketInfo.Bucket.BlockPublicAccess``)
+    BlockPublicAccess: bool | Unknown
+    #: the account-level Block Public Access (OSS ``GetPublicAccessBlock``; the snapshot's
+    #: ``public_access_block``)
+    AccountBlockPublicAccess: bool | Unknown
+    #: either of them on: a public ACL or bucket policy has no effect (unknown unless one is on or both off)
+    public_access_blocked: bool | Unknown
     location: Loc | None = _loc()
     field_locations: Mapping[str, Loc] | None = _field_locs()
     address: str | None = _address()

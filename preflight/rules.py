@@ -40,7 +40,7 @@ Getter = Callable[[Any], Any]
 
 RULE_KEYS = frozenset({
     "id", "title", "severity", "category", "prevents", "message", "remediation", "references",
-    "when", "assert", "locate", "evidence", "description",
+    "when", "assert", "locate", "evidence", "description", "pass_evidence",
 })
 COMPARE_OPS = ("gt", "gte", "lt", "lte")
 LEAF_OPS = frozenset({
@@ -670,6 +670,8 @@ class Rule:
     condition_depends_on: tuple[tuple[str, ...], ...] = ()
     #: the fact of the ``locate`` entity the rule asserts on (its attribute is where the user fixes it)
     locate_field: str | None = None
+    #: facts shown on a pass when they hold (``pass_evidence``): why the finding does not apply
+    pass_evidence: tuple[tuple[str, Getter], ...] = ()
 
 
 def _text(node: Any, where: tuple[str | int, ...]) -> Text:
@@ -731,6 +733,11 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
     for i, extra in enumerate(evidence):
         ref = resolve_path(f"$.{extra}", Subject, ("evidence", i))
         compiler._add_evidence(ref.text, ref.getter())
+    pass_evidence = doc.get("pass_evidence", [])
+    if not isinstance(pass_evidence, list) or not all(isinstance(e, str) for e in pass_evidence):
+        raise RuleError(("pass_evidence",), Msg("rule.evidence"))
+    shown_on_pass = tuple((p, resolve_path(f"$.{p}", Subject, ("pass_evidence", i)).getter())
+                          for i, p in enumerate(pass_evidence))
     asserted = _first_segment(doc["assert"])
     locate = doc.get("locate", asserted if asserted in LOCATABLE else "request")
     if not isinstance(locate, str) or locate not in LOCATABLE:
@@ -754,6 +761,7 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
         depends_on=dependencies(doc),
         condition_depends_on=dependencies(doc, texts=False),
         locate_field=_locate_field(doc["assert"], locate),
+        pass_evidence=shown_on_pass,
     )
 
 
@@ -798,7 +806,7 @@ def dependencies(doc: Mapping[str, Any], *, texts: bool = True) -> tuple[tuple[s
         for text in doc[key].values():
             for m in PLACEHOLDER.finditer(text.replace("{{", "").replace("}}", "")):
                 add(m.group(1).split("[*]")[0].removesuffix("|count").strip())
-    for path in doc.get("evidence", []) or []:
+    for path in [*(doc.get("evidence", []) or []), *(doc.get("pass_evidence", []) or [])]:
         add(path)
     return tuple(sorted(found))
 

@@ -247,7 +247,7 @@ class UnknownEntry:
     reason: str | Msg
 
 
-UNKNOWN_SECTIONS = frozenset((*SECTIONS, "account_id"))
+UNKNOWN_SECTIONS = frozenset((*SECTIONS, "account_id", "public_access_block"))
 _UNKNOWN_KEYS = frozenset({"section", "match", "field", "reason"})
 
 
@@ -324,6 +324,7 @@ class _Builder:
         #: tasks that may be running exports, a field lost (task, region, why the answer is unknown)
         self._uncertain_tasks: list[tuple[Task, str | None, Unknown]] = []
         self.account_id = self._account_id()
+        self.account_bpa = self._account_bpa()
         self.region_ids = self._index("regions")
         self.images = self._index("images")
         self.snapshots = self._index("snapshots")
@@ -375,6 +376,20 @@ class _Builder:
         if not isinstance(v, str):
             raise ShapeError("/account_id", _not_of_type(repr(v), "string"))
         return v
+
+    def _account_bpa(self) -> bool | Unknown:
+        """The account-level Block Public Access (``public_access_block``, from GetPublicAccessBlock)."""
+        why = self.unknowns.whole("public_access_block", {})
+        if why:
+            return Unknown(why)
+        if "public_access_block" not in self.doc:
+            return self._no_section("public_access_block")
+        raw = self.doc["public_access_block"]
+        if not isinstance(raw, Mapping):
+            raise ShapeError("/public_access_block", _not_of_type(_short(raw), "object"))
+        o = Obj(raw, "/public_access_block")
+        v = o.bool_("BlockPublicAccess")
+        return o.missing("BlockPublicAccess") if v is None else v
 
     def _index(self, section: str) -> dict[tuple[str, ...], Obj] | None:
         objs = self.sections[section]
@@ -707,6 +722,9 @@ class _Builder:
         location = o.str_("Location")
         storage = o.str_("StorageClass")
         policy = _policy_field(o, "Policy")
+        bpa = o.bool_("BlockPublicAccess")
+        if bpa is None:  # an explicit null: GetBucketInfo always sends true or false
+            bpa = o.missing("BlockPublicAccess")
         return Bucket(
             Name=name,
             Location=location if location is not None else o.missing("Location"),
@@ -720,6 +738,9 @@ class _Builder:
             CrossRegionReplication=o.str_("CrossRegionReplication"),
             Policy=policy,
             public_grants=policy if isinstance(policy, Unknown) else pol.public_grants(policy) if policy else [],
+            BlockPublicAccess=bpa,
+            AccountBlockPublicAccess=self.account_bpa,
+            public_access_blocked=_either_on(bpa, self.account_bpa),
             location=self._loc(found),
             field_locations=self._field_locations(o),
             address=self._address(found),
@@ -859,6 +880,13 @@ _KEY_FIELDS = {"regions": ("RegionId",), "images": ("RegionId", "ImageId"), "sna
 def _may_name(resource: str | None | Unknown, image_id: str) -> bool:
     """May a task's ResourceId be this image? Yes when it is, or when it was lost (null or unknown)."""
     return resource == image_id if isinstance(resource, str) else True
+
+
+def _either_on(a: bool | Unknown, b: bool | Unknown) -> bool | Unknown:
+    """Three-valued OR: on when either is on; off only when both are known off."""
+    if a is True or b is True:
+        return True
+    return a if isinstance(a, Unknown) else b
 
 
 def _task_name(t: Task) -> str:
