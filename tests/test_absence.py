@@ -1,0 +1,138 @@
+"""The absence table is the one place a missing field reads as "none"; everything else missing is unknown,
+joins say what a missing target is, the README lists the same fields, and a pass says why when a rule asks."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import datetime
+import inspect
+import re
+from typing import Any
+
+import pytest
+
+from preflight.absence import JOINS, NONE_WHEN_ABSENT, absent_means_none
+from preflight.engine import evaluate_one
+from preflight.facts import Unknown
+from preflight.model import Status
+from preflight.rules import load_rules
+from preflight.run import CheckOptions
+from preflight.sources.snapshot import Obj, subjects_from_document
+from tests.conftest import BASE, ROOT
+
+RULES = load_rules(validate_bundled=True)
+
+
+def _doc(**changes: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(BASE)
+    doc.update(changes)
+    return doc
+
+
+def test_no_reader_takes_an_absence_flag() -> None:
+    """The Obj readers decide absence through the table alone: no flag, and no code passes one."""
+    for name in ("str_", "bool_", "int_", "obj", "items"):
+        params = list(inspect.signature(getattr(Obj, name)).parameters)
+        assert params in (["self", "key"], ["self", "key", "wrapper"]), (name, params)
+    for path in sorted((ROOT / "preflight").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword):
+                assert node.arg != "absent_is_none", f"{path}:{node.value.lineno}"
+            if isinstance(node, ast.arg):
+                assert node.arg != "absent_is_none", f"{path}:{node.lineno}"
+
+
+@pytest.mark.parametrize(("pointer", "where"), [
+    ("/exports/0", "exports"),
+    ("/exports/Export/3", "exports"),
+    ("/buckets/2", "buckets"),
+    ("/buckets/0/ServerSideEncryptionRule", "buckets/ServerSideEncryptionRule"),
+    ("/images/1/DiskDeviceMappings/DiskDeviceMapping/0", "images/DiskDeviceMappings"),
+    ("/images/1/DiskDeviceMappings/0", "images/DiskDeviceMappings"),
+    ("/roles/0/AttachedPolicies/Policy/1", "roles/AttachedPolicies"),
+    ("/tasks/Task/4", "tasks"),
+])
+def test_an_object_knows_its_place_in_the_table(pointer: str, where: str) -> None:
+    assert Obj({}, pointer).where == where
+
+
+@pytest.mark.parametrize("entry", NONE_WHEN_ABSENT, ids=lambda a: f"{a.where}.{a.field}")
+def test_a_listed_field_missing_reads_as_none(entry: Any) -> None:
+    o = Obj({}, "/" + "/0/".join(entry.where.split("/")) + "/0")
+    assert o.where == entry.where
+    assert o.str_(entry.field) is None and o.bool_(entry.field) is None
+    assert entry.api.strip() and entry.means.strip()
+
+
+@pytest.mark.parametrize(("pointer", "key"), [
+    ("/buckets/0", "CrossRegionReplication"),
+    ("/buckets/0", "BlockPublicAccess"),
+    ("/images/0", "OSName"),
+    ("/images/0/DiskDeviceMappings/DiskDeviceMapping/0", "Device"),
+    ("/snapshots/0", "KMSKeyId"),
+    ("/tasks/0", "TaskStatus"),
+    ("/tasks/0", "ResourceId"),
+    ("/tasks/0", "TaskAction"),
+    ("/buckets/0/ServerSideEncryptionRule", "SSEAlgorithm"),
+])
+def test_any_other_field_missing_is_unknown_naming_it(pointer: str, key: str) -> None:
+    o = Obj({}, pointer)
+    assert not absent_means_none(o.where, key)
+    for value in (o.str_(key), o.bool_(key)):
+        assert isinstance(value, Unknown) and key in str(value.reason)
+
+
+def test_the_readme_lists_exactly_the_table() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- absence-table -->", 1)[1].split("<!-- /absence-table -->", 1)[0]
+    listed = set()
+    for row in block.splitlines()[3:]:
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) >= 2:
+            where = cells[0].strip("`")
+            listed |= {(where, f) for f in re.findall(r"`([^`]+)`", cells[1])}
+    assert listed == {(a.where, a.field) for a in NONE_WHEN_ABSENT}
+
+
+def test_a_missing_snapshot_is_unknown_naming_it_and_a_missing_image_is_absent() -> None:
+    assert JOINS["Disk.snapshot"].missing == "unknown" and JOINS["Subject.image"].missing == "none"
+    (s,) = subjects_from_document(_doc(snapshots=[]))
+    (disk,) = s.image.disks  # type: ignore[union-attr]
+    assert isinstance(disk.snapshot, Unknown) and "s-sys" in str(disk.snapshot.reason)
+    (s,) = subjects_from_document(_doc(images=[]))
+    assert s.image is None
+
+
+@pytest.mark.parametrize(("bucket_bpa", "account", "expected"), [
+    (True, None, True), (None, {"BlockPublicAccess": True}, True), (False, {"BlockPublicAccess": False}, False),
+    (False, None, "unknown"), (None, {}, "unknown"), ("true", {"BlockPublicAccess": "false"}, True),
+])
+def test_block_public_access_is_on_when_either_level_is(bucket_bpa: Any, account: Any, expected: Any) -> None:
+    doc = _doc()
+    if bucket_bpa is not None:
+        doc["buckets"] = [{**doc["buckets"][0], "BlockPublicAccess": bucket_bpa}]
+    if account is not None:
+        doc["public_access_block"] = account
+    (s,) = subjects_from_document(doc)
+    got = s.bucket.public_access_blocked  # type: ignore[union-attr]
+    assert (isinstance(got, Unknown) if expected == "unknown" else got is expected), got
+
+
+@pytest.mark.parametrize("rule_id", ["PF501", "PF506"])
+def test_a_pass_by_block_public_access_says_so(rule_id: str) -> None:
+    rule = RULES.get(rule_id)
+    assert rule is not None
+    (on,) = subjects_from_document(_doc(public_access_block={"BlockPublicAccess": True}))
+    result = evaluate_one(rule, on)
+    assert result.status is Status.PASS and result.evidence == {"bucket.public_access_blocked": True}
+    (plain,) = subjects_from_document(_doc())
+    result = evaluate_one(rule, plain)
+    assert result.status is Status.PASS and result.evidence == {}
+
+
+def test_the_date_waivers_expire_against_is_required() -> None:
+    with pytest.raises(TypeError, match="today"):
+        CheckOptions(paths=())  # type: ignore[call-arg]
+    assert CheckOptions(today=datetime.date(2026, 1, 2)).today == datetime.date(2026, 1, 2)
