@@ -39,6 +39,8 @@ FAILS = failing_predicate(Severity.ERROR, True)
 POLICY_KEYS = frozenset({"Policy", "PolicyDocument", "AssumeRolePolicyDocument"})
 
 Pointer = tuple[str | int, ...]
+#: a pointer step into a policy document given as a JSON string
+JSON = "(json)"
 #: the sections whose entities something references (an export its region, image, bucket and role; a disk its
 #: snapshot). A task references an image; a task list without one of its tasks is another account, not less
 #: knowledge about this one.
@@ -82,7 +84,13 @@ def removals(doc: Any) -> Iterator[tuple[Pointer, bool]]:
     absence table; elements of the top-level sections (entities something may reference)."""
 
     def walk(node: Any, pointer: Pointer, in_policy: bool) -> Iterator[tuple[Pointer, bool]]:
-        if isinstance(node, dict):
+        if isinstance(node, str) and pointer and pointer[-1] in POLICY_KEYS:  # a document as RAM sends it
+            try:
+                decoded = json.loads(node)
+            except ValueError:
+                return
+            yield from walk(decoded, (*pointer, JSON), True)
+        elif isinstance(node, dict):
             for key, value in node.items():
                 if not pointer and key == "exports":
                     continue
@@ -100,11 +108,14 @@ def removals(doc: Any) -> Iterator[tuple[Pointer, bool]]:
 
 
 def remove(doc: Any, pointer: Pointer) -> Any:
-    out = copy.deepcopy(doc)
-    node = out
-    for p in pointer[:-1]:
-        node = node[p]
-    del node[pointer[-1]]
+    """A copy of ``doc`` without the element at ``pointer`` (through JSON-encoded policy documents)."""
+    if pointer[0] == JSON:
+        return json.dumps(remove(json.loads(doc), pointer[1:]))
+    out = copy.copy(doc)
+    if len(pointer) == 1:
+        del out[pointer[0]]
+    else:
+        out[pointer[0]] = remove(doc[pointer[0]], pointer[1:])
     return out
 
 
@@ -123,7 +134,7 @@ def _false_go(seed: int, pointer: Pointer) -> set[str]:
 
 def test_the_corpus_is_not_empty() -> None:
     assert len(SEEDS) >= 60 and any(n.startswith("examples/") for n, _ in SEEDS)
-    assert len(_variants(False)) > 5000 and _variants(True)
+    assert len(_variants(False)) > 4000 and len(_variants(True)) > 500
 
 
 # -- the examples, exhaustively ------------------------------------------------------------------------
