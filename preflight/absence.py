@@ -57,26 +57,45 @@ def absent_means_none(where: str, field: str) -> bool:
 
 @dataclass(frozen=True)
 class Join:
+    """A fact that holds another fact (an entity) or ``None``."""
+
     #: the fact the join fills, ``Class.field``
     fact: str
-    #: what it holds when the target is missing from its present section
-    missing: Literal["none", "unknown"]
+    #: what it holds when the target is missing from its present section (None: it has no section)
+    missing: Literal["none", "unknown"] | None
+    #: what a rule path through it reads when it holds ``None``: ``none`` (every fact under it is none too:
+    #: a disk without a snapshot has no snapshot encryption) or ``absent`` (a distinct value the rule language
+    #: treats as not applicable: unknown unless the condition says ``if_absent``)
+    through: Literal["none", "absent"]
     why: str
 
 
 JOINS: dict[str, Join] = {j.fact: j for j in (
-    Join("Subject.region", "none", "DescribeRegions lists every region: one it lacks does not exist (PF109)"),
-    Join("Subject.image", "none", "DescribeImages was asked for the image: not returned means it does not exist "
-                                  "(PF201); a no-go, never a go"),
-    Join("Subject.bucket", "none", "the bucket was asked for by name: not returned means it does not exist "
-                                   "(PF301); a no-go, never a go"),
-    Join("Subject.role", "none", "the role was asked for by name: not returned means it does not exist (PF401); "
-                                 "a no-go, never a go"),
-    Join("Disk.snapshot", "unknown", "an image's disk names a snapshot the image was built from: one missing from "
-                                     "the snapshots section was lost, not learned absent; its encryption and "
-                                     "Marketplace origin (PF204, PF208) cannot be judged"),
+    Join("Subject.region", "none", "absent",
+         "DescribeRegions lists every region: one it lacks does not exist (PF109)"),
+    Join("Subject.image", "none", "absent",
+         "DescribeImages was asked for the image: not returned means it does not exist (PF201); a no-go"),
+    Join("Subject.bucket", "none", "absent",
+         "the bucket was asked for by name: not returned means it does not exist (PF301); a no-go"),
+    Join("Subject.role", "none", "absent",
+         "the role was asked for by name: not returned means it does not exist (PF401); a no-go"),
+    Join("Subject.fix", None, "absent", "no least-privilege role can be written without a role name"),
+    Join("Disk.snapshot", "unknown", "none",
+         "a disk names the snapshot the image was built from: one missing from the snapshots section was lost, "
+         "not learned absent, so its encryption and Marketplace origin (PF204, PF208) are unknown; a disk with "
+         "no SnapshotId has no snapshot, and so no snapshot encryption or product code"),
+    Join("Bucket.Policy", None, "none", "\"Policy\": null is GetBucketPolicy's NoSuchBucketPolicy: no statements"),
+    Join("Statement.Principal", None, "none", "a statement without a Principal names no principal"),
 )}
 
 
 def missing_target(fact: str) -> Literal["none", "unknown"]:
-    return JOINS[fact].missing
+    missing = JOINS[fact].missing
+    assert missing is not None, fact
+    return missing
+
+
+def through_none(fact: str) -> Literal["none", "absent"]:
+    """What a rule path reads through ``fact`` when it is ``None`` (undeclared joins: absent)."""
+    join = JOINS.get(fact)
+    return join.through if join is not None else "absent"

@@ -54,6 +54,21 @@ class Unknown:
         return hash((self.reason, self.path))
 
 
+class Absent:
+    """What a rule path reads when a step before its leaf is a join whose target does not exist (``image.Status``
+    of an export whose image does not exist): not the leaf's own "none", and not unknown either. The fact
+    model declares per join whether a path through it reads this or plain ``None``
+    (:data:`preflight.absence.JOINS`); the rule language treats it as not applicable (``if_absent``)."""
+
+    __slots__ = ("join",)
+
+    def __init__(self, join: str) -> None:
+        self.join = join
+
+    def __repr__(self) -> str:
+        return f"Absent({self.join!r})"
+
+
 # Fact objects compare and hash by identity (eq=False): a source builds each entity once and shares it
 # between the exports that use it, and the engine memoises rule outcomes on those shared objects.
 # (No slots=True: it builds every class twice, ~1 ms each at start-up, for no gain at these object counts.)

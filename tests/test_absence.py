@@ -136,3 +136,90 @@ def test_the_date_waivers_expire_against_is_required() -> None:
     with pytest.raises(TypeError, match="today"):
         CheckOptions(paths=())  # type: ignore[call-arg]
     assert CheckOptions(today=datetime.date(2026, 1, 2)).today == datetime.date(2026, 1, 2)
+
+
+# -- an absent parent is not an empty leaf (the rule language) -----------------------------------------
+
+
+def _nullable_fact_fields() -> set[str]:
+    """Every ``Class.field`` a rule path can reach that holds another fact or ``None``."""
+    import types
+    import typing
+
+    from preflight.facts import Subject, fact_fields
+
+    found: set[str] = set()
+    todo, seen = [Subject], set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        hints = typing.get_type_hints(cls)
+        for name, ft in fact_fields(cls).items():
+            if ft.fact is None:
+                continue
+            todo.append(ft.fact)
+            hint = hints[name]
+            args = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else ()
+            if type(None) in args:
+                found.add(f"{cls.__name__}.{name}")
+    return found
+
+
+def test_every_join_that_may_hold_none_is_declared() -> None:
+    assert _nullable_fact_fields() == set(JOINS)
+    for join in JOINS.values():
+        assert join.why.strip() and join.through in ("none", "absent")
+
+
+def _condition(node: dict[str, Any]) -> Any:
+    from preflight.rules import Compiler
+
+    return Compiler({}).condition(node, __import__("preflight.facts").facts.Subject, ())
+
+
+@pytest.mark.parametrize(("node", "expected"), [
+    ({"path": "image.Status", "eq": "Available"}, "unknown"),
+    ({"path": "image.Status", "ne": "Available"}, "unknown"),
+    ({"path": "image.ProductCode", "length": {"gt": 0}}, "unknown"),
+    ({"path": "image.disks", "none": {"path": "Encrypted", "eq": True}}, "unknown"),
+    ({"path": "image.disks", "count": {"eq": 0}}, "unknown"),
+    ({"not": {"path": "image.Status", "eq": "Available"}}, "unknown"),
+    ({"path": "image.Status", "eq": "Available", "if_absent": True}, True),
+    ({"path": "image.Status", "eq": "Available", "if_absent": False}, False),
+    ({"path": "image.disks", "none": {"path": "Encrypted", "eq": True}, "if_absent": True}, True),
+    ({"path": "image.disks", "count": {"gt": 0}, "if_absent": False}, False),
+    ({"path": "image.Status", "exists": False}, True),
+    ({"path": "image.Status", "unknown": False}, True),
+    ({"path": "image", "exists": False}, True),
+])
+def test_a_path_through_a_missing_image_is_not_an_empty_leaf(node: dict[str, Any], expected: Any) -> None:
+    (s,) = subjects_from_document(_doc(images=[]))
+    assert s.image is None
+    got = _condition(node)(s, s)
+    if expected == "unknown":
+        assert isinstance(got, Unknown) and "image does not exist" in str(got.reason), got
+    else:
+        assert got is expected
+
+
+def test_a_disk_without_a_snapshot_has_no_snapshot_facts() -> None:
+    """Disk.snapshot reads ``none`` through: a disk with no SnapshotId has no encryption or product code."""
+    image = {**BASE["images"][0], "DiskDeviceMappings": [{"Type": "system", "Size": "40", "Device": "/dev/xvda",
+                                                          "SnapshotId": ""}]}
+    (s,) = subjects_from_document(_doc(images=[image]))
+    cond = _condition({"path": "image.disks", "none": {"path": "snapshot.Encrypted", "eq": True}})
+    assert cond(s, s) is True
+
+
+@pytest.mark.parametrize(("node", "problem"), [
+    ({"path": "image.Status", "exists": True, "if_absent": True}, "if_absent"),
+    ({"path": "image.Status", "eq": "x", "if_absent": "maybe"}, "if_absent"),
+])
+def test_if_absent_is_checked_at_load_time(node: dict[str, Any], problem: str) -> None:
+    from preflight.rules import RuleError
+
+    with pytest.raises(RuleError) as e:
+        _condition(node)
+    assert e.value.where[-1] == problem
