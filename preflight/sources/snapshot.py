@@ -470,10 +470,11 @@ class _Builder:
     def subject(self, o: Obj) -> Subject:
         req = self._request(o)
         bucket = self._bucket(req.OSSBucket)
-        owner = bucket.OwnerId if isinstance(bucket, Bucket) else None
-        # the bucket owner's account goes into the ARNs the role's policies must cover; a bucket whose owner was
-        # not learned may be another account's: what the role may reach there is unknown
-        account: str | None | Unknown = owner if isinstance(owner, str | Unknown) else \
+        owner = bucket.OwnerId if isinstance(bucket, Bucket) else bucket
+        # the bucket owner's account goes into the ARNs the role's policies must cover. An owner not learned
+        # (the bucket or its Owner unknown) may be another account: no account (policy.py then answers unknown
+        # for Resources that name one), never the exporting account in its place
+        account = owner if isinstance(owner, str) else None if isinstance(owner, Unknown) else \
             self.account_id if isinstance(self.account_id, str) else None
         return Subject(
             request=req,
@@ -483,7 +484,7 @@ class _Builder:
             tasks=self._running_tasks(req.RegionId, req.ImageId),
             bucket=bucket,
             role=self._role(req.EffectiveRoleName, req.OSSBucket, req.OSSPrefix, req.ImageId, account),
-            fix=self._fix(req, None if isinstance(account, Unknown) else account),
+            fix=self._fix(req, account),
             location=req.location,
         )
 
@@ -749,7 +750,7 @@ class _Builder:
         )
 
     def _role(self, name: str | Unknown, bucket: str | Unknown | None, prefix: str | Unknown | None,
-              image_id: str | Unknown | None, account: str | None | Unknown = None) -> Role | None | Unknown:
+              image_id: str | Unknown | None, account: str | None = None) -> Role | None | Unknown:
         """The role as one export uses it: its permissions are judged against that export's bucket and prefix.
 
         Exports on which every policy statement applies alike share one Role object (the engine memoises
@@ -762,7 +763,7 @@ class _Builder:
         role, permissions = base
         if permissions is None:
             return role
-        unknown_input = next((v for v in (bucket, prefix, image_id, account) if isinstance(v, Unknown)), None)
+        unknown_input = next((v for v in (bucket, prefix, image_id) if isinstance(v, Unknown)), None)
         if unknown_input is not None:  # which bucket or objects the role must reach is not known
             key: tuple[object, ...] = ("role-unknown-target", name, unknown_input.reason)
             if key not in self._cache:
@@ -771,7 +772,7 @@ class _Builder:
             unknown_target: Role = self._cache[key]
             return unknown_target
         assert not isinstance(bucket, Unknown) and not isinstance(prefix, Unknown)
-        assert not isinstance(image_id, Unknown) and not isinstance(account, Unknown)
+        assert not isinstance(image_id, Unknown)
         target = (bucket or "*", prefix, image_id, account)
         signature = permissions.signature(*target)  # (ARN matching: once per export, not three times)
         key = ("role", name, *map(str, signature))
