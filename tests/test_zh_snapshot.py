@@ -225,8 +225,8 @@ SHAPES = [
                  "/unknown/0", "unexpected key 'foo' (expected ['field', 'match', 'reason', 'section'])",
                  id="unknown-key"),
     pytest.param({"version": 1, "exports": [], "unknown": [{"section": "nope", "reason": "x"}]},
-                 "/unknown/0/section", "'nope' is not one of ['account_id', 'buckets', 'images', 'public_access_block', "
-                 "'regions', 'roles', 'snapshots', 'tasks']", id="unknown-section"),
+                 "/unknown/0/section", "'nope' is not one of ['account_id', 'buckets', 'images', "
+                 "'public_access_block', 'regions', 'roles', 'snapshots', 'tasks']", id="unknown-section"),
     pytest.param({"version": 1, "exports": [], "unknown": [{"section": "images", "reason": "x", "match": 5}]},
                  "/unknown/0/match", "match must be an object of strings", id="unknown-match"),
     pytest.param({"version": 1, "exports": [], "unknown": [{"section": "images", "reason": "x", "field": 5}]},
