@@ -1,8 +1,10 @@
 """Offline snapshots (design.md): a JSON document of what the APIs returned, turned into export subjects.
 
 Semantics: a section that is present is the complete truth for its kind; an absent section is unknown.
-A field missing from an object is unknown too (the API would have sent it), except where the API itself
-leaves the field out when it is unset (noted where it happens). An explicit ``null`` means "learned: none".
+A field missing from an object is unknown too (the API would have sent it), except the fields the absence
+table lists (:mod:`preflight.absence`: the API itself leaves them out when unset); the readers of ``Obj``
+consult that table and nothing else. An explicit ``null`` means "learned: none". An entity missing from its
+present section is absent or unknown as its join declares there (a disk's snapshot: unknown).
 The optional ``unknown`` list records what a live run could not learn although its section is present.
 
 Validation: building the typed facts checks every shape the facts use. Only when that finds a problem is
