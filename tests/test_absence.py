@@ -223,3 +223,47 @@ def test_if_absent_is_checked_at_load_time(node: dict[str, Any], problem: str) -
     with pytest.raises(RuleError) as e:
         _condition(node)
     assert e.value.where[-1] == problem
+
+
+def test_the_account_level_setting_can_be_recorded_unknown() -> None:
+    doc = _doc(public_access_block={"BlockPublicAccess": True},
+               unknown=[{"section": "public_access_block", "reason": "AccessDenied: oss:GetPublicAccessBlock"}])
+    (s,) = subjects_from_document(doc)
+    got = s.bucket.AccountBlockPublicAccess  # type: ignore[union-attr]
+    assert isinstance(got, Unknown) and "GetPublicAccessBlock" in str(got.reason)
+
+
+@pytest.mark.parametrize("bad", [{"BlockPublicAccess": "yes"}, ["BlockPublicAccess"]])
+def test_a_malformed_account_level_setting_is_bad_input(bad: Any) -> None:
+    from preflight.sources.snapshot import ShapeError
+
+    with pytest.raises(ShapeError) as e:
+        subjects_from_document(_doc(public_access_block=bad))
+    assert e.value.pointer.startswith("/public_access_block")
+
+
+@pytest.mark.parametrize("value", ["bucket.public_access_blocked", [1], ["bucket.nothing_here"]])
+def test_pass_evidence_is_checked_at_load_time(value: Any) -> None:
+    from preflight.rules import RuleError, compile_rule
+
+    doc = {"id": "X1", "title": {"en": "t", "zh": "t"}, "severity": "error", "category": "security",
+           "assert": {"path": "bucket", "exists": True}, "message": {"en": "m", "zh": "m"},
+           "remediation": {"en": "r", "zh": "r"}, "pass_evidence": value}
+    with pytest.raises(RuleError) as e:
+        compile_rule(doc, {}, "x.yaml")
+    assert e.value.where[0] == "pass_evidence"
+
+
+def test_a_user_rule_may_declare_if_absent_and_pass_evidence(tmp_path: Any) -> None:
+    (tmp_path / "X900.yaml").write_text(
+        "id: X900\ntitle: {en: t, zh: t}\nseverity: error\ncategory: security\n"
+        "assert:\n  all_of:\n    - {path: image.Status, eq: Available, if_absent: false}\n"
+        "    - {path: image.disks, none: {path: Encrypted, eq: true}, if_absent: true}\n"
+        "pass_evidence: [image.Status]\nmessage: {en: m, zh: m}\nremediation: {en: r, zh: r}\n", encoding="utf-8")
+    rule = load_rules([tmp_path]).get("X900")
+    assert rule is not None
+    (missing,) = subjects_from_document(_doc(images=[]))
+    assert evaluate_one(rule, missing).status is Status.FAIL
+    (present,) = subjects_from_document(_doc())
+    result = evaluate_one(rule, present)
+    assert result.status is Status.PASS and result.evidence == {"image.Status": "Available"}
