@@ -286,6 +286,8 @@ def snapshot(
         "--lang", help="en | zh: the language of errors (default: from the locale; the snapshot is English)")] = None,
 ) -> None:
     """Read the facts from the account (read-only) and write them as an offline snapshot."""
+    import datetime
+
     from preflight.run import CheckOptions, collect_live, parse_endpoints
 
     _lang(lang)  # errors are worded in it (lang_from_argv); a bad value is one of them
@@ -293,7 +295,7 @@ def snapshot(
     flags = {"RegionId": region_id, "ImageId": image_id, "OSSBucket": oss_bucket, "OSSPrefix": oss_prefix,
              "ImageFormat": image_format, "RoleName": role_name}
     options = CheckOptions(live=True, requests=_requests(flags, requests),
-                           endpoints=parse_endpoints(endpoint or []), profile=profile)
+                           endpoints=parse_endpoints(endpoint or []), profile=profile, today=datetime.date.today())
     document = collect_live(options)
     # a reason live words itself is written in English (str of its message), whatever the language
     _write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", output)
@@ -413,12 +415,12 @@ def waivers_lint(
 
         check_rule_ids(settings, known)
     results, resource_of = None, None
+    today = datetime.date.today()
     if paths:
         report, subjects, evaluated = check_inputs(CheckOptions(paths=paths, rules_dirs=rules or (), lang=language,
-                                                                strict=strict, config=settings))
+                                                                strict=strict, config=settings, today=today))
         results = report.results
         resource_of = resource_resolver(subjects, evaluated)
-    today = datetime.date.today()
     problems = waiver_mod.lint(entries, known, settings.mandatory, today, results,
                                *([resource_of] if resource_of else []))
     from preflight.sources.common import display_path

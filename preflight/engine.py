@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from preflight.errors import Foreign, Msg
-from preflight.facts import Subject, Unknown, fact_fields
+from preflight.facts import Absent, Subject, Unknown, fact_fields
 from preflight.i18n import t
 from preflight.model import Location, Result, Status
 from preflight.rules import OMIT, Rule, Tri
@@ -25,6 +25,8 @@ def to_json(v: Any) -> Any:
     """A fact value as plain JSON (dataclasses become objects; unknown facts say why)."""
     if isinstance(v, Unknown):
         return {"unknown": str(v.reason)}
+    if isinstance(v, Absent):  # read through a join whose target does not exist: nothing is there
+        return None
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return {f.name: to_json(getattr(v, f.name)) for f in dataclasses.fields(v) if f.metadata.get("fact", True)}
     if isinstance(v, list | tuple):
@@ -84,11 +86,17 @@ def texts(rule: Rule, subject: Subject, verdict: Tri | object, lang: str) -> Out
     if verdict is SKIP:
         return Status.SKIP, t("skipped", lang, title=rule.title.get(lang)), "", {}
     if verdict is True:
-        return Status.PASS, rule.title.get(lang), "", {}
+        return Status.PASS, rule.title.get(lang), "", _pass_evidence(rule, subject)
     evidence = {key: to_json(v) for key, get in rule.evidence if (v := get(subject)) is not OMIT}
     if isinstance(verdict, Unknown):
         return Status.UNKNOWN, _unknown_text(verdict, lang), t("unknown_remediation", lang), evidence
     return Status.FAIL, rule.message.render(subject, lang), rule.remediation.render(subject, lang), evidence
+
+
+def _pass_evidence(rule: Rule, subject: Subject) -> dict[str, Any]:
+    """The rule's ``pass_evidence`` facts that hold (true, non-empty): why a pass is one."""
+    return {key: to_json(v) for key, get in rule.pass_evidence
+            if not isinstance(v := get(subject), Unknown | Absent) and v not in (None, False, "", [])}
 
 
 def outcome(rule: Rule, subject: Subject, lang: str = "en") -> Outcome:
@@ -140,6 +148,8 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en
         shared_location = any(d[0] == rule.locate for d in rule.condition_depends_on)
         fixed = {True: texts(rule, named[0][1], True, lang), SKIP: texts(rule, named[0][1], SKIP, lang)} \
             if named else {}
+        if rule.pass_evidence:  # a pass says why, per subject
+            fixed.pop(True, None)
         prepared.append((rule, rule.title.get(lang), _memo_key(rule.condition_depends_on),
                          _memo_key(rule.depends_on), {}, {}, fixed, shared_location))
     results: list[Result] = []

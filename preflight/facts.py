@@ -54,6 +54,21 @@ class Unknown:
         return hash((self.reason, self.path))
 
 
+class Absent:
+    """What a rule path reads when a step before its leaf is a join whose target does not exist (``image.Status``
+    of an export whose image does not exist): not the leaf's own "none", and not unknown either. The fact
+    model declares per join whether a path through it reads this or plain ``None``
+    (:data:`preflight.absence.JOINS`); the rule language treats it as not applicable (``if_absent``)."""
+
+    __slots__ = ("join",)
+
+    def __init__(self, join: str) -> None:
+        self.join = join
+
+    def __repr__(self) -> str:
+        return f"Absent({self.join!r})"
+
+
 # Fact objects compare and hash by identity (eq=False): a source builds each entity once and shares it
 # between the exports that use it, and the engine memoises rule outcomes on those shared objects.
 # (No slots=True: it builds every class twice, ~1 ms each at start-up, for no gain at these object counts.)
@@ -146,10 +161,12 @@ class Image:
 
 @dataclass(frozen=True, eq=False)
 class Task:
-    TaskId: str | None
-    TaskAction: str | None
-    TaskStatus: str | None
-    ResourceId: str | None
+    """An entry of DescribeTasks; every field three-state (a field the snapshot lost is unknown)."""
+
+    TaskId: str | None | Unknown
+    TaskAction: str | None | Unknown
+    TaskStatus: str | None | Unknown
+    ResourceId: str | None | Unknown
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
 
@@ -240,6 +257,13 @@ class Bucket:
     Policy: PolicyDoc | None | Unknown
     #: bucket-policy statements that let anyone read or list objects, with no Condition narrowing who
     public_grants: list[str] | Unknown
+    #: the bucket's own Block Public Access (``GetBucketInfo`` ``BucketInfo.Bucket.BlockPublicAccess``)
+    BlockPublicAccess: bool | Unknown
+    #: the account-level Block Public Access (OSS ``GetPublicAccessBlock``; the snapshot's
+    #: ``public_access_block``)
+    AccountBlockPublicAccess: bool | Unknown
+    #: either of them on: a public ACL or bucket policy has no effect (unknown unless one is on or both off)
+    public_access_blocked: bool | Unknown
     location: Loc | None = _loc()
     field_locations: Mapping[str, Loc] | None = _field_locs()
     address: str | None = _address()

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from preflight import __version__
+from preflight.absence import through_none
 from preflight.errors import Foreign, Listing, Msg, PreflightError, in_language
 from preflight.escape import ValuedText, controls, controls_but_breaks
-from preflight.facts import FieldType, Subject, Unknown, fact_fields
+from preflight.facts import Absent, FieldType, Subject, Unknown, fact_fields
 from preflight.model import Category, Severity, Text
 from preflight.resources import rules_dir
 from preflight.sources.common import display_path, list_dir, path_kind, read_text
@@ -42,7 +43,7 @@ Getter = Callable[[Any], Any]
 
 RULE_KEYS = frozenset({
     "id", "title", "severity", "category", "prevents", "message", "remediation", "references",
-    "when", "assert", "locate", "evidence", "description",
+    "when", "assert", "locate", "evidence", "description", "pass_evidence",
 })
 COMPARE_OPS = ("gt", "gte", "lt", "lte")
 LEAF_OPS = frozenset({
@@ -117,13 +118,22 @@ class PathRef:
     steps: tuple[str, ...]
     from_root: bool
     type: FieldType
+    #: per step, what the path reads when that step holds ``None`` and steps remain: ``none`` or ``absent``
+    #: (declared per join in :data:`preflight.absence.JOINS`)
+    through: tuple[str, ...] = ()
 
     def getter(self) -> Getter:
+        """Follows the steps: an unknown step is the answer; a ``None`` step before the leaf is ``None`` or
+        :class:`~preflight.facts.Absent`, as its join declares (an absent parent is not an empty leaf)."""
         steps = self.steps
+        absent = tuple(None if mode == "none" else Absent(".".join(steps[: i + 1]))
+                       for i, mode in enumerate(self.through))
 
         def get(obj: Any) -> Any:
-            for name in steps:
-                if obj is None or isinstance(obj, Unknown):
+            for i, name in enumerate(steps):
+                if obj is None:
+                    return absent[i - 1] if i else None
+                if isinstance(obj, Unknown | Absent):
                     return obj
                 obj = getattr(obj, name)
             return obj
@@ -140,6 +150,7 @@ def resolve_path(text: Any, scope: type, where: Sequence[str | int]) -> PathRef:
     cls: type = Subject if from_root else scope
     ft = FieldType(None, cls, False)
     steps = body.split(".")
+    through: list[str] = []
     for i, step in enumerate(steps):
         if ft.is_list or ft.fact is None:
             raise RuleError(where, Msg("rule.path_no_field_list" if ft.is_list else "rule.path_no_field",
@@ -148,8 +159,9 @@ def resolve_path(text: Any, scope: type, where: Sequence[str | int]) -> PathRef:
         if step not in fields:
             raise RuleError(where, Msg("rule.path_never", path=text, fact=ft.fact.__name__, field=step,
                                        fields=Listing(sorted(fields))))
+        through.append(through_none(f"{ft.fact.__name__}.{step}"))
         ft = fields[step]
-    return PathRef(text, tuple(steps), from_root, ft)
+    return PathRef(text, tuple(steps), from_root, ft, tuple(through))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -204,6 +216,17 @@ def _any_of(parts: list[Pred]) -> Pred:
     return any_of
 
 
+def _if_absent(node: Mapping[str, Any], where: tuple[str | int, ...], text: str) -> Callable[[Absent], Tri]:
+    """A condition's answer when its path goes through a join whose target does not exist: ``if_absent``
+    (true or false) as the rule author declares, else unknown (not applicable is not a pass)."""
+    raw = node.get("if_absent", "unknown")
+    if raw is True or raw is False:
+        return lambda a: bool(raw)
+    if raw != "unknown":
+        raise RuleError((*where, "if_absent"), Msg("rule.if_absent"))
+    return lambda a: Unknown(Msg("rule.absent_parent", path=text, parent=a.join), text)
+
+
 def _not(v: Tri) -> Tri:
     return v if isinstance(v, Unknown) else not v
 
@@ -250,7 +273,7 @@ class Compiler:
 
     # -- leaves ---------------------------------------------------------------------------------------
     def _leaf(self, node: Mapping[str, Any], scope: type, where: tuple[str | int, ...], top: bool) -> Pred:
-        ops = {str(k) for k in node} - {"path", "ignore_case"}
+        ops = {str(k) for k in node} - {"path", "ignore_case", "if_absent"}
         if "where" in ops:
             raise RuleError((*where, "where"), Msg("rule.where_leaf"))
         unknown_ops = ops - LEAF_OPS
@@ -271,13 +294,25 @@ class Compiler:
         use_root = path.from_root
         text = path.text
 
-        if op == "unknown":
-            return lambda s, e: test(get(s if use_root else e), s)
+        if op in ("exists", "unknown"):  # they say themselves what an absent parent is: nothing is there
+            if "if_absent" in node:
+                raise RuleError((*where, "if_absent"), Msg("rule.if_absent_op", op=op))
+            if op == "unknown":
+                return lambda s, e: test(get(s if use_root else e), s)
+
+            def exists(s: Any, e: Any) -> Tri:
+                v = get(s if use_root else e)
+                return v.at(text) if isinstance(v, Unknown) else test(v, s)
+
+            return exists
+        if_absent = _if_absent(node, where, text)
 
         def leaf(s: Any, e: Any) -> Tri:
             v = get(s if use_root else e)
             if isinstance(v, Unknown):
                 return v.at(text)
+            if v.__class__ is Absent:
+                return if_absent(v)
             return test(v, s)
 
         return leaf
@@ -311,7 +346,7 @@ class Compiler:
                 raise RuleError(where, Msg("rule.op_bool", op=op))
             if op == "unknown":
                 return lambda v, s: isinstance(v, Unknown) == raw
-            return lambda v, s: (v is not None) == raw
+            return lambda v, s: (v is not None and v.__class__ is not Absent) == raw
         if op in ("eq", "ne"):
             if ft.is_list or ft.fact is not None:
                 raise RuleError(where, Msg("rule.op_single", op=op, path=path.text, type=ft.name))
@@ -416,7 +451,7 @@ class Compiler:
     def _quantifier(self, node: Mapping[str, Any], scope: type, where: tuple[str | int, ...], top: bool) -> Pred:
         keys = {str(k) for k in node}
         quantifiers = keys & QUANTIFIERS
-        extra = keys - QUANTIFIERS - {"path", "where"}
+        extra = keys - QUANTIFIERS - {"path", "where", "if_absent"}
         if len(quantifiers) != 1 or extra:
             raise RuleError(where, Msg("rule.quant_shape_extra", extra=sorted(extra)) if extra
                             else Msg("rule.quant_shape"))
@@ -433,9 +468,13 @@ class Compiler:
         filt = self.condition(node["where"], element, (*where, "where"), top=False) if "where" in node else None
         if top or use_root:
             self._add_quantified_evidence(path, node, element)
+        if_absent = _if_absent(node, where, text)
 
-        def items(s: Any, e: Any) -> list[Any] | Unknown | None:
+        def items(s: Any, e: Any) -> list[Any] | Tri | None:
+            """The list, or the node's answer when there is none to look at (unknown, or an absent parent)."""
             v = get(s if use_root else e)
+            if v.__class__ is Absent:
+                return if_absent(v)
             return v.at(text) if isinstance(v, Unknown) else v
 
         if q == "count":
@@ -443,7 +482,7 @@ class Compiler:
 
             def counted(s: Any, e: Any) -> Tri:
                 xs = items(s, e)
-                if isinstance(xs, Unknown):
+                if isinstance(xs, Unknown | bool):
                     return xs
                 low = high = 0
                 first_unknown: Unknown | None = None
@@ -465,21 +504,24 @@ class Compiler:
 
             def every(s: Any, e: Any) -> Tri:
                 xs = items(s, e)
-                if isinstance(xs, Unknown):
+                if isinstance(xs, Unknown | bool):
                     return xs
                 return _and(_or((_not(filt(s, x)), body(s, x))) if filt else body(s, x) for x in xs or ())
 
             return every
 
-        def some(s: Any, e: Any) -> Tri:
-            xs = items(s, e)
-            if isinstance(xs, Unknown):
-                return xs
+        def any_in(s: Any, xs: list[Any] | None) -> Tri:
             return _or(_and((filt(s, x), body(s, x))) if filt else body(s, x) for x in xs or ())
 
-        if q == "any":
-            return some
-        return lambda s, e: _not(some(s, e))
+        def some(s: Any, e: Any) -> Tri:
+            xs = items(s, e)
+            return xs if isinstance(xs, Unknown | bool) else any_in(s, xs)
+
+        def no(s: Any, e: Any) -> Tri:
+            xs = items(s, e)
+            return xs if isinstance(xs, Unknown | bool) else _not(any_in(s, xs))
+
+        return some if q == "any" else no
 
     # -- evidence -------------------------------------------------------------------------------------
     def _add_evidence(self, key: str, get: Getter | None) -> None:
@@ -512,7 +554,7 @@ def _presence(get: Getter) -> Getter:
 
     def presence(s: Any) -> Any:
         v = get(s)
-        return v if v is None or isinstance(v, Unknown) else OMIT
+        return v if v is None or isinstance(v, Unknown | Absent) else OMIT
 
     return presence
 
@@ -520,7 +562,7 @@ def _presence(get: Getter) -> Getter:
 def _project(get_list: Getter, get_item: Getter) -> Getter:
     def project(s: Any) -> Any:
         xs = get_list(s)
-        if xs is None or isinstance(xs, Unknown):
+        if xs is None or isinstance(xs, Unknown | Absent):
             return xs
         return [get_item(x) for x in xs]
 
@@ -556,6 +598,8 @@ class _EqTest:
         want = self.value(subject)
         if isinstance(want, Unknown):
             return want
+        if want.__class__ is Absent:  # the desired value is read through a join whose target does not exist
+            return Unknown(Msg("rule.absent_value", parent=want.join))
         return bool(self.fold(v) == self.fold(want)) != self.negate
 
 
@@ -614,7 +658,7 @@ class Template:
                 out.append(p)
                 continue
             v = p.getter(subject)
-            if isinstance(v, Unknown) or v is None:
+            if isinstance(v, Unknown | Absent) or v is None:
                 return v
             out.append(format_value(v))
         return "".join(out)
@@ -628,7 +672,7 @@ _NONE_WORD = {"en": "none", "zh": "无"}
 def format_value(v: Any, lang: str = "en") -> str:
     if isinstance(v, Unknown):
         return _UNKNOWN_WORD.get(lang, "unknown")
-    if v is None:
+    if v is None or v.__class__ is Absent:
         return _NONE_WORD.get(lang, "none")
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -681,7 +725,7 @@ def _placeholder(expr: str, where: tuple[str | int, ...]) -> Placeholder:
             raise RuleError(where, Msg("rule.count_needs_list", expr=expr, type=ref.type.name))
     if counting:
         inner = getter
-        getter = lambda s: (lambda v: v if v is None or isinstance(v, Unknown) else len(v))(inner(s))  # noqa: E731
+        getter = lambda s: (lambda v: v if v is None or isinstance(v, Unknown | Absent) else len(v))(inner(s))  # noqa: E731
     return Placeholder(getter, shell="sh" in filters, lines="lines" in filters)
 
 
@@ -721,6 +765,8 @@ class Rule:
     condition_depends_on: tuple[tuple[str, ...], ...] = ()
     #: the fact of the ``locate`` entity the rule asserts on (its attribute is where the user fixes it)
     locate_field: str | None = None
+    #: facts shown on a pass when they hold (``pass_evidence``): why the finding does not apply
+    pass_evidence: tuple[tuple[str, Getter], ...] = ()
 
 
 def _text(node: Any, where: tuple[str | int, ...]) -> Text:
@@ -782,6 +828,11 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
     for i, extra in enumerate(evidence):
         ref = resolve_path(f"$.{extra}", Subject, ("evidence", i))
         compiler._add_evidence(ref.text, ref.getter())
+    pass_evidence = doc.get("pass_evidence", [])
+    if not isinstance(pass_evidence, list) or not all(isinstance(e, str) for e in pass_evidence):
+        raise RuleError(("pass_evidence",), Msg("rule.evidence"))
+    shown_on_pass = tuple((p, resolve_path(f"$.{p}", Subject, ("pass_evidence", i)).getter())
+                          for i, p in enumerate(pass_evidence))
     asserted = _first_segment(doc["assert"])
     locate = doc.get("locate", asserted if asserted in LOCATABLE else "request")
     if not isinstance(locate, str) or locate not in LOCATABLE:
@@ -805,6 +856,7 @@ def compile_rule(doc: Any, lists: Mapping[str, NamedList], source: str) -> Rule:
         depends_on=dependencies(doc),
         condition_depends_on=dependencies(doc, texts=False),
         locate_field=_locate_field(doc["assert"], locate),
+        pass_evidence=shown_on_pass,
     )
 
 
@@ -849,7 +901,7 @@ def dependencies(doc: Mapping[str, Any], *, texts: bool = True) -> tuple[tuple[s
         for text in doc[key].values():
             for m in PLACEHOLDER.finditer(text.replace("{{", "").replace("}}", "")):
                 add(placeholder_path(m.group(1)).split("[*]")[0].strip())
-    for path in doc.get("evidence", []) or []:
+    for path in [*(doc.get("evidence", []) or []), *(doc.get("pass_evidence", []) or [])]:
         add(path)
     return tuple(sorted(found))
 

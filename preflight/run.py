@@ -49,8 +49,9 @@ class CheckOptions:
     #: ``--no-waivers``: apply no waiver of any origin (file or inline)
     no_waivers: bool = False
     baseline: Baseline | None = None
-    #: the date waivers expire against (the CLI passes today's; tests pass fixed dates)
-    today: datetime.date = datetime.date(1970, 1, 1)
+    #: the date waivers expire against (the CLI passes today's; tests pass fixed dates). Required and
+    #: keyword-only: a default date would let a waiver outlive its expiry for every caller that forgot it.
+    today: datetime.date = field(kw_only=True)
     #: the changed files of a pre-commit run: skip what is not IaC or a snapshot, report only their findings
     pre_commit: bool = False
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,16 @@ import pytest
 from preflight.run import CheckOptions, check_inputs, resource_resolver
 from tests.conftest import BASE, ROOT, Cli
 
+#: waivers expire against a fixed date (CheckOptions.today is required)
+TODAY = datetime.date(2026, 12, 1)
+
 INSTANCES = ROOT / "tests" / "fixtures" / "iac_expand" / "instances"
 MODULES = ROOT / "tests" / "fixtures" / "iac_expand" / "modules" / "root"
 ROS = ROOT / "tests" / "iac" / "ros" / "export-role.yaml"
 
 
 def _names(path: Path) -> set[str]:
-    report, subjects, rules = check_inputs(CheckOptions(paths=(path,), lang="en"))
+    report, subjects, rules = check_inputs(CheckOptions(paths=(path,), lang="en", today=TODAY))
     of = resource_resolver(subjects, rules)
     return {n for r in report.results if r.status.value in ("fail", "unknown") for n in of(r)}
 

@@ -3,6 +3,7 @@ those pieces to files and standard output unchanged."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -14,12 +15,15 @@ from preflight.reporters import CHUNKED, REPORTERS, RenderOptions, get_chunks, g
 from preflight.run import CheckOptions, run_check
 from tests.conftest import EXAMPLE, CliResult
 
+#: waivers expire against a fixed date (CheckOptions.today is required)
+TODAY = datetime.date(2026, 12, 1)
+
 EXAMPLES = sorted(EXAMPLE.parent.glob("*.json"))
 
 
 @pytest.fixture(scope="module", params=[p.name for p in EXAMPLES])
 def report(request: pytest.FixtureRequest) -> Report:
-    return run_check(CheckOptions(paths=(EXAMPLE.parent / request.param,), lang="en"))
+    return run_check(CheckOptions(paths=(EXAMPLE.parent / request.param,), lang="en", today=TODAY))
 
 
 @pytest.mark.parametrize("fmt", sorted(CHUNKED))
@@ -56,5 +60,5 @@ def test_cli_writes_the_pieces(cli: Callable[..., CliResult], tmp_path: Path, fm
     to_stdout = cli("check", str(EXAMPLE), "--format", fmt)
     assert to_file.code == to_stdout.code == 1
     assert to_file.out == "" and out.read_text(encoding="utf-8") == to_stdout.out
-    report = run_check(CheckOptions(paths=(EXAMPLE,), lang="en"))
+    report = run_check(CheckOptions(paths=(EXAMPLE,), lang="en", today=TODAY))
     assert to_stdout.out == get_reporter(fmt)(report, RenderOptions())

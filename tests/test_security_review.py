@@ -90,7 +90,10 @@ def test_overpermissive_evidence_names_the_statements(over: tuple[int, dict[str,
     assert bucket["bucket.public_grants"] == [
         "statement 1 lets anyone read, list objects (oss:GetObject, oss:ListObjects)"]
     assert bucket["bucket.Policy"]["Statement"][0]["Principal"]["Any"] is True
-    assert by_rule["PF501"]["evidence"] == {"bucket.Grant": "public-read"}
+    # a public ACL that Block Public Access may neutralise: the evidence says that was not learned
+    assert by_rule["PF501"]["evidence"] == {
+        "bucket.Grant": "public-read",
+        "bucket.public_access_blocked": {"unknown": "/buckets/0 has no 'BlockPublicAccess'"}}
 
 
 def terraform_policy(hcl: str) -> Any:

@@ -29,8 +29,8 @@ LISTS = ", ".join(sorted(RULESET.lists))
 IMAGE_FIELDS = "ImageId, ImageOwnerAlias, OSName, OSType, Platform, ProductCode, RegionId, Status, data_disks, disks"
 OPERATORS = ("all, any, contains, count, eq, exists, gt, gte, in, length, lt, lte, matches, ne, none, not_in, "
              "not_matches, unknown")
-RULE_KEYS = "assert, category, description, evidence, id, locate, message, prevents, references, remediation, " \
-            "severity, title, when"
+RULE_KEYS = "assert, category, description, evidence, id, locate, message, pass_evidence, prevents, references, " \
+            "remediation, severity, title, when"
 
 FIELDS = {
     "id": "USR001",

@@ -83,7 +83,7 @@ CLI_ERRORS = [
                  id="schema-additional-many"),
     pytest.param('{"version": 1, "exports": [], "unknown": [{"section": "nope", "reason": "r"}]}', 1,
                  "at /unknown/0/section: 'nope' is not one of ['regions', 'images', 'snapshots', 'tasks', 'roles', "
-                 "'buckets', 'account_id']", id="schema-enum"),
+                 "'buckets', 'account_id', 'public_access_block']", id="schema-enum"),
     # what only the builder finds: a policy document given as a string
     pytest.param('{"version": 1, "exports": [], "roles": [{"RoleName": "r", "AssumeRolePolicyDocument": "{x"}]}', 1,
                  "at /roles/0/AssumeRolePolicyDocument: policy document is not valid JSON (Expecting property name "
@@ -226,8 +226,8 @@ SHAPES = [
                  "/unknown/0", "unexpected key 'foo' (expected ['field', 'match', 'reason', 'section'])",
                  id="unknown-key"),
     pytest.param({"version": 1, "exports": [], "unknown": [{"section": "nope", "reason": "x"}]},
-                 "/unknown/0/section", "'nope' is not one of ['account_id', 'buckets', 'images', 'regions', 'roles', "
-                 "'snapshots', 'tasks']", id="unknown-section"),
+                 "/unknown/0/section", "'nope' is not one of ['account_id', 'buckets', 'images', "
+                 "'public_access_block', 'regions', 'roles', 'snapshots', 'tasks']", id="unknown-section"),
     pytest.param({"version": 1, "exports": [], "unknown": [{"section": "images", "reason": "x", "match": 5}]},
                  "/unknown/0/match", "match must be an object of strings", id="unknown-match"),
     pytest.param({"version": 1, "exports": [], "unknown": [{"section": "images", "reason": "x", "field": 5}]},

@@ -1,8 +1,10 @@
 """Offline snapshots (design.md): a JSON document of what the APIs returned, turned into export subjects.
 
 Semantics: a section that is present is the complete truth for its kind; an absent section is unknown.
-A field missing from an object is unknown too (the API would have sent it), except where the API itself
-leaves the field out when it is unset (noted where it happens). An explicit ``null`` means "learned: none".
+A field missing from an object is unknown too (the API would have sent it), except the fields the absence
+table lists (:mod:`preflight.absence`: the API itself leaves them out when unset); the readers of ``Obj``
+consult that table and nothing else. An explicit ``null`` means "learned: none". An entity missing from its
+present section is absent or unknown as its join declares there (a disk's snapshot: unknown).
 The optional ``unknown`` list records what a live run could not learn although its section is present.
 
 Validation: building the typed facts checks every shape the facts use. Only when that finds a problem is
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import policy as pol
+from preflight.absence import absent_means_none, missing_target
 from preflight.errors import Foreign, Msg, PreflightError, Worded
 from preflight.facts import (
     DEFAULT_IMAGE_FORMAT,
@@ -55,6 +58,8 @@ WRAPPERS = {
     "buckets": "Bucket",
     "exports": "Export",
 }
+#: the wrapper keys themselves (``DiskDeviceMapping``, ``Policy`` of AttachedPolicies), skipped in Obj.where
+_WRAPPER_NAMES = frozenset({*WRAPPERS.values(), "DiskDeviceMapping", "Policy"})
 RUNNING_TASK_STATUSES = frozenset({"Processing", "Waiting"})
 NO_SSE = frozenset({"", "none"})
 _DIGITS = re.compile(r"[0-9]+")
@@ -148,14 +153,26 @@ class Obj:
         reason = self.reasons.get(key)
         return Unknown(reason if reason is not None else Msg("snap.has_no", pointer=self.pointer or "/", key=key))
 
-    def str_(self, key: str, *, absent_is_none: bool = False) -> str | None | Unknown:
+    @property
+    def where(self) -> str:
+        """The object's place without list indexes or API wrappers (``images/DiskDeviceMappings``): the key
+        of the absence table (:mod:`preflight.absence`)."""
+        tokens = self.pointer.split("/")[1:]
+        return "/".join(t for i, t in enumerate(tokens) if not t.isdigit()
+                        and not (t in _WRAPPER_NAMES and i + 1 < len(tokens) and tokens[i + 1].isdigit()))
+
+    def absent(self, key: str) -> None | Unknown:
+        """What a missing field reads as: ``None`` only where the absence table says so."""
+        return None if absent_means_none(self.where, key) else self.missing(key)
+
+    def str_(self, key: str) -> str | None | Unknown:
         v = self.data.get(key)
         if not (v is None or isinstance(v, str)):  # checked even when the field is recorded unknown
             raise ShapeError(f"{self.pointer}/{key}", _not_of_type(repr(v), "string"))
         if key in self.reasons:
             return Unknown(self.reasons[key])
         if key not in self.data:
-            return None if absent_is_none else self.missing(key)
+            return self.absent(key)
         return v
 
     def req_str(self, key: str) -> str:
@@ -165,7 +182,7 @@ class Obj:
                              Msg("snap.required_string", key=key))
         return v
 
-    def bool_(self, key: str, *, absent_is_none: bool = False) -> bool | None | Unknown:
+    def bool_(self, key: str) -> bool | None | Unknown:
         v = self.data.get(key)
         if isinstance(v, str) and v in BOOL_STRINGS:  # some APIs send "true"/"false"
             v = v.lower() == "true"
@@ -174,7 +191,7 @@ class Obj:
         if key in self.reasons:
             return Unknown(self.reasons[key])
         if key not in self.data:
-            return None if absent_is_none else self.missing(key)
+            return self.absent(key)
         return v
 
     def int_(self, key: str) -> int | Unknown:
@@ -232,7 +249,7 @@ class UnknownEntry:
     reason: str | Msg
 
 
-UNKNOWN_SECTIONS = frozenset((*SECTIONS, "account_id"))
+UNKNOWN_SECTIONS = frozenset((*SECTIONS, "account_id", "public_access_block"))
 _UNKNOWN_KEYS = frozenset({"section", "match", "field", "reason"})
 
 
@@ -305,8 +322,11 @@ class _Builder:
         #: role name -> its attached policies whose documents are unknown
         self._unknown_docs: dict[str, str] = {}
         #: running export tasks by the image they export, built on first use
-        self._tasks_by_resource: dict[str | None, list[tuple[Task, str | None]]] | None = None
+        self._tasks_by_resource: dict[str | None | Unknown, list[tuple[Task, str | None]]] | None = None
+        #: tasks that may be running exports, a field lost (task, region, why the answer is unknown)
+        self._uncertain_tasks: list[tuple[Task, str | None, Unknown]] = []
         self.account_id = self._account_id()
+        self.account_bpa = self._account_bpa()
         self.region_ids = self._index("regions")
         self.images = self._index("images")
         self.snapshots = self._index("snapshots")
@@ -359,6 +379,20 @@ class _Builder:
             raise ShapeError("/account_id", _not_of_type(repr(v), "string"))
         return v
 
+    def _account_bpa(self) -> bool | Unknown:
+        """The account-level Block Public Access (``public_access_block``, from GetPublicAccessBlock)."""
+        why = self.unknowns.whole("public_access_block", {})
+        if why:
+            return Unknown(why)
+        if "public_access_block" not in self.doc:
+            return self._no_section("public_access_block")
+        raw = self.doc["public_access_block"]
+        if not isinstance(raw, Mapping):
+            raise ShapeError("/public_access_block", _not_of_type(_short(raw), "object"))
+        o = Obj(raw, "/public_access_block")
+        v = o.bool_("BlockPublicAccess")
+        return o.missing("BlockPublicAccess") if v is None else v
+
     def _index(self, section: str) -> dict[tuple[str, ...], Obj] | None:
         objs = self.sections[section]
         if objs is None:
@@ -366,23 +400,25 @@ class _Builder:
         return {_key_of(section, o): o for o in objs}  # a duplicate: the last one counts, as in JSON objects
 
     def _tasks(self) -> list[tuple[Task, str | None]] | None:
-        """Every task with the region it was listed in (API task objects carry no RegionId of their own)."""
+        """Every task with the region it was listed in (API task objects carry no RegionId of their own).
+
+        Each field is three-state: a task that lost its ``TaskStatus`` or ``ResourceId`` may be a running
+        export of any image (see :meth:`_running_tasks`)."""
         objs = self.sections["tasks"]
         if objs is None:
             return None
         out = []
         for o in objs:
-            fields = {k: o.str_(k, absent_is_none=True) for k in ("TaskId", "TaskAction", "TaskStatus",
-                                                                    "ResourceId", "RegionId")}
-            vals = {k: v if isinstance(v, str) else None for k, v in fields.items()}
+            o = self._obj(o, {})
+            region = o.str_("RegionId")
             task = Task(
-                TaskId=vals["TaskId"],
-                TaskAction=vals["TaskAction"],
-                TaskStatus=vals["TaskStatus"],
-                ResourceId=vals["ResourceId"],
+                TaskId=o.str_("TaskId"),
+                TaskAction=o.str_("TaskAction"),
+                TaskStatus=o.str_("TaskStatus"),
+                ResourceId=o.str_("ResourceId"),
                 location=self._loc(o),
             )
-            out.append((task, vals["RegionId"]))
+            out.append((task, region if isinstance(region, str) else None))
         return out
 
     def _obj(self, found: Obj, reasons: Mapping[str, str | Msg]) -> Obj:
@@ -402,13 +438,17 @@ class _Builder:
             return Unknown(Msg("snap.section_reason", section=section, reason=self.annotations.absent_reason))
         return Unknown(Msg("snap.no_section", section=section))
 
-    def _missing(self, section: str, keys: Mapping[str, str | None]) -> Unknown | None:
-        """An entity its (present) section lacks: unknown if recorded so, or for IaC; else absent."""
+    def _missing(self, section: str, keys: Mapping[str, str | None], join: str) -> Unknown | None:
+        """An entity its (present) section lacks: unknown if recorded so, or for IaC, or where the join says
+        a missing target is unknown (:data:`preflight.absence.JOINS`); else absent."""
         why = self.unknowns.whole(section, keys)
         if why:
             return Unknown(why)
         if self.annotations is not None and self.annotations.absent_is_unknown:
             return Unknown(self.annotations.absent_reason)
+        if missing_target(join) == "unknown":
+            return Unknown(Msg("snap.not_in_section", name=" ".join(v for v in keys.values() if v),
+                               section=section))
         return None
 
     def _address(self, o: Obj) -> str | None:
@@ -432,9 +472,12 @@ class _Builder:
     def subject(self, o: Obj) -> Subject:
         req = self._request(o)
         bucket = self._bucket(req.OSSBucket)
-        owner = bucket.OwnerId if isinstance(bucket, Bucket) else None
-        # the bucket owner's account goes into the ARNs the role's policies must cover
-        account = owner if isinstance(owner, str) else self.account_id if isinstance(self.account_id, str) else None
+        owner = bucket.OwnerId if isinstance(bucket, Bucket) else bucket
+        # the bucket owner's account goes into the ARNs the role's policies must cover. An owner not learned
+        # (the bucket or its Owner unknown) may be another account: no account (policy.py then answers unknown
+        # for Resources that name one), never the exporting account in its place
+        account = owner if isinstance(owner, str) else None if isinstance(owner, Unknown) else \
+            self.account_id if isinstance(self.account_id, str) else None
         return Subject(
             request=req,
             account_id=self.account_id,
@@ -478,7 +521,7 @@ class _Builder:
         o = self._obj(o, {})
         vals: dict[str, str | Unknown | None] = {}
         for k in ("RegionId", "ImageId", "OSSBucket", "OSSPrefix", "ImageFormat", "RoleName"):
-            v = o.str_(k, absent_is_none=True)  # a parameter not given is not given, not unknown
+            v = o.str_(k)  # a parameter not given is not given, not unknown
             vals[k] = v if isinstance(v, Unknown) or (isinstance(v, str) and v != "") else None
         return Request(
             RegionId=vals["RegionId"],
@@ -502,7 +545,7 @@ class _Builder:
         key = ("region", region_id)
         if key not in self._cache:  # one fact per region, shared by its exports (the engine memoises on it)
             o = self.region_ids.get((region_id,))
-            self._cache[key] = self._missing("regions", {"RegionId": region_id}) if o is None else \
+            self._cache[key] = self._missing("regions", {"RegionId": region_id}, "Subject.region") if o is None else \
                 Region(RegionId=region_id, location=self._loc(o))
         region: Region | Unknown | None = self._cache[key]
         return region
@@ -529,7 +572,7 @@ class _Builder:
             return self._no_section("images")
         found = self.images.get((region_id, image_id))
         if found is None:
-            return self._missing("images", keys)
+            return self._missing("images", keys, "Subject.image")
         o = self._obj(found, self.unknowns.fields("images", keys))
         disks: list[Disk] | Unknown
         data: list[Disk] | Unknown
@@ -551,7 +594,7 @@ class _Builder:
             ProductCode=o.str_("ProductCode"),
             OSType=o.str_("OSType"),
             Platform=o.str_("Platform"),
-            OSName=o.str_("OSName", absent_is_none=True),
+            OSName=o.str_("OSName"),
             disks=disks,
             data_disks=data,
             location=self._loc(found),
@@ -572,11 +615,11 @@ class _Builder:
             snapshot = self._snapshot(snap_id)
         return Disk(
             Type=t if t is not None else o.missing("Type"),
-            Device=o.str_("Device", absent_is_none=True),
+            Device=o.str_("Device"),
             Size=o.int_("Size"),
             SnapshotId=snap_id,
             # The mapping's own Encrypted flag is an "invitational preview" field, usually not sent.
-            Encrypted=o.bool_("Encrypted", absent_is_none=True),
+            Encrypted=o.bool_("Encrypted"),
             snapshot=snapshot,
         )
 
@@ -593,14 +636,14 @@ class _Builder:
         elif self.snapshots is None:
             result = self._no_section("snapshots")
         elif (found := self.snapshots.get((snapshot_id,))) is None:
-            result = self._missing("snapshots", keys)
+            result = self._missing("snapshots", keys, "Disk.snapshot")
         else:
             o = self._obj(found, self.unknowns.fields("snapshots", keys))
             enc = o.bool_("Encrypted")
             result = Snapshot(
                 SnapshotId=snapshot_id,
                 Encrypted=enc if enc is not None else o.missing("Encrypted"),
-                KMSKeyId=o.str_("KMSKeyId", absent_is_none=True),
+                KMSKeyId=o.str_("KMSKeyId"),
                 ProductCode=o.str_("ProductCode"),
                 location=self._loc(found),
             )
@@ -621,16 +664,34 @@ class _Builder:
         if self.tasks is None:
             return self._no_section("tasks")
         if self._tasks_by_resource is None:
-            self._tasks_by_resource = {}
-            for t, region in self.tasks:
-                if t.TaskAction in (None, "ExportImage") and t.TaskStatus in RUNNING_TASK_STATUSES:
-                    self._tasks_by_resource.setdefault(t.ResourceId, []).append((t, region))
+            self._index_tasks(self.tasks)
+        assert self._tasks_by_resource is not None
         key = ("tasks", region_id, image_id)
         if key not in self._cache:  # one list per image, shared by its exports
-            self._cache[key] = [t for t, region in self._tasks_by_resource.get(image_id, ())
-                                if region in (None, region_id)]
-        tasks: list[Task] = self._cache[key]
+            running = [t for t, region in self._tasks_by_resource.get(image_id, ()) if region in (None, region_id)]
+            doubt = None if running else next(
+                (why for t, region, why in self._uncertain_tasks
+                 if region in (None, region_id) and _may_name(t.ResourceId, image_id)), None)
+            self._cache[key] = doubt if doubt is not None else running
+        tasks: list[Task] | Unknown = self._cache[key]
         return tasks
+
+    def _index_tasks(self, tasks: list[tuple[Task, str | None]]) -> None:
+        """Running export tasks by image; the tasks that may be one although a field says not which."""
+        self._tasks_by_resource = {}
+        for t, region in tasks:
+            fields = {"TaskAction": t.TaskAction, "TaskStatus": t.TaskStatus, "ResourceId": t.ResourceId}
+            if (isinstance(t.TaskAction, str) and t.TaskAction != "ExportImage") or (
+                    isinstance(t.TaskStatus, str) and t.TaskStatus not in RUNNING_TASK_STATUSES):
+                continue  # known not to be a running export
+            lost = next((k for k, v in fields.items() if not isinstance(v, str)), None)
+            if lost is None:
+                self._tasks_by_resource.setdefault(t.ResourceId, []).append((t, region))
+                continue
+            v = fields[lost]
+            why = v if isinstance(v, Unknown) else Unknown(Msg("snap.task_field_null", task=_task_name(t), key=lost))
+            self._uncertain_tasks.append((t, region, Unknown(Msg("snap.task_uncertain", task=_task_name(t),
+                                                                 reason=why.reason))))
 
     def _bucket(self, name: str | Unknown | None) -> Bucket | None | Unknown:
         if name is None or isinstance(name, Unknown):
@@ -650,7 +711,7 @@ class _Builder:
             return self._no_section("buckets")
         found = self.buckets.get((name,))
         if found is None:
-            return self._missing("buckets", keys)
+            return self._missing("buckets", keys, "Subject.bucket")
         o = self._obj(found, self.unknowns.fields("buckets", keys))
         acl = _nested_str(o, "AccessControlList", "Grant")
         owner = _nested_str(o, "Owner", "ID")
@@ -661,12 +722,15 @@ class _Builder:
             sse = kms = sse_rule
         else:
             sse = sse_rule.str_("SSEAlgorithm")
-            kms = sse_rule.str_("KMSMasterKeyID", absent_is_none=True)
+            kms = sse_rule.str_("KMSMasterKeyID")
             if isinstance(sse, str) and sse.lower() in NO_SSE:  # GetBucketInfo says "None" when unset
                 sse = None
         location = o.str_("Location")
         storage = o.str_("StorageClass")
         policy = _policy_field(o, "Policy")
+        bpa = o.bool_("BlockPublicAccess")
+        if bpa is None:  # an explicit null: GetBucketInfo always sends true or false
+            bpa = o.missing("BlockPublicAccess")
         return Bucket(
             Name=name,
             Location=location if location is not None else o.missing("Location"),
@@ -676,10 +740,13 @@ class _Builder:
             SSEAlgorithm=sse,
             KMSMasterKeyID=kms,
             # GetBucketInfo sends <Versioning> only once versioning has been set: absent means never set.
-            Versioning=o.str_("Versioning", absent_is_none=True),
+            Versioning=o.str_("Versioning"),
             CrossRegionReplication=o.str_("CrossRegionReplication"),
             Policy=policy,
             public_grants=policy if isinstance(policy, Unknown) else pol.public_grants(policy) if policy else [],
+            BlockPublicAccess=bpa,
+            AccountBlockPublicAccess=self.account_bpa,
+            public_access_blocked=_either_on(bpa, self.account_bpa),
             location=self._loc(found),
             field_locations=self._field_locations(o),
             address=self._address(found),
@@ -738,7 +805,7 @@ class _Builder:
             return self._no_section("roles")
         found = self.roles.get((name,))
         if found is None:
-            return self._missing("roles", keys)
+            return self._missing("roles", keys, "Subject.role")
         o = self._obj(found, self.unknowns.fields("roles", keys))
         trust = _policy_field(o, "AssumeRolePolicyDocument")
         if trust is None:
@@ -814,6 +881,22 @@ class _Builder:
 #: the fields that identify an entity of each section
 _KEY_FIELDS = {"regions": ("RegionId",), "images": ("RegionId", "ImageId"), "snapshots": ("SnapshotId",),
                "buckets": ("Name",), "roles": ("RoleName",)}
+
+
+def _may_name(resource: str | None | Unknown, image_id: str) -> bool:
+    """May a task's ResourceId be this image? Yes when it is, or when it was lost (null or unknown)."""
+    return resource == image_id if isinstance(resource, str) else True
+
+
+def _either_on(a: bool | Unknown, b: bool | Unknown) -> bool | Unknown:
+    """Three-valued OR: on when either is on; off only when both are known off."""
+    if a is True or b is True:
+        return True
+    return a if isinstance(a, Unknown) else b
+
+
+def _task_name(t: Task) -> str:
+    return t.TaskId if isinstance(t.TaskId, str) else "?"
 
 
 def _key_of(section: str, o: Obj) -> tuple[str, ...]:

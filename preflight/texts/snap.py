@@ -31,6 +31,11 @@ TEXTS: dict[str, dict[str, str]] = {
                          "zh": "不支持的快照版本 {version!r}（此版本的 preflight 只能读取版本 1）"},
     # -- why a fact is unknown ------------------------------------------------------------------------------
     "snap.has_no": {"en": "{pointer} has no {key!r}", "zh": "{pointer} 中没有 {key!r}"},
+    "snap.not_in_section": {"en": "{name} is referenced but not in the {section} section",
+                            "zh": "{name} 被引用，但不在 {section} 部分中"},
+    "snap.task_field_null": {"en": "task {task} has {key} null", "zh": "任务 {task} 的 {key} 为 null"},
+    "snap.task_uncertain": {"en": "task {task} may be a running export of this image: {reason}",
+                            "zh": "任务 {task} 可能是此镜像正在运行的导出：{reason}"},
     "snap.no_account_id": {"en": "the snapshot has no account_id", "zh": "快照中没有 account_id"},
     "snap.no_section": {"en": "the snapshot has no {section} section", "zh": "快照中没有 {section} 部分"},
     "snap.section_reason": {"en": "{section}: {reason}", "zh": "{section} 部分：{reason}"},
