@@ -155,7 +155,6 @@ def test_one_field_or_entity_less_never_makes_an_example_go(seed: int, pointer: 
     assert _false_go(seed, pointer) == set()
 
 
-@pytest.mark.xfail(strict=False, reason="policy.py fix merging")
 @pytest.mark.parametrize(("seed", "pointer"), _example_variants(True))
 def test_one_policy_element_less_never_makes_an_example_go(seed: int, pointer: Pointer) -> None:
     assert _false_go(seed, pointer) == set()
@@ -171,7 +170,6 @@ def test_one_field_or_entity_less_never_makes_a_failing_case_go(data: st.DataObj
     assert _false_go(seed, pointer) == set(), (SEEDS[seed][0], pointer)
 
 
-@pytest.mark.xfail(strict=False, reason="policy.py fix merging")
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_one_policy_element_less_never_makes_a_failing_case_go(data: st.DataObject) -> None:
