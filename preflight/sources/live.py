@@ -20,6 +20,7 @@ The SDKs are imported inside functions only (``live_clients``): importing this m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -87,10 +88,37 @@ class Limits:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # one answer's body
 
     def __post_init__(self) -> None:
-        for name, value in (("deadline", self.deadline_s), ("max_pages", self.max_pages),
+        for name, value in (("--deadline", self.deadline_s), ("max_pages", self.max_pages),
                             ("max_body_bytes", self.max_body_bytes)):
-            if not value > 0:
+            if not (isinstance(value, (int, float)) and value > 0 and value != float("inf")):
                 raise PreflightError(Msg("live.bad_limit", name=name, value=value))
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], deadline_s: float | None = None) -> Limits:
+        """The defaults, over which ``PREFLIGHT_DEADLINE_S``, ``PREFLIGHT_MAX_PAGES`` and
+        ``PREFLIGHT_MAX_BODY_BYTES`` are laid, and ``deadline_s`` (``--deadline``) over those."""
+        values: dict[str, Any] = {}
+        for variable, name, kind in LIMIT_VARIABLES:
+            text = environ.get(variable, "").strip()
+            if not text:
+                continue
+            try:
+                values[name] = kind(text)
+            except ValueError:
+                raise PreflightError(Msg("live.bad_limit", name=variable, value=text)) from None
+            if not values[name] > 0 or values[name] == float("inf"):
+                raise PreflightError(Msg("live.bad_limit", name=variable, value=text))
+        if deadline_s is not None:
+            values["deadline_s"] = deadline_s
+        return cls(**values)
+
+
+#: environment variable, ``Limits`` field, type
+LIMIT_VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
+    ("PREFLIGHT_DEADLINE_S", "deadline_s", float),
+    ("PREFLIGHT_MAX_PAGES", "max_pages", int),
+    ("PREFLIGHT_MAX_BODY_BYTES", "max_body_bytes", int),
+)
 
 
 # ---- the plan ---------------------------------------------------------------------------------------------
@@ -950,6 +978,7 @@ def collect(
     credential: object | None = None,
     backoff_s: float = 0.2,
     limits: Limits | None = None,
+    deadline_s: float | None = None,
 ) -> dict[str, Any]:
     """Read-only collection. Returns an offline snapshot document (design.md format, version 1).
 
@@ -957,7 +986,8 @@ def collect(
     a ``{region}`` in the host is replaced per region. ``credential``: an ``AccessKey`` or an
     ``alibabacloud_credentials`` provider; default: ``profile`` if given, else the standard chain.
     ``backoff_s``: base delay of the retry backoff. ``limits``: the run deadline, page cap and response size
-    cap (``Limits``; what they cut off is unknown). Raises ``PreflightError`` when the run cannot be done:
+    cap (``Limits``; what they cut off is unknown), default ``Limits.from_environ``; ``deadline_s``
+    (``--deadline``) overrides its deadline. Raises ``PreflightError`` when the run cannot be done:
     no credentials, a malformed endpoint, the credentials rejected, or no endpoint reachable at all.
     """
     environ = os.environ
@@ -966,7 +996,9 @@ def collect(
     overrides = resolve_endpoints(endpoints, environ)
     identity = resolve_identity(credential, profile, environ)
     policy = RetryPolicy(retries=max(0, retries), base_delay_s=backoff_s)
-    limits = limits or Limits()
+    limits = limits or Limits.from_environ(environ)
+    if deadline_s is not None:
+        limits = dataclasses.replace(limits, deadline_s=deadline_s)
     with proxies_taken_from_env() as proxies:
         clients = Clients(
             identity,

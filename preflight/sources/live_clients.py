@@ -507,52 +507,57 @@ DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
 _CHUNK = 8192  # read in small pieces: a compressed body cannot grow past the cap by much in one read
 
 
-def guard_response(max_body_bytes: int) -> Callable[..., Any]:
-    """A ``requests`` response hook for every SDK session preflight uses. It runs before the session would
-    follow a redirect or read the body, and:
+def guard_response(response: Any, max_body_bytes: int) -> Any:
+    """Check one ``requests`` response as the transport adapter returns it, before the session would follow
+    a redirect or read the body:
 
-    - refuses any 3xx (``Refused(REDIRECT)``): a redirect to another host would carry the request's
+    - any 3xx is refused (``Refused(REDIRECT)``): a redirect to another host would carry the request's
       ``x-acs-security-token`` there, and its answer would be used as the cloud's;
-    - reads the body itself, at most ``max_body_bytes`` (``Refused(TOO_LARGE)`` past it, whatever
-      ``Content-Length`` claims), then hands it to the SDK as if ``requests`` had read it.
+    - the body is read here, at most ``max_body_bytes`` (``Refused(TOO_LARGE)`` past it, whatever
+      ``Content-Length`` says), then handed on as if ``requests`` had read it.
     """
     from preflight.sources.live_errors import Kind, Refused
 
-    def hook(response: Any, *args: Any, **kwargs: Any) -> Any:
-        status = int(response.status_code)
-        if 300 <= status < 400:
-            location = str(response.headers.get("Location") or "")
-            host = urlsplit(location).hostname if "://" in location else None
-            response.close()
-            raise Refused(Kind.REDIRECT, f" to {host}" if host else "", status=status)
-        declared = str(response.headers.get("Content-Length") or "")
-        if declared.isdigit() and int(declared) > max_body_bytes:
+    status = int(response.status_code)
+    if 300 <= status < 400:
+        location = str(response.headers.get("Location") or "")
+        host = urlsplit(location).hostname if "://" in location else None
+        response.close()
+        raise Refused(Kind.REDIRECT, host or "?", status=status)
+    declared = str(response.headers.get("Content-Length") or "")
+    if declared.isdigit() and int(declared) > max_body_bytes:
+        response.close()
+        raise Refused(Kind.TOO_LARGE, str(max_body_bytes), status=status)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.raw.stream(_CHUNK, decode_content=True):
+        size += len(chunk)
+        if size > max_body_bytes:
             response.close()
             raise Refused(Kind.TOO_LARGE, str(max_body_bytes), status=status)
-        if getattr(response, "_content_consumed", False):
-            return response
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.raw.stream(_CHUNK, decode_content=True):
-            size += len(chunk)
-            if size > max_body_bytes:
-                response.close()
-                raise Refused(Kind.TOO_LARGE, str(max_body_bytes), status=status)
-            chunks.append(chunk)
-        response._content = b"".join(chunks)
-        response._content_consumed = True
-        response.raw.release_conn()
-        return response
-
-    hook.preflight_guard = True  # type: ignore[attr-defined]
-    return hook
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+    response.raw.release_conn()
+    return response
 
 
 def harden_session(session: Any, max_body_bytes: int) -> None:
-    """Install the guard on a ``requests.Session`` (once) and forbid following redirects at all."""
-    hooks = session.hooks.setdefault("response", [])
-    hooks[:] = [h for h in hooks if not getattr(h, "preflight_guard", False)]
-    hooks.append(guard_response(max_body_bytes))
+    """Put the guard on every transport adapter of a ``requests.Session`` (once; the cap is updated).
+
+    On the adapter, not as a session hook: darabonba prepares its request itself and calls
+    ``Session.send``, which runs only the request's hooks, never the session's."""
+    for adapter in session.adapters.values():
+        adapter.preflight_max_body = max_body_bytes
+        if getattr(adapter.send, "preflight_guard", False):
+            continue
+
+        def send(request: Any, *args: Any, _adapter: Any = adapter, _send: Any = adapter.send,
+                 **kwargs: Any) -> Any:
+            return guard_response(_send(request, *args, **kwargs), _adapter.preflight_max_body)
+
+        send.preflight_guard = True  # type: ignore[attr-defined]
+        adapter.send = send
     session.max_redirects = 0  # a second line: requests raises before sending a redirected request
 
 

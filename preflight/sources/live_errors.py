@@ -107,11 +107,38 @@ _CALL_FAILURE_PACKAGES = frozenset(
 )
 
 
+_DECODE_ERRORS = (UnicodeDecodeError, ET.ParseError, json.JSONDecodeError)
+
+
+def _raised_in_sdk(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    module = str(tb.tb_frame.f_globals.get("__name__", "")) if tb is not None else ""
+    return module.split(".", 1)[0] in _CALL_FAILURE_PACKAGES
+
+
+def decode_failure(exc: BaseException) -> BaseException | None:
+    """The decode error behind ``exc`` when an SDK re-raised an answer it could not decode as a builtin
+    exception (darabonba: ``RuntimeError('Failed to parse the value as json format…')`` from a
+    ``JSONDecodeError``): the answer is malformed, not our bug."""
+    if isinstance(exc, _DECODE_ERRORS):
+        return exc
+    if not _raised_in_sdk(exc):
+        return None
+    cause, depth = exc.__cause__ or exc.__context__, 0
+    while cause is not None and depth < 8:
+        if isinstance(cause, _DECODE_ERRORS):
+            return cause
+        cause, depth = cause.__cause__ or cause.__context__, depth + 1
+    return None
+
+
 def is_call_failure(exc: BaseException) -> bool:
     """True for what a cloud call can fail with: an SDK's or the transport's own exception, an OS-level I/O
     error (connection refused, timeout), an answer we refuse, or an answer that does not decode. Anything
     else (``TypeError``, ``KeyError``, ``AttributeError``...) is a bug of ours and must not become "unknown"."""
-    if isinstance(exc, (Refused, OSError, UnicodeDecodeError, ET.ParseError, json.JSONDecodeError)):
+    if isinstance(exc, (Refused, OSError)) or decode_failure(exc) is not None:
         return True
     root = type(exc).__module__.split(".", 1)[0]
     return root in _CALL_FAILURE_PACKAGES
@@ -184,8 +211,9 @@ def classify(exc: BaseException) -> CallError:
     if isinstance(exc, Refused):
         return CallError(exc.kind, code=MISSING if exc.missing else "", status=exc.status,
                          detail=exc.missing or exc.detail)
-    if isinstance(exc, (UnicodeDecodeError, ET.ParseError, json.JSONDecodeError)):
-        return CallError(Kind.MALFORMED, detail=type(exc).__name__)
+    decoded = decode_failure(exc)
+    if decoded is not None:
+        return CallError(Kind.MALFORMED, detail=type(decoded).__name__)
     if name == "OperationError":  # OSS v2 wraps every failure of an operation
         inner = _inner(exc)
         if inner is not None:

@@ -58,8 +58,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "未获取到存储桶策略",
     },
     "live.redirect_refused": {
-        "en": "the endpoint answered HTTP {status} (a redirect{detail}); redirects are never followed",
-        "zh": "端点返回 HTTP {status}（重定向{detail}）；preflight 从不跟随重定向",
+        "en": "the endpoint answered HTTP {status}, a redirect to {detail}; redirects are never followed",
+        "zh": "端点返回 HTTP {status}，即重定向到 {detail}；preflight 从不跟随重定向",
     },
     "live.too_large": {
         "en": "the answer is larger than the response size cap ({limit} bytes)",

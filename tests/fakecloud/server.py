@@ -124,6 +124,14 @@ def forbidden_actions(actions: Mapping[tuple[str, str], int] | set[tuple[str, st
     return sorted(a for a in actions if a not in READ_ONLY_ACTIONS)
 
 
+class RawAnswer(dict[str, Any]):
+    """A mutator's result sent as these bytes instead of the JSON of the payload (a malformed answer)."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__()
+        self.raw = raw
+
+
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, **extra: str) -> None:
         super().__init__(code)
@@ -664,7 +672,8 @@ class _Handler(BaseHTTPRequestHandler):
             payload["RequestId"] = request_id
             if action in cloud.mutators:
                 payload = cloud.mutators[action](copy.deepcopy(payload))
-            return 200, "application/json;charset=utf-8", json.dumps(payload).encode(), {}
+            data = payload.raw if isinstance(payload, RawAnswer) else json.dumps(payload).encode()
+            return 200, "application/json;charset=utf-8", data, {}
         except ApiError as err:
             data: dict[str, Any] = {
                 "RequestId": request_id,
