@@ -228,3 +228,16 @@ def test_limits_from_the_environment() -> None:
     with pytest.raises(PreflightError) as info:
         Limits.from_environ({"PREFLIGHT_MAX_PAGES": "many"})
     assert "PREFLIGHT_MAX_PAGES" in str(info.value)
+
+
+@pytest.mark.parametrize("missing", ["TaskId", "TaskAction", "TaskStatus", "ResourceId"])
+def test_a_task_that_does_not_say_what_it_is_makes_the_tasks_unknown(fake_cloud: FakeCloud, missing: str) -> None:
+    def drop(payload: dict[str, Any]) -> dict[str, Any]:
+        for task in payload["TaskSet"]["Task"]:
+            task.pop(missing, None)
+        return payload
+
+    fake_cloud.mutators["DescribeTasks"] = drop
+    doc = collect_from(fake_cloud, [BUSY])
+    assert reasons(doc, "tasks") == [f"the answer has no TaskSet.Task[].{missing} (not in the API's shape)"]
+    assert doc["tasks"] == []

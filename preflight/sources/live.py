@@ -71,6 +71,8 @@ log = logging.getLogger("preflight.live")
 T = TypeVar("T")
 
 DEFAULT_ROLE = "AliyunECSImageExportDefaultRole"
+#: what every task DescribeTasks returns must say (it was asked for ExportImage tasks that are Processing)
+TASK_FIELDS = ("TaskId", "TaskAction", "TaskStatus", "ResourceId")
 # DescribeImages answers only Available images unless asked for every status (sdk-notes "Traps").
 IMAGE_STATUSES = "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
 BATCH = 100  # DescribeImages ImageId / DescribeSnapshots SnapshotIds / page sizes: the APIs' maximum
@@ -684,6 +686,13 @@ class _Run:
     def on_tasks(self, region: str, page: int, out: Outcome[dict[str, Any]]) -> None:
         if out.value is not None:
             for task in _items(out.value, "TaskSet", "Task"):
+                lacking = next((f for f in TASK_FIELDS if not isinstance(task.get(f), str) or not task[f]), None)
+                if lacking is not None:
+                    # a task that does not say what it is, or which image it works on, could be the
+                    # export of this image: the region's tasks are not known (never "not running")
+                    err = CallError(Kind.MALFORMED, code=MISSING, detail=f"TaskSet.Task[].{lacking}")
+                    self.found.add_unknown("tasks", {"RegionId": region}, self.why(err, "DescribeTasks"))
+                    continue
                 self.found.tasks[(region, str(task.get("TaskId", "")))] = {"RegionId": region, **task}
             total = out.value.get("TotalCount")
             if page != 1:

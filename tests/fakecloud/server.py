@@ -160,6 +160,7 @@ class FakeCloud:
         latency_s: float = 0.0,
         record_globally: bool = True,
         strict_image_ids: bool = False,
+        strict_snapshot_ids: bool = False,
         strict_oss_region: bool = False,
         verify_signatures: bool = True,
     ) -> None:
@@ -172,6 +173,7 @@ class FakeCloud:
         self.action_latency_s: dict[str, float] = {}
         self.record_globally = record_globally
         self.strict_image_ids = strict_image_ids
+        self.strict_snapshot_ids = strict_snapshot_ids  # one unknown id refuses the whole batch (NotFound)
         self.strict_oss_region = strict_oss_region
         self.verify_signatures = verify_signatures
         self._faults: list[Fault] = []
@@ -346,6 +348,8 @@ class FakeCloud:
             raise ApiError(400, "InvalidParameter.SnapshotIds", "The number of SnapshotIds exceeds 100.")
         max_results = int(params.get("MaxResults", "10"))
         snaps = [s for s in self.fixture.get("snapshots", {}).get(region, []) if not ids or s["SnapshotId"] in ids]
+        if self.strict_snapshot_ids and ids and len(snaps) < len(set(ids)):
+            raise ApiError(404, "InvalidSnapshotId.NotFound", "The specified SnapshotId does not exist.")
         start = int(params.get("NextToken") or 0)
         chunk = snaps[start : start + max_results]
         next_token = str(start + max_results) if start + max_results < len(snaps) else ""
