@@ -326,3 +326,47 @@ def test_dropping_any_one_field_of_any_one_answer_is_never_a_go(account: FakeClo
     print(f"{scenario}: {len(tried)} of {len(variants)} one-field drops tried, {len(go)} said go, "
           f"{refused} stopped the run")
     assert not go, f"{len(go)} of {len(tried)} one-field drops said go: {go}"
+
+
+# ---- a shape the builder cannot read is unknown, not bad input -------------------------------------------
+
+
+def _drop_in_each(outer: str, inner: str, key: str) -> Callable[[Any], Any]:
+    def mutate(payload: Any) -> Any:
+        for item in payload[outer][inner]:
+            item.pop(key, None)
+        return payload
+
+    return mutate
+
+
+def _set_in_each(outer: str, inner: str, key: str, value: Any) -> Callable[[Any], Any]:
+    def mutate(payload: Any) -> Any:
+        for item in payload[outer][inner]:
+            item[key] = value
+        return payload
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    ("action", "mutate", "section", "fld"),
+    [
+        ("DescribeImages", _set_in_each("Images", "Image", "DiskDeviceMappings", {}), "images", "DiskDeviceMappings"),
+        ("DescribeRegions", _drop_in_each("Regions", "Region", "RegionId"), "regions", None),
+        ("GetBucketInfo", lambda b: {**b, "AccessControlList": ""}, "buckets", "AccessControlList"),
+        ("GetBucketPolicy", lambda p: {**p, "Statement": [{"Action": "oss:*", "Resource": "*"}]}, "buckets", "Policy"),
+        ("GetRole", lambda p: {"Role": {k: v for k, v in p["Role"].items() if k != "RoleName"}}, None, None),
+    ],
+)
+def test_an_answer_the_builder_cannot_read_is_unknown_not_bad_input(
+    account: FakeCloud, action: str, mutate: Callable[[Any], Any], section: str | None, fld: str | None
+) -> None:
+    account.mutators[action] = mutate
+    req = request("m-hzok0000000000001", "exports-public")
+    doc = collect_from(account, [req])
+    if section is not None:
+        entries = unknown_of(doc, section)
+        assert entries and all("does not have the API's shape at /" in str(e["reason"]) for e in entries)
+        assert all(e.get("field") == fld for e in entries)
+    assert not check_live(req).ok  # and no ShapeError: the run is done

@@ -871,6 +871,7 @@ def _roles_section(found: Findings) -> tuple[list[dict[str, Any]], list[Unknown]
     unknown: list[Unknown] = []
     for name in sorted(found.roles):
         role = dict(found.roles[name])
+        role.setdefault("RoleName", name)  # asked for by this name (as a bucket's Name, below)
         if name in found.attached:
             attached: list[dict[str, Any]] = []
             for item in found.attached[name]:
@@ -905,6 +906,111 @@ def _buckets_section(found: Findings) -> tuple[list[dict[str, Any]], list[Unknow
             unknown.append(_unknown("buckets", {"Name": name}, why, "Policy"))
         buckets.append(bucket)
     return buckets, unknown
+
+
+#: the fields that identify an entity of each section in the ``unknown`` list (tasks: the region's whole list)
+_IDENTITY: Mapping[str, tuple[str, ...]] = {
+    "regions": ("RegionId",),
+    "images": ("RegionId", "ImageId"),
+    "snapshots": ("SnapshotId",),
+    "tasks": ("RegionId",),
+    "roles": ("RoleName",),
+    "buckets": ("Name",),
+}
+QUARANTINE_ROUNDS = 1000  # each round sets one problem aside; more means something is wrong with us
+
+
+def _pointer_parts(pointer: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+
+
+def _set_aside(doc: dict[str, Any], pointer: str, problem: Msg) -> bool:
+    """Take what the problem at ``pointer`` is in out of the document and record it unknown; False when the
+    pointer is not in what the cloud answered (the requests are the user's, the rest is ours)."""
+    parts = _pointer_parts(pointer)
+    why = Worded(Msg("live.malformed_at", pointer=pointer, problem=problem))
+    unknown: list[Unknown] = doc.setdefault("unknown", [])
+    if parts and parts[0] in ("account_id", "public_access_block") and parts[0] in doc:
+        del doc[parts[0]]  # left out: unknown
+        if parts[0] == "account_id":
+            unknown.append(_unknown("account_id", {}, why))
+        return True
+    if not parts or parts[0] not in _IDENTITY or parts[0] not in doc:
+        return False
+    section = parts[0]
+    items = doc[section]
+    if len(parts) < 2 or not isinstance(items, list) or not parts[1].isdigit() or int(parts[1]) >= len(items):
+        del doc[section]  # the section is not a list of entities: absent, i.e. unknown
+        return True
+    index = int(parts[1])
+    entity = items[index]
+    keys = _IDENTITY[section]
+    values = [entity.get(k) for k in keys] if isinstance(entity, dict) else []
+    match = {k: v for k, v in zip(keys, values, strict=False) if isinstance(v, str) and v}
+    if len(match) < len(keys):
+        # it cannot be told which entity this was: every one the requests name that is not there is unknown
+        del items[index]
+        for wanted in _wanted(doc, section):
+            if not any(isinstance(e, dict) and all(e.get(k) == v for k, v in wanted.items()) for e in items):
+                unknown.append(_unknown(section, wanted, why))
+        return True
+    fld = parts[2] if len(parts) > 2 and section not in ("tasks", "regions") and parts[2] not in keys else None
+    if fld is None:
+        del items[index]
+        unknown.append(_unknown(section, match, why))
+    elif section == "roles" and fld == "AttachedPolicies" and len(parts) > 3 and parts[3].isdigit():
+        attached = entity.get("AttachedPolicies")
+        item = attached[int(parts[3])] if isinstance(attached, list) and int(parts[3]) < len(attached) else None
+        name = item.get("PolicyName") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name or not isinstance(item, dict):
+            del entity["AttachedPolicies"]
+            unknown.append(_unknown(section, match, why, "AttachedPolicies"))
+        else:
+            item.pop("PolicyDocument", None)
+            unknown.append(_unknown(section, match, why, f"AttachedPolicies/{name}"))
+    else:
+        entity.pop(fld, None)
+        unknown.append(_unknown(section, match, why, fld))
+    return True
+
+
+def _wanted(doc: Mapping[str, Any], section: str) -> list[dict[str, str]]:
+    """The identities the requests ask for in a section (what an unidentifiable answer may have been)."""
+    out: dict[str, dict[str, str]] = {}
+    for r in doc.get("exports", []):
+        region, image = _text(r, "RegionId"), _text(r, "ImageId")
+        if section in ("regions", "tasks") and region:
+            out[region] = {"RegionId": region}
+        elif section == "images" and region and image:
+            out[region + "/" + image] = {"RegionId": region, "ImageId": image}
+        elif section == "roles":
+            role = _text(r, "RoleName") or DEFAULT_ROLE
+            out[role] = {"RoleName": role}
+        elif section == "buckets" and _text(r, "OSSBucket"):
+            out[_text(r, "OSSBucket")] = {"Name": _text(r, "OSSBucket")}
+    return list(out.values())
+
+
+def quarantine(doc: dict[str, Any]) -> dict[str, Any]:
+    """Make every shape problem in what the cloud answered an unknown, not bad input.
+
+    The snapshot builder reads a live document as it reads a file, and refuses a shape it cannot read
+    (``ShapeError``: exit 2, "bad input"). In live mode the shape came from an endpoint, not from the user:
+    the entity (or field) the problem is in is set aside and recorded unknown with the problem, until the
+    document builds. A problem outside the answers (the requests) is left to the builder to report."""
+    from preflight.sources.snapshot import ShapeError, subjects_from_document
+
+    for _ in range(QUARANTINE_ROUNDS):
+        try:
+            subjects_from_document(doc)
+        except ShapeError as exc:
+            if not _set_aside(doc, exc.pointer, exc.message):
+                raise
+            continue
+        if not doc.get("unknown"):
+            doc.pop("unknown", None)
+        return doc
+    raise RuntimeError(f"live: the document did not build after {QUARANTINE_ROUNDS} rounds")
 
 
 def _sort_unknown(entries: list[Unknown]) -> list[Unknown]:
@@ -1020,7 +1126,9 @@ def collect(
         )
         _prepare_clients(clients, plan)
         found = _gather(plan, clients, policy, timeout_s, max(1, max_workers), identity, limits)
-    doc = assemble(requests, found, captured_at)
+    doc = quarantine(assemble(requests, found, captured_at))
+    if "unknown" in doc:
+        doc["unknown"] = _sort_unknown(doc["unknown"])
     for entry in doc.get("unknown", []):
         entry["reason"] = _redact_reason(entry["reason"], identity.secrets)
     return doc

@@ -89,6 +89,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "the answer has no {path} (not in the API's shape)",
         "zh": "应答中缺少 {path}（不符合该 API 的格式）",
     },
+    "live.malformed_at": {
+        "en": "the answer does not have the API's shape at {pointer}: {problem}",
+        "zh": "应答在 {pointer} 处不符合该 API 的格式：{problem}",
+    },
     "live.bad_limit": {
         "en": "{name} must be a positive number, not {value!r}",
         "zh": "{name} 必须是正数，而不是 {value!r}",
