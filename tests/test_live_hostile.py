@@ -7,7 +7,9 @@ answer preflight refuses, is unknown with a reason naming why, never a pass and 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -241,3 +243,33 @@ def test_a_task_that_does_not_say_what_it_is_makes_the_tasks_unknown(fake_cloud:
     doc = collect_from(fake_cloud, [BUSY])
     assert reasons(doc, "tasks") == [f"the answer has no TaskSet.Task[].{missing} (not in the API's shape)"]
     assert doc["tasks"] == []
+
+
+# ---- the CLI: --deadline, and a process that is not held by a hanging call ---------------------------------
+
+
+def test_the_deadline_flag_ends_a_slow_loris_run_and_the_process(fake_cloud: FakeCloud, tmp_path: Path) -> None:
+    from tests.test_live_cli import env_for, preflight
+
+    fake_cloud.add_fault(Fault("DescribeTasks", kind="trickle", size=100_000, delay_s=0.05))
+    got = preflight(env_for(fake_cloud, tmp_path), "snapshot", "--deadline", "2", "--RegionId", HZ,
+                    "--ImageId", BUSY["ImageId"], "--OSSBucket", "exports-hz")
+    # the call still hangs in its thread when the document is written: the process exits all the same
+    assert got.returncode == 0, got.stderr
+    doc = json.loads(got.stdout)
+    assert reasons(doc, "tasks") == ["the run deadline (2 s) passed before the answer came"]
+    got = preflight(env_for(fake_cloud, tmp_path), "check", "--live", "--deadline", "2", "--RegionId", HZ,
+                    "--ImageId", BUSY["ImageId"], "--OSSBucket", "exports-hz", "-f", "json")
+    assert got.returncode == 1
+    pf209 = next(r for r in json.loads(got.stdout)["results"] if r["rule_id"] == "PF209")
+    assert pf209["status"] == "unknown"
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf"])
+def test_a_bad_deadline_is_bad_input(fake_cloud: FakeCloud, tmp_path: Path, value: str) -> None:
+    from tests.test_live_cli import env_for, preflight
+
+    got = preflight(env_for(fake_cloud, tmp_path), "snapshot", f"--deadline={value}", "--RegionId", HZ,
+                    "--ImageId", OK["ImageId"], "--OSSBucket", "exports-hz")
+    assert got.returncode == 2 and "--deadline must be a positive number" in got.stderr
+    assert "Traceback" not in got.stderr and fake_cloud.count() == 0
