@@ -21,7 +21,6 @@ from preflight.run import CheckOptions, run_check
 from preflight.sources import live
 from preflight.sources.live_clients import ACTIONS
 from preflight.sources.live_errors import RetryPolicy, bug_inside, call_with_retries, is_call_failure
-from preflight.sources.snapshot import ShapeError
 from tests.conftest import Cli
 from tests.fakecloud import READ_ONLY_ACTIONS, FakeCloud, Fault, default_fixture
 from tests.fakecloud.support import collect_from
@@ -317,7 +316,8 @@ def test_dropping_any_one_field_of_any_one_answer_is_never_a_go(account: FakeClo
         account.mutators = {action: dropping(path)}
         try:
             said_go = check_live(req).ok
-        except (PreflightError, ShapeError):  # the run could not be done (exit 2): not a go
+        except PreflightError:  # the run could not be done (exit 2): not a go (a ShapeError fails the test:
+            # what the cloud answered is never "bad input", see quarantine)
             refused += 1
             continue
         if said_go:
