@@ -273,3 +273,19 @@ def test_a_bad_deadline_is_bad_input(fake_cloud: FakeCloud, tmp_path: Path, valu
                     "--ImageId", OK["ImageId"], "--OSSBucket", "exports-hz")
     assert got.returncode == 2 and "--deadline must be a positive number" in got.stderr
     assert "Traceback" not in got.stderr and fake_cloud.count() == 0
+
+
+@pytest.mark.parametrize("missing", ["PolicyName", "PolicyType"])
+def test_an_attached_policy_that_cannot_be_named_makes_the_attached_policies_unknown(
+    fake_cloud: FakeCloud, missing: str
+) -> None:
+    def drop(payload: dict[str, Any]) -> dict[str, Any]:
+        payload["Policies"]["Policy"][0].pop(missing, None)
+        return payload
+
+    fake_cloud.mutators["ListPoliciesForRole"] = drop
+    doc = collect_from(fake_cloud, [OK])
+    (entry,) = [e for e in doc["unknown"] if e["section"] == "roles"]
+    assert entry["field"] == "AttachedPolicies"
+    assert str(entry["reason"]) == f"the answer has no Policies.Policy[].{missing} (not in the API's shape)"
+    assert fake_cloud.count("GetPolicy") == 0  # no policy is read under a name that was not given

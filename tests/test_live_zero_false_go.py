@@ -246,6 +246,7 @@ SCENARIOS: dict[str, dict[str, str]] = {
     "kms-bucket-PF303": request("m-hzok0000000000001", "exports-kms"),
     "role-without-oss-PF403": request("m-hzok0000000000001", role="ExportRoleLegacy"),
     "role-trusting-more-PF502": request("m-hzok0000000000001", role="ExportRoleWide"),
+    "role-denied-PF403": request("m-hzok0000000000001", role="ExportRoleDenied"),
 }
 
 Path = tuple[str | int, ...]

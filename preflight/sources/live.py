@@ -742,6 +742,13 @@ class _Run:
                 self.found.attached_errors[role] = self.why(out.error, "ListPoliciesForRole", self.where("ram", None))
             return
         attached = _items(out.value, "Policies", "Policy")
+        lacking = next((f for f in ("PolicyName", "PolicyType") for item in attached
+                        if not isinstance(item.get(f), str) or not item[f]), None)
+        if lacking is not None:
+            # an attached policy that cannot be named cannot be read: it may be the Deny that matters
+            err = CallError(Kind.MALFORMED, code=MISSING, detail=f"Policies.Policy[].{lacking}")
+            self.found.attached_errors[role] = self.why(err, "ListPoliciesForRole")
+            return
         self.found.attached[role] = attached
         for item in attached:
             key = (str(item.get("PolicyType", "")), str(item.get("PolicyName", "")))
