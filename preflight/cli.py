@@ -56,6 +56,9 @@ FormatImgOpt = Annotated[str | None, typer.Option("--ImageFormat", help="ExportI
 RoleOpt = Annotated[str | None, typer.Option("--RoleName", help="ExportImage RoleName")]
 RequestsOpt = Annotated[Path | None, typer.Option("--requests", help="A JSON/YAML list of requests.")]
 EndpointOpt = Annotated[list[str] | None, typer.Option("--endpoint", help="SERVICE=URL (ecs, ram, oss, sts).")]
+DeadlineOpt = Annotated[float | None, typer.Option(
+    "--deadline", metavar="SECONDS", help="Live: give up on calls still unanswered after SECONDS (default 300, "
+    "or PREFLIGHT_DEADLINE_S); what they would have told is unknown.")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="aliyun CLI profile to use.")]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="Config file (default: .preflight.yaml from the working directory up to the repository root).")]
@@ -172,6 +175,7 @@ def check(
     requests: RequestsOpt = None,
     endpoint: EndpointOpt = None,
     profile: ProfileOpt = None,
+    deadline: DeadlineOpt = None,
     fmt: FormatOpt = "text",
     output: OutputOpt = None,
     report_to: Annotated[list[str] | None, typer.Option(
@@ -244,6 +248,7 @@ def check(
         requests=reqs,
         endpoints=parse_endpoints(endpoint or []),
         profile=profile,
+        deadline_s=deadline,
         rules_dirs=rules or (),
         lang=_lang(lang),
         strict=strict,
@@ -281,6 +286,7 @@ def snapshot(
     requests: RequestsOpt = None,
     endpoint: EndpointOpt = None,
     profile: ProfileOpt = None,
+    deadline: DeadlineOpt = None,
     output: OutputOpt = None,
     lang: Annotated[str | None, typer.Option(
         "--lang", help="en | zh: the language of errors (default: from the locale; the snapshot is English)")] = None,
@@ -295,7 +301,8 @@ def snapshot(
     flags = {"RegionId": region_id, "ImageId": image_id, "OSSBucket": oss_bucket, "OSSPrefix": oss_prefix,
              "ImageFormat": image_format, "RoleName": role_name}
     options = CheckOptions(live=True, requests=_requests(flags, requests),
-                           endpoints=parse_endpoints(endpoint or []), profile=profile, today=datetime.date.today())
+                           endpoints=parse_endpoints(endpoint or []), profile=profile, today=datetime.date.today(),
+                           deadline_s=deadline)
     document = collect_live(options)
     # a reason live words itself is written in English (str of its message), whatever the language
     _write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", output)

@@ -38,6 +38,8 @@ class CheckOptions:
     requests: Sequence[Mapping[str, str]] = ()
     endpoints: Mapping[str, str] = field(default_factory=dict)
     profile: str | None = None
+    #: live: ``--deadline`` seconds for the whole collection (None: ``PREFLIGHT_DEADLINE_S``, else 300)
+    deadline_s: float | None = None
     rules_dirs: Sequence[Path] = ()
     lang: str = "en"
     strict: bool = False
@@ -247,7 +249,9 @@ def parse_endpoints(values: Sequence[str]) -> dict[str, str]:
         service, sep, url = value.partition("=")
         service = service.strip().lower()
         if not sep or service not in ENDPOINT_SERVICES or not url.strip():
-            raise error("err_endpoint", None, value=value, services=Listing(ENDPOINT_SERVICES))
+            from preflight.sources.live_clients import redact_url  # no SDK import: cheap
+
+            raise error("err_endpoint", None, value=redact_url(value), services=Listing(ENDPOINT_SERVICES))
         endpoints[service] = url.strip()
     return endpoints
 
@@ -257,7 +261,8 @@ def collect_live(options: CheckOptions) -> dict[str, Any]:
         raise error("err_live_needs_request")
     from preflight.sources import live  # the SDKs are imported only here
 
-    return live.collect(options.requests, profile=options.profile, endpoints=options.endpoints)
+    return live.collect(options.requests, profile=options.profile, endpoints=options.endpoints,
+                        deadline_s=options.deadline_s)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -84,6 +84,7 @@ def test_each_fact_is_fetched_once_and_batched(fake_cloud: FakeCloud) -> None:
         "GetPolicyVersion": 1,
         "GetBucketInfo": 4,
         "GetBucketPolicy": 4,
+        "GetPublicAccessBlock": 1,  # account level: once per run
     }
 
 
@@ -341,7 +342,7 @@ def test_independent_calls_run_concurrently() -> None:
         peak = cloud.peak_in_flight
     serial = sum(c.ended - c.started for c in calls)
     span = max(c.ended for c in calls) - min(c.started for c in calls)
-    assert len(calls) == 29
+    assert len(calls) == 30  # 29 + the account-level GetPublicAccessBlock
     assert peak >= 8
     # dependency depth is 3 (list policies -> GetPolicy -> GetPolicyVersion): ~0.45 s, against ~4.4 s serial
     assert span < serial / 4, (span, serial)

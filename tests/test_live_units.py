@@ -70,11 +70,13 @@ def test_backoff_is_jittered_exponential_and_bounded(retry: int, rand: float) ->
 
 
 def test_retries_are_bounded_and_only_for_transient_errors() -> None:
-    class Throttled(Exception):
-        code, status_code = "Throttling.User", 400
+    from alibabacloud_tea_openapi.exceptions import ClientException
 
-    class Denied(Exception):
-        code, status_code = "Forbidden.RAM", 403
+    def Throttled() -> Exception:
+        return ClientException(code="Throttling.User", status_code=400, message="throttled")
+
+    def Denied() -> Exception:
+        return ClientException(code="Forbidden.RAM", status_code=403, message="denied")
 
     calls: list[int] = []
 

@@ -25,6 +25,7 @@ from preflight.sources.live_clients import (
     Clients,
     Identity,
     parse_endpoint,
+    redact_url,
     resolve_endpoints,
     resolve_identity,
 )
@@ -168,7 +169,7 @@ ENDPOINTS = [
     ({"ram": "http://"},
      "--endpoint ram=http://: no host; expected e.g. ram=https://ram.example.com or ram=http://127.0.0.1:8765"),
     ({"sts": "http://user:pw@127.0.0.1:1"},
-     "--endpoint sts=http://user:pw@127.0.0.1:1: user info in the URL; expected e.g. "
+     "--endpoint sts=http://…@127.0.0.1:1: user info in the URL; expected e.g. "
      "sts=https://sts.example.com or sts=http://127.0.0.1:8765"),
     ({"s3": "http://127.0.0.1:1"},
      "--endpoint s3=http://127.0.0.1:1: unknown service 's3'; expected one of ecs, ram, oss, sts"),
@@ -181,7 +182,7 @@ def test_bad_endpoints(endpoints: dict[str, str], english: str) -> None:
         resolve_endpoints(endpoints, {})
     en, zh = both(info.value)
     assert en == english
-    assert zh.startswith("--endpoint ") and next(iter(endpoints.values())) in zh
+    assert zh.startswith("--endpoint ") and redact_url(next(iter(endpoints.values()))) in zh
 
 
 def test_bad_endpoint_from_the_environment() -> None:

@@ -53,6 +53,9 @@ ACTIONS: Mapping[str, ApiAction] = {
         ApiAction("sts", "GetCallerIdentity", "2015-04-01", None),
         ApiAction("oss", "GetBucketInfo", permission="oss:GetBucketInfo", subresource="bucketInfo"),
         ApiAction("oss", "GetBucketPolicy", permission="oss:GetBucketPolicy", subresource="policy"),
+        # account level: GET /?publicAccessBlock on the region's endpoint, no bucket
+        ApiAction("oss", "GetPublicAccessBlock", permission="oss:GetPublicAccessBlock",
+                  subresource="publicAccessBlock"),
     )
 }
 assert all(a.name.startswith(("Describe", "Get", "List")) for a in ACTIONS.values()), "read-only by construction"
@@ -101,6 +104,25 @@ class Endpoint:
         return True
 
 
+def redact_url(value: str) -> str:
+    """An endpoint as it may be printed: user info (``id:secret@``), query and fragment replaced by ``…``.
+
+    Works on text that does not parse as a URL too (it is what the user typed, and may be malformed)."""
+    text = value.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "", text
+    # the authority ends at the first '/', '?' or '#'; user info is everything before its last '@'
+    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    if "@" in authority:
+        authority = "…@" + authority.rsplit("@", 1)[1]
+    q = min((i for i in (tail.find(c) for c in "?#") if i >= 0), default=-1)
+    if q >= 0:
+        tail = tail[:q] + tail[q] + "…"
+    return f"{scheme}{sep}{authority}{tail}"
+
+
 def parse_endpoint(service: str, value: str, variable: str | None = None) -> Endpoint:
     """``http://127.0.0.1:8765``, ``https://ecs-vpc.{region}.aliyuncs.com`` or a bare ``host[:port]`` (https).
 
@@ -124,10 +146,11 @@ def parse_endpoint(service: str, value: str, variable: str | None = None) -> End
         elif parts.username or parts.password:
             problem = Msg("live.endpoint_userinfo")
     if problem is not None:
+        shown = redact_url(value)  # never echo a secret in user info or a query
         if variable is not None:
-            raise PreflightError(Msg("live.endpoint_bad_env", variable=variable, service=service, value=value,
+            raise PreflightError(Msg("live.endpoint_bad_env", variable=variable, service=service, value=shown,
                                      problem=problem))
-        raise PreflightError(Msg("live.endpoint_bad", service=service, value=value, problem=problem))
+        raise PreflightError(Msg("live.endpoint_bad", service=service, value=shown, problem=problem))
     return Endpoint(parts.scheme, parts.netloc)
 
 
@@ -144,7 +167,7 @@ def resolve_endpoints(explicit: Mapping[str, str] | None, environ: Mapping[str, 
         service = name.strip().lower()
         if service not in SERVICES:
             raise PreflightError(
-                Msg("live.endpoint_service", name=name, value=value, services=Listing(SERVICES))
+                Msg("live.endpoint_service", name=name, value=redact_url(value), services=Listing(SERVICES))
             )
         merged[service] = value
         variables.pop(service, None)
@@ -478,6 +501,97 @@ class _OssCredentialsBridge:
         return Credentials(creds.get_access_key_id(), creds.get_access_key_secret(), creds.get_security_token())
 
 
+# ---- the transport guard -----------------------------------------------------------------------------------
+
+DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
+_CHUNK = 8192  # read in small pieces: a compressed body cannot grow past the cap by much in one read
+
+
+def guard_response(response: Any, max_body_bytes: int) -> Any:
+    """Check one ``requests`` response as the transport adapter returns it, before the session would follow
+    a redirect or read the body:
+
+    - any 3xx is refused (``Refused(REDIRECT)``): a redirect to another host would carry the request's
+      ``x-acs-security-token`` there, and its answer would be used as the cloud's;
+    - the body is read here, at most ``max_body_bytes`` (``Refused(TOO_LARGE)`` past it, whatever
+      ``Content-Length`` says), then handed on as if ``requests`` had read it.
+    """
+    from preflight.sources.live_errors import Kind, Refused
+
+    status = int(response.status_code)
+    if 300 <= status < 400:
+        location = str(response.headers.get("Location") or "")
+        host = urlsplit(location).hostname if "://" in location else None
+        response.close()
+        raise Refused(Kind.REDIRECT, host or "?", status=status)
+    declared = str(response.headers.get("Content-Length") or "")
+    if declared.isdigit() and int(declared) > max_body_bytes:
+        response.close()
+        raise Refused(Kind.TOO_LARGE, str(max_body_bytes), status=status)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.raw.stream(_CHUNK, decode_content=True):
+        size += len(chunk)
+        if size > max_body_bytes:
+            response.close()
+            raise Refused(Kind.TOO_LARGE, str(max_body_bytes), status=status)
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+    response.raw.release_conn()
+    return response
+
+
+def harden_session(session: Any, max_body_bytes: int) -> None:
+    """Put the guard on every transport adapter of a ``requests.Session`` (once; the cap is updated).
+
+    On the adapter, not as a session hook: darabonba prepares its request itself and calls
+    ``Session.send``, which runs only the request's hooks, never the session's."""
+    for adapter in session.adapters.values():
+        adapter.preflight_max_body = max_body_bytes
+        if getattr(adapter.send, "preflight_guard", False):
+            continue
+
+        def send(request: Any, *args: Any, _adapter: Any = adapter, _send: Any = adapter.send,
+                 **kwargs: Any) -> Any:
+            return guard_response(_send(request, *args, **kwargs), _adapter.preflight_max_body)
+
+        send.preflight_guard = True  # type: ignore[attr-defined]
+        adapter.send = send
+    session.max_redirects = 0  # a second line: requests raises before sending a redirected request
+
+
+_GUARD_LOCK = threading.Lock()
+_guard_limit: list[int] = []  # the body cap the tea transport's sessions are hardened with
+
+
+def harden_tea_transport(max_body_bytes: int) -> None:
+    """Harden the sessions darabonba (the ECS/RAM/STS transport) creates and caches per endpoint.
+
+    darabonba builds its ``requests.Session`` inside ``DaraCore._get_session`` with no way to pass one in,
+    and follows redirects (``Session.send`` default). Its session factory is wrapped once per process so
+    every session it makes, and every one it already made, carries the guard with this run's cap."""
+    from darabonba.core import DaraCore
+
+    with _GUARD_LOCK:
+        _guard_limit[:] = [max_body_bytes]
+        original = DaraCore.__dict__["_get_session"].__func__
+        if not getattr(original, "preflight_guarded", False):
+
+            def _get_session(*args: Any, **kwargs: Any) -> Any:
+                session = original(*args, **kwargs)
+                if getattr(session, "preflight_limit", None) != _guard_limit[0]:
+                    harden_session(session, _guard_limit[0])
+                    session.preflight_limit = _guard_limit[0]
+                return session
+
+            _get_session.preflight_guarded = True  # type: ignore[attr-defined]
+            DaraCore._get_session = staticmethod(_get_session)
+        for session in DaraCore._sessions.values():
+            harden_session(session, max_body_bytes)
+            session.preflight_limit = max_body_bytes
+
+
 # ---- clients ----------------------------------------------------------------------------------------------
 
 
@@ -497,8 +611,10 @@ class Clients:
         proxies: Mapping[str, str],
         pool_size: int,
         require_loopback: bool = False,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self._identity = identity
+        self._max_body_bytes = max_body_bytes
         self._overrides = dict(overrides)
         self._timeout_ms = max(1, int(timeout_s * 1000))
         self._timeout_s = timeout_s
@@ -539,6 +655,7 @@ class Clients:
 
         if self._tea_credential is None:
             self._tea_credential = CredentialClient(provider=self._identity.provider)
+            harden_tea_transport(self._max_body_bytes)
         ep = self.endpoint(service, region)
         proxy = proxy_for(ep, self._proxies)
         config = utils_models.Config(
@@ -564,6 +681,7 @@ class Clients:
     def _build_oss(self, region: str | None) -> Any:
         import alibabacloud_oss_v2 as oss
         from alibabacloud_oss_v2.retry import NopRetryer
+        from alibabacloud_oss_v2.transport import RequestsHttpClient
 
         ep = self.endpoint("oss", region)
         config = oss.config.load_default()
@@ -580,6 +698,19 @@ class Clients:
         proxy = proxy_for(ep, self._proxies)
         if proxy:
             config.proxy_host = proxy
+        # our own transport, so its session carries the guard (no redirects, a body cap); OSS v2 does not
+        # follow redirects by default, and is told so explicitly too
+        config.enabled_redirect = False
+        http_client = RequestsHttpClient(
+            connect_timeout=self._timeout_s,
+            readwrite_timeout=self._timeout_s,
+            max_connections=self._pool_size,
+            proxy_host=proxy,
+            enabled_redirect=False,
+        )
+        http_client.open()
+        harden_session(http_client.session, self._max_body_bytes)
+        config.http_client = http_client
         return oss.Client(config)
 
     def rpc(self, action: str, region: str | None, query: Mapping[str, str]) -> dict[str, Any]:
@@ -604,10 +735,15 @@ class Clients:
         runtime = RuntimeOptions(read_timeout=self._timeout_ms, connect_timeout=self._timeout_ms)
         response = client.call_api(params, request, runtime)
         body = response.get("body") if isinstance(response, dict) else None
-        return body if isinstance(body, dict) else {}
+        if not isinstance(body, dict):
+            from preflight.sources.live_errors import Kind, Refused
 
-    def oss_get(self, action: str, region: str, bucket: str) -> bytes:
-        """One OSS bucket sub-resource GET; the raw body. Raises the SDK's exception on failure."""
+            raise Refused(Kind.MALFORMED, type(body).__name__)
+        return body
+
+    def oss_get(self, action: str, region: str, bucket: str | None) -> bytes:
+        """One OSS sub-resource GET on a bucket (or, ``bucket`` None, on the account); the raw body. Raises
+        the SDK's exception on failure."""
         import alibabacloud_oss_v2 as oss
 
         spec = ACTIONS[action]

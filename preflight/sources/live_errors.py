@@ -13,9 +13,11 @@ Works on the SDKs' exceptions by their attributes only (``code``, ``status_code`
 from __future__ import annotations
 
 import enum
+import json
 import random
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -34,7 +36,16 @@ class Kind(enum.Enum):
     UNREACHABLE = "unreachable"  # could not connect / resolve: retried, then unknown
     AUTH = "auth"  # the service rejected the credentials themselves: the run cannot be done
     OTHER = "other"  # any other refusal: unknown
+    # answers preflight refuses to use (``Refused``): never retried, unknown
+    REDIRECT = "redirect"  # a 3xx: the answer would come from somewhere else
+    TOO_LARGE = "too_large"  # the body is over the response size cap
+    MALFORMED = "malformed"  # not the shape the API answers with
+    # cut off by a cap of the run: unknown
+    DEADLINE = "deadline"  # the run deadline passed before the answer came
+    PAGE_CAP = "page_cap"  # a list went on for more pages than the cap
 
+
+MISSING = "(missing)"  # CallError.code of a MALFORMED answer that lacks a part: detail is the part's path
 
 RETRYABLE = frozenset({Kind.THROTTLED, Kind.SERVER, Kind.TIMEOUT, Kind.UNREACHABLE})
 
@@ -77,6 +88,87 @@ class CallError:
         return self.attempts - 1
 
 
+class Refused(Exception):
+    """An answer preflight will not use (raised by our transport guard and answer parsers, never by a bug):
+    a redirect, a body over the size cap, a body that is not the API's shape. ``detail`` holds no secret."""
+
+    def __init__(self, kind: Kind, detail: str = "", *, status: int | None = None, missing: str = "") -> None:
+        super().__init__(f"{kind.value}: {missing or detail}")
+        self.kind = kind
+        self.detail = detail
+        self.status = status
+        self.missing = missing  # MALFORMED: the part of the answer that is not there (``TaskSet.Task``)
+
+
+#: the packages whose exceptions are a failed call (service answers, transport failures), not a bug of ours
+_CALL_FAILURE_PACKAGES = frozenset(
+    {"alibabacloud_tea_openapi", "alibabacloud_oss_v2", "alibabacloud_credentials", "darabonba", "Tea",
+     "requests", "urllib3"}
+)
+
+
+_DECODE_ERRORS = (UnicodeDecodeError, ET.ParseError, json.JSONDecodeError)
+
+
+def _raised_in_sdk(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    module = str(tb.tb_frame.f_globals.get("__name__", "")) if tb is not None else ""
+    return module.split(".", 1)[0] in _CALL_FAILURE_PACKAGES
+
+
+def decode_failure(exc: BaseException) -> BaseException | None:
+    """The decode error behind ``exc`` when an SDK re-raised an answer it could not decode as a builtin
+    exception (darabonba: ``RuntimeError('Failed to parse the value as json format…')`` from a
+    ``JSONDecodeError``): the answer is malformed, not our bug."""
+    if isinstance(exc, _DECODE_ERRORS):
+        return exc
+    if not _raised_in_sdk(exc):
+        return None
+    cause, depth = exc.__cause__ or exc.__context__, 0
+    while cause is not None and depth < 8:
+        if isinstance(cause, _DECODE_ERRORS):
+            return cause
+        cause, depth = cause.__cause__ or cause.__context__, depth + 1
+    return None
+
+
+def is_call_failure(exc: BaseException) -> bool:
+    """True for what a cloud call can fail with: an SDK's or the transport's own exception, an OS-level I/O
+    error (connection refused, timeout), an answer we refuse, or an answer that does not decode. Anything
+    else (``TypeError``, ``KeyError``, ``AttributeError``...) is a bug of ours and must not become "unknown"."""
+    if isinstance(exc, (Refused, OSError)) or decode_failure(exc) is not None:
+        return True
+    root = type(exc).__module__.split(".", 1)[0]
+    return root in _CALL_FAILURE_PACKAGES
+
+
+def _inner(exc: BaseException) -> BaseException | None:
+    """The exception an SDK wrapper carries (OSS ``OperationError.unwrap()``, tea ``UnretryableException``)."""
+    name = type(exc).__name__
+    if name == "OperationError":
+        unwrap = getattr(exc, "unwrap", None)
+        inner = unwrap() if callable(unwrap) else None
+    elif name == "UnretryableException":
+        inner = getattr(exc, "inner_exception", None)
+    else:
+        return None
+    return inner if isinstance(inner, BaseException) and inner is not exc else None
+
+
+def bug_inside(exc: BaseException) -> BaseException | None:
+    """The bug of ours in ``exc``, if any: ``exc`` itself when it is not a call failure, or the exception an
+    SDK wrapper caught from our code (the tea retry loop wraps whatever the request raised)."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 8:
+        if not is_call_failure(current):
+            return current
+        current, seen = _inner(current), seen + 1
+    return None
+
+
 def _kind_of_response(code: str, status: int) -> Kind:
     if code in _AUTH_CODES:
         return Kind.AUTH
@@ -116,10 +208,15 @@ _TIMEOUT_NAMES = frozenset({"ReadTimeout", "ReadTimeoutError", "Timeout"})
 def classify(exc: BaseException) -> CallError:
     """Reduce an SDK exception to a ``CallError``."""
     name = type(exc).__name__
+    if isinstance(exc, Refused):
+        return CallError(exc.kind, code=MISSING if exc.missing else "", status=exc.status,
+                         detail=exc.missing or exc.detail)
+    decoded = decode_failure(exc)
+    if decoded is not None:
+        return CallError(Kind.MALFORMED, detail=type(decoded).__name__)
     if name == "OperationError":  # OSS v2 wraps every failure of an operation
-        unwrap = getattr(exc, "unwrap", None)
-        inner = unwrap() if callable(unwrap) else None
-        if isinstance(inner, BaseException) and inner is not exc:
+        inner = _inner(exc)
+        if inner is not None:
             return classify(inner)
     code = getattr(exc, "code", None)
     status = getattr(exc, "status_code", None)
@@ -137,6 +234,8 @@ def classify(exc: BaseException) -> CallError:
         inner_exc = getattr(exc, "inner_exception", None)
         if type(inner_exc).__name__ == "RetryError":
             return CallError(_network_kind(str(inner_exc)), detail="RetryError")
+        if isinstance(inner_exc, BaseException) and is_call_failure(inner_exc):
+            return classify(inner_exc)
         return CallError(Kind.OTHER, detail=type(inner_exc).__name__)
     if name in ("CredentialException", "CredentialsFetchError", "CredentialsEmptyError"):
         return CallError(Kind.AUTH, code=name)
@@ -162,6 +261,18 @@ def reason_msg(err: CallError, permission: str | None, *, where: str = "", timeo
         if timeout_s:
             return Msg("live.timed_out_limit", retries=n, limit=f"{timeout_s:g}")
         return Msg("live.timed_out", retries=n)
+    if err.kind is Kind.REDIRECT:
+        return Msg("live.redirect_refused", status=err.status, detail=err.detail)
+    if err.kind is Kind.TOO_LARGE:
+        return Msg("live.too_large", limit=err.detail)
+    if err.kind is Kind.MALFORMED:
+        if err.code == MISSING:
+            return Msg("live.missing_part", path=err.detail)
+        return Msg("live.malformed", detail=err.detail)
+    if err.kind is Kind.DEADLINE:
+        return Msg("live.deadline", limit=err.detail)
+    if err.kind is Kind.PAGE_CAP:
+        return Msg("live.page_cap", limit=err.detail)
     if err.kind is Kind.UNREACHABLE:
         if where:
             return Msg("live.unreachable_at", where=where, retries=n)
@@ -213,7 +324,9 @@ def call_with_retries(
     wake: threading.Event | None = None,
     sleep: Callable[[float], object] | None = None,
 ) -> Outcome[T]:
-    """Run ``call``; retry what is retryable; never raise (unexpected exceptions become ``Kind.OTHER``).
+    """Run ``call``; retry what is retryable. A failed call (``is_call_failure``) becomes the outcome's error;
+    any other exception is a bug of ours and propagates (the CLI reports it as an internal error), also when
+    an SDK wrapper caught it from our code.
 
     ``stop()`` is asked before each retry (the run was cancelled, or the answer is no longer needed);
     ``wake`` cuts a backoff sleep short when the run is cancelled.
@@ -225,7 +338,12 @@ def call_with_retries(
         attempt += 1
         try:
             return Outcome(value=call(), reached=True)
-        except Exception as exc:  # every SDK failure is data here
+        except Exception as exc:
+            bug = bug_inside(exc)
+            if bug is exc:
+                raise
+            if bug is not None:
+                raise bug from exc
             err = classify(exc)
         reached = reached or err.status is not None or err.kind is Kind.TIMEOUT
         err = CallError(err.kind, err.code, err.status, err.detail, attempt, err.endpoint)

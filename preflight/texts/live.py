@@ -57,6 +57,46 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "the bucket policy was not fetched",
         "zh": "未获取到存储桶策略",
     },
+    "live.redirect_refused": {
+        "en": "the endpoint answered HTTP {status}, a redirect to {detail}; redirects are never followed",
+        "zh": "端点返回 HTTP {status}，即重定向到 {detail}；preflight 从不跟随重定向",
+    },
+    "live.too_large": {
+        "en": "the answer is larger than the response size cap ({limit} bytes)",
+        "zh": "应答超过了响应大小上限（{limit} 字节）",
+    },
+    "live.malformed": {
+        "en": "the answer is not in the API's shape ({detail})",
+        "zh": "应答不符合该 API 的格式（{detail}）",
+    },
+    "live.deadline": {
+        "en": "the run deadline ({limit} s) passed before the answer came",
+        "zh": "在收到应答之前已超过运行时限（{limit} 秒）",
+    },
+    "live.page_cap": {
+        "en": "the list has more pages than the page cap ({limit} pages); the rest was not read",
+        "zh": "列表的页数超过了分页上限（{limit} 页）；其余部分未读取",
+    },
+    "live.snapshot_not_returned": {
+        "en": "DescribeSnapshots did not return snapshot {snapshot}, which the image references",
+        "zh": "DescribeSnapshots 未返回镜像所引用的快照 {snapshot}",
+    },
+    "live.snapshot_not_found": {
+        "en": "DescribeSnapshots answered {code} for snapshot {snapshot}, which the image references",
+        "zh": "DescribeSnapshots 对镜像所引用的快照 {snapshot} 返回了 {code}",
+    },
+    "live.missing_part": {
+        "en": "the answer has no {path} (not in the API's shape)",
+        "zh": "应答中缺少 {path}（不符合该 API 的格式）",
+    },
+    "live.malformed_at": {
+        "en": "the answer does not have the API's shape at {pointer}: {problem}",
+        "zh": "应答在 {pointer} 处不符合该 API 的格式：{problem}",
+    },
+    "live.bad_limit": {
+        "en": "{name} must be a positive number, not {value!r}",
+        "zh": "{name} 必须是正数，而不是 {value!r}",
+    },
     # -- endpoints ---------------------------------------------------------------------------------------------
     "live.endpoint_bad": {
         "en": "--endpoint {service}={value}: {problem}; expected e.g. {service}=https://{service}.example.com "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 import threading
 import time
 import uuid
@@ -51,6 +52,7 @@ READ_ONLY_ACTIONS = frozenset(
         ("oss", "GetBucketInfo"),
         ("oss", "GetBucketPolicy"),
         ("oss", "GetBucketLocation"),
+        ("oss", "GetPublicAccessBlock"),
     }
 )
 
@@ -63,8 +65,11 @@ class Fault:
 
     kind: ``throttle`` (ECS/RAM ``Throttling.User`` 400, OSS ``SlowDown`` 503), ``unavailable`` (503),
     ``deny`` (403 with the service's own code), ``slow`` (answer after ``delay_s``), ``error`` (``status`` and
-    ``code`` as given). ``times``: how many matching calls it hits (``None``: all). ``where``: request
-    parameters that must match (e.g. ``{"RegionId": "cn-beijing"}``, ``{"bucket": "b"}``).
+    ``code`` as given). Hostile endpoints: ``redirect`` (``status``, default 302, to ``location``), ``huge``
+    (a ``size``-byte body, with a ``Content-Length`` unless ``declared`` is false: then it ends when the
+    connection closes), ``trickle`` (a slow-loris: the headers, then one byte of a ``size``-byte body every
+    ``delay_s``). ``times``: how many matching calls it hits (``None``: all). ``where``: request parameters
+    that must match (e.g. ``{"RegionId": "cn-beijing"}``, ``{"bucket": "b"}``).
     """
 
     action: str = "*"
@@ -74,6 +79,9 @@ class Fault:
     where: dict[str, str] = field(default_factory=dict)
     status: int = 400
     code: str = ""
+    location: str = ""
+    size: int = 0
+    declared: bool = True
 
     def matches(self, action: str, params: Mapping[str, str]) -> bool:
         if self.times is not None and self.times <= 0:
@@ -117,6 +125,14 @@ def forbidden_actions(actions: Mapping[tuple[str, str], int] | set[tuple[str, st
     return sorted(a for a in actions if a not in READ_ONLY_ACTIONS)
 
 
+class RawAnswer(dict[str, Any]):
+    """A mutator's result sent as these bytes instead of the JSON of the payload (a malformed answer)."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__()
+        self.raw = raw
+
+
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, **extra: str) -> None:
         super().__init__(code)
@@ -132,6 +148,11 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default 5 drops SYNs of 16 parallel clients: 1 s retransmit stalls
     cloud: FakeCloud
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return  # a client that gave up (a cap, a deadline, a killed process): not the fake's error
+        super().handle_error(request, client_address)
+
 
 class FakeCloud:
     """The fake. Use as a context manager; ``url`` / ``endpoints`` tell where it listens."""
@@ -145,6 +166,7 @@ class FakeCloud:
         latency_s: float = 0.0,
         record_globally: bool = True,
         strict_image_ids: bool = False,
+        strict_snapshot_ids: bool = False,
         strict_oss_region: bool = False,
         verify_signatures: bool = True,
     ) -> None:
@@ -157,9 +179,13 @@ class FakeCloud:
         self.action_latency_s: dict[str, float] = {}
         self.record_globally = record_globally
         self.strict_image_ids = strict_image_ids
+        self.strict_snapshot_ids = strict_snapshot_ids  # one unknown id refuses the whole batch (NotFound)
         self.strict_oss_region = strict_oss_region
         self.verify_signatures = verify_signatures
         self._faults: list[Fault] = []
+        #: action -> a function given each successful answer's payload (a copy: JSON object for ECS/RAM/STS,
+        #: the bucket's fields for GetBucketInfo, the policy for GetBucketPolicy), returning what to send
+        self.mutators: dict[str, Any] = {}
         self._calls: list[Call] = []
         self._arrivals: list[tuple[str, str]] = []  # (service, action) as requests arrive
         self._lock = threading.Lock()
@@ -299,10 +325,16 @@ class FakeCloud:
             raise ApiError(400, "InvalidParameter", "The number of ImageId exceeds 100.")
         # The real default is Status=Available only: a broken image looks "not found" unless asked for.
         statuses = set(params.get("Status", "Available").split(","))
+        # ImageOwnerAlias: system | self | others | marketplace; not given: all but marketplace (the API's
+        # documented default), so a Marketplace image is "not found" unless asked for by its alias
+        alias = params.get("ImageOwnerAlias", "")
+        aliases = {alias} if alias else {"system", "self", "others"}
         images = [
             img
             for img in self.fixture.get("images", {}).get(region, [])
-            if img.get("Status") in statuses and (not wanted or img["ImageId"] in wanted)
+            if img.get("Status") in statuses
+            and img.get("ImageOwnerAlias", "self") in aliases
+            and (not wanted or img["ImageId"] in wanted)
         ]
         if self.strict_image_ids and wanted and len(images) < len(wanted):
             raise ApiError(404, "InvalidImageId.NotFound", "The specified ImageId does not exist.")
@@ -322,6 +354,8 @@ class FakeCloud:
             raise ApiError(400, "InvalidParameter.SnapshotIds", "The number of SnapshotIds exceeds 100.")
         max_results = int(params.get("MaxResults", "10"))
         snaps = [s for s in self.fixture.get("snapshots", {}).get(region, []) if not ids or s["SnapshotId"] in ids]
+        if self.strict_snapshot_ids and ids and len(snaps) < len(set(ids)):
+            raise ApiError(404, "InvalidSnapshotId.NotFound", "The specified SnapshotId does not exist.")
         start = int(params.get("NextToken") or 0)
         chunk = snaps[start : start + max_results]
         next_token = str(start + max_results) if start + max_results < len(snaps) else ""
@@ -449,16 +483,23 @@ class FakeCloud:
         return bucket
 
     def oss_get(self, action: str, name: str, signed_region: str) -> tuple[str, bytes]:
+        mutate = self.mutators.get(action, lambda payload: payload)
+        if action == "GetPublicAccessBlock" and not name:
+            # account level (GET /?publicAccessBlock); never configured: off
+            block = copy.deepcopy(self.fixture.get("public_access_block", {"BlockPublicAccess": False}))
+            return "application/xml", _xml_doc("PublicAccessBlockConfiguration", mutate(block))
         bucket = self._bucket(name, signed_region)
         if action == "GetBucketInfo":
-            fields = {k: v for k, v in bucket.items() if k != "Policy"}
-            return "application/xml", _xml_doc("BucketInfo", {"Bucket": fields})
+            fields = copy.deepcopy({k: v for k, v in bucket.items() if k != "Policy"})
+            return "application/xml", _xml_doc("BucketInfo", {"Bucket": mutate(fields)})
+        if action == "GetPublicAccessBlock":
+            raise ApiError(403, "AccessDenied", "GetPublicAccessBlock is an account-level call.")
         if action == "GetBucketLocation":
             return "application/xml", _xml_doc("LocationConstraint", bucket.get("Location", ""))
         if action == "GetBucketPolicy":
             if bucket.get("Policy") is None:
                 raise ApiError(404, "NoSuchBucketPolicy", "The bucket policy does not exist.", BucketName=name)
-            return "application/json", json.dumps(bucket["Policy"]).encode()
+            return "application/json", json.dumps(mutate(copy.deepcopy(bucket["Policy"]))).encode()
         raise ApiError(403, "AccessDenied", "The fake cloud only serves read-only bucket information.")
 
 
@@ -481,7 +522,12 @@ def _xml_doc(root: str, value: Any) -> bytes:
 
 Answer = tuple[int, str, bytes, Mapping[str, str]]  # status, content type, body, extra headers
 
-OSS_SUBRESOURCES = {"bucketInfo": "GetBucketInfo", "policy": "GetBucketPolicy", "location": "GetBucketLocation"}
+OSS_SUBRESOURCES = {
+    "bucketInfo": "GetBucketInfo",
+    "policy": "GetBucketPolicy",
+    "location": "GetBucketLocation",
+    "publicAccessBlock": "GetPublicAccessBlock",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -528,12 +574,17 @@ class _Handler(BaseHTTPRequestHandler):
             action = sub if sub and self.command == "GET" else f"{self.command} {self.path}"
         cloud._arrive(service, action)
         answer: Answer = (500, "text/plain", b"", {})
+        fault = cloud._take_fault(action, params)
+        if fault is not None and fault.kind in ("redirect", "huge", "trickle"):
+            self._misbehave(cloud, fault)
+            cloud._leave(Call(service, action, params, fault.status, started, time.monotonic()))
+            return
         try:
             cloud.sleep(cloud.action_latency_s.get(action, cloud.latency_s))
             if service == "oss":
-                answer = self._oss(cloud, action, params, parts.path, parts.query, headers)
+                answer = self._oss(cloud, action, params, parts.path, parts.query, headers, fault)
             else:
-                answer = self._rpc(cloud, service, action, params, query, headers, body)
+                answer = self._rpc(cloud, service, action, params, query, headers, body, fault)
         finally:
             # recorded before answering: once the client has its answer, the record is there
             cloud._leave(Call(service, action, params, answer[0], started, time.monotonic()))
@@ -542,10 +593,41 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def _fault(self, cloud: FakeCloud, service: str, action: str, params: Mapping[str, str]) -> None:
-        fault = cloud._take_fault(action, params)
+    def _misbehave(self, cloud: FakeCloud, fault: Fault) -> None:
+        """A hostile endpoint's answer, written raw."""
+        self.close_connection = True
+        try:
+            if fault.kind == "redirect":
+                self.send_response(fault.status if 300 <= fault.status < 400 else 302)
+                self.send_header("Location", fault.location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json;charset=utf-8")
+            if fault.kind == "trickle" or fault.declared:
+                self.send_header("Content-Length", str(fault.size))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if fault.kind == "huge":
+                block = b" " * 65536
+                left = fault.size
+                while left > 0 and not cloud._stopping.is_set():
+                    self.wfile.write(block[: min(left, len(block))])
+                    left -= len(block)
+                return
+            for _ in range(fault.size):  # trickle: one byte at a time, never finishing in time
+                if cloud._stopping.wait(fault.delay_s):
+                    return
+                self.wfile.write(b" ")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _fault(self, fault: Fault | None, service: str) -> None:
         if fault is None:
             return
+        cloud = self.server.cloud
         if fault.kind == "slow":
             cloud.sleep(fault.delay_s)
         elif fault.kind == "throttle":
@@ -573,6 +655,7 @@ class _Handler(BaseHTTPRequestHandler):
         query: list[tuple[str, str]],
         headers: Mapping[str, str],
         body: bytes,
+        fault: Fault | None = None,
     ) -> Answer:
         request_id = str(uuid.uuid4()).upper()
         try:
@@ -594,10 +677,13 @@ class _Handler(BaseHTTPRequestHandler):
             method = FakeCloud.RPC.get((service, action))
             if method is None:
                 raise ApiError(404, "InvalidAction.NotFound", f"Specified api is not found: {action}.")
-            self._fault(cloud, service, action, params)
+            self._fault(fault, service)
             payload = getattr(cloud, method)(params)
             payload["RequestId"] = request_id
-            return 200, "application/json;charset=utf-8", json.dumps(payload).encode(), {}
+            if action in cloud.mutators:
+                payload = cloud.mutators[action](copy.deepcopy(payload))
+            data = payload.raw if isinstance(payload, RawAnswer) else json.dumps(payload).encode()
+            return 200, "application/json;charset=utf-8", data, {}
         except ApiError as err:
             data: dict[str, Any] = {
                 "RequestId": request_id,
@@ -617,6 +703,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw_path: str,
         raw_query: str,
         headers: Mapping[str, str],
+        fault: Fault | None = None,
     ) -> Answer:
         request_id = uuid.uuid4().hex[:24].upper()
         try:
@@ -628,7 +715,7 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ApiError(403, problem, "The request signature we calculated does not match.")
             if action not in OSS_SUBRESOURCES.values():
                 raise ApiError(403, "AccessDenied", "The fake cloud only serves read-only bucket information.")
-            self._fault(cloud, "oss", action, params)
+            self._fault(fault, "oss")
             content_type, payload = cloud.oss_get(action, params["bucket"], oss_scope_region(headers))
             return 200, content_type, payload, {"x-oss-request-id": request_id}
         except ApiError as err:
