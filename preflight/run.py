@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from preflight.rules import Rule
 
 REQUEST_KEYS = ("RegionId", "ImageId", "OSSBucket", "OSSPrefix", "ImageFormat", "RoleName")
-ENDPOINT_SERVICES = ("ecs", "ram", "oss", "sts")
+ENDPOINT_SERVICES = ("ecs", "ram", "oss", "sts", "resourcemanager")
 
 
 @dataclass(frozen=True)
