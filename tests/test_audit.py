@@ -422,3 +422,47 @@ def make_fleet() -> dict[str, Any]:
 
 def test_fleet_fixture_is_what_the_audit_captures() -> None:
     assert make_fleet() == json.loads(FLEET.read_text(encoding="utf-8"))
+
+
+# ---- the CLI end to end (a subprocess: credentials come from the environment) ---------------------------
+
+
+def test_cli_live_audit_equals_the_replay_of_its_snapshot(tmp_path: Path) -> None:
+    from tests.test_live_cli import env_for, preflight
+
+    fx = org_fixture(accounts=2, regions=2, images=4)
+    fx["members"][1]["deny_assume"] = True
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_text("".join(f"- account_id: '{member_account_id(n)}'\n  role_arn: acs:ram::{member_account_id(n)}"
+                                f":role/ResourceDirectoryAccountAccessRole\n  name: member-{n}\n" for n in (1, 2)))
+    with FakeCloud(fx) as cloud:
+        env = env_for(cloud, tmp_path, PREFLIGHT_ENDPOINT_RESOURCEMANAGER=cloud.url)
+        live = preflight(env, "audit", "--live", "--resource-directory", "--bucket", "cn-hangzhou=bench-bucket-00",
+                         "--format", "json")
+        fleet = tmp_path / "fleet.json"
+        snap = preflight(env, "snapshot", "--audit", "--accounts", str(accounts), "--bucket",
+                         "cn-hangzhou=bench-bucket-00", "-o", str(fleet))
+        secrets = [s for session in cloud.sessions.values() for s in session[:2]]
+    assert live.returncode == 1 and live.stderr == "", live.stderr  # no progress: stderr is not a terminal
+    assert snap.returncode == 0 and snap.stderr == "", snap.stderr
+    replay = preflight(env, "audit", str(fleet), "--format", "json")
+    assert replay.returncode == 1, replay.stderr
+
+    def comparable(out: str) -> list[tuple[str, str, str, str]]:
+        return sorted((r["account"], r["subject"], r["rule_id"], r["status"]) for r in json.loads(out)["results"])
+
+    assert comparable(live.stdout) == comparable(replay.stdout)
+    assert json.loads(live.stdout)["audit"] == json.loads(replay.stdout)["audit"]
+    stored = fleet.read_text(encoding="utf-8")
+    assert not any(s in stored or s in live.stdout for s in secrets)
+
+
+def test_cli_endpoint_flag_takes_resourcemanager(tmp_path: Path) -> None:
+    from tests.test_live_cli import env_for, preflight
+
+    with FakeCloud(org_fixture(accounts=1, regions=1, images=1)) as cloud:
+        env = env_for(cloud, tmp_path)
+        out = preflight(env, "audit", "--live", "--resource-directory", "--endpoint", f"resourcemanager={cloud.url}",
+                        "--format", "csv", "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("\n") == 2 and ",exportable," in out.stdout
