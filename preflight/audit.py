@@ -148,7 +148,8 @@ def collect_fleet(options: AuditOptions) -> dict[str, Any]:
 
     accounts = load_accounts_file(options.accounts_file) if options.accounts_file is not None else None
     roles = options.config.export_roles
-    scope = Scope(regions=options.regions, buckets=dict(options.buckets), role=roles[0] if roles else None,
+    buckets = {**options.config.export_bucket_by_region, **options.buckets}  # --bucket wins over the config
+    scope = Scope(regions=options.regions, buckets=buckets, role=roles[0] if roles else None,
                   prefix=options.prefix, image_format=options.image_format)
     expected = len(accounts) if accounts is not None else 1
     progress = Progress.for_terminal(expected, options.quiet, lang=options.lang)

@@ -100,9 +100,14 @@ def test_accounts_run_concurrently_within_the_bound() -> None:
         reads = run_discover(cloud, accounts, account_workers=3)
         calls = cloud.calls
     assert all(r.document is not None for r in reads)
-    # the DescribeRegions of the three accounts overlap in time: they were read at once
-    regions = sorted((c.started, c.ended) for c in calls if c.action == "DescribeRegions")
-    assert len(regions) == 3 and regions[-1][0] < regions[0][1]
+    # each account's calls span several rounds of 0.2 s; the spans of the three accounts overlap: read at once
+    spans = {}
+    for c in calls:
+        if c.account in {member_account_id(n) for n in (1, 2, 3)}:
+            start, end = spans.get(c.account, (c.started, c.ended))
+            spans[c.account] = (min(start, c.started), max(end, c.ended))
+    assert len(spans) == 3
+    assert max(start for start, _ in spans.values()) < min(end for _, end in spans.values())
 
 
 def test_an_account_that_cannot_be_assumed_is_unknown_and_named(org: dict[str, Any]) -> None:
@@ -466,3 +471,33 @@ def test_cli_endpoint_flag_takes_resourcemanager(tmp_path: Path) -> None:
                         "--format", "csv", "--quiet")
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("\n") == 2 and ",exportable," in out.stdout
+
+
+def test_config_export_buckets_map_gives_each_region_its_bucket(tmp_path: Path) -> None:
+    from preflight.config import load
+    from tests.test_live_cli import env_for, preflight
+
+    config = tmp_path / "preflight.yaml"
+    config.write_text("export_buckets:\n  cn-beijing: bench-bucket-01\n  cn-hangzhou: bench-bucket-00\n")
+    loaded = load(config)
+    assert loaded.export_bucket_by_region == {"cn-beijing": "bench-bucket-01", "cn-hangzhou": "bench-bucket-00"}
+    assert loaded.export_buckets == ("bench-bucket-01", "bench-bucket-00")  # IaC still reads the names
+    with FakeCloud(org_fixture(accounts=1, regions=2, images=2, buckets=2)) as cloud:
+        env = env_for(cloud, tmp_path, PREFLIGHT_ENDPOINT_RESOURCEMANAGER=cloud.url)
+        out = preflight(env, "audit", "--live", "--resource-directory", "--config", str(config), "-f", "json",
+                        "--bucket", "cn-hangzhou=bench-bucket-01")  # the flag wins over the config
+        asked = sorted(c.params["bucket"] for c in cloud.calls if c.action == "GetBucketInfo")
+    assert out.returncode in (0, 1), out.stderr
+    assert asked == ["bench-bucket-01"]  # one bucket for both regions: read once
+    subjects = {r["subject"] for r in json.loads(out.stdout)["results"]}
+    assert all("oss://bench-bucket-01" in s for s in subjects)
+
+
+def test_config_export_buckets_map_must_be_strings(tmp_path: Path) -> None:
+    from preflight.config import load
+
+    config = tmp_path / "preflight.yaml"
+    config.write_text("export_buckets:\n  cn-beijing: 3\n")
+    with pytest.raises(PreflightError) as info:
+        load(config)
+    assert "preflight.yaml:" in str(info.value) and "map of region to bucket" in str(info.value)

@@ -104,6 +104,8 @@ class Call:
     status: int
     started: float
     ended: float
+    #: whose account the call read (an organisation's member, by the session it was signed with)
+    account: str = ""
 
 
 class _Record:
@@ -653,7 +655,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault = cloud._take_fault(action, {**params, "account": state.account_id()})
         if fault is not None and fault.kind in ("redirect", "huge", "trickle"):
             self._misbehave(cloud, fault)
-            cloud._leave(Call(service, action, params, fault.status, started, time.monotonic()))
+            cloud._leave(Call(service, action, params, fault.status, started, time.monotonic(), state.account_id()))
             return
         try:
             cloud.sleep(cloud.action_latency_s.get(action, cloud.latency_s))
@@ -665,7 +667,7 @@ class _Handler(BaseHTTPRequestHandler):
                                    (state, key_id, secret, token))
         finally:
             # recorded before answering: once the client has its answer, the record is there
-            cloud._leave(Call(service, action, params, answer[0], started, time.monotonic()))
+            cloud._leave(Call(service, action, params, answer[0], started, time.monotonic(), state.account_id()))
         try:
             self._send(*answer)
         except (BrokenPipeError, ConnectionResetError):
