@@ -36,14 +36,15 @@ from tests.fakecloud.fixtures import org_fixture  # noqa: E402
 def minimum_calls(fx: dict[str, Any], buckets_per_account: int) -> Counter[str]:
     """The fewest calls that learn every fact the audit needs, with the APIs' page and batch limit (100):
 
-    ListAccounts ⌈A/100⌉ + per account a: AssumeRole 1 + GetCallerIdentity 1 + DescribeRegions 1
+    ListAccounts ⌈A/100⌉ + GetCallerIdentity 1 (the caller's own account, in case it is listed)
+    + per account a: AssumeRole 1 + GetCallerIdentity 1 + DescribeRegions 1
     + Σ_regions max(1, ⌈images_r/100⌉) DescribeImages + Σ_regions ⌈snapshots_r/100⌉ DescribeSnapshots
     + Σ_regions max(1, ⌈running tasks_r/100⌉) DescribeTasks + GetRole 1 + ListPoliciesForRole 1
     + GetPolicy per attached policy + 2 per bucket given (GetBucketInfo, GetBucketPolicy)
     + GetPublicAccessBlock 1 when a bucket is given.
     """
     members = fx["members"]
-    out: Counter[str] = Counter({"ListAccounts": math.ceil(len(members) / 100)})
+    out: Counter[str] = Counter({"ListAccounts": math.ceil(len(members) / 100), "GetCallerIdentity": 1})
     for m in members:
         out["AssumeRole"] += 1
         out["GetCallerIdentity"] += 1

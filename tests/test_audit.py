@@ -184,7 +184,8 @@ def test_calls_are_the_batched_minimum() -> None:
     assert actions["DescribeImages"] == accounts * sum(per_region)
     assert actions["DescribeSnapshots"] == accounts * sum(per_region)  # one snapshot per image here
     assert actions["DescribeTasks"] == accounts * regions
-    assert actions["DescribeRegions"] == actions["GetCallerIdentity"] == actions["AssumeRole"] == accounts
+    assert actions["DescribeRegions"] == actions["AssumeRole"] == accounts
+    assert actions["GetCallerIdentity"] == accounts + 1  # and the caller's, to know its own account
     assert actions["GetBucketInfo"] == 0  # no bucket given: none read
 
 
@@ -501,3 +502,37 @@ def test_config_export_buckets_map_must_be_strings(tmp_path: Path) -> None:
     with pytest.raises(PreflightError) as info:
         load(config)
     assert "preflight.yaml:" in str(info.value) and "map of region to bucket" in str(info.value)
+
+
+def test_the_management_account_in_its_directory_is_read_with_its_own_credentials(org: dict[str, Any]) -> None:
+    own = str(org["account_id"])
+    org["resource_directory"].append({"AccountId": own, "DisplayName": "management", "Type": "CloudAccount"})
+    org["resource_directory"].append(dict(org["resource_directory"][0]))  # listed twice: read once
+    with FakeCloud(org) as cloud:
+        reads = run_discover(cloud, resource_directory=True, scope=Scope(regions=("cn-hangzhou",)))
+        assumed = [c.params["RoleArn"] for c in cloud.calls if c.action == "AssumeRole"]
+    assert sorted(r.account_id for r in reads) == sorted([own, *(member_account_id(n) for n in (1, 2, 3))])
+    assert not any(own in arn for arn in assumed) and len(assumed) == 3
+    mine = next(r for r in reads if r.account_id == own)
+    assert mine.document is not None and not mine.gaps and mine.document["images"]
+
+
+@pytest.mark.parametrize("total", [-1, 3, "many", None])
+def test_a_count_that_contradicts_the_page_is_a_gap(total: Any) -> None:
+    fx = org_fixture(accounts=1, regions=1, images=8)
+
+    def lie(payload: dict[str, Any]) -> dict[str, Any]:
+        if payload["Images"]["Image"] and payload.get("PageNumber") == 1 and "ImageOwnerAlias" not in payload:
+            payload["TotalCount"] = total
+            if total is None:
+                del payload["TotalCount"]
+        return payload
+
+    with FakeCloud(fx) as cloud:
+        cloud.mutators["DescribeImages"] = lie
+        reads = run_discover(cloud, resource_directory=True)
+    read = reads[0]
+    if total is None:  # 8 images and no count: a partial page, so the list is whole
+        assert not read.gaps
+    else:
+        assert "cn-hangzhou" in read.gaps and "TotalCount" in read.gaps["cn-hangzhou"]

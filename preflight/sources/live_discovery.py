@@ -230,8 +230,11 @@ class _AuditRun(live._Run):
                 self.found.images[(region, image_id)] = {**image, "RegionId": region}
             total = out.value.get("TotalCount")
             if page == 1:
-                if not isinstance(total, int) or isinstance(total, bool):
-                    if len(items) >= live.BATCH:  # a full page and no count: more may exist
+                absent = "TotalCount" not in out.value
+                if absent or not isinstance(total, int) or isinstance(total, bool) or total < len(items):
+                    # a count that is missing after a full page, or not a count, or fewer than the page
+                    # holds: whether more images exist is not known
+                    if not absent or len(items) >= live.BATCH:
                         err = CallError(Kind.MALFORMED, code=MISSING, detail="TotalCount")
                         self.gap(region, self.why(err, "DescribeImages"))
                 else:
@@ -402,6 +405,12 @@ def discover(
         targets = list(accounts or ())
         if resource_directory:
             targets += list_directory(caller, settings, assume_role_name)
+            # the management account is a member of its own directory, without the access role: its own
+            # credentials read it
+            me = call_with_retries(functools.partial(caller.rpc, "GetCallerIdentity", None, {}), policy)
+            mine = me.value.get("AccountId") if me.value is not None else None
+            targets = [Account(a.account_id, a.name, None) if mine and a.account_id == mine else a for a in targets]
+        targets = list({a.account_id or "": a for a in targets}.values())  # each account once
         if own:
             targets = [Account(None)]
         progress = progress or Progress(None, len(targets))

@@ -153,7 +153,7 @@ def org_fixture(
     Resource Directory, each with ``images`` custom images spread over ``regions`` regions (ids unique across
     the organisation), reached with AssumeRole into ``ResourceDirectoryAccountAccessRole``."""
     base = default_fixture()
-    org: dict[str, Any] = {k: base[k] for k in ("account_id", "access_key_id", "access_key_secret", "regions")}
+    org: dict[str, Any] = dict(base)  # the management account is an account too (the default one)
     org["members"], org["resource_directory"] = [], []
     for n in range(1, accounts + 1):
         member, _ = scaled_fixture(regions=regions, exports=images, buckets=buckets, roles=roles)
