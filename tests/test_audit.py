@@ -536,3 +536,14 @@ def test_a_count_that_contradicts_the_page_is_a_gap(total: Any) -> None:
         assert not read.gaps
     else:
         assert "cn-hangzhou" in read.gaps and "TotalCount" in read.gaps["cn-hangzhou"]
+
+
+def test_untrusted_names_are_escaped_in_every_summary(tmp_path: Path, cli: Any) -> None:
+    doc = json.loads(FLEET.read_text(encoding="utf-8"))
+    doc["audit"]["accounts"][0]["name"] = "evil\x1b[2J|<img src=x>\n::error::x"
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    text = cli("audit", str(path)).out
+    assert "\x1b" not in text and "\n::error::" not in text
+    markdown = cli("audit", str(path), "-f", "markdown").out
+    assert "<img" not in markdown and "\x1b" not in markdown and "evil" in markdown

@@ -44,3 +44,48 @@ def summary_lines(report: Report, *, indent: str = "  ") -> list[str]:
                            account=text_line(u.account), rules=", ".join(u.rules), images=u.images)
                 for u in audit.unsafe]
     return out
+
+
+def markdown_lines(report: Report) -> list[str]:
+    """The same summary in Markdown: a table per account and region, the blockers, what was not read, the
+    unsafe roles and buckets (every untrusted text escaped for Markdown)."""
+    from preflight.escape import markdown_cell_text, markdown_text
+
+    audit, lang = report.audit, report.lang
+    if audit is None:
+        return []
+
+    def row(account: str, region: str, a: str | None, r: str | None) -> str:
+        n = {v: audit.count(v, a, r) for v in Verdict}
+        return (f"| {markdown_cell_text(account)} | {markdown_cell_text(region)} | {sum(n.values())} | "
+                f"{n[Verdict.EXPORTABLE]} | {n[Verdict.BLOCKED]} | {n[Verdict.UNKNOWN]} |")
+
+    totals = {v.value: audit.count(v) for v in Verdict}
+    out = [f"### {t('audit.md_title', lang)}", "",
+           markdown_text(t("audit.summary_head", lang, accounts=len(audit.accounts),
+                           images=sum(totals.values()), **totals)), ""]
+    if audit.unreachable():
+        out += [markdown_text(t("audit.unreachable", lang, accounts=", ".join(audit.unreachable()))), ""]
+    out += [t("audit.md_header", lang), "|---|---|---:|---:|---:|---:|"]
+    for a in audit.accounts:
+        label = f"{a.account_id} ({a.name})" if a.name else a.account_id
+        out.append(row(label, "", a.account_id, None))
+        for region in sorted({*a.regions, *(i.region for i in audit.images if i.account == a.account_id)}):
+            out.append(row("", region, a.account_id, region))
+    out.append("")
+    blockers = audit.blockers()
+    if blockers:
+        out += [markdown_text(t("audit.blockers", lang)), ""]
+        out += [f"- {markdown_text(rule)} {markdown_text(audit.titles.get(rule, ''))}: {n}" for rule, n in blockers]
+        out.append("")
+    if audit.gaps:
+        out += [f"- {markdown_text(g.account + ('/' + g.region if g.region else ''))}: "
+                f"{markdown_text(t('audit.gap_line', lang, reason=g.reason))}" for g in audit.gaps]
+        out.append("")
+    if audit.unsafe:
+        out += [markdown_text(t("audit.unsafe", lang)), ""]
+        out += ["- " + markdown_text(t("audit.unsafe_line", lang, kind=t(f"audit.kind_{u.kind}", lang), name=u.name,
+                                       account=u.account, rules=", ".join(u.rules), images=u.images))
+                for u in audit.unsafe]
+        out.append("")
+    return out

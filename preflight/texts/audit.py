@@ -130,6 +130,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{kind} {name} (account {account}): {rules}, {images} image(s)",
         "zh": "{kind} {name}（账号 {account}）：{rules}，{images} 个镜像",
     },
+    "audit.md_title": {"en": "Fleet audit", "zh": "账号群审计"},
+    "audit.md_header": {
+        "en": "| Account | Region | Images | Exportable | Blocked | Unknown |",
+        "zh": "| 账号 | 地域 | 镜像 | 可导出 | 受阻 | 未知 |",
+    },
     "audit.kind_role": {"en": "role", "zh": "角色"},
     "audit.kind_bucket": {"en": "bucket", "zh": "存储空间"},
     "audit.progress": {
