@@ -547,3 +547,12 @@ def test_untrusted_names_are_escaped_in_every_summary(tmp_path: Path, cli: Any) 
     assert "\x1b" not in text and "\n::error::" not in text
     markdown = cli("audit", str(path), "-f", "markdown").out
     assert "<img" not in markdown and "\x1b" not in markdown and "evil" in markdown
+
+
+def test_sarif_results_name_their_account(cli: Any) -> None:
+    from tests.test_reporters_sarif import sarif_errors
+
+    doc = json.loads(cli("audit", str(FLEET), "-f", "sarif").out)
+    assert sarif_errors(doc) == []
+    accounts = {r["properties"]["account"] for r in doc["runs"][0]["results"]}
+    assert accounts == {"1000000000000001", "1000000000000002"}
