@@ -556,3 +556,52 @@ def test_sarif_results_name_their_account(cli: Any) -> None:
     assert sarif_errors(doc) == []
     accounts = {r["properties"]["account"] for r in doc["runs"][0]["results"]}
     assert accounts == {"1000000000000001", "1000000000000002"}
+
+
+def _drop_images(payload: dict[str, Any]) -> dict[str, Any]:
+    payload.pop("Images", None)
+    return payload
+
+
+@pytest.mark.parametrize(("fault", "mutator", "needle"), [
+    (Fault(action="DescribeImages", kind="deny"), None, "ecs:DescribeImages"),
+    (Fault(action="DescribeImages", kind="throttle"), None, "throttled"),
+    (Fault(action="DescribeImages", kind="unavailable"), None, "HTTP 503"),
+    (Fault(action="DescribeImages", kind="error", status=500, code="InternalError"), None, "HTTP 500"),
+    (Fault(action="DescribeImages", kind="redirect", location="http://127.0.0.1:9/"), None, "redirect"),
+    (None, _drop_images, "Images.Image"),
+], ids=["deny", "throttle", "unavailable", "server-error", "redirect", "malformed"])
+def test_any_failure_to_list_a_region_is_a_gap_never_no_images(fault: Fault | None, mutator: Any,
+                                                                needle: str) -> None:
+    fx = org_fixture(accounts=1, regions=2, images=4)
+    with FakeCloud(fx) as cloud:
+        if fault is not None:
+            fault.where = {"RegionId": "cn-beijing"}
+            cloud.add_fault(fault)
+        if mutator is not None:
+            cloud.mutators["DescribeImages"] = lambda p: mutator(p) if p.get("RegionId") == "cn-beijing" else p
+        reads = run_discover(cloud, resource_directory=True, retries=1)
+    assert set(reads[0].gaps) == {"cn-beijing"}, reads[0].gaps
+    assert needle.lower() in reads[0].gaps["cn-beijing"].lower()
+    report = report_of(fleet_of(reads))
+    assert not report.ok
+    assert report.audit is not None and report.audit.count(Verdict.EXPORTABLE, region="cn-beijing") == 0
+    assert report.audit.count(Verdict.EXPORTABLE, region="cn-hangzhou") == 2
+
+
+def test_the_deadline_leaves_regions_unknown_not_empty() -> None:
+    fx = org_fixture(accounts=1, regions=2, images=4)
+    with FakeCloud(fx) as cloud:
+        cloud.add_fault(Fault(action="DescribeImages", kind="slow", delay_s=3.0, where={"RegionId": "cn-beijing"}))
+        reads = run_discover(cloud, resource_directory=True, deadline_s=1.0)
+    assert "cn-beijing" in reads[0].gaps and "1 s" in reads[0].gaps["cn-beijing"]
+    assert not report_of(fleet_of(reads)).ok
+
+
+def test_an_account_whose_regions_cannot_be_listed_is_not_read(org: dict[str, Any]) -> None:
+    target = member_account_id(2)
+    with FakeCloud(org) as cloud:
+        cloud.add_fault(Fault(action="DescribeRegions", kind="deny", where={"account": target}))
+        reads = run_discover(cloud, resource_directory=True)
+    read = next(r for r in reads if r.account_id == target)
+    assert read.document is None and "ecs:DescribeRegions" in (read.gaps[None] or "")
