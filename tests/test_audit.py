@@ -605,3 +605,10 @@ def test_an_account_whose_regions_cannot_be_listed_is_not_read(org: dict[str, An
         reads = run_discover(cloud, resource_directory=True)
     read = next(r for r in reads if r.account_id == target)
     assert read.document is None and "ecs:DescribeRegions" in (read.gaps[None] or "")
+
+
+def test_check_refuses_a_fleet_snapshot(cli: Any, tmp_path: Path) -> None:
+    result = cli("check", str(FLEET))
+    assert result.code == 2 and "preflight audit FILE" in result.err and "fleet.json" in result.err
+    (tmp_path / "fleet.json").write_text(FLEET.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("check", str(tmp_path)).code == 2  # found in a directory, too

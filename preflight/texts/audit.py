@@ -78,6 +78,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "位于 {pointer}：不是账号群快照（含 \"version\": 1 与 \"audit\" 的对象）；请用 "
               "preflight snapshot --audit 生成",
     },
+    "audit.check_fleet": {
+        "en": "this is a fleet snapshot (preflight snapshot --audit): replay it with preflight audit FILE",
+        "zh": "这是账号群快照（preflight snapshot --audit）：请用 preflight audit FILE 重放",
+    },
     "audit.fleet_shape": {
         "en": "at {pointer}: expected {expected}",
         "zh": "位于 {pointer}：应为 {expected}",
