@@ -612,3 +612,32 @@ def test_check_refuses_a_fleet_snapshot(cli: Any, tmp_path: Path) -> None:
     assert result.code == 2 and "preflight audit FILE" in result.err and "fleet.json" in result.err
     (tmp_path / "fleet.json").write_text(FLEET.read_text(encoding="utf-8"), encoding="utf-8")
     assert cli("check", str(tmp_path)).code == 2  # found in a directory, too
+
+
+def _field_drops(doc: dict[str, Any]) -> list[tuple[str, int, str]]:
+    return [(section, i, key) for section in ("exports", "regions", "images", "snapshots", "tasks", "roles", "buckets")
+            for i, item in enumerate(doc.get(section, [])) for key in item if key != "account"]
+
+
+def test_losing_any_one_field_of_a_fleet_never_turns_no_go_into_go() -> None:
+    """Knowledge loss: drop each field of each entity of the fleet fixture in turn; an image that was not
+    exportable never becomes exportable, and the run never turns ok (bad input, exit 2, is not a go)."""
+    base = json.loads(FLEET.read_text(encoding="utf-8"))
+    original = report_of(base)
+    assert original.audit is not None and not original.ok
+    not_go = {(i.account, i.image_id) for i in original.audit.images if i.verdict is not Verdict.EXPORTABLE}
+    drops = _field_drops(base)
+    assert len(drops) > 40
+    went = []
+    for section, index, key in drops:
+        doc = json.loads(json.dumps(base))
+        del doc[section][index][key]
+        try:
+            report = report_of(doc)
+        except PreflightError:
+            continue
+        assert report.audit is not None
+        now_go = {(i.account, i.image_id) for i in report.audit.images if i.verdict is Verdict.EXPORTABLE}
+        if report.ok or now_go & not_go:
+            went.append((section, index, key))
+    assert went == []
