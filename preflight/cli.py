@@ -38,6 +38,7 @@ app.add_typer(waivers_app, name="waivers")
 #: report formats (the registry is preflight.reporters.REPORTERS; kept literal here so --help costs nothing)
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 LIST_FORMATS = ("text", "json")
+AUDIT_FORMATS = (*FORMATS, "csv")
 SEVERITIES = ("error", "warning", "info")
 # typer re-exports no base class for click's usage errors; BadParameter's ancestry reaches it.
 _ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -55,7 +56,21 @@ PrefixOpt = Annotated[str | None, typer.Option("--OSSPrefix", help="ExportImage 
 FormatImgOpt = Annotated[str | None, typer.Option("--ImageFormat", help="ExportImage ImageFormat")]
 RoleOpt = Annotated[str | None, typer.Option("--RoleName", help="ExportImage RoleName")]
 RequestsOpt = Annotated[Path | None, typer.Option("--requests", help="A JSON/YAML list of requests.")]
-EndpointOpt = Annotated[list[str] | None, typer.Option("--endpoint", help="SERVICE=URL (ecs, ram, oss, sts).")]
+EndpointOpt = Annotated[list[str] | None, typer.Option(
+    "--endpoint", help="SERVICE=URL (ecs, ram, oss, sts, resourcemanager).")]
+# -- preflight audit ------------------------------------------------------------------------------------
+AccountsOpt = Annotated[Path | None, typer.Option(
+    "--accounts", help="Audit these accounts: a YAML/JSON list of {account_id, role_arn, name}.")]
+DirectoryOpt = Annotated[bool, typer.Option(
+    "--resource-directory", help="Audit every member account of the Resource Directory (ListAccounts).")]
+AssumeRoleOpt = Annotated[str | None, typer.Option(
+    "--assume-role-name", help="The role assumed in each member account (default "
+    "ResourceDirectoryAccountAccessRole).")]
+RegionsOpt = Annotated[str | None, typer.Option("--regions", help="Only these regions: a,b (default: all).")]
+AuditBucketOpt = Annotated[list[str] | None, typer.Option(
+    "--bucket", metavar="REGION=BUCKET", help="The export bucket of a region (repeatable); bucket rules are "
+    "skipped where none is given.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
 DeadlineOpt = Annotated[float | None, typer.Option(
     "--deadline", metavar="SECONDS", help="Live: give up on calls still unanswered after SECONDS (default 300, "
     "or PREFLIGHT_DEADLINE_S); what they would have told is unknown.")]
@@ -290,13 +305,36 @@ def snapshot(
     output: OutputOpt = None,
     lang: Annotated[str | None, typer.Option(
         "--lang", help="en | zh: the language of errors (default: from the locale; the snapshot is English)")] = None,
+    audit: Annotated[bool, typer.Option(
+        "--audit", help="Capture what preflight audit --live reads (every image of the accounts), for "
+        "preflight audit FILE.")] = False,
+    accounts: AccountsOpt = None,
+    resource_directory: DirectoryOpt = False,
+    assume_role_name: AssumeRoleOpt = None,
+    regions: RegionsOpt = None,
+    bucket: AuditBucketOpt = None,
+    quiet: QuietOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Read the facts from the account (read-only) and write them as an offline snapshot."""
     import datetime
 
     from preflight.run import CheckOptions, collect_live, parse_endpoints
 
-    _lang(lang)  # errors are worded in it (lang_from_argv); a bad value is one of them
+    language = _lang(lang)  # errors are worded in it (lang_from_argv); a bad value is one of them
+    if audit:
+        from preflight.audit import collect_fleet
+
+        if any(v is not None for v in (region_id, image_id, oss_bucket, role_name, requests)):
+            raise error("audit.snapshot_requests")
+        options = _audit_options(None, True, accounts, resource_directory, assume_role_name, regions, bucket,
+                                 oss_prefix, image_format, endpoint, profile, deadline, quiet, language, config=config)
+        _write(json.dumps(collect_fleet(options), indent=2, ensure_ascii=False, default=str) + "\n", output)
+        return
+    for flag, given in (("--accounts", accounts), ("--resource-directory", resource_directory),
+                        ("--assume-role-name", assume_role_name), ("--regions", regions), ("--bucket", bucket)):
+        if given:
+            raise error("audit.needs_audit", None, flag=flag)
 
     flags = {"RegionId": region_id, "ImageId": image_id, "OSSBucket": oss_bucket, "OSSPrefix": oss_prefix,
              "ImageFormat": image_format, "RoleName": role_name}
@@ -309,11 +347,98 @@ def snapshot(
 
 
 @app.command()
-def permissions() -> None:
+def permissions(
+    audit: Annotated[bool, typer.Option(
+        "--audit", help="The policies preflight audit needs: in each member account, and for the caller.")] = False,
+) -> None:
     """Print the least read-only RAM policy a live run needs."""
     from preflight.sources.live import required_permissions_policy
 
+    if audit:
+        from preflight.audit import audit_permissions
+
+        sys.stdout.write(json.dumps(audit_permissions(), indent=2) + "\n")
+        return
     sys.stdout.write(json.dumps(required_permissions_policy(), indent=2) + "\n")
+
+
+def _audit_options(path: Path | None, live: bool, accounts: Path | None, resource_directory: bool,
+                   assume_role_name: str | None, regions: str | None, bucket: list[str] | None,
+                   oss_prefix: str | None, image_format: str | None, endpoint: list[str] | None,
+                   profile: str | None, deadline: float | None, quiet: bool, lang: str, **more: Any) -> Any:
+    import datetime
+
+    from preflight.audit import AuditOptions, parse_buckets, parse_regions
+    from preflight.run import parse_endpoints, resolve_config
+
+    if live and path is not None:
+        raise error("audit.live_and_path")
+    if accounts is not None and resource_directory:
+        raise error("audit.accounts_and_directory")
+    if not live:
+        for flag, given in (("--accounts", accounts), ("--resource-directory", resource_directory),
+                            ("--assume-role-name", assume_role_name), ("--regions", regions), ("--bucket", bucket),
+                            ("--endpoint", endpoint), ("--profile", profile)):
+            if given:
+                raise error("audit.needs_live", None, flag=flag)
+    settings = more.pop("settings", None) or resolve_config(more.pop("config", None), Path.cwd())
+    return AuditOptions(path=path, live=live, accounts_file=accounts, resource_directory=resource_directory,
+                        assume_role_name=assume_role_name, regions=parse_regions(regions),
+                        buckets=parse_buckets(bucket or []), prefix=oss_prefix, image_format=image_format,
+                        endpoints=parse_endpoints(endpoint or []), profile=profile, deadline_s=deadline, quiet=quiet,
+                        lang=lang, config=settings, today=datetime.date.today(), **more)
+
+
+@app.command()
+def audit(
+    path: Annotated[Path | None, typer.Argument(help="A fleet snapshot (preflight snapshot --audit).")] = None,
+    live: Annotated[bool, typer.Option("--live", help="Read the accounts (read-only).")] = False,
+    accounts: AccountsOpt = None,
+    resource_directory: DirectoryOpt = False,
+    assume_role_name: AssumeRoleOpt = None,
+    regions: RegionsOpt = None,
+    bucket: AuditBucketOpt = None,
+    oss_prefix: PrefixOpt = None,
+    image_format: FormatImgOpt = None,
+    endpoint: EndpointOpt = None,
+    profile: ProfileOpt = None,
+    deadline: DeadlineOpt = None,
+    quiet: QuietOpt = False,
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help="text | json | sarif | junit | github | markdown | csv")] = "text",
+    output: OutputOpt = None,
+    rules: RulesOpt = None,
+    lang: LangOpt = None,
+    config: ConfigOpt = None,
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="error | warning | info: the lowest severity that fails the run.")] = None,
+    waivers: WaiversOpt = None,
+    no_waivers: Annotated[bool, typer.Option("--no-waivers", help="Apply no waiver.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing checks in text output.")] = False,
+) -> None:
+    """Audit every custom image of the accounts: which can be exported, what blocks the others, which export
+    roles and buckets are unsafe (--live, or replaying a fleet snapshot)."""
+    from preflight.audit import run_audit
+    from preflight.model import Severity
+    from preflight.reporters import RenderOptions, get_chunks
+    from preflight.run import resolve_config, resolve_waivers
+
+    _choice(fmt, AUDIT_FORMATS, "--format")
+    _choice(fail_on, SEVERITIES, "--fail-on")
+    if waivers is not None and no_waivers:
+        raise error("err_waivers_both")
+    if not live and path is None:
+        raise error("audit.nothing")
+    settings = resolve_config(config, Path.cwd())
+    options = _audit_options(path, live, accounts, resource_directory, assume_role_name, regions, bucket, oss_prefix,
+                             image_format, endpoint, profile, deadline, quiet, _lang(lang), settings=settings,
+                             rules_dirs=rules or (), threshold=Severity(fail_on) if fail_on else None,
+                             waivers=() if no_waivers else resolve_waivers(settings, waivers, Path.cwd()),
+                             no_waivers=no_waivers)
+    report = run_audit(options)
+    color = (output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    _write(get_chunks(fmt)(report, RenderOptions(color=color, verbose=verbose)), output)
+    raise typer.Exit(0 if report.ok else 1)
 
 
 @rules_app.command("list")

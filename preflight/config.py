@@ -65,6 +65,9 @@ class Config:
     max_file_size: int | None = None
     #: line of each rule id mentioned (for errors found once the rules are known)
     rule_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    #: ``export_buckets`` written as a map ``REGION: BUCKET`` (preflight audit: each region's export bucket;
+    #: its buckets are ``export_buckets`` too)
+    export_bucket_by_region: Mapping[str, str] = field(default_factory=dict)
 
 
 def repository_root(start: Path) -> Path | None:
@@ -170,7 +173,16 @@ def parse(data: Any, display: str, line_of: LineOf, base: Path) -> Config:
         else:
             bad(["waivers"], "err_type", key="waivers", expected="a non-empty string")
     roles = _strings(data, "export_roles", bad)
-    buckets = _strings(data, "export_buckets", bad)
+    by_region: dict[str, str] = {}
+    if isinstance(data.get("export_buckets"), Mapping):
+        by_region = {str(k): v for k, v in data["export_buckets"].items()}
+        if not all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in data["export_buckets"].items()):
+            bad(["export_buckets"], "err_type", key="export_buckets",
+                expected="a list of bucket names or a map of region to bucket")
+            by_region = {}
+        buckets = tuple(dict.fromkeys(by_region.values()))
+    else:
+        buckets = _strings(data, "export_buckets", bad)
     max_size = None
     if "max_file_size" in data:
         max_size = parse_size(data["max_file_size"])
@@ -178,7 +190,8 @@ def parse(data: Any, display: str, line_of: LineOf, base: Path) -> Config:
             bad(["max_file_size"], "err_type", key="max_file_size", expected="a size such as 50MB or 1000000")
     if problems:
         raise PreflightError.many(problems)
-    return Config(display, fail_on, settings, mandatory, waivers, roles, buckets, max_size, rule_lines)
+    return Config(display, fail_on, settings, mandatory, waivers, roles, buckets, max_size, rule_lines,
+                  export_bucket_by_region=by_region)
 
 
 _SIZE = re.compile(r"([0-9]{1,15}) ?(?:([KMG])(i?)B?)?")

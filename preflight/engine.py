@@ -177,5 +177,5 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en
                 location = _location(rule, subject)
             append(new(Result, (rule.id, title, rule.severity, rule.category, status, name, rule.prevents,
                                 message, remediation, location, evidence, rule.references, origin,
-                                None, False)))  # waiver, baselined
+                                None, False, None)))  # waiver, baselined, account
     return results

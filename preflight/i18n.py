@@ -127,6 +127,7 @@ CORE: dict[str, dict[str, str]] = {
     "word_iac": {"en": "iac", "zh": "IaC 文件"},
     "word_live": {"en": "live", "zh": "实时"},
     "word_mixed": {"en": "mixed", "zh": "混合"},
+    "word_audit": {"en": "audit", "zh": "审计"},
     # a text kept as an input recorded it (a snapshot's unknown reason): worded again where preflight wrote it
     "as_recorded": {"en": "{text}", "zh": "{text}"},
     "owner": {"en": "owner", "zh": "负责人"},

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from preflight.rules import Rule
 
 REQUEST_KEYS = ("RegionId", "ImageId", "OSSBucket", "OSSPrefix", "ImageFormat", "RoleName")
-ENDPOINT_SERVICES = ("ecs", "ram", "oss", "sts")
+ENDPOINT_SERVICES = ("ecs", "ram", "oss", "sts", "resourcemanager")
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,14 @@ class Inputs:
     iac_names: set[str] = field(default_factory=set)
 
 
+def _not_fleet(doc: Any, display: str) -> None:
+    """A fleet snapshot (``preflight snapshot --audit``) holds several accounts, whose roles and buckets may
+    share names: read as one account it could join an export to another account's role. Only ``preflight
+    audit`` reads it (account by account, with what could not be read)."""
+    if isinstance(doc, Mapping) and "audit" in doc:
+        raise error("audit.check_fleet", display)
+
+
 def _is_iac_file(path: Path, text: str) -> bool:
     return path.name.endswith((".tf", ".tfvars", ".tf.json")) or "ROSTemplateFormatVersion" in text[:4096]
 
@@ -159,6 +167,7 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
                     display = display_path(path)
                     doc = _parse_found_json(text, display, required=False)
                     if _json_kind(doc) == "snapshot":
+                        _not_fleet(doc, display)
                         inputs.subjects += snapshot.load_document(doc, display=display, text=text)
                         found_snapshots += 1
             iac_paths.append(given)
@@ -171,6 +180,7 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
             doc = _parse_found_json(text, display, required=given.name.endswith(".json") and not pre_commit)
             kind = _json_kind(doc, strict=pre_commit)
             if kind == "snapshot":
+                _not_fleet(doc, display)
                 inputs.subjects += snapshot.load_document(doc, display=display, text=text)
                 found_snapshots += 1
                 continue

@@ -6,6 +6,7 @@ PREFLIGHT_UPDATE_GOLDEN=1) and review the diff like code.
 Scenarios (all on the bundled example snapshot):
 - ``example``: the plain run;
 - ``example.zh``: the same in Chinese;
+- ``audit``: ``preflight audit`` on ``tests/fixtures/audit/fleet.json`` (text, JSON, CSV, Markdown);
 - ``governed``: ``tests/golden/governed/``: a config (fail_on warning, a disabled rule, a severity override,
   a mandatory rule), waivers (active, expired, reasonless, one against the mandatory rule) and a baseline.
 """
@@ -36,6 +37,9 @@ FORMATS = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "junit.xml"
 
 SCENARIOS = {f"{base}.{suffix}": [*args, "-f", fmt] for base, args in BASE.items() for fmt, suffix in FORMATS.items()}
 SCENARIOS["example.verbose.txt"] = ["check", "examples/snapshot.json", "--verbose"]
+# preflight audit replaying a fleet snapshot (tests/test_audit.py makes it): the summary, JSON, one row per image
+SCENARIOS.update({f"audit.{suffix}": ["audit", "tests/fixtures/audit/fleet.json", "-f", fmt]
+                  for fmt, suffix in (("text", "txt"), ("json", "json"), ("csv", "csv"), ("markdown", "md"))})
 
 
 @pytest.fixture

@@ -172,7 +172,7 @@ ENDPOINTS = [
      "--endpoint sts=http://…@127.0.0.1:1: user info in the URL; expected e.g. "
      "sts=https://sts.example.com or sts=http://127.0.0.1:8765"),
     ({"s3": "http://127.0.0.1:1"},
-     "--endpoint s3=http://127.0.0.1:1: unknown service 's3'; expected one of ecs, ram, oss, sts"),
+     "--endpoint s3=http://127.0.0.1:1: unknown service 's3'; expected one of ecs, ram, oss, sts, resourcemanager"),
 ]
 
 

@@ -31,6 +31,7 @@ REPORTERS: dict[str, str] = {
     "junit": "preflight.reporters.junit:render",
     "github": "preflight.reporters.github:render",
     "markdown": "preflight.reporters.markdown:render",
+    "csv": "preflight.reporters.csv:render",  # preflight audit: one row per image
 }
 
 

@@ -3,6 +3,7 @@
 Additive to schema_version 1 (optional keys, present only when they apply): ``waiver`` on a waived result
 (reason, owner, expires, source), ``baselined: true`` on a finding recorded in the ``--baseline`` file,
 and in the envelope ``baseline`` (path, new, still_present, gone) and ``warnings`` (notes about waivers).
+``preflight audit`` (mode ``audit``) adds ``account`` on each result and the ``audit`` summary in the envelope.
 
 Layout: the envelope is indented; each result is one compact line. That keeps reports diff- and grep-able
 and lets the C encoder do the work (``json.dumps`` with ``indent`` falls back to pure Python, which took
@@ -44,7 +45,40 @@ def _optional(r: Result) -> dict[str, Any]:
         extra["waiver"] = r.waiver.as_dict()
     if r.baselined:
         extra["baselined"] = True
+    if r.account is not None:
+        extra["account"] = r.account
     return extra
+
+
+def audit_dict(report: Report) -> dict[str, Any]:
+    """The fleet summary (``preflight audit``): counts, blockers ranked, per account and region, gaps, unsafe
+    roles and buckets."""
+    from preflight.model import Verdict
+
+    audit = report.audit
+    assert audit is not None
+
+    def counts(account: str | None = None, region: str | None = None) -> dict[str, int]:
+        values = {v.value: audit.count(v, account, region) for v in Verdict}
+        return {"images": sum(values.values()), **values}
+
+    accounts = []
+    for a in audit.accounts:
+        regions = sorted({*a.regions, *(i.region for i in audit.images if i.account == a.account_id)})
+        accounts.append({
+            "account_id": a.account_id, "name": a.name, **counts(a.account_id),
+            "regions": [{"region": r, **counts(a.account_id, r)} for r in regions],
+            "gaps": [{"region": g.region, "reason": g.reason} for g in audit.gaps if g.account == a.account_id],
+        })
+    return {
+        **counts(),
+        "blockers": [{"rule_id": rule, "title": audit.titles.get(rule, ""), "images": n}
+                     for rule, n in audit.blockers()],
+        "unreachable": list(audit.unreachable()),
+        "accounts": accounts,
+        "unsafe": [{"account": u.account, "kind": u.kind, "name": u.name, "rules": list(u.rules), "images": u.images}
+                   for u in audit.unsafe],
+    }
 
 
 def envelope(report: Report) -> dict[str, Any]:
@@ -57,6 +91,8 @@ def envelope(report: Report) -> dict[str, Any]:
     }
     if report.baseline is not None:
         out["baseline"] = report.baseline.as_dict()
+    if report.audit is not None:
+        out["audit"] = audit_dict(report)
     if report.notes:
         out["warnings"] = [
             {"message": n.message.get(report.lang),
@@ -132,6 +168,7 @@ class _ResultEncoder:
                 f'"prevents": {self._shared(r.prevents)}, "message": {self._text(r.message)}, '
                 f'"remediation": {self._text(r.remediation)}, "location": {loc}, '
                 f'"evidence": {self._shared(r.evidence) if r.evidence else "{}"}'
-                + (f", {self._dump(_optional(r))[1:-1]}}}" if r.waiver is not None or r.baselined else "}")
+                + (f", {self._dump(_optional(r))[1:-1]}}}"
+                   if r.waiver is not None or r.baselined or r.account is not None else "}")
             )
         return out

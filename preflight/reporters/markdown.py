@@ -44,6 +44,10 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
            f"| {t('status', lang)} | {t('count', lang)} |", "|---|---:|"]
     out += [f"| {t(key, lang)} | {counts[name]} |" for name, key in _STATUS_KEYS]
     out.append("")
+    if report.audit is not None:  # preflight audit: the fleet summary
+        from preflight.reporters.audit_summary import markdown_lines
+
+        out += markdown_lines(report)
     if report.baseline is not None:
         path = markdown_text(report.baseline.path)
         out += [t("baseline_line", lang, **{**report.baseline.as_dict(), "path": path}), ""]

@@ -110,6 +110,8 @@ def _result(r: Result, report: Report, index: dict[str, int]) -> dict[str, Any]:
         out["suppressions"] = [suppression]
     properties: dict[str, Any] = {"status": r.status.value, "severity": r.severity.value,
                                   "category": r.category.value, "subject": r.subject}
+    if r.account is not None:  # preflight audit: whose account the finding is in
+        properties["account"] = r.account
     if r.prevents:
         properties["prevents"] = list(r.prevents)
     if r.remediation:

@@ -73,6 +73,10 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
     rules = {r.rule_id for r in report.results}
     out = [_paint(t("header", lang, version=__version__, mode=word(report.mode.value, lang), exports=len(subjects),
                     rules=len(rules)), "1", color), ""]
+    if report.audit is not None:  # preflight audit: the fleet summary comes first
+        from preflight.reporters.audit_summary import summary_lines
+
+        out += [*summary_lines(report), ""]
     if not report.results:
         out += [t("no_exports", lang), ""]
     for subject, grouped in groupby(report.results, key=_SUBJECT):

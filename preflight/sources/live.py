@@ -1187,7 +1187,7 @@ def required_permissions_policy() -> dict[str, Any]:
     """The least read-only RAM policy a live run needs (for ``preflight permissions``)."""
     by_service: dict[str, list[str]] = {}
     for spec in ACTIONS.values():
-        if spec.permission:
+        if spec.permission and not spec.caller_only:
             by_service.setdefault(spec.service, []).append(spec.permission)
     statements = [
         {"Effect": "Allow", "Action": sorted(actions), "Resource": "*"} for _, actions in sorted(by_service.items())

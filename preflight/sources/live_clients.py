@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from preflight.errors import Foreign, Listing, Msg, PreflightError
 
-SERVICES = ("ecs", "ram", "oss", "sts")
+SERVICES = ("ecs", "ram", "oss", "sts", "resourcemanager")
 ENDPOINT_ENV_PREFIX = "PREFLIGHT_ENDPOINT_"
 LOOPBACK_ONLY_ENV = "PREFLIGHT_LOOPBACK_ONLY"
 USER_AGENT = "preflight/0.1.0"
@@ -37,6 +37,8 @@ class ApiAction:
     version: str = ""  # RPC product version; OSS: ""
     permission: str | None = None  # the RAM action the caller needs (None: every identity may call it)
     subresource: str = ""  # OSS: the query sub-resource
+    #: made by the auditing caller only (``preflight audit`` across accounts), not needed in a member account
+    caller_only: bool = False
 
 
 ACTIONS: Mapping[str, ApiAction] = {
@@ -51,6 +53,9 @@ ACTIONS: Mapping[str, ApiAction] = {
         ApiAction("ram", "GetPolicy", "2015-05-01", "ram:GetPolicy"),
         ApiAction("ram", "GetPolicyVersion", "2015-05-01", "ram:GetPolicyVersion"),
         ApiAction("sts", "GetCallerIdentity", "2015-04-01", None),
+        # preflight audit across accounts: the organisation's members, and a session in each (no write)
+        ApiAction("resourcemanager", "ListAccounts", "2020-03-31", "resourcemanager:ListAccounts", caller_only=True),
+        ApiAction("sts", "AssumeRole", "2015-04-01", "sts:AssumeRole", caller_only=True),
         ApiAction("oss", "GetBucketInfo", permission="oss:GetBucketInfo", subresource="bucketInfo"),
         ApiAction("oss", "GetBucketPolicy", permission="oss:GetBucketPolicy", subresource="policy"),
         # account level: GET /?publicAccessBlock on the region's endpoint, no bucket
@@ -58,7 +63,10 @@ ACTIONS: Mapping[str, ApiAction] = {
                   subresource="publicAccessBlock"),
     )
 }
-assert all(a.name.startswith(("Describe", "Get", "List")) for a in ACTIONS.values()), "read-only by construction"
+#: the one call that is not a Describe/Get/List: it creates no resource, only a temporary session to read with
+SESSION_ACTIONS = frozenset({"AssumeRole"})
+assert all(a.name.startswith(("Describe", "Get", "List")) or a.name in SESSION_ACTIONS
+           for a in ACTIONS.values()), "read-only by construction"
 
 
 # ---- endpoints --------------------------------------------------------------------------------------------
@@ -674,6 +682,8 @@ class Clients:
             from alibabacloud_ecs20140526.client import Client
         elif service == "ram":
             from alibabacloud_ram20150501.client import Client
+        elif service == "resourcemanager":
+            from alibabacloud_resourcemanager20200331.client import Client
         else:
             from alibabacloud_sts20150401.client import Client
         return Client(config)

@@ -7,9 +7,9 @@ test holds every key unique, complete in both languages, and every key the code 
 
 from __future__ import annotations
 
-from preflight.texts import cli, iac, live, path, rule, schema, snap
+from preflight.texts import audit, cli, iac, live, path, rule, schema, snap
 
-PARTS = (rule, snap, iac, live, schema, cli, path)
+PARTS = (rule, snap, iac, live, schema, cli, path, audit)
 
 
 def merged() -> dict[str, dict[str, str]]:

@@ -140,3 +140,33 @@ def scaled_fixture(
             }
         )
     return fx, requests
+
+
+def member_account_id(n: int) -> str:
+    return f"1{n:015d}"
+
+
+def org_fixture(
+    *, accounts: int = 3, regions: int = 4, images: int = 200, buckets: int = 4, roles: int = 1
+) -> dict[str, Any]:
+    """An organisation: the default account as the management account, with ``accounts`` members in its
+    Resource Directory, each with ``images`` custom images spread over ``regions`` regions (ids unique across
+    the organisation), reached with AssumeRole into ``ResourceDirectoryAccountAccessRole``."""
+    base = default_fixture()
+    org: dict[str, Any] = dict(base)  # the management account is an account too (the default one)
+    org["members"], org["resource_directory"] = [], []
+    for n in range(1, accounts + 1):
+        member, _ = scaled_fixture(regions=regions, exports=images, buckets=buckets, roles=roles)
+        account = member_account_id(n)
+        text = json.dumps(member).replace("m-bench", f"m-a{n:02d}b").replace("s-bench", f"s-a{n:02d}b")
+        member = json.loads(text.replace(base["account_id"], account))
+        for key in ("access_key_id", "access_key_secret"):
+            member.pop(key, None)
+        member["account_id"] = account
+        for region_images in member["images"].values():
+            for k, image in enumerate(region_images):
+                image.update(OSName="Ubuntu 22.04 64 bit", ImageName=f"app-{n}-{k}")
+        org["members"].append(member)
+        org["resource_directory"].append({"AccountId": account, "DisplayName": f"member-{n}", "Type": "ResourceAccount",
+                                          "Status": "CreateSuccess", "FolderId": "fd-root", "JoinMethod": "created"})
+    return org

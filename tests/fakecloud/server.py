@@ -35,7 +35,10 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 ECS_VERSION = "2014-05-26"
 RAM_VERSION = "2015-05-01"
 STS_VERSION = "2015-04-01"
-SERVICE_BY_VERSION = {ECS_VERSION: "ecs", RAM_VERSION: "ram", STS_VERSION: "sts"}
+RM_VERSION = "2020-03-31"
+SERVICE_BY_VERSION = {ECS_VERSION: "ecs", RAM_VERSION: "ram", STS_VERSION: "sts", RM_VERSION: "resourcemanager"}
+#: the role Resource Directory creates in every member account for the management account to assume
+RD_ACCESS_ROLE = "ResourceDirectoryAccountAccessRole"
 
 #: Everything preflight may ever ask. The read-only test asserts every recorded action is in here.
 READ_ONLY_ACTIONS = frozenset(
@@ -49,6 +52,8 @@ READ_ONLY_ACTIONS = frozenset(
         ("ram", "GetPolicy"),
         ("ram", "GetPolicyVersion"),
         ("sts", "GetCallerIdentity"),
+        ("sts", "AssumeRole"),  # a temporary session to read a member account with: creates nothing
+        ("resourcemanager", "ListAccounts"),
         ("oss", "GetBucketInfo"),
         ("oss", "GetBucketPolicy"),
         ("oss", "GetBucketLocation"),
@@ -99,6 +104,8 @@ class Call:
     status: int
     started: float
     ended: float
+    #: whose account the call read (an organisation's member, by the session it was signed with)
+    account: str = ""
 
 
 class _Record:
@@ -303,7 +310,27 @@ class FakeCloud:
         }
         self.buckets: dict[str, dict[str, Any]] = {b["Name"]: b for b in fx.get("buckets", [])}
         self.region_ids = {r["RegionId"] for r in fx.get("regions", [])}
+        # an organisation: the member accounts (each a state of its own, reached by AssumeRole) and the
+        # sessions AssumeRole has handed out: AccessKeyId -> (secret, security token, account id)
+        self.members: dict[str, FakeCloud] = {
+            str(m["account_id"]): FakeCloud(m, record_globally=False, verify_signatures=False)
+            for m in fx.get("members", [])
+        }
+        self.sessions: dict[str, tuple[str, str, str]] = {}
 
+    def account_id(self) -> str:
+        return str(self.fixture.get("account_id", ""))
+
+    def state_for(self, key_id: str) -> tuple[FakeCloud, str, str, str | None]:
+        """Whose account a request signed with ``key_id`` reads: (state, key id, secret, the security token
+        the request must carry). An AccessKey this fake does not know is checked against its own key (the
+        signature check then refuses it, as the real service does)."""
+        with self._lock:
+            session = self.sessions.get(key_id)
+        if session is not None:
+            secret, token, account = session
+            return self.members[account], key_id, secret, token
+        return self, self.access_key_id, self.access_key_secret, None
     # ---- ECS -------------------------------------------------------------------------------------------
     def _region(self, params: Mapping[str, str]) -> str:
         region = params.get("RegionId", "")
@@ -444,6 +471,43 @@ class FakeCloud:
         }
 
     # ---- STS -------------------------------------------------------------------------------------------
+    def assume_role(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """STS AssumeRole into a member account's role: per-account temporary credentials, which the fake then
+        requires (AccessKeyId, signature with the secret, and the security token) on that account's calls."""
+        arn = params.get("RoleArn", "")
+        prefix, _, role = arn.partition(":role/")
+        account = prefix.removeprefix("acs:ram::")
+        if not prefix.startswith("acs:ram::") or not role or not params.get("RoleSessionName"):
+            raise ApiError(400, "InvalidParameter.RoleArn", "The parameter RoleArn is wrongly formed.")
+        member = self.members.get(account)
+        roles = member.fixture.get("access_roles", [RD_ACCESS_ROLE]) if member is not None else []
+        if member is None or role.lower() not in {r.lower() for r in roles}:
+            raise ApiError(404, "EntityNotExist.Role", f"The role not exists: {arn}.")
+        if member.fixture.get("deny_assume"):
+            raise ApiError(403, "NoPermission", "You are not authorized to assume this role.")
+        key_id = f"STS.{uuid.uuid4().hex[:20]}"
+        secret, token = uuid.uuid4().hex, "CAIS" + uuid.uuid4().hex
+        with self._lock:
+            self.sessions[key_id] = (secret, token, account)
+        return {
+            "Credentials": {"AccessKeyId": key_id, "AccessKeySecret": secret, "SecurityToken": token,
+                            "Expiration": "2099-01-01T00:00:00Z"},
+            "AssumedRoleUser": {"Arn": f"acs:ram::{account}:role/{role.lower()}/{params['RoleSessionName']}",
+                                "AssumedRoleId": f"3000:{params['RoleSessionName']}"},
+        }
+
+    def list_accounts(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """Resource Directory ListAccounts (PageNumber/PageSize, at most 100, default 10)."""
+        if "resource_directory" not in self.fixture:
+            raise ApiError(404, "EntityNotExists.ResourceDirectory", "The resource directory is not enabled.")
+        page_size = int(params.get("PageSize", "10"))
+        page = int(params.get("PageNumber", "1"))
+        if not 1 <= page_size <= 100:
+            raise ApiError(400, "InvalidParameter.PageSize", "PageSize must be between 1 and 100.")
+        accounts = list(self.fixture["resource_directory"])
+        return {"TotalCount": len(accounts), "PageNumber": page, "PageSize": page_size,
+                "Accounts": {"Account": accounts[(page - 1) * page_size : page * page_size]}}
+
     def get_caller_identity(self, params: Mapping[str, str]) -> dict[str, Any]:
         account = str(self.fixture["account_id"])
         return {
@@ -464,6 +528,8 @@ class FakeCloud:
         ("ram", "GetPolicy"): "get_policy",
         ("ram", "GetPolicyVersion"): "get_policy_version",
         ("sts", "GetCallerIdentity"): "get_caller_identity",
+        ("sts", "AssumeRole"): "assume_role",
+        ("resourcemanager", "ListAccounts"): "list_accounts",
     }
 
     # ---- OSS -------------------------------------------------------------------------------------------
@@ -501,6 +567,16 @@ class FakeCloud:
                 raise ApiError(404, "NoSuchBucketPolicy", "The bucket policy does not exist.", BucketName=name)
             return "application/json", json.dumps(mutate(copy.deepcopy(bucket["Policy"]))).encode()
         raise ApiError(403, "AccessDenied", "The fake cloud only serves read-only bucket information.")
+
+
+def _credential_key(headers: Mapping[str, str]) -> str:
+    """The AccessKeyId a request is signed with (ACS3 ``Credential=AK``, OSS4 ``Credential=AK/date/…``)."""
+    _, _, rest = headers.get("authorization", "").partition(" ")
+    for part in rest.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "Credential":
+            return value.split("/", 1)[0]
+    return ""
 
 
 def _xml_elements(name: str, value: Any) -> Iterator[str]:
@@ -572,22 +648,26 @@ class _Handler(BaseHTTPRequestHandler):
             params["bucket"] = bucket
             sub = next((OSS_SUBRESOURCES[k] for k in params if k in OSS_SUBRESOURCES), None)
             action = sub if sub and self.command == "GET" else f"{self.command} {self.path}"
+        state, key_id, secret, token = cloud.state_for(_credential_key(headers))
         cloud._arrive(service, action)
         answer: Answer = (500, "text/plain", b"", {})
-        fault = cloud._take_fault(action, params)
+        # faults may be scoped to one account of an organisation (where={"account": …})
+        fault = cloud._take_fault(action, {**params, "account": state.account_id()})
         if fault is not None and fault.kind in ("redirect", "huge", "trickle"):
             self._misbehave(cloud, fault)
-            cloud._leave(Call(service, action, params, fault.status, started, time.monotonic()))
+            cloud._leave(Call(service, action, params, fault.status, started, time.monotonic(), state.account_id()))
             return
         try:
             cloud.sleep(cloud.action_latency_s.get(action, cloud.latency_s))
             if service == "oss":
-                answer = self._oss(cloud, action, params, parts.path, parts.query, headers, fault)
+                answer = self._oss(cloud, action, params, parts.path, parts.query, headers, fault,
+                                   (state, key_id, secret, token))
             else:
-                answer = self._rpc(cloud, service, action, params, query, headers, body, fault)
+                answer = self._rpc(cloud, service, action, params, query, headers, body, fault,
+                                   (state, key_id, secret, token))
         finally:
             # recorded before answering: once the client has its answer, the record is there
-            cloud._leave(Call(service, action, params, answer[0], started, time.monotonic()))
+            cloud._leave(Call(service, action, params, answer[0], started, time.monotonic(), state.account_id()))
         try:
             self._send(*answer)
         except (BrokenPipeError, ConnectionResetError):
@@ -656,8 +736,10 @@ class _Handler(BaseHTTPRequestHandler):
         headers: Mapping[str, str],
         body: bytes,
         fault: Fault | None = None,
+        account: tuple[FakeCloud, str, str, str | None] | None = None,
     ) -> Answer:
         request_id = str(uuid.uuid4()).upper()
+        state, key_id, secret, token = account or (cloud, cloud.access_key_id, cloud.access_key_secret, None)
         try:
             if cloud.verify_signatures:
                 problem = verify_acs3(
@@ -666,19 +748,21 @@ class _Handler(BaseHTTPRequestHandler):
                     query,
                     headers,
                     body,
-                    cloud.access_key_id,
-                    cloud.access_key_secret,
+                    key_id,
+                    secret,
                 )
                 if problem:
                     status = 404 if problem.endswith("NotFound") else 400
                     raise ApiError(status, problem, "The request signature does not conform to Aliyun standards.")
+            if token is not None and headers.get("x-acs-security-token") != token:
+                raise ApiError(400, "InvalidSecurityToken.Mismatch", "The security token does not match.")
             if self.command != "POST":
                 raise ApiError(400, "UnsupportedHTTPMethod", "Use POST.")
             method = FakeCloud.RPC.get((service, action))
             if method is None:
                 raise ApiError(404, "InvalidAction.NotFound", f"Specified api is not found: {action}.")
             self._fault(fault, service)
-            payload = getattr(cloud, method)(params)
+            payload = getattr(state, method)(params)
             payload["RequestId"] = request_id
             if action in cloud.mutators:
                 payload = cloud.mutators[action](copy.deepcopy(payload))
@@ -704,19 +788,21 @@ class _Handler(BaseHTTPRequestHandler):
         raw_query: str,
         headers: Mapping[str, str],
         fault: Fault | None = None,
+        account: tuple[FakeCloud, str, str, str | None] | None = None,
     ) -> Answer:
         request_id = uuid.uuid4().hex[:24].upper()
+        state, key_id, secret, token = account or (cloud, cloud.access_key_id, cloud.access_key_secret, None)
         try:
             if cloud.verify_signatures:
-                problem = verify_oss4(
-                    self.command, raw_path, raw_query, headers, cloud.access_key_id, cloud.access_key_secret
-                )
+                problem = verify_oss4(self.command, raw_path, raw_query, headers, key_id, secret)
                 if problem:
                     raise ApiError(403, problem, "The request signature we calculated does not match.")
+            if token is not None and headers.get("x-oss-security-token") != token:
+                raise ApiError(403, "InvalidSecurityToken", "The security token does not match.")
             if action not in OSS_SUBRESOURCES.values():
                 raise ApiError(403, "AccessDenied", "The fake cloud only serves read-only bucket information.")
             self._fault(fault, "oss")
-            content_type, payload = cloud.oss_get(action, params["bucket"], oss_scope_region(headers))
+            content_type, payload = state.oss_get(action, params["bucket"], oss_scope_region(headers))
             return 200, content_type, payload, {"x-oss-request-id": request_id}
         except ApiError as err:
             fields = {
