@@ -92,7 +92,6 @@ class PerExport:
         self._roles: dict[tuple[str, ...], Role] = {}
         self._unknown_target: dict[tuple[str, str | Msg], Role] = {}
         self._fixes: dict[tuple[str, str, str, str], Fix] = {}
-        self._fix_texts: dict[tuple[str, str, str], dict[str, str | None]] = {}
 
     def role(self, name: str, role: Role, permissions: Permissions | None, bucket: str | Unknown | None,
              prefix: str | Unknown | None, image_id: str | Unknown | None, account: str | None) -> Role:
@@ -135,20 +134,10 @@ class PerExport:
         assert not isinstance(bucket, Unknown) and not isinstance(prefix, Unknown)
         key = (role, bucket or "", prefix or "", account or "")
         fix = self._fixes.get(key)
-        if fix is None:
-            # The texts are written once per role, bucket and account with a marker for the prefix, then the
-            # prefix is put in (exports rarely share one, and indented JSON is written by pure Python).
-            base_key = (role, bucket or "", account or "")
-            parts = self._fix_texts.get(base_key)
-            if parts is None:
-                parts = self._fix_texts[base_key] = remediation.least_privilege_fix(
-                    role, bucket, remediation.PREFIX_MARK, account)
-
-            def put(kind: str) -> str | None:
-                text = parts[kind]
-                return None if text is None else remediation.fill_prefix(kind, text, prefix or "")
-
+        if fix is None:  # the texts are written once and filled in per export (remediation._templates)
+            parts = remediation.least_privilege_fix(role, bucket, prefix, account)
             fix = self._fixes[key] = Fix(trust_policy=str(parts["trust_policy"]),
-                                         permission_policy=put("permission_policy"),
-                                         policy_name=parts["policy_name"], terraform=put("terraform"), ros=put("ros"))
+                                         permission_policy=parts["permission_policy"],
+                                         policy_name=parts["policy_name"], terraform=parts["terraform"],
+                                         ros=parts["ros"])
         return fix
