@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from preflight import policy as pol
@@ -52,7 +51,6 @@ def not_of_type(value: str | Msg, type_: str) -> Msg:
     return Msg("snap.not_of_type", value=value, type=type_)
 
 
-@dataclass(frozen=True)
 class Annotations:
     """What a source other than a snapshot file (Terraform, ROS, a plan) says about its document.
 
@@ -61,16 +59,28 @@ class Annotations:
     resolved (an IaC reference that cannot be followed statically: the fact is unknown). With
     ``absent_is_unknown``, an entity missing from its section is unknown rather than absent: IaC files
     describe part of an account, so an image they do not define may well exist.
+
+    (A plain slotted class: the records here are not facts, and each dataclass costs start-up time.)
     """
 
-    locations: Mapping[str, Location] = field(default_factory=dict)
-    unknown: Mapping[str, str | Msg] = field(default_factory=dict)
-    #: export index -> "role" or "bucket": an entry that stands for an export role or bucket on its own
-    scopes: Mapping[int, str] = field(default_factory=dict)
-    absent_is_unknown: bool = True
-    absent_reason: str | Msg = Msg("snap.not_defined")
-    #: element pointer -> the IaC address of the resource it was made from (what waivers' resource globs match)
-    addresses: Mapping[str, str] = field(default_factory=dict)
+    __slots__ = ("absent_is_unknown", "absent_reason", "addresses", "locations", "scopes", "unknown")
+
+    def __init__(self, *, locations: Mapping[str, Location] | None = None,
+                 unknown: Mapping[str, str | Msg] | None = None, scopes: Mapping[int, str] | None = None,
+                 absent_is_unknown: bool = True, absent_reason: str | Msg | None = None,
+                 addresses: Mapping[str, str] | None = None) -> None:
+        self.locations: Mapping[str, Location] = locations if locations is not None else {}
+        self.unknown: Mapping[str, str | Msg] = unknown if unknown is not None else {}
+        #: export index -> "role" or "bucket": an entry that stands for an export role or bucket on its own
+        self.scopes: Mapping[int, str] = scopes if scopes is not None else {}
+        self.absent_is_unknown = absent_is_unknown
+        self.absent_reason: str | Msg = absent_reason if absent_reason is not None else Msg("snap.not_defined")
+        #: element pointer -> the IaC address of the resource it was made from (what waivers' resource globs
+        #: match)
+        self.addresses: Mapping[str, str] = addresses if addresses is not None else {}
+
+    def __repr__(self) -> str:
+        return f"Annotations({len(self.locations)} locations, {len(self.unknown)} unknown, scopes={self.scopes!r})"
 
     def children(self, table: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         """{parent pointer: {last token: value}} for one of the pointer tables."""
@@ -214,13 +224,17 @@ def as_list(value: Any, wrapper: str, pointer: str) -> list[Obj]:
     return out
 
 
-@dataclass(frozen=True)
 class UnknownEntry:
-    section: str
-    match: Mapping[str, str]
-    field: str | None
-    #: as the document words it; a live run's reasons also carry the message they were worded from
-    reason: str | Msg
+    """One entry of the document's ``unknown`` list."""
+
+    __slots__ = ("field", "match", "reason", "section")
+
+    def __init__(self, section: str, match: Mapping[str, str], field: str | None, reason: str | Msg) -> None:
+        self.section = section
+        self.match = match
+        self.field = field
+        #: as the document words it; a live run's reasons also carry the message they were worded from
+        self.reason = reason
 
 
 UNKNOWN_SECTIONS = frozenset((*SECTIONS, "account_id", "public_access_block"))
