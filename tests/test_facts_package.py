@@ -192,3 +192,22 @@ def test_find_reads_a_join_in_one_order(doc: dict[str, Any], annotations: Annota
 def test_a_join_declared_unknown_reads_unknown_when_its_target_is_missing() -> None:
     got = _sections({"snapshots": []}).find("snapshots", {"SnapshotId": "s-1"}, "Disk.snapshot")
     assert isinstance(got, Unknown) and isinstance(got.reason, Msg) and got.reason.key == "snap.not_in_section"
+
+
+@pytest.mark.parametrize(("old", "new", "names"), [
+    ("preflight.sources.snapshot", "preflight.facts.decode",
+     ["SECTIONS", "WRAPPERS", "Annotations", "Obj", "ShapeError"]),
+    ("preflight.sources.snapshot", "preflight.facts.build", ["subjects_from_document"]),
+    ("preflight.absence", "preflight.facts.absence",
+     ["JOINS", "NONE_WHEN_ABSENT", "absent_means_none", "through_none"]),
+    ("preflight.policy", "preflight.remediation", ["PREFIX_MARK", "fill_prefix", "least_privilege_fix",
+                                                   "scoped_permission_policy", "trust_policy_document"]),
+    ("preflight.policy", "preflight.export_role", ["EXPORT_ACTIONS", "BUCKET_LEVEL_ACTIONS", "DEFAULT_EXPORT_POLICY"]),
+])
+def test_old_import_paths_name_the_same_objects(old: str, new: str, names: list[str]) -> None:
+    """Thin re-exports: one object under two names, never a copy that could drift."""
+    import importlib
+
+    before, after = importlib.import_module(old), importlib.import_module(new)
+    for name in names:
+        assert getattr(before, name) is getattr(after, name), name
