@@ -15,35 +15,26 @@ import enum
 import functools
 import ipaddress
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from preflight.errors import Foreign, Listing, Msg, Worded
+from preflight.export_role import ASSUME_ROLE as ASSUME_ROLE
+from preflight.export_role import BUCKET_LEVEL_ACTIONS as BUCKET_LEVEL_ACTIONS
+from preflight.export_role import DEFAULT_EXPORT_POLICY as DEFAULT_EXPORT_POLICY
+from preflight.export_role import ECS_SERVICE as ECS_SERVICE
+from preflight.export_role import EXPORT_ACTIONS as EXPORT_ACTIONS
 from preflight.facts import ConditionClause, Policy, Principal, Statement, Unknown
 from preflight.oss_actions import OBJECT_ACTIONS, Exposure
 
-ECS_SERVICE = "ecs.aliyuncs.com"
-ASSUME_ROLE = "sts:AssumeRole"
-
-#: The OSS actions ExportImage needs on the export bucket (seed: the custom-policy alternative to
-#: AliyunECSImageExportRolePolicy). Bucket-level ones are checked against the bucket ARN, the rest against
-#: an object under the prefix.
-EXPORT_ACTIONS: tuple[str, ...] = (
-    "oss:GetObject",
-    "oss:PutObject",
-    "oss:DeleteObject",
-    "oss:GetBucketLocation",
-    "oss:GetBucketInfo",
-    "oss:AbortMultipartUpload",
-    "oss:ListMultipartUploads",
-    "oss:ListParts",
-)
-BUCKET_LEVEL_ACTIONS = frozenset({"oss:GetBucketLocation", "oss:GetBucketInfo", "oss:ListMultipartUploads"})
-
-#: The system policy the docs tell users to attach. Its text is not published verbatim; when a snapshot or
-#: IaC file names it without its document, it is taken to grant what the documentation says it grants.
-DEFAULT_EXPORT_POLICY = "AliyunECSImageExportRolePolicy"
+# The fix texts moved to preflight.remediation (policy.py evaluates policies and nothing else); these names
+# stay importable from here for existing callers. New code imports them from preflight.remediation.
+from preflight.remediation import PREFIX_MARK as PREFIX_MARK
+from preflight.remediation import fill_prefix as fill_prefix
+from preflight.remediation import least_privilege_fix as least_privilege_fix
+from preflight.remediation import scoped_permission_policy as scoped_permission_policy
+from preflight.remediation import trust_policy_document as trust_policy_document
 
 
 class PolicyError(ValueError):
@@ -860,92 +851,3 @@ def public_grants(policy: Policy) -> list[str] | Unknown:
         found.append(Worded(Msg("snap.public_grant", index=st.index, by=by,
                                 exposed=Listing(_EXPOSURE_MSGS[e] for e in exposed))))
     return found
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Least-privilege fixes
-
-
-#: stands for the export's OSSPrefix in a fix written before the prefix is known (letters and digits only)
-PREFIX_MARK = "@@OSSPREFIX@@"
-
-
-def trust_policy_document() -> dict[str, Any]:
-    return {"Version": "1", "Statement": [{"Action": ASSUME_ROLE, "Effect": "Allow",
-                                           "Principal": {"Service": [ECS_SERVICE]}}]}
-
-
-def scoped_permission_policy(bucket: str, prefix: str | None, account: str | None) -> dict[str, Any]:
-    """The export actions on the export bucket only (domain.md §5.3). Without a prefix the object names are
-    not predictable, so objects are scoped to ``bucket/*``."""
-    acct = account or "*"
-    objects = f"acs:oss:*:{acct}:{bucket}/{prefix}*" if prefix else f"acs:oss:*:{acct}:{bucket}/*"
-    return {"Version": "1", "Statement": [
-        {"Effect": "Allow", "Action": sorted(BUCKET_LEVEL_ACTIONS), "Resource": [f"acs:oss:*:{acct}:{bucket}"]},
-        {"Effect": "Allow", "Action": [a for a in EXPORT_ACTIONS if a not in BUCKET_LEVEL_ACTIONS],
-         "Resource": [objects]},
-    ]}
-
-
-def _hcl_template_escape(text: str) -> str:
-    """JSON text made literal inside HCL: ``${`` and ``%{`` start interpolations and directives in every HCL
-    quoted string, so a name holding them would run as Terraform when the snippet is pasted."""
-    return text.replace("${", "$${").replace("%{", "%%{")
-
-
-def _hcl(value: Any, indent: int = 2) -> str:
-    """A JSON-compatible value as an HCL expression for ``jsonencode(...)``: HCL's object constructor takes
-    ``"key": value`` as well as ``key = value``, so JSON text is valid HCL once its template sequences are
-    escaped (JSON's string escapes are HCL's too)."""
-    return _hcl_template_escape(json.dumps(value, indent=2).replace("\n", "\n" + " " * indent))
-
-
-def _hcl_str(text: str) -> str:
-    """A string as an HCL quoted string literal."""
-    return _hcl_template_escape(json.dumps(text))
-
-
-#: how a value is written inside a string literal of each fix text (see :func:`fill_prefix`)
-_STRING_BODY: dict[str, Callable[[str], str]] = {
-    "trust_policy": lambda v: json.dumps(v)[1:-1],
-    "permission_policy": lambda v: json.dumps(v)[1:-1],
-    "ros": lambda v: json.dumps(v)[1:-1],
-    "terraform": lambda v: _hcl_template_escape(json.dumps(v)[1:-1]),
-}
-
-
-def fill_prefix(kind: str, text: str, prefix: str) -> str:
-    """Put an export's OSSPrefix where :data:`PREFIX_MARK` stands in a fix text written by
-    :func:`least_privilege_fix`: the marker sits inside a string literal (JSON or HCL), so the prefix is
-    escaped for that literal; a hostile prefix stays data and cannot add statements or interpolations."""
-    return text.replace(PREFIX_MARK, _STRING_BODY[kind](prefix))
-
-
-def least_privilege_fix(role: str, bucket: str | None, prefix: str | None, account: str | None
-                        ) -> dict[str, str | None]:
-    """The exact trust and permission policies for this export, as JSON, Terraform and ROS."""
-    trust = trust_policy_document()
-    # a role checked on its own (IaC, no export uses it): the bucket is a placeholder to fill in
-    perms = scoped_permission_policy(bucket or "<export-bucket>", prefix, account)
-    letters = "".join(c for c in bucket.title() if c.isascii() and c.isalnum()) if bucket else ""
-    policy_name = "EcsImageExport" + letters[:40]
-    terraform = (
-        f'resource "alicloud_ram_role" "image_export" {{\n  role_name = {_hcl_str(role)}\n'
-        f"  assume_role_policy_document = jsonencode({_hcl(trust)})\n}}\n\n"
-        f'resource "alicloud_ram_policy" "image_export" {{\n  policy_name = {_hcl_str(policy_name)}\n'
-        f"  policy_document = jsonencode({_hcl(perms)})\n}}\n\n"
-        'resource "alicloud_ram_role_policy_attachment" "image_export" {\n'
-        "  role_name   = alicloud_ram_role.image_export.role_name\n"
-        "  policy_name = alicloud_ram_policy.image_export.policy_name\n"
-        '  policy_type = "Custom"\n}\n'
-    )
-    ros = json.dumps({"ImageExportRole": {"Type": "ALIYUN::RAM::Role", "Properties": {
-        "RoleName": role, "AssumeRolePolicyDocument": trust,
-        "Policies": [{"PolicyName": policy_name, "PolicyDocument": perms}]}}}, indent=2)
-    return {
-        "trust_policy": json.dumps(trust, separators=(",", ":")),
-        "permission_policy": json.dumps(perms, separators=(",", ":")),
-        "policy_name": policy_name,
-        "terraform": terraform,
-        "ros": ros,
-    }

@@ -43,6 +43,7 @@ from preflight.sources.live_clients import (
     Identity,
     loopback_only,
     proxies_taken_from_env,
+    quiet_sdk_logs,
     resolve_endpoints,
     resolve_identity,
 )
@@ -1089,6 +1090,7 @@ def _redact_reason(why: object, secrets: Sequence[str]) -> object:
 # ---- public API -------------------------------------------------------------------------------------------
 
 
+@quiet_sdk_logs()  # the credentials logger is quiet for the run, as the host had it after
 def collect(
     requests: Sequence[Mapping[str, str]],
     *,

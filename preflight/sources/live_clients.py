@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import os
 import re
 import threading
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from preflight.errors import Foreign, Listing, Msg, PreflightError
@@ -196,26 +197,72 @@ def loopback_only(environ: Mapping[str, str]) -> bool:
 
 # ---- proxies ----------------------------------------------------------------------------------------------
 
+T = TypeVar("T")
+
 _PROXY_VARS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 
 
-@contextmanager
-def proxies_taken_from_env(environ: os._Environ[str] | dict[str, str] = os.environ) -> Iterator[dict[str, str]]:
-    """Yield the proxy settings of the environment, and remove them from it until the block ends.
+class _Held(Generic[T]):
+    """Process-wide state a live call changes only while it runs, shared by the calls that overlap.
 
-    The ECS/RAM transport (darabonba) reads ``HTTP(S)_PROXY`` at every call and ignores ``NO_PROXY``
-    (sdk-notes "Traps"), so a loopback or private endpoint would be sent to the proxy. Each client is given
-    its proxy explicitly instead (``proxy_for``, which honours ``NO_PROXY`` and loopback), and the variables
-    are put back when the run ends: the user's environment is not changed for good.
-    """
+    The first call in changes it and the last one out puts it back, also when a call raises: calls may nest
+    (``resolve_identity`` inside ``collect``) or run at once in threads of a host process, and preflight used
+    as a library must leave its host as it found it. A call that enters while another holds the state sees
+    what the first saw (the proxies it took from the environment)."""
+
+    def __init__(self, change: Callable[[], T], restore: Callable[[T], None]) -> None:
+        self._change = change
+        self._restore = restore
+        self._held: list[T] = []  # the change's value while any call holds it (one item), else empty
+        self._depth = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def __call__(self) -> Iterator[T]:
+        with self._lock:
+            if self._depth == 0:
+                self._held.append(self._change())
+            self._depth += 1
+            value = self._held[0]
+        try:
+            yield value
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._restore(self._held.pop())
+
+
+def _take_proxies(environ: MutableMapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     saved = {name: environ[name] for name in _PROXY_VARS if name in environ}
     proxies = urllib.request.getproxies_environment() if saved else {}
     for name in saved:
         del environ[name]
-    try:
+    return saved, proxies
+
+
+def _put_back_proxies(environ: MutableMapping[str, str], saved: Mapping[str, str]) -> None:
+    for name, value in saved.items():
+        environ.setdefault(name, value)  # a value the host set meanwhile is the host's: kept
+
+
+_OS_PROXIES = _Held(lambda: _take_proxies(os.environ), lambda held: _put_back_proxies(os.environ, held[0]))
+
+
+@contextmanager
+def proxies_taken_from_env(environ: MutableMapping[str, str] = os.environ) -> Iterator[dict[str, str]]:
+    """Yield the proxy settings of the environment, and remove them from it until the block ends.
+
+    The ECS/RAM transport (darabonba) reads ``HTTP(S)_PROXY`` from ``os.environ`` at every call and ignores
+    ``NO_PROXY`` (sdk-notes "Traps"), so a loopback or private endpoint would be sent to the proxy. Each
+    client is given its proxy explicitly instead (``proxy_for``, which honours ``NO_PROXY`` and loopback), and
+    the variables are put back when the last overlapping run ends (:class:`_Held`), also when it raises: the
+    user's environment is not changed for good.
+    """
+    held = _OS_PROXIES if environ is os.environ else _Held(
+        lambda: _take_proxies(environ), lambda h: _put_back_proxies(environ, h[0]))
+    with held() as (_, proxies):
         yield proxies
-    finally:
-        environ.update(saved)
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:
@@ -435,15 +482,19 @@ def _tried(failures: list[tuple[Msg, Msg | str | None]]) -> Msg:
     return out or Msg("live.tried_nothing")
 
 
-def _quiet_sdk_logs() -> None:
-    """Silence the credentials package's own logger.
+def _disable_credentials_logger() -> bool:
+    logger = logging.getLogger("credentials")
+    was, logger.disabled = logger.disabled, True
+    return was
 
-    ``alibabacloud_credentials`` gives its ``credentials`` logger a stderr handler at import and logs every
-    failed refresh with a full traceback — dozens of English lines, and for RamRoleArn the signed STS URL
-    with the AccessKeyId and signature in it. preflight says what failed in its one error line instead."""
-    import logging
 
-    logging.getLogger("credentials").disabled = True
+#: Silences the credentials package's own logger while a live call runs (as a ``with`` block or a decorator).
+#: ``alibabacloud_credentials`` gives its ``credentials`` logger a stderr handler at import and logs every
+#: failed refresh with a full traceback — dozens of English lines, and for RamRoleArn the signed STS URL with
+#: the AccessKeyId and signature in it. preflight says what failed in its one error line instead. The logger
+#: is put back as it was when the last overlapping call ends (:class:`_Held`): a host process keeps its logs.
+quiet_sdk_logs = _Held(_disable_credentials_logger,
+                       lambda was: setattr(logging.getLogger("credentials"), "disabled", was))
 
 
 #: what must never reach the output from an SDK's exception text: query strings of (signed) URLs and
@@ -464,6 +515,7 @@ def _failure_text(exc: BaseException) -> Msg | str:
     return Msg("live.failure", kind=type(exc).__name__, text=Foreign("credentials", cleaned))
 
 
+@quiet_sdk_logs()
 def resolve_identity(credential: object | None, profile: str | None, environ: Mapping[str, str]) -> Identity:
     """Find working credentials now, so a run without them stops before any call, with a useful message."""
     if credential is not None:
@@ -472,7 +524,6 @@ def resolve_identity(credential: object | None, profile: str | None, environ: Ma
         candidates = _profile_candidates(profile, environ)
     else:
         candidates = _chain_candidates(environ)
-    _quiet_sdk_logs()
     failures: list[tuple[Msg, Msg | str | None]] = []  # (source, what went wrong; None: an empty key)
     for source, build in candidates:
         try:

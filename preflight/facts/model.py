@@ -8,7 +8,11 @@ Three states are kept apart everywhere:
 Field names of API-derived facts are the APIs' own (``Status``, ``ImageOwnerAlias``), so rule authors can
 read them off the API reference; joins and derived facts are lower-case (``disks``, ``snapshot``,
 ``ecs_can_assume``). Rules address facts by dotted paths; ``fact_fields`` exposes the model so a rule
-whose path can never exist is rejected at load time.
+whose path can never exist is rejected at load time (kept on purpose: a typo in a rule is a load error, never
+a rule that silently reads nothing).
+
+Fact objects are built once per entity by :mod:`preflight.facts.build` and shared by the exports that use
+them; this module only declares them.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ class Absent:
     """What a rule path reads when a step before its leaf is a join whose target does not exist (``image.Status``
     of an export whose image does not exist): not the leaf's own "none", and not unknown either. The fact
     model declares per join whether a path through it reads this or plain ``None``
-    (:data:`preflight.absence.JOINS`); the rule language treats it as not applicable (``if_absent``)."""
+    (:data:`preflight.facts.absence.JOINS`); the rule language treats it as not applicable (``if_absent``)."""
 
     __slots__ = ("join",)
 
