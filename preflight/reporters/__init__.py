@@ -7,6 +7,7 @@ string, so the CLI can write a 200 MB JSON report as it is made instead of holdi
 
 from __future__ import annotations
 
+import datetime
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ class RenderOptions:
     color: bool = False
     #: show passing and skipped checks one per line in text output (JSON always has every result)
     verbose: bool = False
+    #: the time of the run, for reports that show it (HTML's footer); injected so output can be reproduced
+    generated_at: datetime.datetime | None = None
 
 
 Reporter = Callable[[Report, RenderOptions], str]
@@ -31,6 +34,7 @@ REPORTERS: dict[str, str] = {
     "junit": "preflight.reporters.junit:render",
     "github": "preflight.reporters.github:render",
     "markdown": "preflight.reporters.markdown:render",
+    "html": "preflight.reporters.html:render",
 }
 
 
@@ -38,6 +42,7 @@ REPORTERS: dict[str, str] = {
 CHUNKED: dict[str, str] = {
     "json": "preflight.reporters.json:chunks",
     "text": "preflight.reporters.text:chunks",
+    "html": "preflight.reporters.html:chunks",
 }
 
 Chunks = Callable[[Report, RenderOptions], Iterable[str]]
