@@ -317,8 +317,9 @@ def _rules_table(report: Report, inline_quiet: bool) -> str:
 
 
 def _script_json(value: Any) -> str:
-    """JSON inside a ``<script type="application/json">``: no ``<``, ``>`` or ``&`` that could end it."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """JSON inside a ``<script type="application/json">``: ASCII (no control or noncharacter an HTML parser
+    rejects) without ``<``, ``>`` or ``&`` (nothing that could end the element)."""
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
