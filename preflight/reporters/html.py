@@ -264,7 +264,7 @@ def _head(report: Report, subjects: int, inputs: list[str]) -> str:
                + _select("rule", t("rule", lang), rules, lang)
                + f'<label>{e(t("html.search", lang))}<input type="search" name="q" '
                f'placeholder="{e(t("html.search_hint", lang))}"></label>'
-               f'<button type="button" id="reset">{e(t("html.reset", lang))}</button>'
+               f'<button type="button" id="filters-reset">{e(t("html.reset", lang))}</button>'
                f'<span id="shown" data-template="{e(t("html.shown", lang, shown="{shown}", total="{total}"))}">'
                "</span></form>")
     return "".join([

@@ -94,8 +94,8 @@
     form.addEventListener("change", update);
     form.addEventListener("input", update);
     form.addEventListener("submit", function (e) { e.preventDefault(); update(); });
-    doc.getElementById("reset").addEventListener("click", function () {
-      form.reset(); update();
+    doc.getElementById("filters-reset").addEventListener("click", function () {
+      HTMLFormElement.prototype.reset.call(form); update();
     });
     window.addEventListener("hashchange", fromHash);
     fromHash();
