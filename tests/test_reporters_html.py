@@ -373,3 +373,8 @@ def test_rich_markup_is_only_ours(fragment: str) -> None:
     tree = parse(f"<!DOCTYPE html><title>t</title><div>{html_reporter.rich(text, 'en')}</div>")
     div = next(tree.iter(f"{NS}div"))
     assert {tag(el) for el in div.iter()} <= {"div", "code", "br", "details", "summary", "pre", "button", "span"}
+
+
+@pytest.mark.parametrize("name", ["example.html", "example.zh.html", "governed.html"])
+def test_golden_pages_are_valid(name: str) -> None:
+    check_page((ROOT / "tests" / "golden" / name).read_text(encoding="utf-8"))
