@@ -24,16 +24,16 @@ import functools
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from typing import Any
 
 from preflight import __version__
 from preflight.escape import html_text, rich_parts
 from preflight.i18n import t, word
-from preflight.model import Report, Result, Severity, Status
+from preflight.model import Report, Result, Severity, Status, failing_predicate
 from preflight.reporters import RenderOptions
-from preflight.reporters._common import fails, rule_infos, summary_line, verdict_line
+from preflight.reporters._common import rule_infos, summary_line, verdict_line
 
 #: passing and not-applicable results up to which each is listed in its subject's card
 INLINE_QUIET = 3000
@@ -204,15 +204,18 @@ def _quiet_item(r: Result, lang: str) -> str:
             f'<code class="rule">{e(r.rule_id)}</code> {e(r.message)}</li>')
 
 
-def subject_card(index: int, subject: str, results: list[Result], report: Report, inline_quiet: bool) -> str:
-    """A subject's card: blocking findings, then the others, then its passes and skips folded away."""
+def subject_card(index: int, subject: str, results: list[Result], report: Report, inline_quiet: bool,
+                 fails: Callable[[Result], bool] | None = None) -> str:
+    """A subject's card: blocking findings, then the others, then its passes and skips folded away
+    (``fails``: whether a result fails the run, built once per report by the caller)."""
     lang = report.lang
+    fails = fails or failing_predicate(report.threshold, report.unknown_fails)
     origin = results[0].origin
     out = [f'<section class="subject" id="s-{index}" data-subject="{e(subject)}"><h2>{e(subject)}</h2>']
     if origin is not None:
         out.append(f'<p class="origin">{e(t("html.origin", lang))} <code>{e(str(origin))}</code></p>')
-    blocking = sorted((r for r in results if fails(r, report)), key=_order)
-    other = sorted((r for r in results if r.status not in _QUIET and not fails(r, report)), key=_order)
+    blocking = sorted((r for r in results if fails(r)), key=_order)
+    other = sorted((r for r in results if r.status not in _QUIET and not fails(r)), key=_order)
     for key, group in (("html.blocking", blocking), ("html.other", other)):
         if group:
             out.append(f'<div class="group"><h3>{e(t(key, lang))} ({len(group)})</h3>')
@@ -356,6 +359,7 @@ def chunks(report: Report, options: RenderOptions | None = None) -> Iterator[str
     lang = report.lang
     groups = _subjects(report.results)
     inline_quiet = report.summary.passed + report.summary.skipped <= INLINE_QUIET
+    fails = failing_predicate(report.threshold, report.unknown_fails)
     yield _head(report, len(groups), _inputs(report))
     out = [_notes(report), '<main id="subjects">\n']
     if not groups:
@@ -369,7 +373,7 @@ def chunks(report: Report, options: RenderOptions | None = None) -> Iterator[str
                 out.append(f'<section class="account" data-account="{e(acc)}"><h2>'
                            f'{e(t("html.account", lang, account=acc))}</h2>\n')
             account = acc
-        out.append(subject_card(index, subject, results, report, inline_quiet) + "\n")
+        out.append(subject_card(index, subject, results, report, inline_quiet, fails) + "\n")
         if len(out) >= BATCH:
             yield "".join(out)
             out = []
