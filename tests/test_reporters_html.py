@@ -86,14 +86,16 @@ def check_page(page: str) -> ET.Element:
     assert policy["style-src"] == f"'{sha256(styles[0].text or '')}'"
     assert policy["script-src"] == f"'{sha256(scripts[0].text or '')}'"
     assert all(el.get("type") == "application/json" for el in data)
+    ids = {el.get("id") for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
         for name, value in el.attrib.items():
             assert not name.lower().startswith("on"), (tag(el), name)
             assert name not in ("src", "srcdoc", "style", "action", "formaction"), (tag(el), name)
-            if name == "href":
-                assert tag(el) == "a" and value.lower().startswith(("https://", "http://")), value
+            if name == "href":  # a reference on the web, or a place on this page that exists
+                assert tag(el) == "a", tag(el)
+                assert value.lower().startswith(("https://", "http://")) or value[1:] in ids, value
     return tree
 
 
@@ -242,7 +244,7 @@ def test_subjects_are_grouped_by_account_when_results_carry_one() -> None:
 
 
 def test_a_large_report_counts_passes_per_rule_instead_of_listing_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(html_reporter, "INLINE_QUIET", 10)
+    monkeypatch.setattr(html_reporter, "LARGE", 10)
     results = [_result(subject=f"s{i:02d}", rule_id=f"PF{r}", status=Status.PASS if (i + r) % 5 else Status.SKIP)
                for i in range(20) for r in range(3)]
     results.append(_result(subject="s00", rule_id="PF9"))
@@ -255,6 +257,23 @@ def test_a_large_report_counts_passes_per_rule_instead_of_listing_them(monkeypat
     assert len(quiet["subjects"]) == 20 and sum(len(v) for v in quiet["rules"].values()) == 60
     assert Counter(quiet["statuses"][s] for v in quiet["rules"].values() for _, s in v) == \
         Counter("passed" if r.status is Status.PASS else "skipped" for r in results if r.rule_id != "PF9")
+
+
+def test_a_large_page_shows_each_fix_once_and_short_findings_link_their_rule(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html_reporter, "LARGE", 5)
+    results = [_result(subject=f"s{i}", remediation=f"Fix `{i % 2}`") for i in range(4)]
+    results += [_result(subject=f"s{i}", rule_id="PF110", severity=Severity.WARNING, remediation="Warn fix")
+                for i in range(4)]
+    tree = check_page(html_reporter.render(_report(results), RenderOptions(generated_at=AT)))
+    fixes = by_class(tree, "fix", "div")
+    full = [f for f in fixes if f.get("id")]
+    assert [text_of(f) for f in full] == ["fix: Fix 0", "fix: Fix 1"]  # each distinct fix once
+    links = [f.find(f"{NS}a").get("href") for f in fixes if not f.get("id")]  # type: ignore[union-attr]
+    assert Counter(links) == {f"#{full[0].get('id')}": 1, f"#{full[1].get('id')}": 1, "#rule-PF110": 4}
+    assert "Warn fix" not in text_of(by_class(tree, "subject", "section")[0])
+    small = check_page(html_reporter.render(_report(results[:4]), RenderOptions(generated_at=AT)))
+    assert [text_of(f) for f in by_class(small, "fix", "div")] == ["fix: Fix 0", "fix: Fix 1"] * 2
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -287,7 +306,7 @@ def hostile_report(value: str, large: bool = False) -> Report:
 @pytest.mark.parametrize("large", [False, True])
 def test_hostile_values_are_text(value: str, large: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if large:
-        monkeypatch.setattr(html_reporter, "INLINE_QUIET", 0)
+        monkeypatch.setattr(html_reporter, "LARGE", 0)
     page = html_reporter.render(hostile_report(value), RenderOptions(generated_at=AT))
     tree = check_page(page)
     shown = html.unescape(html_text(value))  # the value as the page shows it: controls made visible

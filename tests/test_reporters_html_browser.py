@@ -218,7 +218,7 @@ def test_copy_button_copies_the_fix(browser: Any, example: tuple[Path, dict[str,
 def test_hostile_names_run_no_script(watched: Watched, tmp_path: Path, large: bool,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     if large:
-        monkeypatch.setattr(html_reporter, "INLINE_QUIET", 0)
+        monkeypatch.setattr(html_reporter, "LARGE", 0)
     pages = []
     for i, value in enumerate(HOSTILE):
         path = tmp_path / f"hostile{i}.html"
@@ -252,7 +252,7 @@ def test_the_csp_stops_markup_that_got_through(watched: Watched, example: tuple[
 
 def test_a_large_report_lists_passes_on_demand(watched: Watched, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(html_reporter, "INLINE_QUIET", 10)
+    monkeypatch.setattr(html_reporter, "LARGE", 10)
     results = [_result(subject=f"s{i:02d}", rule_id=f"PF{r}", status=Status.PASS if (i + r) % 5 else Status.SKIP)
                for i in range(20) for r in range(3)]
     results.append(_result(subject="s00", rule_id="PF9"))

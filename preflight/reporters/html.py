@@ -12,8 +12,9 @@ version and the time of the run (:attr:`RenderOptions.generated_at`, injected so
   spans and fenced blocks are cut by :func:`preflight.escape.rich_parts` and their text escaped too. The
   Content-Security-Policy allows nothing but the page's own inline style and script, by hash: even markup that
   slipped through could not run a script or load anything.
-- Large: a report with more than :data:`INLINE_QUIET` passing and not-applicable results counts them per rule
-  and embeds them as JSON data that the rules table lists on demand, instead of one element each.
+- Large: a report of more than :data:`LARGE` results counts its passes and skips per rule and embeds them as
+  JSON data that the rules table lists on demand; its findings that do not fail the run are shown short, and a
+  repeated fix links to its first showing (10,000 exports: see ``bench/bench_html.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -35,8 +37,10 @@ from preflight.model import Report, Result, Severity, Status, failing_predicate
 from preflight.reporters import RenderOptions
 from preflight.reporters._common import rule_infos, summary_line, verdict_line
 
-#: passing and not-applicable results up to which each is listed in its subject's card
-INLINE_QUIET = 3000
+#: results above which a page is *large*: passes and skips are counted per rule (listed on demand, not one by
+#: one), findings that do not fail the run are short (the rule's fix, in the rules table, not their own), and
+#: a fix repeated word for word links to its first showing
+LARGE = 3000
 #: code spans longer than this get a copy button and a line of their own
 LONG_CODE = 100
 #: subject cards per piece of output
@@ -164,22 +168,29 @@ def _data(r: Result) -> str:
             f'data-category="{e(r.category.value)}" data-rule="{e(r.rule_id)}"')
 
 
-def finding(r: Result, lang: str) -> str:
-    """One finding: what, where, which API error it prevents, the evidence, the waiver, the fix."""
-    head = (f'{_badge(r.status.value, t(f"st_{r.status.value}", lang))} '
-            f'{_badge("sev", word(r.severity.value, lang))} {_badge("cat", word(r.category.value, lang))} '
-            f'<code class="rule">{e(r.rule_id)}</code> {e(r.title)}')
-    facts = []
-    if r.location is not None:
-        facts.append((t("location", lang), f"<code>{e(str(r.location))}</code>"))
-    if r.prevents:
-        facts.append((t("prevents", lang), ", ".join(f"<code>{e(p)}</code>" for p in r.prevents)))
-    if r.references:
-        facts.append((t("html.references", lang), " ".join(_link(u) for u in r.references)))
-    out = [f'<article class="finding st-{e(r.status.value)}" {_data(r)}><h4>{head}</h4>',
-           f'<div class="msg">{rich(r.message, lang)}</div>']
-    if facts:
-        out.append("<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
+@dataclass
+class Page:
+    """What rendering one page keeps track of: its language, whether it is large (:data:`LARGE`), which
+    results fail the run, and (large pages) the fixes already shown, so a repeated one links to the first."""
+
+    lang: str
+    large: bool
+    fails: Callable[[Result], bool]
+    fixes: dict[str, int] = field(default_factory=dict)
+    count: int = 0
+
+    @classmethod
+    def of(cls, report: Report, large: bool | None = None) -> Page:
+        return cls(report.lang, len(report.results) > LARGE if large is None else large,
+                   failing_predicate(report.threshold, report.unknown_fails))
+
+
+def _rule_link(rule_id: str) -> str:
+    return f'<a class="rule" href="#rule-{e(rule_id)}"><code>{e(rule_id)}</code></a>'
+
+
+def _waiver(r: Result, lang: str) -> str:
+    out = ""
     if r.waiver is not None:
         w = r.waiver
         parts = [e(t("waived_by", lang, reason=w.reason))]
@@ -188,13 +199,49 @@ def finding(r: Result, lang: str) -> str:
         if w.expires:
             parts.append(e(t("waiver_expires", lang, expires=w.expires.isoformat())))
         parts.append(f"{e(t('html.waiver_source', lang))} <code>{e(str(w.source))}</code>")
-        out.append(f'<p class="waiver">{" · ".join(parts)}</p>')
+        out += f'<p class="waiver">{" · ".join(parts)}</p>'
     if r.baselined:
-        out.append(f'<p class="waiver">{e(t("baselined", lang))}</p>')
-    out.append(_evidence(r.evidence, lang))
-    if r.remediation:
+        out += f'<p class="waiver">{e(t("baselined", lang))}</p>'
+    return out
+
+
+def _fix(r: Result, page: Page, anchor: str) -> str:
+    """The result's fix; on a large page, a fix already shown word for word links to where it is."""
+    label = f'<span class="label">{e(t("fix", page.lang))}:</span> '
+    if page.large:
+        first = page.fixes.get(r.remediation)
+        if first is not None:
+            return (f'<div class="fix">{label}<a href="#f-{first}">{e(t("html.same_fix", page.lang))}</a>'
+                    "</div>")
+        page.fixes[r.remediation] = page.count
+    return f'<div class="fix"{anchor}>{label}{rich(r.remediation, page.lang)}</div>'
+
+
+def finding(r: Result, page: Page, *, full: bool = True) -> str:
+    """One finding: what, where, which API error it prevents, the waiver, and (``full``) the evidence and
+    the fix; a short one links to its rule's fix in the rules table instead."""
+    lang = page.lang
+    page.count += 1
+    head = (f'{_badge(r.status.value, t(f"st_{r.status.value}", lang))} '
+            f'{_badge("sev", word(r.severity.value, lang))} {_badge("cat", word(r.category.value, lang))} '
+            f"{_rule_link(r.rule_id)} {e(r.title)}")
+    facts = []
+    if r.location is not None:
+        facts.append((t("location", lang), f"<code>{e(str(r.location))}</code>"))
+    if r.prevents:
+        facts.append((t("prevents", lang), ", ".join(f"<code>{e(p)}</code>" for p in r.prevents)))
+    out = [f'<article class="finding st-{e(r.status.value)}" {_data(r)}><h4>{head}</h4>',
+           f'<div class="msg">{rich(r.message, lang)}</div>']
+    if facts:
+        out.append("<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
+    out.append(_waiver(r, lang))
+    if full:
+        out.append(_evidence(r.evidence, lang))
+        if r.remediation:
+            out.append(_fix(r, page, f' id="f-{page.count}"' if page.large else ""))
+    elif r.remediation:
         out.append(f'<div class="fix"><span class="label">{e(t("fix", lang))}:</span> '
-                   f"{rich(r.remediation, lang)}</div>")
+                   f'<a href="#rule-{e(r.rule_id)}">{e(t("html.rule_fix", lang, rule=r.rule_id))}</a></div>')
     out.append("</article>")
     return "".join(out)
 
@@ -204,27 +251,26 @@ def _quiet_item(r: Result, lang: str) -> str:
             f'<code class="rule">{e(r.rule_id)}</code> {e(r.message)}</li>')
 
 
-def subject_card(index: int, subject: str, results: list[Result], report: Report, inline_quiet: bool,
-                 fails: Callable[[Result], bool] | None = None) -> str:
-    """A subject's card: blocking findings, then the others, then its passes and skips folded away
-    (``fails``: whether a result fails the run, built once per report by the caller)."""
-    lang = report.lang
-    fails = fails or failing_predicate(report.threshold, report.unknown_fails)
+def subject_card(index: int, subject: str, results: list[Result], page: Page) -> str:
+    """A subject's card: blocking findings, then the others, then its passes and skips folded away. On a
+    large page the other findings are short (their fix is the rule's, in the rules table) and the passes
+    and skips only counted."""
+    lang = page.lang
     origin = results[0].origin
     out = [f'<section class="subject" id="s-{index}" data-subject="{e(subject)}"><h2>{e(subject)}</h2>']
     if origin is not None:
         out.append(f'<p class="origin">{e(t("html.origin", lang))} <code>{e(str(origin))}</code></p>')
-    blocking = sorted((r for r in results if fails(r)), key=_order)
-    other = sorted((r for r in results if r.status not in _QUIET and not fails(r)), key=_order)
-    for key, group in (("html.blocking", blocking), ("html.other", other)):
+    blocking = sorted((r for r in results if page.fails(r)), key=_order)
+    other = sorted((r for r in results if r.status not in _QUIET and not page.fails(r)), key=_order)
+    for key, group, full in (("html.blocking", blocking, True), ("html.other", other, not page.large)):
         if group:
             out.append(f'<div class="group"><h3>{e(t(key, lang))} ({len(group)})</h3>')
-            out += [finding(r, lang) for r in group]
+            out += [finding(r, page, full=full) for r in group]
             out.append("</div>")
     quiet = sorted((r for r in results if r.status in _QUIET), key=_order)
     passed = sum(1 for r in quiet if r.status is Status.PASS)
     label = e(t("html.quiet", lang, passed=passed, skipped=len(quiet) - passed))
-    if quiet and inline_quiet:
+    if quiet and not page.large:
         out.append(f'<details class="quiet"><summary>{label}</summary><ul>'
                    + "".join(_quiet_item(r, lang) for r in quiet) + "</ul></details>")
     elif quiet:
@@ -294,25 +340,33 @@ def _notes(report: Report) -> str:
     return f'<section class="notes"><h2>{e(t("html.run_warnings", lang))}</h2><ul>{items}</ul></section>\n'
 
 
-def _rules_table(report: Report, inline_quiet: bool) -> str:
+def _rules_table(report: Report, page: Page) -> str:
+    """Every rule evaluated: its counts by status, references and (from the rule file) its fix; on a large
+    page, where each rule passed or did not apply, listed on demand."""
     lang = report.lang
     counts = Counter((r.rule_id, r.status) for r in report.results)
+    references = {r.rule_id: r.references for r in report.results}
     head = "".join(f"<th>{e(x)}</th>" for x in (t("rule", lang), t("html.title_col", lang), t("severity", lang),
                                                  t("html.category", lang)))
     head += "".join(f'<th class="n">{e(t(f"st_{s}", lang))}</th>' for s in _STATUSES)
     rows = []
     for info in rule_infos(report):
         cells = "".join(f'<td class="n">{counts[(info.id, Status(s))]}</td>' for s in _STATUSES)
-        quiet = counts[(info.id, Status.PASS)] + counts[(info.id, Status.SKIP)]
-        more = ""
-        if not inline_quiet and quiet:
-            more = (f'<details class="on-demand" hidden data-rule="{e(info.id)}"><summary>'
-                    f'{e(t("html.passes_of", lang, rule=info.id))}</summary></details>')
-        rows.append(f"<tr><td><code>{e(info.id)}</code></td><td>{e(info.title.get(lang))}{more}</td>"
+        about = [e(info.title.get(lang))]
+        refs = references.get(info.id) or info.references
+        if refs:
+            about.append(f'<br>{e(t("html.references", lang))}: ' + " ".join(_link(u) for u in refs))
+        if report.rules and info.remediation.get(lang):  # (the rule file's own text, placeholders as <name>)
+            about.append(f'<details class="rule-fix"><summary>{e(t("fix", lang))}</summary>'
+                         f"{rich(info.remediation.get(lang), lang)}</details>")
+        if page.large and counts[(info.id, Status.PASS)] + counts[(info.id, Status.SKIP)]:
+            about.append(f'<details class="on-demand" hidden data-rule="{e(info.id)}"><summary>'
+                         f'{e(t("html.passes_of", lang, rule=info.id))}</summary></details>')
+        rows.append(f'<tr id="rule-{e(info.id)}"><td><code>{e(info.id)}</code></td><td>{"".join(about)}</td>'
                     f"<td>{e(word(info.severity.value, lang))}</td><td>{e(word(info.category.value, lang))}</td>"
                     f"{cells}</tr>")
     note = ""
-    if not inline_quiet:
+    if page.large:
         quiet_total = report.summary.passed + report.summary.skipped
         note = f'<p class="large-note">{e(t("html.large_note", lang, count=quiet_total))}</p>'
     return (f'<section id="rules"><h2>{e(t("html.rules", lang))}</h2>{note}<table><thead><tr>{head}</tr></thead>'
@@ -358,8 +412,7 @@ def chunks(report: Report, options: RenderOptions | None = None) -> Iterator[str
     """The page in pieces (a few hundred subject cards each) that join to :func:`render`'s text."""
     lang = report.lang
     groups = _subjects(report.results)
-    inline_quiet = report.summary.passed + report.summary.skipped <= INLINE_QUIET
-    fails = failing_predicate(report.threshold, report.unknown_fails)
+    page = Page.of(report)
     yield _head(report, len(groups), _inputs(report))
     out = [_notes(report), '<main id="subjects">\n']
     if not groups:
@@ -373,15 +426,15 @@ def chunks(report: Report, options: RenderOptions | None = None) -> Iterator[str
                 out.append(f'<section class="account" data-account="{e(acc)}"><h2>'
                            f'{e(t("html.account", lang, account=acc))}</h2>\n')
             account = acc
-        out.append(subject_card(index, subject, results, report, inline_quiet, fails) + "\n")
+        out.append(subject_card(index, subject, results, page) + "\n")
         if len(out) >= BATCH:
             yield "".join(out)
             out = []
     if account is not None:
         out.append("</section>\n")
     out.append("</main>\n")
-    out.append(_rules_table(report, inline_quiet))
-    if not inline_quiet:
+    out.append(_rules_table(report, page))
+    if page.large:
         out.append(_quiet_data(groups, lang))
     out.append(_footer(report, options))
     out.append(f"<script>{_asset('report.js')}</script>\n</body>\n</html>\n")

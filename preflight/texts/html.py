@@ -35,6 +35,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "html.waived": {"en": "waived", "zh": "已豁免"},
     "html.waiver_source": {"en": "waiver", "zh": "豁免"},
     "html.references": {"en": "references", "zh": "参考"},
+    "html.same_fix": {"en": "the same as above", "zh": "与上文相同"},
+    "html.rule_fix": {"en": "see rule {rule}", "zh": "见规则 {rule}"},
     # long fixes
     "html.code_block": {"en": "{lang} ({lines} lines)", "zh": "{lang}（{lines} 行）"},
     "html.code": {"en": "code", "zh": "代码"},
@@ -46,9 +48,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "html.passes_of": {"en": "where {rule} passed or did not apply", "zh": "{rule} 通过或不适用的对象"},
     "html.show_list": {"en": "list them", "zh": "列出"},
     "html.large_note": {
-        "en": "{count} passing and not-applicable results are counted per rule below, not listed one by one; "
-        "with JavaScript, a rule's list opens on demand.",
-        "zh": "{count} 项通过和不适用的结果按规则在下方计数，不逐项列出；启用 JavaScript 时可按需展开某条规则的列表。"},
+        "en": "A large report: {count} passing and not-applicable results are counted per rule below, not listed "
+        "one by one (with JavaScript, a rule's list opens on demand); findings that do not fail the run show "
+        "their rule's fix. The JSON report (--format json) has every result in full.",
+        "zh": "大型报告：{count} 项通过和不适用的结果按规则在下方计数，不逐项列出（启用 JavaScript 时"
+        "可按需展开某条规则的列表）；不导致运行失败的问题只显示其规则的修复方法。"
+        "JSON 报告（--format json）包含每项结果的全部内容。"},
     "html.run_warnings": {"en": "Warnings about the run", "zh": "关于本次运行的警告"},
     # the footer
     "html.footer": {"en": "preflight {version} · run at {time}", "zh": "preflight {version} · 运行于 {time}"},
