@@ -218,16 +218,23 @@ def _fix(r: Result, page: Page, anchor: str) -> str:
 
 
 def finding(r: Result, page: Page, *, full: bool = True) -> str:
-    """One finding: what, where, which API error it prevents, the waiver, and (``full``) the evidence and
-    the fix; a short one links to its rule's fix in the rules table instead."""
+    """One finding: what, where, which API error it prevents, the waiver, the evidence and the fix. A short
+    one (``full=False``: a finding that does not fail the run, on a large page) is one paragraph: status,
+    severity, rule (a link to its row, with the title, the errors it prevents and the rule's fix), message
+    and location, and its waiver."""
     lang = page.lang
     page.count += 1
-    head = (f'{_badge(r.status.value, t(f"st_{r.status.value}", lang))} '
-            f'{_badge("sev", word(r.severity.value, lang))} {_badge("cat", word(r.category.value, lang))} '
-            f"{_rule_link(r.rule_id)} {e(r.title)}")
+    badges = (f'{_badge(r.status.value, t(f"st_{r.status.value}", lang))} '
+              f'{_badge("sev", word(r.severity.value, lang))} ')
+    location = f"<code>{e(str(r.location))}</code>" if r.location is not None else ""
+    if not full:
+        return (f'<article class="finding short st-{e(r.status.value)}" {_data(r)}><p>{badges}'
+                f'{_rule_link(r.rule_id)} {rich(r.message, lang)}{" · " + location if location else ""}</p>'
+                f"{_waiver(r, lang)}</article>")
+    head = f'{badges}{_badge("cat", word(r.category.value, lang))} {_rule_link(r.rule_id)} {e(r.title)}'
     facts = []
-    if r.location is not None:
-        facts.append((t("location", lang), f"<code>{e(str(r.location))}</code>"))
+    if location:
+        facts.append((t("location", lang), location))
     if r.prevents:
         facts.append((t("prevents", lang), ", ".join(f"<code>{e(p)}</code>" for p in r.prevents)))
     out = [f'<article class="finding st-{e(r.status.value)}" {_data(r)}><h4>{head}</h4>',
@@ -235,13 +242,9 @@ def finding(r: Result, page: Page, *, full: bool = True) -> str:
     if facts:
         out.append("<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     out.append(_waiver(r, lang))
-    if full:
-        out.append(_evidence(r.evidence, lang))
-        if r.remediation:
-            out.append(_fix(r, page, f' id="f-{page.count}"' if page.large else ""))
-    elif r.remediation:
-        out.append(f'<div class="fix"><span class="label">{e(t("fix", lang))}:</span> '
-                   f'<a href="#rule-{e(r.rule_id)}">{e(t("html.rule_fix", lang, rule=r.rule_id))}</a></div>')
+    out.append(_evidence(r.evidence, lang))
+    if r.remediation:
+        out.append(_fix(r, page, f' id="f-{page.count}"' if page.large else ""))
     out.append("</article>")
     return "".join(out)
 

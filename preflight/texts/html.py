@@ -36,7 +36,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "html.waiver_source": {"en": "waiver", "zh": "豁免"},
     "html.references": {"en": "references", "zh": "参考"},
     "html.same_fix": {"en": "the same as above", "zh": "与上文相同"},
-    "html.rule_fix": {"en": "see rule {rule}", "zh": "见规则 {rule}"},
     # long fixes
     "html.code_block": {"en": "{lang} ({lines} lines)", "zh": "{lang}（{lines} 行）"},
     "html.code": {"en": "code", "zh": "代码"},

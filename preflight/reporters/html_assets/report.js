@@ -53,8 +53,17 @@
     form.elements.q.value = state.q;
   }
 
+  var filtered = false;
+
   function apply(state) {
-    var active = keys.some(function (k) { return state[k]; }) || state.q;
+    var active = Boolean(keys.some(function (k) { return state[k]; }) || state.q);
+    shown.dataset.total = items.length;
+    if (!active && !filtered) {  // the page as it was written: nothing to hide or show (a large page loads faster)
+      shown.textContent = shown.dataset.template.replace("{shown}", items.length).replace("{total}", items.length);
+      none.hidden = true;
+      return;
+    }
+    filtered = active;
     var q = state.q.toLowerCase();
     var count = 0;
     items.forEach(function (el) {
