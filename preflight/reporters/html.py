@@ -411,8 +411,8 @@ def _inputs(report: Report) -> list[str]:
     return sorted(paths)
 
 
-def chunks(report: Report, options: RenderOptions | None = None) -> Iterator[str]:
-    """The page in pieces (a few hundred subject cards each) that join to :func:`render`'s text."""
+def chunks(report: Report, options: RenderOptions | None = None, batch: int = BATCH) -> Iterator[str]:
+    """The page in pieces (``batch`` subject cards or so each) that join to :func:`render`'s text."""
     lang = report.lang
     groups = _subjects(report.results)
     page = Page.of(report)
@@ -430,7 +430,7 @@ def chunks(report: Report, options: RenderOptions | None = None) -> Iterator[str
                            f'{e(t("html.account", lang, account=acc))}</h2>\n')
             account = acc
         out.append(subject_card(index, subject, results, page) + "\n")
-        if len(out) >= BATCH:
+        if len(out) >= batch:
             yield "".join(out)
             out = []
     if account is not None:
