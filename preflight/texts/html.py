@@ -56,5 +56,5 @@ TEXTS: dict[str, dict[str, str]] = {
     "html.run_warnings": {"en": "Warnings about the run", "zh": "关于本次运行的警告"},
     # the footer
     "html.footer": {"en": "preflight {version} · run at {time}", "zh": "preflight {version} · 运行于 {time}"},
-    "html.footer_no_time": {"en": "preflight {version}", "zh": "preflight {version}"},
+    "html.footer_no_time": {"en": "preflight {version}", "zh": "由 preflight {version} 生成"},
 }
