@@ -268,3 +268,18 @@ def test_a_large_report_lists_passes_on_demand(watched: Watched, tmp_path: Path,
     assert items == [f"s{i:02d} — {'passed' if (i + 1) % 5 else 'skipped'}" for i in range(20)]
     assert json.loads(watched.page.inner_text("#quiet-data"))["subjects"][0] == "s00"
     watched.clean()
+
+
+def test_printing_opens_every_fold_and_drops_the_controls(watched: Watched, example: tuple[Path, dict[str, Any]],
+                                                          tmp_path: Path) -> None:
+    path, _ = example
+    watched.open(path)
+    count = "[...document.querySelectorAll('details')].filter(d => d.open).length"
+    assert watched.page.evaluate(count) == 0
+    pdf = tmp_path / "example.pdf"
+    watched.page.pdf(path=str(pdf))  # (fires beforeprint, as a browser's print dialog does)
+    assert pdf.stat().st_size > 10_000
+    assert watched.page.evaluate(count) == watched.page.evaluate("document.querySelectorAll('details').length") > 0
+    watched.page.emulate_media(media="print")
+    assert not watched.page.is_visible("#filters") and watched.visible("button.copy") == []
+    watched.clean()
