@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the browser tests drive the system's chromium; Playwright never downloads one
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: demo test lint typecheck pytest bench bench-hostile golden clean
+.PHONY: demo test lint typecheck pytest bench bench-hostile bench-html screenshot golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +42,14 @@ bench: $(STAMP)
 # each hostile input of issue 11 under a timeout and a memory limit: exit code, wall time, peak RSS
 bench-hostile: $(STAMP)
 	$(BIN)/python bench/bench_hostile.py
+
+# the HTML report of 10,000 exports: file size and load time in headless chromium
+bench-html: $(STAMP)
+	$(BIN)/python bench/bench_html.py
+
+# docs/report.png: the bundled example's HTML report in headless chromium (apt-get install chromium)
+screenshot: $(STAMP)
+	$(BIN)/python bench/html_screenshot.py -o docs/report.png
 
 # regenerate the golden report files under tests/golden/ after an intended change of output
 golden: $(STAMP)

@@ -13,7 +13,9 @@ of their medium; the rule templates show the control characters of the values th
   and fenced blocks; a :class:`ValuedText` says where its values are, so a value's backtick stays text),
   :func:`markdown_cell`;
 - XML (JUnit): :func:`xml_text` replaces what XML 1.0 cannot hold;
-- GitHub workflow commands: :func:`github_data`, :func:`github_property`.
+- GitHub workflow commands: :func:`github_data`, :func:`github_property`;
+- HTML: :func:`html_text` (text and attribute values), :func:`rich_parts` (a rule text's code spans and fenced
+  blocks, for a reporter that builds its own markup around them).
 
 JSON and SARIF need nothing here: ``json.dumps`` escapes every control character.
 """
@@ -21,6 +23,7 @@ JSON and SARIF need nothing here: ``json.dumps`` escapes every control character
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 #: C0 and C1 controls, DEL, bidirectional marks/overrides/isolates, line and paragraph separators, the BOM
 #: and lone surrogates (which cannot even be written as UTF-8)
@@ -258,3 +261,100 @@ def github_data(text: str) -> str:
 def github_property(text: str) -> str:
     """A property value (``file=…``, ``title=…``): also ``:`` and ``,`` encoded."""
     return github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# HTML
+
+#: what HTML must not hold raw (the parse errors of the HTML standard's input stream: C0 controls but tab, LF,
+#: FF and CR; C1 controls and DEL; noncharacters; lone surrogates), CR and FF (the parser rewrites them), and
+#: the bidirectional controls no report should show raw
+_HTML_BAD = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHER_CONTROLS}\ufdd0-\ufdef\ufffe\uffff]")
+#: noncharacters outside the BMP (U+1FFFE, U+1FFFF, ... U+10FFFF)
+_HTML_BAD_ASTRAL = re.compile("[\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe"
+                              "\U0004ffff\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff"
+                              "\U0008fffe\U0008ffff\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe"
+                              "\U000bffff\U000cfffe\U000cffff\U000dfffe\U000dffff\U000efffe\U000effff"
+                              "\U000ffffe\U000fffff\U0010fffe\U0010ffff]")
+_HTML_ENTITY = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
+def _html_visible(m: re.Match[str]) -> str:
+    c = m.group()
+    n = ord(c)
+    return _NAMED.get(c) or (f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}")
+
+
+def html_text(text: str) -> str:
+    """Text shown as itself in HTML, in element content or a quoted attribute value: ``& < > " '`` as
+    character references; control characters, noncharacters and bidirectional controls as visible escapes
+    (line feeds and tabs stay: the page decides how to lay them out)."""
+    if not text.isprintable():
+        text = _HTML_BAD.sub(_html_visible, text)
+        text = _HTML_BAD_ASTRAL.sub(_html_visible, text)
+    return text.translate(_HTML_ENTITY)
+
+
+class Part(NamedTuple):
+    """A piece of a rule text: ``kind`` is ``text`` (plain text), ``code`` (a code span), ``break`` (a line
+    break between two lines of prose) or ``block`` (a fenced code block, ``lang`` its info word)."""
+
+    kind: str
+    text: str = ""
+    lang: str = ""
+
+
+def rich_parts(text: str) -> list[Part]:
+    """A rule text (a message or remediation) cut the way :func:`markdown_rich` reads it: the fenced blocks and
+    code spans its author wrote (a value's backticks and fences are its text, :class:`ValuedText`), and the
+    text between them, unescaped; the caller escapes each part for its medium."""
+    lines, masks = text.split("\n"), _masked(text).split("\n")
+    out: list[Part] = []
+    i = 0
+    while i < len(lines):
+        m = _FENCE_OPEN.match(masks[i])
+        if m:
+            marker = m.group(1)
+            end = next((j for j in range(i + 1, len(lines))
+                        if masks[j].strip().startswith(marker[0] * len(marker))
+                        and set(masks[j].strip()) == {marker[0]}), None)
+            if end is not None:
+                if out and out[-1].kind == "break":
+                    out.pop()
+                out.append(Part("block", "\n".join(lines[i + 1:end]), m.group(2)))
+                i = end + 1
+                continue
+        if out and out[-1].kind != "block":
+            out.append(Part("break"))
+        out += _span_parts(*_strip(lines[i], masks[i]))
+        i += 1
+    return out
+
+
+def _span_parts(line: str, mask: str) -> list[Part]:
+    """One line's code spans (paired as :func:`_inline_rich` pairs them) and the text around them."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(mask)]
+    closing: list[int | None] = [None] * len(runs)
+    last: dict[int, int] = {}
+    for j in range(len(runs) - 1, -1, -1):
+        length = runs[j][1] - runs[j][0]
+        closing[j] = last.get(length)
+        last[length] = j
+    out: list[Part] = []
+    pos = i = 0
+    while i < len(runs):
+        close = closing[i]
+        if close is None:
+            i += 1
+            continue
+        if runs[i][0] > pos:
+            out.append(Part("text", line[pos:runs[i][0]]))
+        code = line[runs[i][1]:runs[close][0]]
+        if code.startswith(" ") and code.endswith(" ") and code.strip():
+            code = code[1:-1]
+        out.append(Part("code", code))
+        pos = runs[close][1]
+        i = close + 1
+    if pos < len(line):
+        out.append(Part("text", line[pos:]))
+    return out

@@ -33,7 +33,7 @@ BASE = {
 }
 #: format -> file suffix
 FORMATS = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "junit.xml", "github": "github.txt",
-           "markdown": "md"}
+           "markdown": "md", "html": "html"}
 
 SCENARIOS = {f"{base}.{suffix}": [*args, "-f", fmt] for base, args in BASE.items() for fmt, suffix in FORMATS.items()}
 SCENARIOS["example.verbose.txt"] = ["check", "examples/snapshot.json", "--verbose"]
@@ -45,6 +45,7 @@ SCENARIOS.update({f"audit.{suffix}": ["audit", "tests/fixtures/audit/fleet.json"
 @pytest.fixture
 def in_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796515200")  # the time of the run in the HTML report's footer
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(var, raising=False)
 

@@ -71,6 +71,8 @@ def test_wheel_carries_every_rule_list_and_schema(wheel: Path, checkout_files: d
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
     assert "preflight/__init__.py" in names and "preflight/py.typed" in names
+    # the HTML report's inline style and script
+    assert {"preflight/reporters/html_assets/report.css", "preflight/reporters/html_assets/report.js"} <= names
     assert not any(n.startswith(("tests/", "rules/", "schemas/", "examples/")) for n in names), \
         "data must live under preflight/_data, not at the top of site-packages"
 
@@ -83,6 +85,8 @@ import preflight.resources as resources
 from preflight.cli import main
 sys.stderr.write("PROBE " + json.dumps({{"package": preflight.__file__, "rules": str(resources.rules_dir()),
                                           "schemas": str(resources.data_dir("schemas"))}}) + "\\n")
+import preflight.reporters.html as html_report
+assert "sha256-" in html_report.content_security_policy()  # its assets are read from the installed package
 raise SystemExit(main(["check", {example!r}, "-f", "json"]))
 """
 

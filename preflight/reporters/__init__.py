@@ -7,6 +7,7 @@ string, so the CLI can write a 200 MB JSON report as it is made instead of holdi
 
 from __future__ import annotations
 
+import datetime
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ class RenderOptions:
     color: bool = False
     #: show passing and skipped checks one per line in text output (JSON always has every result)
     verbose: bool = False
+    #: the time of the run, for reports that show it (HTML's footer); injected so output can be reproduced
+    generated_at: datetime.datetime | None = None
 
 
 Reporter = Callable[[Report, RenderOptions], str]
@@ -32,6 +35,7 @@ REPORTERS: dict[str, str] = {
     "github": "preflight.reporters.github:render",
     "markdown": "preflight.reporters.markdown:render",
     "csv": "preflight.reporters.csv:render",  # preflight audit: one row per image
+    "html": "preflight.reporters.html:render",
 }
 
 
@@ -39,6 +43,7 @@ REPORTERS: dict[str, str] = {
 CHUNKED: dict[str, str] = {
     "json": "preflight.reporters.json:chunks",
     "text": "preflight.reporters.text:chunks",
+    "html": "preflight.reporters.html:chunks",
 }
 
 Chunks = Callable[[Report, RenderOptions], Iterable[str]]
