@@ -449,7 +449,7 @@ def audit(
                              no_waivers=no_waivers)
     report = run_audit(options)
     color = (output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    _write(get_chunks(fmt)(report, RenderOptions(color=color, verbose=verbose)), output)
+    _write(get_chunks(fmt)(report, RenderOptions(color=color, verbose=verbose, generated_at=run_time())), output)
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -296,10 +296,20 @@ def test_csv_defuses_formulas_in_image_names(tmp_path: Path, cli: Any) -> None:
     assert "'=HYPERLINK" in result.out and "\n=HYPERLINK" not in result.out and ",=HYPERLINK" not in result.out
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "markdown", "csv"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "markdown", "csv", "html"])
 def test_every_format_renders_an_audit(fmt: str, cli: Any) -> None:
     result = cli("audit", str(FLEET), "--format", fmt)
     assert result.code == 1 and result.out and not result.err
+
+
+def test_the_html_report_of_an_audit_groups_by_account_and_dates_the_run(cli: Any,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    page = cli("audit", str(FLEET), "--format", "html").out
+    assert "2026-01-01" in page
+    accounts = {a["account_id"] for a in cli("audit", str(FLEET), "--format", "json").json()["audit"]["accounts"]}
+    assert accounts and all(a in page for a in accounts)
+    assert "审计" in cli("audit", str(FLEET), "--format", "html", "--lang", "zh").out
 
 
 def test_text_summary_comes_first(cli: Any) -> None:
