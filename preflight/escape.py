@@ -111,7 +111,13 @@ def markdown_text(text: str) -> str:
     """Text shown as itself in Markdown: no emphasis, link, image, code, HTML, block structure or line break
     of its own (control characters are shown escaped)."""
     out = _MD_INLINE.sub(_md_inline, controls(text))
-    return _MD_BLOCK_START.sub(_md_block, out)
+    out = _MD_BLOCK_START.sub(_md_block, out)
+    # Markdown drops whitespace at the end of a paragraph (Unicode whitespace too: a no-break space): keep the
+    # value's own trailing characters other than plain spaces as character references
+    trailing = len(out) - len(out.rstrip())
+    if trailing:
+        out = out[:len(out) - trailing] + "".join(c if c == " " else f"&#{ord(c)};" for c in out[-trailing:])
+    return out
 
 
 def markdown_code(text: str) -> str:

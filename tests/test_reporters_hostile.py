@@ -404,3 +404,9 @@ def test_a_role_name_with_backticks_stays_in_the_command_span(role: str) -> None
              and c.content.startswith("aliyun ram AttachPolicyToRole --PolicyType Custom")
              and "SharedDownloads" in c.content]  # (the export whose role is hostile)
     assert spans and all(shlex.split(span)[-2:] == ["--RoleName", role] for span in spans), spans
+
+
+@pytest.mark.parametrize("text", ["0\xa0", "a \u2003", "b\xa0 ", "\u3000x\u3000"])
+def test_markdown_text_keeps_trailing_unicode_whitespace(text: str) -> None:
+    children = _inline("x " + markdown_text(text))
+    assert "".join(c.content for c in children) == ("x " + controls(text)).rstrip(" ")
