@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from preflight.errors import Msg, in_language
@@ -27,7 +27,8 @@ FILTERS = ("count", "sh", "lines")
 class Placeholder:
     """A ``{path|filter|…}`` in a text: the fact to show and how (see :data:`FILTERS`)."""
 
-    getter: Getter
+    #: reads the fact (not compared: placeholders are equal when they say the same, see ``expr``)
+    getter: Getter = field(compare=False)
     #: ``|sh``: quoted as one shell word (``shlex.quote``), for a value pasted into a command
     shell: bool = False
     #: ``|lines``: a value that is several lines by design (a generated Terraform or ROS snippet) keeps its
@@ -35,6 +36,8 @@ class Placeholder:
     lines: bool = False
     #: the path read from the subject (for ``list[*].field``, the list)
     reads: PathRef | None = None
+    #: the placeholder as written, without its braces
+    expr: str = ""
 
     def render(self, subject: Any, lang: str) -> str:
         text = format_value(self.getter(subject), lang)
@@ -132,6 +135,7 @@ def _count(inner: Getter) -> Getter:
 
 
 def _placeholder(expr: str, where: Where) -> Placeholder:
+    written = expr
     path, *filters = (part.strip() for part in expr.split("|"))
     for name in filters:
         if name not in FILTERS:
@@ -152,4 +156,4 @@ def _placeholder(expr: str, where: Where) -> Placeholder:
             raise RuleError(where, Msg("rule.count_needs_list", expr=expr, type=ref.type.name))
     if counting:
         getter = _count(getter)
-    return Placeholder(getter, shell="sh" in filters, lines="lines" in filters, reads=ref)
+    return Placeholder(getter, shell="sh" in filters, lines="lines" in filters, reads=ref, expr=written)
