@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from preflight.errors import Foreign, Listing, Msg
 from preflight.facts import Absent, FieldType, Subject, Unknown
@@ -29,7 +29,7 @@ COUNT_OPS = (*COMPARE_OPS, "eq", "ne")
 
 
 @dataclass(frozen=True)
-class Literal:
+class Constant:
     value: Any
 
 
@@ -47,7 +47,7 @@ class Fmt:
     template: Template
 
 
-Value = Literal | Ref | Fmt
+Value = Constant | Ref | Fmt
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def parse_value(raw: Any, where: Where) -> Value:
         raise RuleError(where, Msg("rule.value_shape"))
     if isinstance(raw, list):
         raise RuleError(where, Msg("rule.value_list"))
-    return Literal(raw)
+    return Constant(raw)
 
 
 def parse_count(raw: Any, where: Where) -> Count:
@@ -168,7 +168,7 @@ class Operator:
     schema: Mapping[str, Any]
     #: which values it is asked about: "known" (an unknown fact is the answer, an absent parent is
     #: ``if_absent``), "absent" (it says itself what an absent parent is), or "all" (unknown ones too)
-    sees: str = "known"
+    sees: Literal["known", "absent", "all"] = "known"
     #: whether the wrong_type message names the operator (it is shared by several)
     names_op: bool = True
 

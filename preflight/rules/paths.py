@@ -8,6 +8,7 @@ rule reads and what it is said to depend on come from the same object.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +50,15 @@ class PathRef:
 
     def getter(self) -> Getter:
         """Follows the steps: an unknown step is the answer; a ``None`` step before the leaf is ``None`` or
-        :class:`~preflight.facts.Absent`, as its join declares (an absent parent is not an empty leaf)."""
+        :class:`~preflight.facts.Absent`, as its join declares (an absent parent is not an empty leaf).
+        One getter per path (made on first use): the predicate and the evidence reading a path share it."""
+        get: Getter | None = self.__dict__.get("_getter")
+        if get is None:
+            get = self._make_getter()
+            self.__dict__["_getter"] = get  # a cache, not state: a frozen dataclass keeps its fields
+        return get
+
+    def _make_getter(self) -> Getter:
         steps = self.steps
         absent = tuple(None if mode == "none" else Absent(".".join(steps[: i + 1]))
                        for i, mode in enumerate(self.through))
@@ -70,6 +79,14 @@ def resolve_path(text: Any, scope: type, where: Sequence[str | int]) -> PathRef:
     """Check a dotted path against the fact model, starting at ``scope`` (or the subject, with ``$.``)."""
     if not isinstance(text, str) or not text:
         raise RuleError(where, Msg("rule.path_type"))
+    try:
+        return _resolve(text, scope)
+    except RuleError as e:
+        raise RuleError(where, e.message) from None
+
+
+@functools.lru_cache(maxsize=1024)  # rules name the same few paths many times; bounded for hostile rule sets
+def _resolve(text: str, scope: type) -> PathRef:
     from_root = text.startswith("$.")
     body = text[2:] if from_root else text
     cls: type = Subject if from_root else scope
@@ -78,12 +95,12 @@ def resolve_path(text: Any, scope: type, where: Sequence[str | int]) -> PathRef:
     through: list[str] = []
     for i, step in enumerate(steps):
         if ft.is_list or ft.fact is None:
-            raise RuleError(where, Msg("rule.path_no_field_list" if ft.is_list else "rule.path_no_field",
-                                       path=text, prefix=".".join(steps[:i]), type=ft.name, field=step))
+            raise RuleError((), Msg("rule.path_no_field_list" if ft.is_list else "rule.path_no_field",
+                                    path=text, prefix=".".join(steps[:i]), type=ft.name, field=step))
         fields = fact_fields(ft.fact)
         if step not in fields:
-            raise RuleError(where, Msg("rule.path_never", path=text, fact=ft.fact.__name__, field=step,
-                                       fields=Listing(sorted(fields))))
+            raise RuleError((), Msg("rule.path_never", path=text, fact=ft.fact.__name__, field=step,
+                                    fields=Listing(sorted(fields))))
         through.append(through_none(f"{ft.fact.__name__}.{step}"))
         ft = fields[step]
     return PathRef(text, tuple(steps), from_root, ft, tuple(through))
