@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import json
 import os
 from pathlib import Path
@@ -12,11 +13,15 @@ from preflight.errors import PreflightError
 from preflight.sources.common import read_text
 
 
-def cache_file() -> Path | None:
+def cache_file(directory: Path) -> Path | None:
+    """Where the parsed documents of a rule directory are kept: one file per preflight version and
+    directory, so that two installations (or checkouts) of the same version do not overwrite each other's
+    cache on every run."""
     if os.environ.get("PREFLIGHT_NO_CACHE"):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "preflight" / f"rules-{__version__}.json"
+    tag = binascii.crc32(os.fsencode(os.path.abspath(directory)))
+    return Path(base) / "preflight" / f"rules-{__version__}-{tag:08x}.json"
 
 
 def bundled_documents(directory: Path) -> dict[str, Any] | None:
@@ -30,7 +35,7 @@ def bundled_documents(directory: Path) -> dict[str, Any] | None:
     names = [p.relative_to(directory).as_posix() for p in files]
     stats = [p.stat() for p in files]
     key: list[list[str | int]] = [[n, st.st_size, st.st_mtime_ns] for n, st in zip(names, stats, strict=True)]
-    cache = cache_file()
+    cache = cache_file(directory)
     if cache is not None:
         try:
             cached = json.loads(cache.read_text(encoding="utf-8"))
