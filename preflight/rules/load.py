@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.errors import Msg, PreflightError
 from preflight.resources import rules_dir
@@ -100,8 +99,7 @@ def _rule_files(directory: Path) -> list[Path]:
     return [p for p in files if path_kind(p) == "file"]
 
 
-@dataclass(frozen=True)
-class RuleSet:
+class RuleSet(NamedTuple):
     rules: tuple[Rule, ...]
     lists: Mapping[str, NamedList]
 

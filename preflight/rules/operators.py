@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from preflight.errors import Foreign, Listing, Msg
 from preflight.facts import Absent, FieldType, Subject, Unknown
@@ -28,30 +27,23 @@ COUNT_OPS = (*COMPARE_OPS, "eq", "ne")
 # Arguments: what an operator compares with, parsed once
 
 
-@dataclass(frozen=True)
-class Constant:
-    value: Any
-
-
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     """``{ref: path}``: the desired value is a fact of the subject."""
 
     path: PathRef
 
 
-@dataclass(frozen=True)
-class Fmt:
+class Fmt(NamedTuple):
     """``{fmt: "oss-{path}"}``: the desired value is a text made of facts of the subject."""
 
     template: Template
 
 
-Value = Constant | Ref | Fmt
+#: a desired value: a fact of the subject, a text made of facts, or a plain scalar (str, int, float, bool, None)
+Value = Ref | Fmt | str | int | float | bool | None
 
 
-@dataclass(frozen=True)
-class Count:
+class Count(NamedTuple):
     """A comparison of a count with a whole number: ``{lte: 4}``."""
 
     op: str
@@ -72,8 +64,7 @@ def value_getter(arg: Value) -> Getter:
         return arg.path.getter()
     if isinstance(arg, Fmt):
         return arg.template.value
-    value = arg.value
-    return lambda s: value
+    return lambda s: arg
 
 
 def parse_value(raw: Any, where: Where) -> Value:
@@ -90,7 +81,7 @@ def parse_value(raw: Any, where: Where) -> Value:
         raise RuleError(where, Msg("rule.value_shape"))
     if isinstance(raw, list):
         raise RuleError(where, Msg("rule.value_list"))
-    return Constant(raw)
+    return raw  # type: ignore[no-any-return]
 
 
 def parse_count(raw: Any, where: Where) -> Count:
@@ -142,8 +133,7 @@ Test = Callable[[Any, Any], Tri]
 Fold = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """What an argument is checked against: the named lists, and the leaf's ``ignore_case``."""
 
     lists: Mapping[str, tuple[str, ...]]
@@ -153,8 +143,9 @@ class Context:
 Argument = Callable[[Any, PathRef, Where, Context], Any]
 
 
-@dataclass(frozen=True)
-class Operator:
+class Operator(NamedTuple):
+    """One operator of the rule language (a registry entry; immutable)."""
+
     name: str
     #: the facts the operator applies to (None: any path)
     accepts: Callable[[FieldType], bool] | None

@@ -35,6 +35,8 @@ class RuleError(Exception):
 
 @dataclass(frozen=True)
 class PathRef:
+    """A dotted path checked against the fact model: its steps, where it starts and the type it reads."""
+
     text: str
     steps: tuple[str, ...]
     from_root: bool

@@ -12,7 +12,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.errors import Listing, Msg
 from preflight.facts import Subject
@@ -33,8 +33,7 @@ CODE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9.]*")
 LOCATABLE = ("request", "account_id", "region", "image", "tasks", "bucket", "role")
 
 
-@dataclass(frozen=True)
-class NamedList:
+class NamedList(NamedTuple):
     """A named list (``rules/lists/*.yaml``): data several rules share, kept in one place."""
 
     name: str
@@ -43,8 +42,7 @@ class NamedList:
     source: str
 
 
-@dataclass(frozen=True)
-class BiTemplate:
+class BiTemplate(NamedTuple):
     en: Template
     zh: Template
 
@@ -54,6 +52,8 @@ class BiTemplate:
 
 @dataclass(frozen=True)
 class Rule:
+    """A compiled rule: metadata, texts, predicates, and what the engine needs to memoise and locate it."""
+
     id: str
     title: Text
     description: Text | None

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.errors import Msg, in_language
 from preflight.escape import ValuedText, controls, controls_but_breaks
@@ -23,12 +22,11 @@ PLACEHOLDER = re.compile(r"\{([^{}|]*)((?:\|[^{}|]*)*)\}")
 FILTERS = ("count", "sh", "lines")
 
 
-@dataclass(frozen=True)
-class Placeholder:
+class Placeholder(NamedTuple):
     """A ``{path|filter|…}`` in a text: the fact to show and how (see :data:`FILTERS`)."""
 
     #: reads the fact (not compared: placeholders are equal when they say the same, see ``expr``)
-    getter: Getter = field(compare=False)
+    getter: Getter
     #: ``|sh``: quoted as one shell word (``shlex.quote``), for a value pasted into a command
     shell: bool = False
     #: ``|lines``: a value that is several lines by design (a generated Terraform or ROS snippet) keeps its
@@ -39,6 +37,12 @@ class Placeholder:
     #: the placeholder as written, without its braces
     expr: str = ""
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Placeholder) and self[1:] == other[1:]
+
+    def __hash__(self) -> int:
+        return hash(self[1:])
+
     def render(self, subject: Any, lang: str) -> str:
         text = format_value(self.getter(subject), lang)
         if self.shell:
@@ -47,8 +51,9 @@ class Placeholder:
         return controls_but_breaks(text) if self.lines else controls(text)
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):
+    """A text with placeholders, parsed once: literal parts and :class:`Placeholder` s."""
+
     source: str
     parts: tuple[str | Placeholder, ...]
 
