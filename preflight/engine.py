@@ -3,6 +3,9 @@
 A rule's outcome (status, message, remediation, evidence) depends only on the facts it reads
 (``Rule.depends_on``). Exports share images, buckets and roles, so the outcome is computed once per
 distinct combination of those facts and reused; only the subject and location differ per export.
+The memo is sound because ``depends_on`` and the compiled predicate are both derived from the rule's one
+parsed condition tree (:func:`preflight.rules.tree.reads`); ``tests/test_rules_depends.py`` checks, by
+observing the reads, that no bundled rule reads a fact outside it.
 """
 
 from __future__ import annotations

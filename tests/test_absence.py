@@ -174,9 +174,12 @@ def test_every_join_that_may_hold_none_is_declared() -> None:
 
 
 def _condition(node: dict[str, Any]) -> Any:
-    from preflight.rules import Compiler
+    from preflight.facts import Subject
+    from preflight.rules.compile import compile_condition
+    from preflight.rules.operators import Context
+    from preflight.rules.tree import parse_condition
 
-    return Compiler({}).condition(node, __import__("preflight.facts").facts.Subject, ())
+    return compile_condition(parse_condition(node, Subject, (), Context({})))
 
 
 @pytest.mark.parametrize(("node", "expected"), [

@@ -16,7 +16,8 @@ from preflight.catalog import read_error_catalog
 from preflight.errors import Foreign, Msg, PreflightError
 from preflight.facts import Unknown
 from preflight.i18n import t
-from preflight.rules import COUNT_UNKNOWN, Compiler, _schema_problems, load_rules
+from preflight.rules import COUNT_UNKNOWN, load_rules, schema_problems
+from preflight.rules.operators import count_test, parse_count
 from preflight.sources.common import display_path
 from tests.conftest import EXAMPLE, Cli
 from tests.zhcheck import assert_chinese
@@ -254,7 +255,7 @@ def test_schema_problem_is_placed_and_worded(tmp_path: Path) -> None:
     # the compiler rejects this first on a real run; the schema's wording of it is tested directly
     _, display = write_rules(tmp_path, rule(severity="fatal"))
     doc, lines = yamlpos.load(rule(severity="fatal"), display)
-    ((where, msg), *_) = _schema_problems(doc, display, lines)
+    ((where, msg), *_) = schema_problems(doc, display, lines)
     assert where == f"{display}:3"
     assert msg.key == "rule.schema_at" and msg.values["pointer"] == "/severity"
     assert msg.render("en").startswith("at /severity: ")
@@ -405,7 +406,7 @@ def test_regular_expression_problems_in_chinese(pattern: str) -> None:
 
 
 def test_unknown_count_reason() -> None:
-    test = Compiler(RULESET.lists)._count_test({"lte": 4}, ())
+    test = count_test(parse_count({"lte": 4}, ()))
     assert test(3, 3) is True and test(5, 6) is False
     result = test(3, 6)  # between 3 and 6 elements match: at most 4 or not, depending on the unknown ones
     assert isinstance(result, Unknown) and result.reason == COUNT_UNKNOWN

@@ -1,0 +1,164 @@
+"""Message templates: ``text {path|filter|…} text``, every path checked against the fact model at load time.
+
+A template is parsed once into literal parts and :class:`Placeholder` s; each placeholder keeps the
+:class:`~preflight.rules.paths.PathRef` it reads, which is what the rule's ``depends_on`` is computed from.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from preflight.errors import Msg, in_language
+from preflight.escape import ValuedText, controls, controls_but_breaks
+from preflight.facts import Absent, Unknown
+from preflight.rules.paths import Getter, PathRef, RuleError, Where, project, resolve_path, subject_path
+
+#: a placeholder in a rule text: ``{path}`` or ``{path|filter|…}``; group 1 is the path, group 2 the filters
+PLACEHOLDER = re.compile(r"\{([^{}|]*)((?:\|[^{}|]*)*)\}")
+#: the filters a placeholder may name after its path (``{role.RoleName|sh}``); any other name is a rule error
+FILTERS = ("count", "sh", "lines")
+
+
+class Placeholder(NamedTuple):
+    """A ``{path|filter|…}`` in a text: the fact to show and how (see :data:`FILTERS`)."""
+
+    #: reads the fact (not compared: placeholders are equal when they say the same, see ``expr``)
+    getter: Getter
+    #: ``|sh``: quoted as one shell word (``shlex.quote``), for a value pasted into a command
+    shell: bool = False
+    #: ``|lines``: a value that is several lines by design (a generated Terraform or ROS snippet) keeps its
+    #: line breaks; every other value shows its line breaks and control characters escaped
+    lines: bool = False
+    #: the path read from the subject (for ``list[*].field``, the list)
+    reads: PathRef | None = None
+    #: the placeholder as written, without its braces
+    expr: str = ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Placeholder) and self[1:] == other[1:]
+
+    def __hash__(self) -> int:
+        return hash(self[1:])
+
+    def render(self, subject: Any, lang: str) -> str:
+        text = format_value(self.getter(subject), lang)
+        if self.shell:
+            text = shlex.quote(text)
+        # a value can never add a line (a CI command, a fake heading) or a terminal sequence to a report
+        return controls_but_breaks(text) if self.lines else controls(text)
+
+
+class Template(NamedTuple):
+    """A text with placeholders, parsed once: literal parts and :class:`Placeholder` s."""
+
+    source: str
+    parts: tuple[str | Placeholder, ...]
+
+    @property
+    def reads(self) -> tuple[PathRef, ...]:
+        return tuple(p.reads for p in self.parts if not isinstance(p, str) and p.reads is not None)
+
+    def render(self, subject: Any, lang: str = "en") -> str:
+        pieces = [p if isinstance(p, str) else p.render(subject, lang) for p in self.parts]
+        text = "".join(pieces)
+        if "`" not in text:
+            return text
+        # a value with a backtick: the text remembers where it is, so that Markdown keeps it inside the
+        # rule's code span (the text itself is the same string)
+        values: list[tuple[int, int]] = []
+        pos = 0
+        for part, piece in zip(self.parts, pieces, strict=True):
+            if not isinstance(part, str) and "`" in piece:
+                values.append((pos, pos + len(piece)))
+            pos += len(piece)
+        return ValuedText(text, tuple(values)) if values else text
+
+    def value(self, subject: Any) -> Any:
+        """The text as a desired value (``{fmt: ...}``): the facts as they are (no quoting, no escaping)."""
+        out: list[str] = []
+        for p in self.parts:
+            if isinstance(p, str):
+                out.append(p)
+                continue
+            v = p.getter(subject)
+            if isinstance(v, Unknown | Absent) or v is None:
+                return v
+            out.append(format_value(v))
+        return "".join(out)
+
+
+#: how a placeholder shows a fact that is unknown or empty, in the language of the text holding it
+_UNKNOWN_WORD = {"en": "unknown", "zh": "未知"}
+_NONE_WORD = {"en": "none", "zh": "无"}
+
+
+def format_value(v: Any, lang: str = "en") -> str:
+    if isinstance(v, Unknown):
+        return _UNKNOWN_WORD.get(lang, "unknown")
+    if v is None or v.__class__ is Absent:
+        return _NONE_WORD.get(lang, "none")
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        if not v:
+            return _NONE_WORD.get(lang, "none")
+        return ("、" if lang == "zh" else ", ").join(format_value(x, lang) for x in v)
+    return str(in_language(v, lang))
+
+
+def compile_template(text: Any, where: Where) -> Template:
+    if not isinstance(text, str):
+        raise RuleError(where, Msg("rule.text_type"))
+    parts: list[str | Placeholder] = []
+    pos = 0
+    source = text.replace("{{", "\0").replace("}}", "\1")
+    for m in PLACEHOLDER.finditer(source):
+        parts.append(source[pos : m.start()])
+        parts.append(_placeholder(m.group(0)[1:-1].strip(), where))
+        pos = m.end()
+    parts.append(source[pos:])
+    if any(isinstance(p, str) and ("{" in p or "}" in p) for p in parts):
+        raise RuleError(where, Msg("rule.unbalanced"))
+    restored = tuple(p.replace("\0", "{").replace("\1", "}") if isinstance(p, str) else p for p in parts if p != "")
+    return Template(text, restored)
+
+
+def placeholder_path(expr: str) -> str:
+    """The path a placeholder reads, without its filters."""
+    return expr.split("|", 1)[0].strip()
+
+
+def _count(inner: Getter) -> Getter:
+    def count(s: Any) -> Any:
+        v = inner(s)
+        return v if v is None or isinstance(v, Unknown | Absent) else len(v)
+
+    return count
+
+
+def _placeholder(expr: str, where: Where) -> Placeholder:
+    written = expr
+    path, *filters = (part.strip() for part in expr.split("|"))
+    for name in filters:
+        if name not in FILTERS:
+            raise RuleError(where, Msg("rule.unknown_filter", filter=name, expr=expr, allowed=", ".join(FILTERS)))
+    counting = "count" in filters
+    expr = path
+    getter: Callable[[Any], Any]
+    if "[*]." in expr:
+        list_text, item_text = expr.split("[*].", 1)
+        ref = subject_path(list_text, where)
+        if not ref.type.is_list or ref.type.fact is None:
+            raise RuleError(where, Msg("rule.placeholder_list", list=list_text, expr=expr))
+        getter = project(ref.getter(), resolve_path(item_text, ref.type.fact, where).getter())
+    else:
+        ref = subject_path(expr, where)
+        getter = ref.getter()
+        if counting and not ref.type.is_list:
+            raise RuleError(where, Msg("rule.count_needs_list", expr=expr, type=ref.type.name))
+    if counting:
+        getter = _count(getter)
+    return Placeholder(getter, shell="sh" in filters, lines="lines" in filters, reads=ref, expr=written)
