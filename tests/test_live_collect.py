@@ -344,8 +344,10 @@ def test_independent_calls_run_concurrently() -> None:
     span = max(c.ended for c in calls) - min(c.started for c in calls)
     assert len(calls) == 30  # 29 + the account-level GetPublicAccessBlock
     assert peak >= 8
-    # dependency depth is 3 (list policies -> GetPolicy -> GetPolicyVersion): ~0.45 s, against ~4.4 s serial
-    assert span < serial / 4, (span, serial)
+    # dependency depth is 3 (list policies -> GetPolicy -> GetPolicyVersion): ~0.45 s, against ~4.4 s serial;
+    # the peak above is the exact measure of concurrency, this bound only a loose check that holds on a loaded
+    # machine too (it once failed at serial / 4 with a load average of 6)
+    assert span < serial / 2, (span, serial)
 
 
 def test_only_read_only_actions_and_the_policy_covers_them(fake_cloud: FakeCloud) -> None:
