@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,13 @@ BASE: dict[str, Any] = yaml.safe_load((ROOT / "tests" / "rules" / "_base.yaml").
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes more than a few seconds (builds, subprocesses)")
+    # CI (CI=1, set by .ci/run) runs every property with the same examples each time: a red CI is reproducible,
+    # never luck; locally the examples are random, to keep finding new ones
+    from hypothesis import settings
+
+    settings.register_profile("preflight-ci", derandomize=True, database=None)
+    if os.environ.get("CI"):
+        settings.load_profile("preflight-ci")
 
 
 @dataclass
