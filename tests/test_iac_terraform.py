@@ -166,7 +166,7 @@ def test_evaluation(expr: str, expected: object) -> None:
     ("data.alicloud_images.x.images[0].id", "data.alicloud_images.x is read from the account when Terraform runs"),
     ("alicloud_oss_bucket.b.arn", "alicloud_oss_bucket.b.arn is computed when Terraform applies"),
     ("alicloud_oss_bucket.nope.bucket", "alicloud_oss_bucket.nope is not defined in the Terraform files checked"),
-    ('local.x == "X" ? "a" : "b"', "a conditional expression is not evaluated statically"),
+    ('var.nodefault == "X" ? "a" : "b"', "var.nodefault has no default and no value in a .tfvars file"),
     ('file("policy.json")', "the function file() is not evaluated statically"),
     ("local.e", "local.e refers to itself"),
     ('jsonencode({ A = var.nodefault })', "var.nodefault has no default and no value in a .tfvars file"),

@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -62,6 +63,9 @@ class Unresolved:
     Two are equal when they say the same (in English), whichever way the reason was built."""
 
     reason: Msg
+    #: Terraform would stop with an error here (an index out of range, a function refusing its arguments),
+    #: which ``try``/``can`` catch; otherwise the value is only not known before apply
+    error: bool = False
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Unresolved) and str(self.reason) == str(other.reason)
@@ -246,6 +250,52 @@ class StrIndex:
 class Call:
     name: str
     args: tuple[Any, ...]
+    #: the last argument is written ``list...`` (its elements are the arguments)
+    expand: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    cond: Any
+    then: Any
+    other: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """``a op b`` (``+``, ``==``, ``&&`` …) or a unary ``!a`` / ``-a`` (op ``"!"``/``"neg"``, one operand)."""
+
+    op: str
+    operands: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Postfix:
+    """Attribute and index steps after an expression that is not a name (``f(x)[0]``, ``(a).b``)."""
+
+    base: Any
+    steps: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Splat:
+    """``base[*].a.b`` / ``base.*.a``: the steps applied to each element of ``base``."""
+
+    base: Any
+    steps: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ForExpr:
+    """``[for k, v in coll : value if cond]`` or ``{for k, v in coll : key => value... if cond}``."""
+
+    key_var: str | None
+    value_var: str
+    collection: Any
+    key: Any  # the key expression of an object ``for``; None for a tuple ``for``
+    value: Any
+    cond: Any  # None without ``if``
+    group: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,12 +315,7 @@ class Opaque:
     kind: Msg
 
 
-_KIND_NAMES = {
-    "conditional": "iac.kind_conditional", "binary_op": "iac.kind_operator",
-    "for_tuple_expr": "iac.kind_for", "for_object_expr": "iac.kind_for",
-    "attr_splat_expr_term": "iac.kind_splat", "full_splat_expr_term": "iac.kind_splat",
-    "template_string": "iac.kind_directive",
-}
+_KIND_NAMES = {"template_string": "iac.kind_directive"}
 
 
 def _is_token(node: Any) -> bool:
@@ -353,7 +398,34 @@ def _parser() -> Any:
 def parse_tree(text: str) -> Tree:
     """The raw Lark tree of HCL text (what ``hcl2.parses_to_tree`` returns)."""
     # hcl2 appends a newline too: its grammar needs one at the end of the last line
-    return _parser().parse(text + "\n")
+    return _parser().parse(_heredoc_closers(text) + "\n")
+
+
+_HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)[ \t]*\r?$")
+
+
+def _heredoc_closers(text: str) -> str:
+    """The text with the spaces and tabs after each heredoc's closing marker removed: Terraform accepts
+    ``EOF   `` as the end of a heredoc, python-hcl2's grammar only ``EOF`` then the end of the line. Lines keep
+    their numbers, and a heredoc's body is unchanged."""
+    if "<<" not in text:
+        return text
+    lines = text.split("\n")
+    marker: str | None = None
+    changed = False
+    for i, line in enumerate(lines):
+        if marker is None:
+            if "<<" in line:
+                m = _HEREDOC_OPEN.search(line)
+                marker = m.group(1) if m else None
+            continue
+        if line.strip() == marker:
+            cr = "\r" if line.endswith("\r") else ""
+            closed = line.rstrip("\r").rstrip(" \t") + cr
+            if closed != line:
+                lines[i], changed = closed, True
+            marker = None
+    return "\n".join(lines) if changed else text
 
 
 def convert(node: Any) -> Any:
@@ -382,16 +454,30 @@ def convert(node: Any) -> Any:
         return ObjectExpr(tuple(_object_elem(e) for e in _subtrees(node)))
     if kind == "function_call":
         subs = _subtrees(node)
-        name = str(subs[0].children[0])
-        args = tuple(convert(a) for a in _subtrees(subs[-1])) if subs[-1].data == "arguments" else ()
-        return Call(name, args)
+        names = [str(s.children[0]) for s in subs if s.data == "identifier"]
+        args_node = subs[-1] if subs[-1].data == "arguments" else None
+        args = tuple(convert(a) for a in _subtrees(args_node)) if args_node is not None else ()
+        expand = args_node is not None and any(_is_token(c) and str(c) == "..." for c in args_node.children)
+        return Call("::".join(names), args, expand)
     if kind in ("get_attr_expr_term", "index_expr_term"):
         return _traversal(node)
+    if kind in ("attr_splat_expr_term", "full_splat_expr_term"):
+        base, splat = _subtrees(node)
+        return Splat(convert(base), tuple(_step(s) for s in _subtrees(splat)))
     if kind == "unary_op":
         op, operand = str(node.children[0]), convert(node.children[1])
         if op == "-" and isinstance(operand, int | float) and not isinstance(operand, bool):
             return -operand
-        return Opaque(Msg("iac.kind_operator"))
+        return Operation("neg" if op == "-" else op, (operand,))
+    if kind == "conditional":
+        cond, then, other = _subtrees(node)
+        return Conditional(convert(cond), convert(then), convert(other))
+    if kind == "binary_op":
+        left, term = _subtrees(node)
+        operator, right = _subtrees(term)
+        return Operation(str(operator.children[0]), (convert(left), convert(right)))
+    if kind in ("for_tuple_expr", "for_object_expr"):
+        return _for(node)
     return Opaque(Msg(_KIND_NAMES[kind]) if kind in _KIND_NAMES else Msg("iac.kind_other", kind=kind))
 
 
@@ -533,18 +619,42 @@ def _parenthesised(expr_term: Tree) -> bool:
 
 
 def _traversal(node: Tree) -> Any:
-    base, step = _subtrees(node)
+    base, step_node = _subtrees(node)
     inner = convert(base)
-    if not isinstance(inner, Traversal):
-        return Opaque(Msg("iac.kind_index"))
+    step = _step(step_node)
+    if isinstance(step, Opaque):
+        return step
+    if isinstance(inner, Traversal) and not _parenthesised(base):
+        return Traversal(inner.root, (*inner.steps, step))
+    if isinstance(inner, Postfix):
+        return Postfix(inner.base, (*inner.steps, step))
+    return Postfix(inner, (step,))
+
+
+def _step(step: Tree) -> Any:
+    """One attribute or index step: a name, an integer, a :class:`StrIndex` or an index expression."""
     if step.data == "get_attr":
         name = step.children[-1]
-        return Traversal(inner.root, (*inner.steps, str(name if _is_token(name) else name.children[0])))
+        return str(name if _is_token(name) else name.children[0])
     if step.data == "short_index":
-        index = _integer(str(step.children[-1]))
-        return Traversal(inner.root, (*inner.steps, index)) if isinstance(index, int) else index
+        return _integer(str(step.children[-1]))
     index = convert(_subtrees(step)[0])
-    return Traversal(inner.root, (*inner.steps, StrIndex(index) if isinstance(index, str) else index))
+    return StrIndex(index) if isinstance(index, str) else index
+
+
+def _for(node: Tree) -> ForExpr:
+    subs = _subtrees(node)
+    intro, rest = subs[0], subs[1:]
+    names = [str(s.children[0]) for s in _subtrees(intro) if s.data == "identifier"]
+    collection = convert(_subtrees(intro)[-1])
+    cond = None
+    if rest and rest[-1].data == "for_cond":
+        cond = convert(_subtrees(rest.pop())[0])
+    key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+    if node.data == "for_tuple_expr":
+        return ForExpr(key_var, value_var, collection, None, convert(rest[0]), cond)
+    group = any(_is_token(c) and str(c) == "..." for c in node.children)
+    return ForExpr(key_var, value_var, collection, convert(rest[0]), convert(rest[1]), cond, group)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -895,6 +1005,8 @@ class Module:
         self._budget = budget if budget is not None else Budget(LIMITS)
         #: what a variable, local, output or argument evaluated to, by its key and the instance
         self._memo: dict[tuple[str, Instance | None], Any] = {}
+        #: names bound by the for expressions and dynamic blocks being evaluated
+        self._scope: dict[str, Any] = {}
         self._unknown: dict[str, Instance] = {}
 
     @property
@@ -931,6 +1043,16 @@ class Module:
             return self._traversal(expr)
         if isinstance(expr, StrIndex):
             return expr.value
+        if isinstance(expr, Conditional):
+            return self._conditional(expr)
+        if isinstance(expr, Operation):
+            return self._operation(expr)
+        if isinstance(expr, Postfix):
+            return self._index(self.eval(expr.base), expr.steps, "(…)" + _steps_text(expr.steps))
+        if isinstance(expr, Splat):
+            return self._splat(expr)
+        if isinstance(expr, ForExpr):
+            return self._for(expr)
         if isinstance(expr, Opaque):
             return Unresolved(Msg("iac.not_static", what=expr.kind))
         return Unresolved(Msg("iac.expr_not_static"))
@@ -969,36 +1091,187 @@ class Module:
         return self._checked(out)
 
     def _call(self, c: Call) -> Any:
-        if c.name == "jsonencode" and len(c.args) == 1:
-            v = self.eval(c.args[0])
-            return v if isinstance(v, Unresolved) else self._checked(json.dumps(v, separators=(",", ":")))
-        if c.name in ("tostring", "trimspace", "lower", "upper") and len(c.args) == 1:
-            v = self.eval(c.args[0])
-            if isinstance(v, Unresolved) or not isinstance(v, str | int | float):
-                return v if isinstance(v, Unresolved) else Unresolved(Msg("iac.call_non_string", name=c.name))
-            s = str(v)
-            return {"tostring": s, "trimspace": s.strip(), "lower": s.lower(), "upper": s.upper()}[c.name]
-        if c.name in ("length", "toset", "tolist", "tomap") and len(c.args) == 1:
-            v = self._instances_of(c.args[0]) if c.name == "length" else None
-            v = self.eval(c.args[0]) if v is None else v
+        """A function call, as Terraform evaluates it: ``try``/``can`` catch errors, ``coalesce`` takes the
+        first argument that is neither null nor empty; any other function of an unknown argument is unknown."""
+        from preflight.sources import tffunctions as tff
+
+        if c.name in ("try", "can") and c.args and not c.expand:
+            return self._try(c)
+        if c.name == "length" and len(c.args) == 1:
+            instances = self._instances_of(c.args[0])
+            if instances is not None:
+                return len(instances)
+        fn = tff.FUNCTIONS.get(c.name)
+        if fn is None and c.name != "coalesce":
+            return Unresolved(Msg("iac.function_not_static", name=c.name))
+        args = [self.eval(a) for a in c.args]
+        if c.expand and args:
+            last = args.pop()
+            if isinstance(last, list):
+                args += last
+            else:
+                args.append(last if isinstance(last, Unresolved) else Unresolved(
+                    Msg("iac.call_error", name=c.name, what=Msg("iac.why_expand")), error=True))
+        if c.name == "coalesce":
+            return self._coalesce(args)
+        assert fn is not None
+        for a in args:
+            if isinstance(a, Unresolved):
+                return a
+        try:
+            return self._checked(fn(args, self._budget.limits.value_size))
+        except tff.CallError as e:
+            return Unresolved(e.msg, error=True)
+        except tff.NotStatic as e:
+            return Unresolved(e.msg)
+        except RecursionError:
+            return Unresolved(Msg("iac.kind_nested"))
+
+    def _try(self, c: Call) -> Any:
+        """``try(a, b, …)``: the first argument that evaluates without an error; unknown as soon as one is
+        unknown (Terraform cannot tell before apply whether it would fail). ``can(a)``: whether it does."""
+        last: Any = None
+        for arg in c.args:
+            v = self.eval(arg)
+            if isinstance(v, Unresolved) and v.error:
+                if c.name == "can":
+                    return False
+                last = v
+                continue
+            if c.name == "can":
+                return v if isinstance(v, Unresolved) else True
+            return v
+        return Unresolved(Msg("iac.call_error", name="try", what=Msg("iac.why_try")),
+                          error=True) if last is not None else last
+
+    @staticmethod
+    def _coalesce(args: list[Any]) -> Any:
+        for a in args:
+            if isinstance(a, Unresolved):
+                return a  # an unknown before any known value decides: unknown
+            if a is not None and a != "":
+                return a
+        return Unresolved(Msg("iac.call_error", name="coalesce", what=Msg("iac.why_coalesce")), error=True)
+
+    def _conditional(self, c: Conditional) -> Any:
+        from preflight.sources import tffunctions as tff
+
+        cond = self.eval(c.cond)
+        if isinstance(cond, Unresolved):
+            return cond
+        try:
+            chosen = tff.to_bool(cond, "condition")
+        except tff.CallError as e:
+            return Unresolved(e.msg, error=True)
+        return self.eval(c.then if chosen else c.other)
+
+    def _operation(self, o: Operation) -> Any:
+        from preflight.sources import tffunctions as tff
+
+        values = [self.eval(x) for x in o.operands]
+        if o.op in ("&&", "||"):  # a known operand that decides the result decides it, the other unknown or not
+            decisive = o.op == "||"
+            for v in values:
+                if v is decisive or v == ("true" if decisive else "false"):
+                    return decisive
+        for v in values:
             if isinstance(v, Unresolved):
                 return v
-            if c.name == "length" and isinstance(v, list | dict | str):
-                return len(v)
-            if c.name == "tolist" and isinstance(v, list):
-                return v
-            if c.name == "tomap" and isinstance(v, dict):
-                return v
-            if c.name == "toset" and isinstance(v, list):
-                return self._checked(_as_set(v))
-        return Unresolved(Msg("iac.function_not_static", name=c.name))
+        try:
+            return _operate(o.op, values)
+        except tff.CallError as e:
+            return Unresolved(e.msg, error=True)
+
+    def _splat(self, sp: Splat) -> Any:
+        """``base[*].steps``: the steps applied to each element; a resource (or module call) with a known
+        ``count`` is the list of its instances, one without ``count`` a list of one, null an empty list."""
+        base = sp.base
+        if isinstance(base, Traversal) and len(base.steps) == 1 and isinstance(base.steps[0], str):
+            address = f"{base.root}.{base.steps[0]}"
+            expansion: Expansion | None | Unresolved = MISSING
+            if base.root == "module" and base.steps[0] in self.module_blocks:
+                call = self.call(base.steps[0])
+                expansion = None if call is None else call.expansion
+            elif address in self.resources:
+                expansion = self.expansion(address)
+            if expansion is None:
+                return self._collected([self.eval(Traversal(base.root, (base.steps[0], *sp.steps)))])
+            if isinstance(expansion, Expansion):
+                if isinstance(expansion.instances, Unresolved):
+                    return expansion.instances
+                return self._collected([self.eval(Traversal(base.root, (base.steps[0], inst.key, *sp.steps)))
+                                        for inst in expansion.instances if isinstance(inst.key, int)])
+        v = self.eval(base)
+        if isinstance(v, Unresolved):
+            return v
+        if v is None:
+            return []
+        items = v if isinstance(v, list) else [v]
+        text = "[*]" + _steps_text(sp.steps)
+        return self._collected([self._index(x, sp.steps, text) for x in items])
+
+    def _collected(self, items: list[Any]) -> Any:
+        return self._checked(_collect(items))
+
+    def _for(self, f: ForExpr) -> Any:
+        """A ``for`` expression over a known collection (a map in key order), each element evaluated with the
+        iteration names bound; unknown when the collection, or a condition, key or value it needs, is."""
+        coll = self.eval(f.collection)
+        if isinstance(coll, Unresolved):
+            return coll
+        if isinstance(coll, dict):
+            pairs: list[tuple[Any, Any]] = sorted(coll.items())
+        elif isinstance(coll, list):
+            pairs = list(enumerate(coll))
+        else:
+            return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_not_collection")), error=True)
+        out_list: list[Any] = []
+        out_map: dict[str, Any] = {}
+        outer = self._scope
+        try:
+            for k, v in pairs:
+                self._scope = {**outer, f.value_var: v, **({f.key_var: k} if f.key_var else {})}
+                if f.cond is not None:
+                    keep = self.eval(f.cond)
+                    if isinstance(keep, Unresolved):
+                        return keep
+                    if not isinstance(keep, bool):
+                        return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_cond_bool")),
+                                          error=True)
+                    if not keep:
+                        continue
+                value = self.eval(f.value)
+                if isinstance(value, Unresolved):
+                    return value
+                if f.key is None:
+                    out_list.append(value)
+                    continue
+                key = self.eval(f.key)
+                if isinstance(key, Unresolved):
+                    return key
+                if not isinstance(key, str | int | float | bool):
+                    return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_key_string")), error=True)
+                from preflight.sources.tffunctions import to_string
+
+                skey = to_string(key)
+                if f.group:
+                    out_map.setdefault(skey, []).append(value)
+                elif skey in out_map:
+                    return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_duplicate_key")), error=True)
+                else:
+                    out_map[skey] = value
+        finally:
+            self._scope = outer
+        return self._checked(out_list if f.key is None else out_map)
 
     def _traversal(self, t: Traversal) -> Any:
         root, steps = t.root, t.steps
+        if root in self._scope:  # a name bound by a for expression or a dynamic block's iterator
+            return self._index(self._scope[root], steps, t.text)
         if root == "var" and steps and isinstance(steps[0], str):
-            return self._index(self.variable(steps[0]), steps[1:], t)
+            return self._index(self.variable(steps[0]), steps[1:], t.text)
         if root == "local" and steps and isinstance(steps[0], str):
-            return self._index(self.local(steps[0]), steps[1:], t)
+            return self._index(self.local(steps[0]), steps[1:], t.text)
         if root == "data":
             name = ".".join(str(s) for s in steps[:2])
             return Unresolved(Msg("iac.data_source", name=name))
@@ -1028,7 +1301,7 @@ class Module:
                 ctx = self._unknown_instance(address, expansion)
         if not rest:
             return Unresolved(Msg("iac.resource_object", address=shown))
-        return self._index(self.resource_attr(address, rest[0], ctx), rest[1:], t)
+        return self._index(self.resource_attr(address, rest[0], ctx), rest[1:], t.text)
 
     def _instances_of(self, expr: Any) -> list[Any] | None:
         """``type.name`` of a resource with a known count/for_each, as a list of its instances (for
@@ -1068,9 +1341,9 @@ class Module:
         steps = t.steps
         if not steps or not isinstance(steps[0], str) or steps[0] not in inst.values:
             return Unresolved(Msg("iac.no_such_element", ref=t.text))
-        return self._index(inst.values[steps[0]], steps[1:], t)
+        return self._index(inst.values[steps[0]], steps[1:], t.text)
 
-    def _index(self, v: Any, steps: Sequence[Any], t: Traversal) -> Any:
+    def _index(self, v: Any, steps: Sequence[Any], ref: str) -> Any:
         for s in steps:
             if isinstance(v, Unresolved):
                 return v
@@ -1078,12 +1351,14 @@ class Module:
                 s = self.eval(s)
                 if isinstance(s, Unresolved):
                     return s
+            if isinstance(v, list) and isinstance(s, str) and s.isascii() and s.isdigit() and len(s) < 20:
+                s = int(s)  # a list indexed by a string of digits, as Terraform converts it
             in_map = isinstance(v, dict) and isinstance(s, str) and s in v
-            in_list = isinstance(v, list) and isinstance(s, int) and 0 <= s < len(v)
+            in_list = isinstance(v, list) and isinstance(s, int) and not isinstance(s, bool) and 0 <= s < len(v)
             if in_map or in_list:
                 v = v[s]
             else:
-                return Unresolved(Msg("iac.no_such_element", ref=t.text))
+                return Unresolved(Msg("iac.no_such_element", ref=ref), error=True)
         return v
 
     def variable(self, name: str) -> Any:
@@ -1136,11 +1411,13 @@ class Module:
             return Unresolved(Msg("iac.self_reference", key=key))
         self._evaluating.add(key)
         outer, self._ctx = self._ctx, ctx
+        scope, self._scope = self._scope, {}  # a named expression sees no for/iterator names of its reader
         try:
             value = self.eval(expr)
         finally:
             self._evaluating.discard(key)
             self._ctx = outer
+            self._scope = scope
         self._memo[memo] = value
         return value
 
@@ -1328,7 +1605,7 @@ class Module:
                 rest.pop(0)
         if not rest or not isinstance(rest[0], str):
             return Unresolved(Msg("iac.resource_object", address=shown))
-        return self._index(child.output(rest[0]), rest[1:], t)
+        return self._index(child.output(rest[0]), rest[1:], t.text)
 
     def output(self, name: str) -> Any:
         block = self.outputs.get(name)
@@ -1447,6 +1724,54 @@ def _env_values(blocks: Sequence[RawBlock], environ: Mapping[str, str]) -> dict[
                    or ty == "string")
         out[b.labels[0]] = (raw if literal else parse_expression(raw), Location(b.path, b.line))
     return out
+
+
+def _steps_text(steps: Sequence[Any]) -> str:
+    return Traversal("", tuple(steps)).text
+
+
+_COMPARE = {"<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
+_ARITHMETIC = {"+", "-", "*", "/", "%"}
+
+
+def _operate(op: str, values: list[Any]) -> Any:
+    """An operator on known values, as Terraform applies it (numbers given as strings convert; ``==`` compares
+    type and value; errors raise ``tffunctions.CallError``)."""
+    from preflight.sources import tffunctions as tff
+
+    if op == "!":
+        return not tff.to_bool(values[0], "!")
+    if op == "neg":
+        return tff.to_number(-tff.to_number(values[0], "-"))
+    a, b = values
+    if op in ("&&", "||"):
+        p, q = tff.to_bool(a, op), tff.to_bool(b, op)
+        return (p and q) if op == "&&" else (p or q)
+    if op in ("==", "!="):
+        same = tff.same(a, b)
+        return same if op == "==" else not same
+    x, y = tff.to_number(a, op), tff.to_number(b, op)
+    if op in _COMPARE:
+        return bool(_COMPARE[op](x, y))
+    if op in ("/", "%") and y == 0:
+        raise tff.CallError(Msg("iac.call_error", name=op, what=Msg("iac.why_division")))
+    if op == "+":
+        r: Any = x + y
+    elif op == "-":
+        r = x - y
+    elif op == "*":
+        if abs(x) > 1e300 or abs(y) > 1e300:
+            raise tff.CallError(Msg("iac.call_error", name=op, what=Msg("iac.why_too_large")))
+        r = x * y
+    elif op == "/":
+        r = x / y
+    elif op == "%":
+        r = math.fmod(x, y) if isinstance(x, float) or isinstance(y, float) else int(math.fmod(x, y))
+    else:
+        raise tff.CallError(Msg("iac.call_error", name=op, what=Msg("iac.why_operator")))
+    if isinstance(r, int) and abs(r).bit_length() > 3_000:
+        raise tff.CallError(Msg("iac.call_error", name=op, what=Msg("iac.why_too_large")))
+    return tff.to_number(r) if isinstance(r, float) and math.isfinite(r) else r
 
 
 def _collect(items: list[Any]) -> Any:
