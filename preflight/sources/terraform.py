@@ -89,6 +89,15 @@ class Block:
     attrs: Mapping[str, Attr]
     blocks: Mapping[str, tuple[Block, ...]]
     location: Location | None
+    #: nested block types some of whose blocks are not known (a ``dynamic`` block whose ``for_each`` is not),
+    #: with why: the blocks of that type listed in ``blocks`` are then not all of them
+    unknown_blocks: Mapping[str, Msg] = field(default_factory=dict)
+
+    def nested(self, name: str) -> tuple[Block, ...] | Unresolved:
+        """The nested blocks of a type, or Unresolved when a dynamic block may add blocks not known."""
+        if name in self.unknown_blocks:
+            return Unresolved(self.unknown_blocks[name])
+        return self.blocks.get(name, ())
 
     def value(self, name: str) -> Any:
         a = self.attrs.get(name)
@@ -1645,9 +1654,57 @@ class Module:
         attrs = {name: Attr(self.eval(expr), Location(path, ln), self.target(expr))
                  for name, (expr, ln) in raw.attrs.items()}
         blocks: dict[str, list[Block]] = {}
+        unknown: dict[str, Msg] = {}
         for b in raw.blocks:
+            if b.type == "dynamic" and len(b.labels) == 1:
+                expanded = self._dynamic(b)
+                if isinstance(expanded, Unresolved):
+                    unknown.setdefault(b.labels[0], expanded.reason)
+                else:
+                    blocks.setdefault(b.labels[0], []).extend(expanded)
+                continue
             blocks.setdefault(b.type, []).append(self.block(b.body, b.path, b.line))
-        return Block(attrs, {k: tuple(v) for k, v in blocks.items()}, Location(path, line))
+        return Block(attrs, {k: tuple(v) for k, v in blocks.items()}, Location(path, line), unknown)
+
+    def _dynamic(self, raw: RawBlock) -> list[Block] | Unresolved:
+        """The blocks a ``dynamic "name" { for_each = …; iterator = it; content { … } }`` block generates: one
+        per element (``it.key``/``it.value``, the iterator named after the block by default), or Unresolved
+        when the elements are not known."""
+        name = raw.labels[0]
+        shown = f"{self.prefix}dynamic.{name}"
+        for_each = raw.body.attrs.get("for_each")
+        contents = [c for c in raw.body.blocks if c.type == "content"]
+        if for_each is None or len(contents) != 1:
+            return Unresolved(Msg("iac.dynamic_invalid", name=name), error=True)
+        iterator = raw.body.attrs.get("iterator")
+        it = name
+        if iterator is not None:
+            if not isinstance(iterator[0], Traversal) or iterator[0].steps:
+                return Unresolved(Msg("iac.dynamic_invalid", name=name), error=True)
+            it = iterator[0].root
+        coll = self.eval(for_each[0])
+        if isinstance(coll, Unresolved):
+            return Unresolved(Msg("iac.dynamic_unknown", name=name, reason=coll.reason), error=coll.error)
+        if isinstance(coll, dict):
+            items: list[tuple[Any, Any]] = sorted(coll.items())
+        elif isinstance(coll, list):
+            items = list(enumerate(coll))
+        else:
+            return Unresolved(Msg("iac.dynamic_invalid", name=name), error=True)
+        capped = self._charge(shown, "for_each", len(items))
+        if capped is not None:
+            assert isinstance(capped.instances, Unresolved)
+            return Unresolved(Msg("iac.dynamic_unknown", name=name, reason=capped.instances.reason))
+        content = contents[0]
+        out = []
+        outer = self._scope
+        try:
+            for k, v in items:
+                self._scope = {**outer, it: {"key": k, "value": v}}
+                out.append(self.block(content.body, content.path, content.line))
+        finally:
+            self._scope = outer
+        return out
 
     def managed(self, types: Iterable[str]) -> list[Resource]:
         """The resources of the wanted types, one per instance, then those of the child modules."""
@@ -2000,7 +2057,9 @@ def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
 
 
 def _disks(r: Resource) -> Any:
-    mappings = r.body.blocks.get("disk_device_mapping", ())
+    mappings = r.body.nested("disk_device_mapping")
+    if isinstance(mappings, Unresolved):
+        return mappings  # a dynamic block whose disks are not known: the disks are unknown, never "none"
     if not mappings:
         snapshot = r.body.attrs.get("snapshot_id")
         if snapshot is not None:  # an image of one system-disk snapshot
@@ -2107,7 +2166,10 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
 
 def _versioning(r: Resource, separate: Resource | None) -> tuple[Any, Location | None]:
     """``Versioning`` from ``alicloud_oss_bucket_versioning`` or the inline block; absent when never set."""
-    src = separate.body if separate is not None else (r.body.blocks.get("versioning") or (None,))[0]
+    inline = r.body.nested("versioning")
+    if separate is None and isinstance(inline, Unresolved):
+        return inline, r.location
+    src = separate.body if separate is not None else (inline[0] if inline and isinstance(inline, tuple) else None)
     if src is None:
         return MISSING, None
     return _str(src.value("status")), src.loc("status") or src.location
@@ -2117,6 +2179,8 @@ def _sse(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any
     """``ServerSideEncryptionRule`` from the separate resource or the inline block; ``"None"`` when neither."""
     if separate is not None:
         src: Block | None = separate.body
+    elif isinstance(r.body.nested("server_side_encryption_rule"), Unresolved):
+        return r.body.nested("server_side_encryption_rule"), r.location
     elif r.body.blocks.get("server_side_encryption_rule"):
         src = r.body.blocks["server_side_encryption_rule"][0]
     else:

@@ -89,6 +89,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "iac.why_too_large": {"en": "a number too large", "zh": "数字过大"},
     "iac.why_operator": {"en": "an unknown operator", "zh": "未知的运算符"},
     "iac.why_no_key": {"en": "no key {key} in the map", "zh": "map 中没有键 {key}"},
+    "iac.dynamic_unknown": {"en": "the {name} blocks come from a dynamic block whose for_each is unknown: {reason}",
+                            "zh": "{name} 块来自一个 for_each 未知的 dynamic 块：{reason}"},
+    "iac.dynamic_invalid": {"en": "the dynamic {name} block needs a for_each, one content block and a plain "
+                                  "iterator name",
+                            "zh": "dynamic {name} 块需要 for_each、一个 content 块和简单的 iterator 名称"},
     "iac.format_verb": {"en": "format() with the verb {verb} is not evaluated statically",
                         "zh": "带有格式符 {verb} 的 format() 无法静态求值"},
     "iac.function_regex": {"en": "{name}() with a regular expression is not evaluated statically",
