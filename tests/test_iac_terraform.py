@@ -186,7 +186,9 @@ def test_hcl_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_invalid_policy_document_is_an_input_error_at_its_line(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text('resource "alicloud_ram_role" "r" {\n  role_name = "x"\n'
+    """Of the export role (it feeds an export's facts); another role's is not preflight's business."""
+    (tmp_path / "main.tf").write_text('resource "alicloud_ram_role" "r" {\n'
+                                      '  role_name = "AliyunECSImageExportDefaultRole"\n'
                                       '  assume_role_policy_document = "{not json"\n}\n')
     with pytest.raises(PreflightError) as e:
         iac.load([tmp_path])

@@ -30,9 +30,12 @@ def _write(root: Path, files: dict[str, str]) -> None:
 # Errors of the run (exit 2)
 
 DEEP = "locals {\n  x = " + "[" * 3000 + "]" * 3000 + "\n}\n"
-ROLE = 'resource "alicloud_ram_role" "r" {\n  role_name = "x"\n  assume_role_policy_document = "{not json"\n}\n'
+#: the export role (its trust policy feeds an export's facts, so a malformed one is an input error)
+ROLE = ('resource "alicloud_ram_role" "r" {\n  role_name = "AliyunECSImageExportDefaultRole"\n'
+        '  assume_role_policy_document = "{not json"\n}\n')
 ROS_BAD_POLICY = ("ROSTemplateFormatVersion: '2015-09-01'\nResources:\n  Role:\n    Type: ALIYUN::RAM::Role\n"
-                  "    Properties:\n      RoleName: R\n      AssumeRolePolicyDocument: {Statement: 3}\n")
+                  "    Properties:\n      RoleName: AliyunECSImageExportDefaultRole\n"
+                  "      AssumeRolePolicyDocument: {Statement: 3}\n")
 
 ERRORS = [
     pytest.param({"main.tf": "x = 1 @\n"}, ".", "main.tf:1", "not valid HCL: unexpected '@'", id="hcl-token"),

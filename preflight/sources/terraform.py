@@ -1922,13 +1922,17 @@ def _str(v: Any) -> Any:
     return v
 
 
-def _policy_text(v: Any, where: Location | None) -> Any:
-    """A policy document argument: validated now so a malformed one is reported at its line."""
+def _policy_text(v: Any, where: Location | None, strict: bool = True) -> Any:
+    """A policy document argument, validated now. ``strict``: it feeds an export's facts (the export role's
+    trust and attached policies, the export bucket's policy), so a malformed one is an error at its line;
+    otherwise it is not preflight's business, and a malformed one is only unknown (never aborts the run)."""
     if not is_known(v) or v is None or v == "":
         return None if v == "" else v
     try:
         pol.parse_policy(v)
     except pol.PolicyError as e:
+        if not strict:
+            return Unresolved(Msg("iac.bad_policy", reason=e.message))
         raise PreflightError(Msg("iac.bad_policy", reason=e.message), str(where) if where else None) from None
     return v
 
@@ -1975,8 +1979,8 @@ def build_document(resources: Sequence[Resource], *, source: str, export_roles: 
         by_type.setdefault(r.type, []).append(r)
     b = DocBuilder(source)
     images = _images(b, by_type.get("alicloud_image", []))
-    buckets = _buckets(b, by_type)
-    roles = _roles(b, by_type)
+    buckets = _buckets(b, by_type, export_buckets)
+    roles = _roles(b, by_type, export_roles)
     b.doc.setdefault("images", [])
     b.doc.setdefault("buckets", [])
     b.doc.setdefault("roles", [])
@@ -2103,12 +2107,19 @@ _BUCKET_EXTRAS = ("alicloud_oss_bucket_acl", "alicloud_oss_bucket_server_side_en
                   "alicloud_oss_bucket_policy", "alicloud_oss_bucket_versioning", "alicloud_oss_bucket_replication")
 
 
-def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, _BucketRef]:
+def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_buckets: Sequence[str]
+             ) -> dict[str, _BucketRef]:
     refs: dict[str, _BucketRef] = {}
     for r in by_type.get("alicloud_oss_bucket", []):
         name = _name(r, ("bucket",))
         refs[r.address] = _BucketRef(name if isinstance(name, str) else None, r.location, r.region)
     targets = _Targets({a: ref.name for a, ref in refs.items()})
+    # the buckets an export writes to (or the config names): only their policies are validated strictly
+    strict = {a for a, ref in refs.items() if ref.name is not None and ref.name in export_buckets}
+    for export in by_type.get("alicloud_image_export", []):
+        found = targets.find(export.body.attrs.get("oss_bucket"))
+        if isinstance(found, str):
+            strict.add(found)
     # the separate resources (acl, encryption, policy) by the bucket they configure
     extras: dict[tuple[str, str], Resource] = {}
     stray: dict[str, Msg] = {}
@@ -2120,12 +2131,12 @@ def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, 
             elif found is not None:
                 extras[(found, kind)] = x
     for r in by_type.get("alicloud_oss_bucket", []):
-        _bucket(b, r, refs[r.address], extras, stray)
+        _bucket(b, r, refs[r.address], extras, stray, r.address in strict)
     return refs
 
 
 def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[str, str], Resource],
-            stray: Mapping[str, Msg]) -> None:
+            stray: Mapping[str, Msg], strict: bool) -> None:
     entry: dict[str, Any] = {"Name": ref.name or r.address}
     ptr = b.add("buckets", entry, r.location, r.address)
     if ref.name is None:
@@ -2161,7 +2172,7 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
     if "alicloud_oss_bucket_policy" in stray and policy_res is None:
         policy = Unresolved(stray["alicloud_oss_bucket_policy"])
     policy_loc = policy_src.loc("policy") or (policy_res.location if policy_res else None) or r.location
-    b.put(entry, ptr, "Policy", None if policy is MISSING else _policy_text(policy, policy_loc), policy_loc)
+    b.put(entry, ptr, "Policy", None if policy is MISSING else _policy_text(policy, policy_loc, strict), policy_loc)
 
 
 def _versioning(r: Resource, separate: Resource | None) -> tuple[Any, Location | None]:
@@ -2200,8 +2211,10 @@ def _sse(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any
     return rule, where
 
 
-def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tuple[str, Location | None]]:
-    """Roles with their trust policy and the policies attached to them. Returns address -> (name, location)."""
+def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_roles: Sequence[str]
+           ) -> dict[str, tuple[str, Location | None]]:
+    """Roles with their trust policy and the policies attached to them. Returns address -> (name, location).
+    Policies are validated strictly only for the export roles (``export_roles`` and the default one)."""
     policies: dict[str, tuple[Any, Location | None]] = {}  # name -> (document, where)
     policy_names: dict[str, str | None] = {}
     for p in by_type.get("alicloud_ram_policy", []):
@@ -2211,7 +2224,7 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tu
         doc = doc_attr.value if doc_attr else Unresolved(Msg("iac.policy_statement_blocks", address=p.address))
         policy_names[p.address] = name if isinstance(name, str) else None
         if isinstance(name, str):
-            policies[name] = (_policy_text(doc, where), where)
+            policies[name] = (doc, where)
     role_list = by_type.get("alicloud_ram_role", [])
     names: dict[str, str | None] = {}
     for r in role_list:
@@ -2236,19 +2249,19 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tu
     for r in role_list:
         name = names[r.address] or r.address
         out[r.address] = (name, r.location)
-        _role(b, r, name, attached[r.address], policies, stray)
+        _role(b, r, name, attached[r.address], policies, stray, name in export_roles or name == DEFAULT_ROLE_NAME)
     return out
 
 
 def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, Resource]],
-          policies: Mapping[str, tuple[Any, Location | None]], stray: Msg | None) -> None:
+          policies: Mapping[str, tuple[Any, Location | None]], stray: Msg | None, strict: bool) -> None:
     entry: dict[str, Any] = {"RoleName": name}
     ptr = b.add("roles", entry, r.location, r.address)
     b.locations[f"{ptr}/RoleName"] = _name_loc(r, ("role_name", "name")) or r.location  # type: ignore[assignment]
     b.put(entry, ptr, "Arn", Unresolved(Msg("iac.role_arn")), None)
     trust_attr = r.body.attrs.get("assume_role_policy_document") or r.body.attrs.get("document")
     if trust_attr is not None:
-        trust, trust_loc = _policy_text(trust_attr.value, trust_attr.location), trust_attr.location
+        trust, trust_loc = _policy_text(trust_attr.value, trust_attr.location, strict), trust_attr.location
     elif "services" in r.body.attrs or "ram_users" in r.body.attrs:
         trust, trust_loc = _legacy_trust(r), r.body.loc("services") or r.body.loc("ram_users")
     else:
@@ -2270,6 +2283,8 @@ def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, 
         if isinstance(ptype, str):
             item["PolicyType"] = ptype
         doc, doc_where = policies.get(pname, (MISSING, None)) if ptype != SYSTEM else (MISSING, None)
+        if doc is not MISSING:
+            doc = _policy_text(doc, doc_where, strict)
         if isinstance(doc, Unresolved) or doc is MISSING:
             why = doc.reason if isinstance(doc, Unresolved) else Msg(
                 "iac.policy_undefined", type=ptype if isinstance(ptype, str) and ptype else "Custom", name=pname,
