@@ -2215,7 +2215,9 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_roles: S
            ) -> dict[str, tuple[str, Location | None]]:
     """Roles with their trust policy and the policies attached to them. Returns address -> (name, location).
     Policies are validated strictly only for the export roles (``export_roles`` and the default one)."""
-    policies: dict[str, tuple[Any, Location | None]] = {}  # name -> (document, where)
+    #: name -> (document, where); a policy whose name is not known is there under its address (a RAM policy
+    #: name has no "." nor "_", so the two never collide)
+    policies: dict[str, tuple[Any, Location | None]] = {}
     policy_names: dict[str, str | None] = {}
     for p in by_type.get("alicloud_ram_policy", []):
         name = _name(p, ("policy_name", "name"))
@@ -2223,8 +2225,7 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_roles: S
         where = doc_attr.location if doc_attr else p.location
         doc = doc_attr.value if doc_attr else Unresolved(Msg("iac.policy_statement_blocks", address=p.address))
         policy_names[p.address] = name if isinstance(name, str) else None
-        if isinstance(name, str):
-            policies[name] = (doc, where)
+        policies[name if isinstance(name, str) else p.address] = (doc, where)
     role_list = by_type.get("alicloud_ram_role", [])
     names: dict[str, str | None] = {}
     for r in role_list:
@@ -2241,7 +2242,9 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_roles: S
         elif found is not None:
             pattr = att.body.attrs.get("policy_name")
             ptarget = policy_targets.find(pattr)
-            pname: Any = policy_names.get(ptarget) if isinstance(ptarget, str) else None
+            # a policy referenced by attribute (alicloud_ram_policy.p.policy_name) is that resource, whatever its
+            # name evaluates to (a generated suffix from random_integer, a variable without a value)
+            pname: Any = (policy_names.get(ptarget) or ptarget) if isinstance(ptarget, str) else None
             if pname is None:
                 pname = _str(pattr.value) if pattr is not None else Unresolved(Msg("iac.policy_name_missing"))
             attached[found].append((pname, _str(att.body.value("policy_type")), att))
