@@ -30,7 +30,18 @@ from preflight.facts import DEFAULT_ROLE_NAME
 from preflight.model import Location
 from preflight.sources import jsonpos
 from preflight.sources.snapshot import Annotations
-from preflight.sources.terraform import Budget, DocBuilder, Limits, Unresolved
+from preflight.sources.terraform import (
+    Budget,
+    DocBuilder,
+    Hole,
+    Limits,
+    Partial,
+    PartialText,
+    Unresolved,
+    partial_collection,
+    partly_known_trust,
+    plain,
+)
 
 try:  # the C loader when PyYAML was built with libyaml
     from yaml import CSafeLoader as _BaseLoader
@@ -206,10 +217,11 @@ class Resolver:
             items = []
             for x in v:
                 r = self.resolve(x, depth + 1)
-                if isinstance(r, Unresolved):
+                if isinstance(r, Unresolved) and not isinstance(r, Partial):
                     return r
                 items.append(r)
-            return items
+            partial = partial_collection(items, list)  # some items known in part (Fn::Sub of a pseudo parameter)
+            return partial if partial is not None else items
         if not isinstance(v, Mapping):
             return v
         if len(v) == 1:
@@ -227,10 +239,11 @@ class Resolver:
         out = {}
         for k, x in v.items():
             r = self.resolve(x, depth + 1)
-            if isinstance(r, Unresolved):
+            if isinstance(r, Unresolved) and not isinstance(r, Partial):
                 return r
             out[str(k)] = r
-        return out
+        partial = partial_collection(list(out.values()), lambda vs: dict(zip(out, vs, strict=True)))
+        return partial if partial is not None else out
 
     def _ref(self, name: Any, depth: int) -> Any:
         if not isinstance(name, str):
@@ -291,7 +304,9 @@ class Resolver:
         ) else (None, {})
         if text is None:
             return Unresolved(Msg("iac.ros_sub_args"))
-        out, pos, size = [], 0, 0
+        out: list[str | Hole] = []
+        pos, size = 0, 0
+        first: Unresolved | None = None
         while (start := text.find("${", pos)) >= 0:
             end = text.find("}", start)
             if end < 0:
@@ -303,22 +318,26 @@ class Resolver:
             else:
                 value = (self.resolve(variables[name], depth + 1) if name in variables
                          else self._get_att(name.split(".", 1), depth) if "." in name else self._ref(name, depth))
-                if isinstance(value, Unresolved):
-                    return value
-                out.append(str(value))
-            size += len(out[-1]) + start - pos
+                if isinstance(value, Unresolved):  # kept as a hole: the literal parts stay known
+                    first = first or value
+                    out.append(Hole("${" + name + "}"))
+                else:
+                    out.append(str(value))
+            size += (len(out[-1]) if isinstance(out[-1], str) else 0) + start - pos
             if size > self.budget.limits.value_size:
                 return Unresolved(Msg("iac.cap_value_size", cap=self.budget.limits.value_size))
             pos = end + 1
         out.append(text[pos:])
-        return "".join(out)
+        if first is not None:
+            return Partial(first.reason, value=PartialText(tuple(p for p in out if p != "")))
+        return "".join(p for p in out if isinstance(p, str))
 
     def _join(self, arg: Any, depth: int) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
             return Unresolved(Msg("iac.ros_join_args"))
         items = self.resolve(arg[1], depth + 1)
         if isinstance(items, Unresolved):
-            return items
+            return plain(items)
         if not isinstance(items, list):
             return Unresolved(Msg("iac.ros_join_not_list"))
         parts = [str(x) for x in items]  # each item is within the size cap, measured when resolved
@@ -440,7 +459,7 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
     where = _prop_loc(d, logical_id, "AssumeRolePolicyDocument")
     if trust is _ABSENT:
         trust = Unresolved(Msg("iac.ros_no_trust"))
-    d.put(entry, ptr, "AssumeRolePolicyDocument", _policy_doc(trust, where, strict), where)
+    d.put(entry, ptr, "AssumeRolePolicyDocument", _policy_doc(partly_known_trust(trust), where, strict), where)
     attached: list[dict[str, Any]] = []
     first: Location | None = None
     inline = props.get("Policies")

@@ -75,6 +75,61 @@ class Unresolved:
 
 
 @dataclass(frozen=True, slots=True)
+class PartialText:
+    """A string known in part: literal parts and, for each unknown part, the text that stands for it
+    (``acs:ram::${data.alicloud_account.current.id}:root``, ``acs:ram::${ALIYUN::TenantId}:root``)."""
+
+    parts: tuple[str | Hole, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(p if isinstance(p, str) else p.text for p in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Hole:
+    """The unknown part of a :class:`PartialText`, with the text written for it."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Partial(Unresolved):
+    """A value with known and unknown parts. It *is* an :class:`Unresolved` (everything that does not look
+    inside sees an unknown value, with the reason of its first unknown part); ``value`` is the value with
+    each string known only in part a :class:`PartialText`, which the policy reader may use
+    (``policy.decidable_trust``). Only templates, lists, objects and ``jsonencode`` build one: any other
+    reader gets the plain Unresolved (see ``Module.eval``)."""
+
+    value: Any = None
+
+
+def placeholder(v: Any) -> str | None:
+    """The text standing for a partly known string, None for any other value (for ``policy.decidable_trust``)."""
+    return v.text if isinstance(v, PartialText) else None
+
+
+def plain(v: Any) -> Any:
+    """A partly known value as a plain unknown one (for readers that do not look inside)."""
+    return Unresolved(v.reason) if isinstance(v, Partial) else v
+
+
+def partial_collection(items: Sequence[Any], build: Callable[[list[Any]], Any]) -> Any:
+    """A list or object of values some of which are partly known: Partial (of ``build`` of the values, each
+    Partial replaced by what it holds) when every unknown among them is partly known and none an error, the
+    first plain unknown otherwise; None when all are known."""
+    first: Unresolved | None = None
+    for v in items:
+        if isinstance(v, Unresolved):
+            if not isinstance(v, Partial) or v.error:
+                return plain(v)
+            first = first or v
+    if first is None:
+        return None
+    return Partial(first.reason, value=build([v.value if isinstance(v, Partial) else v for v in items]))
+
+
+@dataclass(frozen=True, slots=True)
 class Attr:
     """One argument as a source sees it: its value, where it is written, the resource it references."""
 
@@ -1025,6 +1080,12 @@ class Module:
 
     # -- evaluation -------------------------------------------------------------------------------------
     def eval(self, expr: Any) -> Any:
+        """What an expression evaluates to; a partly known value is a plain Unresolved here."""
+        v = self.eval_partial(expr)
+        return Unresolved(v.reason, v.error) if isinstance(v, Partial) else v
+
+    def eval_partial(self, expr: Any) -> Any:
+        """What an expression evaluates to, a partly known value as a :class:`Partial`."""
         if expr is None or isinstance(expr, str | int | float | bool):
             return expr
         budget = self._budget
@@ -1043,7 +1104,9 @@ class Module:
         if isinstance(expr, Template):
             return self._template(expr)
         if isinstance(expr, TupleExpr):
-            return self._checked(_collect([self.eval(x) for x in expr.items]))
+            items = [self.eval_partial(x) for x in expr.items]
+            partial = partial_collection(items, list)
+            return partial if partial is not None else self._checked(items)
         if isinstance(expr, ObjectExpr):
             return self._object(expr)
         if isinstance(expr, Call):
@@ -1070,34 +1133,45 @@ class Module:
         return v if isinstance(v, Unresolved) else self._budget.checked(v)
 
     def _template(self, t: Template) -> Any:
-        out = []
+        """A string template; with unknown parts (not errors), a :class:`Partial` keeping the literal ones."""
+        out: list[str | Hole] = []
+        first: Unresolved | None = None
         size, cap = 0, self._budget.limits.value_size
         for p in t.parts:
-            v = self.eval(p)
+            v = self.eval_partial(p)
             if isinstance(v, Unresolved):
-                return v
+                if v.error:
+                    return plain(v)
+                first = first or v
+                if isinstance(v, Partial) and isinstance(v.value, PartialText):
+                    out += v.value.parts
+                else:
+                    out.append(Hole("${" + (p.text if isinstance(p, Traversal) else "…") + "}"))
+                continue
             if isinstance(v, bool):
                 out.append("true" if v else "false")
             elif isinstance(v, str | int | float):
                 out.append(str(v))
             else:
                 return Unresolved(Msg("iac.template_non_string"))
-            size += len(out[-1])
+            size += len(out[-1]) if isinstance(out[-1], str) else 0
             if size > cap:
                 return Unresolved(Msg("iac.cap_value_size", cap=cap))
-        return "".join(out)
+        if first is not None:
+            return Partial(first.reason, value=PartialText(tuple(out)))
+        return "".join(x for x in out if isinstance(x, str))
 
     def _object(self, o: ObjectExpr) -> Any:
-        out: dict[str, Any] = {}
+        keys: list[str] = []
+        values: list[Any] = []
         for k, v in o.items:
             key = self.eval(k)
             if isinstance(key, Unresolved):
                 return key
-            value = self.eval(v)
-            if isinstance(value, Unresolved):
-                return value
-            out[str(key)] = value
-        return self._checked(out)
+            keys.append(str(key))
+            values.append(self.eval_partial(v))
+        partial = partial_collection(values, lambda vs: dict(zip(keys, vs, strict=True)))
+        return partial if partial is not None else self._checked(dict(zip(keys, values, strict=True)))
 
     def _call(self, c: Call) -> Any:
         """A function call, as Terraform evaluates it: ``try``/``can`` catch errors, ``coalesce`` takes the
@@ -1106,6 +1180,10 @@ class Module:
 
         if c.name in ("try", "can") and c.args and not c.expand:
             return self._try(c)
+        if c.name == "jsonencode" and len(c.args) == 1 and not c.expand:
+            arg = self.eval_partial(c.args[0])
+            if isinstance(arg, Partial) and not isinstance(arg.value, PartialText):
+                return arg  # a document known in part: the policy reader reads it as the object it encodes
         if c.name == "length" and len(c.args) == 1:
             instances = self._instances_of(c.args[0])
             if instances is not None:
@@ -1355,7 +1433,7 @@ class Module:
     def _index(self, v: Any, steps: Sequence[Any], ref: str) -> Any:
         for s in steps:
             if isinstance(v, Unresolved):
-                return v
+                return plain(v)  # a part of a value known in part is not known
             if not isinstance(s, str | int):
                 s = self.eval(s)
                 if isinstance(s, Unresolved):
@@ -1422,7 +1500,7 @@ class Module:
         outer, self._ctx = self._ctx, ctx
         scope, self._scope = self._scope, {}  # a named expression sees no for/iterator names of its reader
         try:
-            value = self.eval(expr)
+            value = self.eval_partial(expr)
         finally:
             self._evaluating.discard(key)
             self._ctx = outer
@@ -1651,7 +1729,7 @@ class Module:
         return Attr(value, Location(provider.path, region[1])), provider_loc
 
     def block(self, raw: RawBody, path: str, line: int) -> Block:
-        attrs = {name: Attr(self.eval(expr), Location(path, ln), self.target(expr))
+        attrs = {name: Attr(self.eval_partial(expr), Location(path, ln), self.target(expr))
                  for name, (expr, ln) in raw.attrs.items()}
         blocks: dict[str, list[Block]] = {}
         unknown: dict[str, Msg] = {}
@@ -2264,7 +2342,8 @@ def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, 
     b.put(entry, ptr, "Arn", Unresolved(Msg("iac.role_arn")), None)
     trust_attr = r.body.attrs.get("assume_role_policy_document") or r.body.attrs.get("document")
     if trust_attr is not None:
-        trust, trust_loc = _policy_text(trust_attr.value, trust_attr.location, strict), trust_attr.location
+        trust, trust_loc = _policy_text(partly_known_trust(trust_attr.value), trust_attr.location, strict), \
+            trust_attr.location
     elif "services" in r.body.attrs or "ram_users" in r.body.attrs:
         trust, trust_loc = _legacy_trust(r), r.body.loc("services") or r.body.loc("ram_users")
     else:
@@ -2299,6 +2378,62 @@ def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, 
         items.append(item)
         where = where or att.location
     b.put(entry, ptr, "AttachedPolicies", items, where or r.location)
+
+
+def partly_known_trust(value: Any) -> Any:
+    """A trust policy document as far as it decides the trust facts: a :class:`Partial` one (an object, or
+    JSON text with interpolations inside its strings) becomes the document with placeholders where
+    ``policy.decidable_trust`` says the unknown parts cannot change a fact, else stays unknown."""
+    if not isinstance(value, Partial):
+        return value
+    doc = value.value
+    if isinstance(doc, PartialText):
+        doc = _partial_json(doc)
+    decided = pol.decidable_trust(doc, placeholder) if doc is not None else None
+    return decided if decided is not None else plain(value)
+
+
+#: stands for the n-th unknown part of a JSON text while it is parsed (private-use characters)
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+
+
+def _partial_json(text: PartialText) -> Any:
+    """JSON text with unknown parts inside its strings → the object, those strings as PartialText; None
+    when an unknown part is anywhere else (a number, a key, the structure) or the text is not JSON."""
+    holes = [p for p in text.parts if isinstance(p, Hole)]
+    if any(_MARK_OPEN in p or _MARK_CLOSE in p for p in text.parts if isinstance(p, str)):
+        return None
+    marked = "".join(p if isinstance(p, str) else f"{_MARK_OPEN}{holes.index(p)}{_MARK_CLOSE}"
+                     for p in text.parts)
+    try:
+        doc = json.loads(marked)
+    except (ValueError, RecursionError):
+        return None
+
+    def back(v: Any, depth: int) -> Any:
+        if depth > LIMITS.value_depth:
+            raise ValueError("too deep")
+        if isinstance(v, str) and _MARK_OPEN in v:
+            parts: list[str | Hole] = []
+            for i, chunk in enumerate(v.split(_MARK_OPEN)):
+                if i == 0:
+                    parts.append(chunk)
+                    continue
+                index, _, rest = chunk.partition(_MARK_CLOSE)
+                parts += [holes[int(index)], rest]
+            return PartialText(tuple(p for p in parts if p != ""))
+        if isinstance(v, dict):
+            if any(_MARK_OPEN in k for k in v):
+                raise ValueError("an unknown key")
+            return {k: back(x, depth + 1) for k, x in v.items()}
+        if isinstance(v, list):
+            return [back(x, depth + 1) for x in v]
+        return v
+
+    try:
+        return back(doc, 0)
+    except (ValueError, IndexError):
+        return None
 
 
 def _legacy_trust(r: Resource) -> Any:
