@@ -275,7 +275,6 @@ TF_REASONS = [
     "the image lists no disk_device_mapping: its disks come from what it is created from",
     "alicloud_oss_bucket_acl.stray configures a bucket that cannot be resolved statically",
     "the owner is the account Terraform runs as, which the files do not name",
-    "cross-region replication may be configured outside the files checked",
     "sse_algorithm is not set",
     "the name of alicloud_oss_bucket.n cannot be resolved statically",
     "the ARN is assigned when the role is created",

@@ -2238,12 +2238,21 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
                         stray.get("alicloud_oss_bucket_server_side_encryption"))
     b.put(entry, ptr, "ServerSideEncryptionRule", sse, sse_loc)
     b.put(entry, ptr, "Owner", Unresolved(Msg("iac.bucket_owner")), None)
-    versioning = _versioning(r, extras.get((r.address, "alicloud_oss_bucket_versioning")))
+    versioning = _versioning(r, extras.get((r.address, "alicloud_oss_bucket_versioning")),
+                             stray.get("alicloud_oss_bucket_versioning"))
     b.put(entry, ptr, "Versioning", versioning[0], versioning[1])
+    # replication, like the ACL, encryption and policy resources: what the files do not declare is what
+    # Terraform would create, the provider's default (no replication rule), unless a replication resource
+    # whose bucket cannot be told may be this bucket's
     replication = extras.get((r.address, "alicloud_oss_bucket_replication"))
-    b.put(entry, ptr, "CrossRegionReplication",
-          "Enabled" if replication is not None else Unresolved(Msg("iac.replication")),
-          replication.location if replication is not None else None)
+    if replication is not None:
+        cross: Any = "Enabled"
+    elif "alicloud_oss_bucket_replication" in stray:
+        cross = Unresolved(stray["alicloud_oss_bucket_replication"])
+    else:
+        cross = "Disabled"
+    b.put(entry, ptr, "CrossRegionReplication", cross,
+          replication.location if replication is not None else r.location)
     policy_res = extras.get((r.address, "alicloud_oss_bucket_policy"))
     policy_src = policy_res.body if policy_res is not None else r.body
     policy = policy_src.value("policy")
@@ -2253,8 +2262,11 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
     b.put(entry, ptr, "Policy", None if policy is MISSING else _policy_text(policy, policy_loc, strict), policy_loc)
 
 
-def _versioning(r: Resource, separate: Resource | None) -> tuple[Any, Location | None]:
-    """``Versioning`` from ``alicloud_oss_bucket_versioning`` or the inline block; absent when never set."""
+def _versioning(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any, Location | None]:
+    """``Versioning`` from ``alicloud_oss_bucket_versioning`` or the inline block; absent when never set;
+    unknown when a versioning resource whose bucket cannot be told may be this bucket's."""
+    if separate is None and stray is not None:
+        return Unresolved(stray), r.location
     inline = r.body.nested("versioning")
     if separate is None and isinstance(inline, Unresolved):
         return inline, r.location

@@ -164,8 +164,6 @@ TEXTS: dict[str, dict[str, str]] = {
                          "zh": "{address} 所配置的 Bucket 无法静态解析"},
     "iac.bucket_owner": {"en": "the owner is the account Terraform runs as, which the files do not name",
                          "zh": "所有者是运行 Terraform 所用的账号，文件中没有写明"},
-    "iac.replication": {"en": "cross-region replication may be configured outside the files checked",
-                        "zh": "跨区域复制可能配置在所检查的文件之外"},
     "iac.sse_not_set": {"en": "sse_algorithm is not set", "zh": "没有设置 sse_algorithm"},
     "iac.policy_statement_blocks": {"en": "{address} writes its document as statement blocks",
                                     "zh": "{address} 用 statement 块编写策略文档"},
