@@ -983,23 +983,46 @@ class ModuleCall:
     children: list[tuple[Instance | None, Module]] | Unresolved
 
 
+class ParseCache:
+    """The Terraform files of one run, each read and parsed once however many root modules read it or
+    module blocks call its directory (a repository's examples all calling its root module), by display path
+    (which is the resolved path, relative to the working directory when under it). The parsed blocks are
+    never changed by their readers, so one copy serves them all."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[str, RawBody]] = {}
+        #: files parsed (for tests and the bench)
+        self.parsed = 0
+
+    def get(self, path: Path, limits: Limits) -> tuple[str, str, RawBody]:
+        """(display path, text, parsed body) of a ``.tf`` or ``.tf.json`` file."""
+        display = display_path(path)
+        known = self._files.get(display)
+        if known is None:
+            text = read_text(path)
+            body = (parse_tf_json(text, display) if path.name.endswith(".json")
+                    else parse_hcl(text, display, limits))
+            self.parsed += 1
+            known = self._files[display] = (text, body)
+        return display, known[0], known[1]
+
+
 @dataclass
 class _Reader:
-    """Parses the files of the modules of one tree once, and remembers them (for inline waivers)."""
+    """Reads the files of the modules of one tree (through the run's :class:`ParseCache`), and remembers
+    them (for inline waivers)."""
 
     files: dict[str, tuple[str, list[tuple[int, int]]]] = field(default_factory=dict)
     parsed: dict[Path, list[RawBlock]] = field(default_factory=dict)
     #: the directories loaded as child modules (resolved)
     called: set[Path] = field(default_factory=set)
     limits: Limits = LIMITS
+    cache: ParseCache = field(default_factory=ParseCache)
 
     def read(self, tf_files: Sequence[Path]) -> list[RawBlock]:
         blocks: list[RawBlock] = []
         for path in tf_files:
-            display = display_path(path)
-            text = read_text(path)
-            body = (parse_tf_json(text, display) if path.name.endswith(".json")
-                    else parse_hcl(text, display, self.limits))
+            display, text, body = self.cache.get(path, self.limits)
             blocks += body.blocks
             self.files[display] = (text, [(b.line, b.end_line) for b in body.blocks])
         return blocks
@@ -2482,24 +2505,25 @@ class ModuleLoad:
 
 def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
                 environ: Mapping[str, str] | None = None, limits: Limits = LIMITS,
-                budget: Budget | None = None) -> ModuleLoad:
+                budget: Budget | None = None, cache: ParseCache | None = None) -> ModuleLoad:
     """Parse a module's files (all of one directory), and the local modules it calls, and return the
     resources this tool reads. Variables take, from lowest to highest precedence, their default, a
     ``TF_VAR_name`` variable of ``environ`` (the process environment by default), then ``var_files`` in
     order (terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in lexical order).
 
     ``budget``: what the evaluation may spend (``Budget(limits)``); pass the same one to every root module of
-    a run to make the caps on steps and instances hold for the run, not for each root module."""
+    a run to make the caps on steps and instances hold for the run, not for each root module. ``cache``: the
+    run's parsed files (pass the same one to every root module of a run: each file is parsed once)."""
     token = _PARSES.set(_Parses(limits.expressions))
     try:
-        return _load_module(tf_files, var_files, environ, limits, budget)
+        return _load_module(tf_files, var_files, environ, limits, budget, cache or ParseCache())
     finally:
         _PARSES.reset(token)
 
 
 def _load_module(tf_files: Sequence[Path], var_files: Sequence[Path], environ: Mapping[str, str] | None,
-                 limits: Limits, budget: Budget | None) -> ModuleLoad:
-    reader = _Reader(limits=limits)
+                 limits: Limits, budget: Budget | None, cache: ParseCache) -> ModuleLoad:
+    reader = _Reader(limits=limits, cache=cache)
     blocks = reader.read(tf_files)
     tfvars = _env_values(blocks, os.environ if environ is None else environ)
     for path in var_files:  # later files win, as in Terraform
