@@ -82,7 +82,12 @@ def value(expr: str, tfvars: dict[str, Any] | None = None) -> Any:
     ('{ a = "z" }["a"]', "z"),
     ('var.names["1"]', "db"),
     # functions
-    ('format("%s-%03s", "a", 1)', tffunctions.NotStatic),
+    ('format("%s-%03d-%2d-%-3d|%4s|%-4s|", "a", 7, 123, -5, "ab", "cd")', "a-007-123--5 |  ab|cd  |"),
+    ('format("%.2f", 1.5)', tffunctions.NotStatic),
+    ('format("%05q", "x")', tffunctions.NotStatic),
+    ('format("%03d", -7)', "-07"),
+    ('basename("a/b/c.txt")', "c.txt"),
+    ('basename("a/b/")', "b"),
     ('format("%s-%d-%v-%%-%t", "a", 1, "v", true)', "a-1-v-%-true"),
     ('format("%q", "x")', '"x"'),
     ('join("-", var.names, ["x"])', "web-db-x"),

@@ -169,12 +169,22 @@ def _format(args: Sequence[Any], cap: int) -> str:
             out.append(fmt[pos:])
             break
         out.append(fmt[pos:i])
-        verb = fmt[i + 1:i + 2]
-        pos = i + 2
-        if verb == "%":
+        j = i + 1
+        flags = ""
+        while j < len(fmt) and fmt[j] in "-0" and len(flags) < 2:
+            flags += fmt[j]
+            j += 1
+        width_end = j
+        while width_end < len(fmt) and width_end - j < 2 and fmt[width_end].isascii() and fmt[width_end].isdigit():
+            width_end += 1
+        width = int(fmt[j:width_end]) if width_end > j else 0
+        verb = fmt[width_end:width_end + 1]
+        pos = width_end + 1
+        if verb == "%" and width_end == i + 1:
             out.append("%")
             continue
-        if verb not in ("s", "d", "v", "q", "t"):  # flags, widths, precisions, other verbs: not worked out here
+        # a width (at most 99) and the flags "-" and "0" on %d, %s and %v; anything else is not worked out here
+        if verb not in ("s", "d", "v", "q", "t") or (width_end > i + 1 and verb not in ("d", "s", "v")):
             raise NotStatic(Msg("iac.format_verb", verb=fmt[i:i + 4]))
         if used >= len(args) - 1:
             raise _fail("format", "format_few")
@@ -184,7 +194,9 @@ def _format(args: Sequence[Any], cap: int) -> str:
             n = to_number(v, "format")
             if isinstance(n, float):
                 raise _fail("format", "format_d")
-            out.append(str(n))
+            align = "<" if "-" in flags else ""
+            zero = "0" if "0" in flags and "-" not in flags else ""
+            out.append(format(n, f"{align}{zero}{width}d" if width else "d"))
         elif verb == "t":
             out.append("true" if to_bool(v, "format") else "false")
         elif verb == "q":
@@ -196,7 +208,8 @@ def _format(args: Sequence[Any], cap: int) -> str:
                 raise _fail("format", "string")
             raise NotStatic(Msg("iac.format_verb", verb="%v"))
         else:
-            out.append(to_string(v, "format"))
+            text = to_string(v, "format")
+            out.append(text.ljust(width) if "-" in flags else text.rjust(width))
     if used < len(args) - 1:
         raise _fail("format", "format_many")
     return "".join(out)
@@ -473,6 +486,15 @@ def _abs(v: Any) -> Any:
     return abs(to_number(v, "abs"))
 
 
+def _basename(v: Any) -> str:
+    """Go's ``filepath.Base`` on a slash path, as Terraform's ``basename`` on Linux."""
+    path = to_string(v, "basename")
+    if path == "":
+        return "."
+    stripped = path.rstrip("/")
+    return "/" if stripped == "" else stripped.rsplit("/", 1)[-1]
+
+
 FUNCTIONS: dict[str, Function] = {
     "format": _format,
     "join": _join,
@@ -523,5 +545,6 @@ FUNCTIONS: dict[str, Function] = {
     "floor": _one_arg("floor", lambda v: math.floor(to_number(v, "floor"))),
     "alltrue": _all_any("alltrue", all),
     "anytrue": _all_any("anytrue", any),
+    "basename": _one_arg("basename", _basename),
     "coalescelist": lambda args, cap: next((x for x in (_list(a, "coalescelist") for a in args) if x), []),
 }
