@@ -256,3 +256,22 @@ def test_heredoc_closed_by_marker_then_spaces(closer: str, newline: str) -> None
     attrs = body.blocks[0].body.attrs
     assert attrs["p"][0].replace("\r", "") == "body  \n"  # the body keeps its own trailing spaces
     assert attrs["q"] == ("y\n" if newline == "\n" else "y\r\n", 5)
+
+
+@pytest.mark.parametrize("expr", [
+    "[for a in local.l : [for b in local.l : 1]]",  # literal bodies are not evaluation steps: each element is
+    "[for a in local.l : length(local.big)]",  # a function's work is proportional to its values
+    "[for a in local.l : local.big[*]]",
+    "[for a in local.l : local.big == local.big]",
+])
+def test_work_in_loops_counts_against_the_step_cap(expr: str) -> None:
+    import time
+
+    limits = terraform.Limits(eval_steps=20_000)
+    text = f"locals {{\n  l = range(1000)\n  big = [for i in range(1000) : i]\n  e = {expr}\n}}\n"
+    body = terraform.parse_hcl(text, "t.tf")
+    module = terraform.Module(body.blocks, {}, budget=terraform.Budget(limits))
+    start = time.perf_counter()
+    got = module.local("e")
+    assert isinstance(got, terraform.Unresolved) and "20000" in str(got.reason).replace(",", ""), got
+    assert time.perf_counter() - start < 2.0

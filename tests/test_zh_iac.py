@@ -186,7 +186,7 @@ EXPRESSIONS = [
     ('!"x"', "!: a bool is required (Terraform would stop with an error)"),
     ('[for s in "abc" : s]', "for: not a collection (Terraform would stop with an error)"),
     ("alicloud_oss_bucket.b[*].arn", "alicloud_oss_bucket.b.arn is computed when Terraform applies"),
-    ('format("%5s", "a")', "format() with the verb %5s is not evaluated statically"),
+    ('format("%.2f", 1.5)', "format() with the verb %.2f is not evaluated statically"),
     ('replace("a", "/a+/", "b")', "replace() with a regular expression is not evaluated statically"),
     ('coalesce("", null)', "coalesce: no non-null, non-empty argument (Terraform would stop with an error)"),
     ('"%{ if true }a%{ endif }"', "a template directive is not evaluated statically"),

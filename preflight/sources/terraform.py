@@ -1155,6 +1155,15 @@ class Module:
     def _checked(self, v: Any) -> Any:
         return v if isinstance(v, Unresolved) else self._budget.checked(v)
 
+    def _spend(self, *values: Any, steps: int = 0) -> Unresolved | None:
+        """Count work that is not one evaluation step (a function's or an operator's, proportional to the size
+        of its values; a for or splat element) against the cap on steps; past it, the Unresolved to return."""
+        budget = self._budget
+        budget.steps += steps + sum(budget.measure(v)[0] for v in values)
+        if budget.steps > budget.limits.eval_steps:
+            return Unresolved(Msg("iac.cap_steps", cap=budget.limits.eval_steps))
+        return None
+
     def _template(self, t: Template) -> Any:
         """A string template; with unknown parts (not errors), a :class:`Partial` keeping the literal ones."""
         out: list[str | Hole] = []
@@ -1228,8 +1237,12 @@ class Module:
         for a in args:
             if isinstance(a, Unresolved):
                 return a
+        over = self._spend(*args)
+        if over is not None:
+            return over
         try:
-            return self._checked(fn(args, self._budget.limits.value_size))
+            result = fn(args, self._budget.limits.value_size)
+            return self._spend(result) or self._checked(result)
         except tff.CallError as e:
             return Unresolved(e.msg, error=True)
         except tff.NotStatic as e:
@@ -1287,6 +1300,9 @@ class Module:
         for v in values:
             if isinstance(v, Unresolved):
                 return v
+        over = self._spend(*values) if o.op in ("==", "!=") else None  # comparing lists and maps takes time
+        if over is not None:
+            return over
         try:
             return _operate(o.op, values)
         except tff.CallError as e:
@@ -1317,6 +1333,9 @@ class Module:
         if v is None:
             return []
         items = v if isinstance(v, list) else [v]
+        over = self._spend(steps=len(items))
+        if over is not None:
+            return over
         text = "[*]" + _steps_text(sp.steps)
         return self._collected([self._index(x, sp.steps, text) for x in items])
 
@@ -1340,6 +1359,9 @@ class Module:
         outer = self._scope
         try:
             for k, v in pairs:
+                over = self._spend(steps=1)  # an element whose value is a literal is not an evaluation step
+                if over is not None:
+                    return over
                 self._scope = {**outer, f.value_var: v, **({f.key_var: k} if f.key_var else {})}
                 if f.cond is not None:
                     keep = self.eval(f.cond)
@@ -1801,6 +1823,9 @@ class Module:
         outer = self._scope
         try:
             for k, v in items:
+                over = self._spend(steps=1)
+                if over is not None:
+                    return Unresolved(Msg("iac.dynamic_unknown", name=name, reason=over.reason))
                 self._scope = {**outer, it: {"key": k, "value": v}}
                 out.append(self.block(content.body, content.path, content.line))
         finally:
