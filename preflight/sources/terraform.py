@@ -1,12 +1,16 @@
 """Terraform configuration (``.tf``, ``.tf.json``, ``.tfvars``) → the snapshot-shaped document + annotations.
 
 A module is the Terraform files of one directory, parsed together. Expressions are evaluated only as far
-as the files decide them: literals, string templates, ``jsonencode(...)`` of a literal, heredocs, variables
+as the files decide them, with Terraform's semantics: literals, string templates, heredocs, variables
 (defaults, ``TF_VAR_`` environment variables, ``terraform.tfvars``, ``*.auto.tfvars``, var files given
-explicitly, in Terraform's precedence), ``locals``, ``length``/``toset``/``tolist``/``tomap``, and references
-to arguments of resources in the module. Anything else (data sources, variables without a value,
-attributes computed at apply time, conditionals, other functions) is :class:`Unresolved` with the reason,
-and becomes an unknown fact; nothing is guessed.
+explicitly, in Terraform's precedence), ``locals``, references to arguments of resources in the module,
+conditionals, operators, ``for`` expressions, splats, ``dynamic`` blocks and the functions of
+:mod:`preflight.sources.tffunctions` (``try``/``can``/``coalesce`` here). Anything else (data sources,
+variables without a value, attributes computed at apply time, other functions) is :class:`Unresolved` with
+the reason, and becomes an unknown fact; nothing is guessed. An error Terraform would stop on (an index out
+of range) is an Unresolved marked ``error`` (``try`` moves past it); a string with unknown parts is a
+:class:`Partial` that keeps its literal parts for the policy reader and is unknown to everything else.
+Each file is read and parsed once per run (:class:`ParseCache`).
 
 A resource (or module call) with a known ``count``/``for_each`` is expanded into its instances
 (:class:`Expansion`, addresses ``type.name[0]``, ``type.name["k"]``); an unknown one stays one resource whose
