@@ -42,6 +42,14 @@ resource "alicloud_oss_bucket" "counted" {
 resource "alicloud_oss_bucket" "one" {
   bucket = "single"
 }
+resource "alicloud_oss_bucket" "each" {
+  for_each = toset(["a"])
+  bucket   = each.key
+}
+resource "alicloud_oss_bucket" "none" {
+  count  = var.create ? 1 : 0
+  bucket = "n"
+}
 '''
 
 
@@ -76,6 +84,8 @@ def value(expr: str, tfvars: dict[str, Any] | None = None) -> Any:
     ('{for n in ["a", "b", "a"] : n => n...}', {"a": ["a", "a"], "b": ["b"]}),
     ("alicloud_oss_bucket.counted[*].bucket", ["b-0", "b-1"]),
     ("alicloud_oss_bucket.one[*].bucket", ["single"]),
+    ("alicloud_oss_bucket.none[*].bucket", []),
+    ('alicloud_oss_bucket.each["a"].bucket', "a"),
     ('[{ a = 1 }, { a = 2 }][*].a', [1, 2]),
     ("null[*]", []),
     ("[1, 2][1]", 2),
@@ -165,7 +175,7 @@ def test_unknown_inputs_give_unknown(expr: str) -> None:
 @pytest.mark.parametrize("expr", [
     "local.m.nope", "[1][3]", '"a" + 1', '"x" ? 1 : 0', "element([], 0)", 'lookup(var.tags, "z")',
     "tonumber(\"abc\")", "1 / 0", '{for n in ["a", "a"] : n => n}', 'try(local.m.nope, [][0])',
-    "one([1, 2])", "range(5000)",
+    "one([1, 2])", "range(5000)", "alicloud_oss_bucket.each[*].bucket",
 ])
 def test_errors_are_unknown_marked_as_errors(expr: str) -> None:
     got = value(expr)

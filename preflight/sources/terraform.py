@@ -1329,8 +1329,10 @@ class Module:
             if isinstance(expansion, Expansion):
                 if isinstance(expansion.instances, Unresolved):
                     return expansion.instances
+                if expansion.meta != "count":  # a map of instances: a splat of it is not theirs
+                    return Unresolved(Msg("iac.call_error", name="[*]", what=Msg("iac.why_list")), error=True)
                 return self._collected([self.eval(Traversal(base.root, (base.steps[0], inst.key, *sp.steps)))
-                                        for inst in expansion.instances if isinstance(inst.key, int)])
+                                        for inst in expansion.instances])
         v = self.eval(base)
         if isinstance(v, Unresolved):
             return v
