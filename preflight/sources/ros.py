@@ -207,7 +207,7 @@ class Resolver:
             if known is not None and known[0] is v:
                 return known[1]
         out = self._resolve(v, depth)
-        out = out if isinstance(out, Unresolved) else budget.checked(out)
+        out = budget.checked_partial(out) if isinstance(out, Unresolved) else budget.checked(out)
         if composite:
             self._resolved[id(v)] = (v, out)
         return out

@@ -271,6 +271,14 @@ class Budget:
         self._measured[id(v)] = (v, size, depth + 1)
         return size, depth + 1
 
+    def checked_partial(self, p: Any) -> Any:
+        """A :class:`Partial` whose known parts are within the caps (they are walked by the policy reader),
+        else the Unresolved naming the cap; any other value as it is."""
+        if not isinstance(p, Partial):
+            return p
+        c = self.checked(p.value)
+        return c if isinstance(c, Unresolved) else p
+
     def checked(self, v: Any) -> Any:
         """The value, or Unresolved when it is past the caps on a value's size and depth."""
         size, depth = self.measure(v)
@@ -1133,7 +1141,7 @@ class Module:
         if isinstance(expr, TupleExpr):
             items = [self.eval_partial(x) for x in expr.items]
             partial = partial_collection(items, list)
-            return partial if partial is not None else self._checked(items)
+            return self._budget.checked_partial(partial) if partial is not None else self._checked(items)
         if isinstance(expr, ObjectExpr):
             return self._object(expr)
         if isinstance(expr, Call):
@@ -1207,7 +1215,9 @@ class Module:
             keys.append(str(key))
             values.append(self.eval_partial(v))
         partial = partial_collection(values, lambda vs: dict(zip(keys, vs, strict=True)))
-        return partial if partial is not None else self._checked(dict(zip(keys, values, strict=True)))
+        if partial is not None:
+            return self._budget.checked_partial(partial)
+        return self._checked(dict(zip(keys, values, strict=True)))
 
     def _call(self, c: Call) -> Any:
         """A function call, as Terraform evaluates it: ``try``/``can`` catch errors, ``coalesce`` takes the
