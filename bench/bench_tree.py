@@ -8,8 +8,10 @@ each ROS template or Terraform plan file (a ``.json``/``.yaml``/``.yml`` whose t
 
 Prints the number of inputs, the exit-code histogram (``timeout`` and ``traceback`` counted apart: a traceback
 in stderr is a bug of ours whatever the exit code), the slowest inputs, the first line of stderr for each
-input that exited 2 (``--show-errors N``), and totals (wall time summed, wall time of the run). A script, not
-a test::
+input that exited 2 (``--show-errors N``), and totals (wall time summed, wall time of the run). Each run's
+working directory is the system's temporary directory (``--cwd``): ``python -m preflight`` puts the working
+directory first on ``sys.path``, so run from a checkout it would import that checkout, whatever
+``PYTHONPATH`` a ``--command`` sets to compare versions. A script, not a test::
 
     python bench/bench_tree.py /tmp/ros-templates --slowest 10 --show-errors 20
 """
@@ -21,6 +23,7 @@ import collections
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,11 +76,12 @@ def _is_input(path: Path) -> bool:
     return any(m in head for m in _MARKERS)
 
 
-def run(command: Sequence[str], path: Path, timeout: float) -> Outcome:
+def run(command: Sequence[str], path: Path, timeout: float, cwd: str | None = None) -> Outcome:
     start = time.perf_counter()
     try:
-        done = subprocess.run([*command, "check", str(path), "-f", "json", "-o", os.devnull],
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run([*command, "check", str(path.resolve()), "-f", "json", "-o", os.devnull],
+                              capture_output=True, text=True, timeout=timeout, check=False,
+                              cwd=cwd or tempfile.gettempdir())
     except subprocess.TimeoutExpired:
         return Outcome(path, "timeout", time.perf_counter() - start, "", False)
     seconds = time.perf_counter() - start
@@ -96,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show-errors", type=int, default=10, metavar="N",
                         help="list the first stderr line of up to N inputs that exited 2 or timed out")
     parser.add_argument("--limit", type=int, default=0, help="stop after this many inputs (0: all)")
+    parser.add_argument("--cwd", help="working directory of each run (default: the system's temporary directory)")
     parser.add_argument("--command", help="the preflight command to run, split on spaces (default: the installed "
                                           "console script), e.g. 'env PYTHONPATH=/tmp/old python -m preflight'")
     args = parser.parse_args(argv)
@@ -107,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"inputs: {len(found)} under {', '.join(str(r) for r in args.roots)}")
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        outcomes = list(pool.map(lambda p: run(command, p, args.timeout), found))
+        outcomes = list(pool.map(lambda p: run(command, p, args.timeout, args.cwd), found))
     elapsed = time.perf_counter() - started
     histogram = collections.Counter(o.code for o in outcomes)
     print("exit codes: " + ", ".join(f"{code}: {n}" for code, n in sorted(histogram.items())))
