@@ -626,6 +626,65 @@ def other_principals(trust: Policy) -> list[str] | Unknown:
     return still
 
 
+def decidable_trust(doc: Any, placeholder: Callable[[Any], str | None]) -> dict[str, Any] | None:
+    """A role's trust policy document some of whose strings are known only in part (IaC: ``acs:ram::${X}:root``
+    with ``X`` known when the stack runs). ``placeholder(v)`` is the text standing for such a string ``v``
+    (None for any other value).
+
+    Returns the document with each partly known string replaced by its text when what is decided from a
+    trust policy (whether ECS may assume the role, under which Conditions, who else may) is the same whatever
+    the unknown parts turn out to be, else None (the document is unknown). That holds when the unknown parts
+    are only in the ``RAM`` or ``Federated`` principals of ``Allow`` statements and no statement is anything
+    but an ``Allow``: such a principal never names the ECS service (``ecs_can_assume`` and
+    ``ecs_trust_conditions`` read only ``Service`` and ``*``), and it admits someone besides ECS whatever its
+    value (``other_principals`` lists it, under its placeholder, and no Deny can take it back).
+    """
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("Statement"), list):
+        return None
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key == "Statement":
+            continue
+        if _holds_placeholder(value, placeholder):
+            return None
+        out[key] = value
+    statements: list[Any] = []
+    for st in doc["Statement"]:
+        if not isinstance(st, Mapping) or st.get("Effect") != "Allow":
+            return None  # a Deny (or an Effect not known) could take back what an Allow admits
+        new: dict[str, Any] = {}
+        for key, value in st.items():
+            if key == "Principal" and isinstance(value, Mapping):
+                principal: dict[str, Any] = {}
+                for kind, names in value.items():
+                    if kind in ("RAM", "Federated"):
+                        items = names if isinstance(names, list) else [names]
+                        texts = [placeholder(x) or x for x in items]
+                        principal[kind] = texts if isinstance(names, list) else texts[0]
+                    elif _holds_placeholder(names, placeholder):
+                        return None
+                    else:
+                        principal[kind] = names
+                new[key] = principal
+            elif _holds_placeholder(value, placeholder):
+                return None
+            else:
+                new[key] = value
+        statements.append(new)
+    out["Statement"] = statements
+    return out
+
+
+def _holds_placeholder(value: Any, placeholder: Callable[[Any], str | None], depth: int = 0) -> bool:
+    if placeholder(value) is not None or depth > 64:
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_placeholder(v, placeholder, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_placeholder(v, placeholder, depth + 1) for v in value)
+    return False
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Permission policies of the export role
 

@@ -40,8 +40,10 @@ def test_yaml_short_tags_parameters_and_functions() -> None:
     assert writer["PolicyName"] == "EcsImageExportWriter" and writer["PolicyType"] == "Custom"
     assert writer["PolicyDocument"]["Statement"][0]["Resource"] == [  # !Sub with a parameter
         "acs:oss:*:*:corp-image-exports", "acs:oss:*:*:corp-image-exports/*"]
-    assert "AssumeRolePolicyDocument" not in partner  # !Sub of a parameter without a default
-    assert str(ann.unknown["/roles/1/AssumeRolePolicyDocument"]).startswith("parameter PartnerAccount has no Default")
+    # !Sub of a parameter without a default: known in part, and the part known decides the trust facts
+    principal = partner["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+    assert principal == {"Service": ["ecs.aliyuncs.com"], "RAM": ["acs:ram::${PartnerAccount}:root"]}
+    assert "/roles/1/AssumeRolePolicyDocument" not in ann.unknown
     (bucket,) = doc["buckets"]
     assert bucket["Name"] == "corp-image-exports"  # !Join of !Ref
     assert bucket["ServerSideEncryptionRule"] == {"SSEAlgorithm": "KMS"}
@@ -69,7 +71,8 @@ def test_json_template_managed_policy_and_attach_policy_to_role() -> None:
     (YAML, "PF506", "bucket oss://corp-image-exports", Status.FAIL, 58),  # at its Policy
     (YAML, "PF504", "role AliyunECSImageExportDefaultRole", Status.FAIL, 29),  # at the policy document
     (YAML, "PF402", "role AliyunECSImageExportDefaultRole", Status.PASS, 19),
-    (YAML, "PF402", "role ImageExportRole", Status.UNKNOWN, 70),
+    (YAML, "PF402", "role ImageExportRole", Status.PASS, 70),  # whoever the partner account is
+    (YAML, "PF502", "role ImageExportRole", Status.FAIL, 70),  # its root may assume the role
     (JSON, "PF304", "bucket oss://scratch-exports", Status.FAIL, 36),
     (JSON, "PF501", "bucket oss://scratch-exports", Status.FAIL, 37),
 ])

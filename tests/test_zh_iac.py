@@ -30,9 +30,12 @@ def _write(root: Path, files: dict[str, str]) -> None:
 # Errors of the run (exit 2)
 
 DEEP = "locals {\n  x = " + "[" * 3000 + "]" * 3000 + "\n}\n"
-ROLE = 'resource "alicloud_ram_role" "r" {\n  role_name = "x"\n  assume_role_policy_document = "{not json"\n}\n'
+#: the export role (its trust policy feeds an export's facts, so a malformed one is an input error)
+ROLE = ('resource "alicloud_ram_role" "r" {\n  role_name = "AliyunECSImageExportDefaultRole"\n'
+        '  assume_role_policy_document = "{not json"\n}\n')
 ROS_BAD_POLICY = ("ROSTemplateFormatVersion: '2015-09-01'\nResources:\n  Role:\n    Type: ALIYUN::RAM::Role\n"
-                  "    Properties:\n      RoleName: R\n      AssumeRolePolicyDocument: {Statement: 3}\n")
+                  "    Properties:\n      RoleName: AliyunECSImageExportDefaultRole\n"
+                  "      AssumeRolePolicyDocument: {Statement: 3}\n")
 
 ERRORS = [
     pytest.param({"main.tf": "x = 1 @\n"}, ".", "main.tf:1", "not valid HCL: unexpected '@'", id="hcl-token"),
@@ -178,17 +181,20 @@ def test_inline_waiver_problems(cli: Cli, tmp_path: Path, comment: str, english:
 LOCALS = ('locals {{\n  x = "X"\n  m = {{ k = "v" }}\n  l = [1]\n  e = {expr}\n}}\nvariable "nodefault" {{}}\n'
           'resource "alicloud_oss_bucket" "b" {{\n  bucket = "b"\n}}\n')
 EXPRESSIONS = [
-    ('local.x == "X" ? "a" : "b"', "a conditional expression is not evaluated statically"),
-    ("1 + 2", "an operator expression is not evaluated statically"),
-    ("!true", "an operator expression is not evaluated statically"),
-    ('[for s in ["a"] : s]', "a for expression is not evaluated statically"),
-    ("alicloud_oss_bucket.b[*].bucket", "a splat expression is not evaluated statically"),
+    ('local.x ? "a" : "b"', "condition: a bool is required (Terraform would stop with an error)"),
+    ('"a" + 2', "+: a number is required (Terraform would stop with an error)"),
+    ('!"x"', "!: a bool is required (Terraform would stop with an error)"),
+    ('[for s in "abc" : s]', "for: not a collection (Terraform would stop with an error)"),
+    ("alicloud_oss_bucket.b[*].arn", "alicloud_oss_bucket.b.arn is computed when Terraform applies"),
+    ('format("%.2f", 1.5)', "format() with the verb %.2f is not evaluated statically"),
+    ('replace("a", "/a+/", "b")', "replace() with a regular expression is not evaluated statically"),
+    ('coalesce("", null)', "coalesce: no non-null, non-empty argument (Terraform would stop with an error)"),
     ('"%{ if true }a%{ endif }"', "a template directive is not evaluated statically"),
     ("<<EOF\n%{ if true }x%{ endif }\nEOF", "a template directive is not evaluated statically"),
-    ("[1, 2][0]", "an index into a computed value is not evaluated statically"),
+    ("[1, 2][5]", "(…)[5] does not exist"),
     ("<<EOF\n${(}\nEOF", "an expression that could not be parsed is not evaluated statically"),
     ('"a-${local.m}"', "a template interpolates a value that is not a string"),
-    ("upper(local.m)", "upper() of a non-string"),
+    ("upper(local.m)", "upper: a string is required (Terraform would stop with an error)"),
     ('file("policy.json")', "the function file() is not evaluated statically"),
     ("data.alicloud_images.x.images[0].id", "data.alicloud_images.x is read from the account when Terraform runs"),
     ("path.module", "path.module is known only when Terraform runs"),
@@ -269,7 +275,6 @@ TF_REASONS = [
     "the image lists no disk_device_mapping: its disks come from what it is created from",
     "alicloud_oss_bucket_acl.stray configures a bucket that cannot be resolved statically",
     "the owner is the account Terraform runs as, which the files do not name",
-    "cross-region replication may be configured outside the files checked",
     "sse_algorithm is not set",
     "the name of alicloud_oss_bucket.n cannot be resolved statically",
     "the ARN is assigned when the role is created",
@@ -465,7 +470,7 @@ def test_every_message_is_chinese_and_keeps_its_placeholders(key: str) -> None:
     pytest.param(TF, ".", "configures a bucket that cannot be resolved statically", "所配置的 Bucket 无法静态解析",
                  id="terraform"),
     pytest.param({"main.tf": 'resource "alicloud_image_export" "e" {\n  image_id = "m-1"\n  oss_bucket = "b"\n'
-                             '  oss_prefix = local.x == "a" ? "p" : "q"\n}\n'}, ".",
+                             '  oss_prefix = local.x == "a" ? "p" : var.q\n}\n'}, ".",
                  'no provider "alicloud" block in the module', "模块中没有 provider", id="terraform-unresolved"),
     pytest.param({"p.json": json.dumps(PLAN, indent=2)}, "p.json", "oss_prefix: known only after apply",
                  "oss_prefix：要在 apply 之后才能确定", id="plan"),

@@ -262,7 +262,8 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
     # one budget for the whole run: the caps on evaluation steps and instances hold for every root module
     # together, so a pull request cannot multiply them by adding directories
     budget = _budget()
-    modules = {directory: _terraform(directory, var_files, budget)
+    cache = _parse_cache()  # each file parsed once, however many modules read it
+    modules = {directory: _terraform(directory, var_files, budget, cache)
                for directory, var_files in sorted(plan.modules.items())}
     # a directory another module calls (module "x" { source = "./x" }) is read as part of it, not on its own,
     # unless it was given itself
@@ -306,13 +307,20 @@ def _budget() -> Any:
     return terraform.Budget(terraform.LIMITS)
 
 
-def _terraform(directory: Path, var_files: Sequence[Path], budget: Any) -> Any:
+def _parse_cache() -> Any:
+    """The run's parsed Terraform files (``terraform.ParseCache``)."""
+    from preflight.sources import terraform
+
+    return terraform.ParseCache()
+
+
+def _terraform(directory: Path, var_files: Sequence[Path], budget: Any, cache: Any) -> Any:
     """The module of a directory (``terraform.ModuleLoad``): its resources and those of the modules it calls."""
     from preflight.sources import terraform
 
     tf_files, auto_vars = _module_files(directory)
     return terraform.load_module(tf_files, [*auto_vars, *(v for v in var_files if v not in auto_vars)],
-                                 budget=budget)
+                                 budget=budget, cache=cache)
 
 
 def _document(module: Any, export_roles: Sequence[str], export_buckets: Sequence[str]) -> tuple[Any, Any]:

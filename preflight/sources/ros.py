@@ -30,7 +30,18 @@ from preflight.facts import DEFAULT_ROLE_NAME
 from preflight.model import Location
 from preflight.sources import jsonpos
 from preflight.sources.snapshot import Annotations
-from preflight.sources.terraform import Budget, DocBuilder, Limits, Unresolved
+from preflight.sources.terraform import (
+    Budget,
+    DocBuilder,
+    Hole,
+    Limits,
+    Partial,
+    PartialText,
+    Unresolved,
+    partial_collection,
+    partly_known_trust,
+    plain,
+)
 
 try:  # the C loader when PyYAML was built with libyaml
     from yaml import CSafeLoader as _BaseLoader
@@ -196,7 +207,7 @@ class Resolver:
             if known is not None and known[0] is v:
                 return known[1]
         out = self._resolve(v, depth)
-        out = out if isinstance(out, Unresolved) else budget.checked(out)
+        out = budget.checked_partial(out) if isinstance(out, Unresolved) else budget.checked(out)
         if composite:
             self._resolved[id(v)] = (v, out)
         return out
@@ -206,10 +217,11 @@ class Resolver:
             items = []
             for x in v:
                 r = self.resolve(x, depth + 1)
-                if isinstance(r, Unresolved):
+                if isinstance(r, Unresolved) and not isinstance(r, Partial):
                     return r
                 items.append(r)
-            return items
+            partial = partial_collection(items, list)  # some items known in part (Fn::Sub of a pseudo parameter)
+            return partial if partial is not None else items
         if not isinstance(v, Mapping):
             return v
         if len(v) == 1:
@@ -227,10 +239,11 @@ class Resolver:
         out = {}
         for k, x in v.items():
             r = self.resolve(x, depth + 1)
-            if isinstance(r, Unresolved):
+            if isinstance(r, Unresolved) and not isinstance(r, Partial):
                 return r
             out[str(k)] = r
-        return out
+        partial = partial_collection(list(out.values()), lambda vs: dict(zip(out, vs, strict=True)))
+        return partial if partial is not None else out
 
     def _ref(self, name: Any, depth: int) -> Any:
         if not isinstance(name, str):
@@ -291,7 +304,9 @@ class Resolver:
         ) else (None, {})
         if text is None:
             return Unresolved(Msg("iac.ros_sub_args"))
-        out, pos, size = [], 0, 0
+        out: list[str | Hole] = []
+        pos, size = 0, 0
+        first: Unresolved | None = None
         while (start := text.find("${", pos)) >= 0:
             end = text.find("}", start)
             if end < 0:
@@ -303,22 +318,26 @@ class Resolver:
             else:
                 value = (self.resolve(variables[name], depth + 1) if name in variables
                          else self._get_att(name.split(".", 1), depth) if "." in name else self._ref(name, depth))
-                if isinstance(value, Unresolved):
-                    return value
-                out.append(str(value))
-            size += len(out[-1]) + start - pos
+                if isinstance(value, Unresolved):  # kept as a hole: the literal parts stay known
+                    first = first or value
+                    out.append(Hole("${" + name + "}"))
+                else:
+                    out.append(str(value))
+            size += (len(out[-1]) if isinstance(out[-1], str) else 0) + start - pos
             if size > self.budget.limits.value_size:
                 return Unresolved(Msg("iac.cap_value_size", cap=self.budget.limits.value_size))
             pos = end + 1
         out.append(text[pos:])
-        return "".join(out)
+        if first is not None:
+            return Partial(first.reason, value=PartialText(tuple(p for p in out if p != "")))
+        return "".join(p for p in out if isinstance(p, str))
 
     def _join(self, arg: Any, depth: int) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
             return Unresolved(Msg("iac.ros_join_args"))
         items = self.resolve(arg[1], depth + 1)
         if isinstance(items, Unresolved):
-            return items
+            return plain(items)
         if not isinstance(items, list):
             return Unresolved(Msg("iac.ros_join_not_list"))
         parts = [str(x) for x in items]  # each item is within the size cap, measured when resolved
@@ -363,12 +382,12 @@ def document(template: Template, *, export_roles: Sequence[str] = (), export_buc
         for role in dict.fromkeys(r for r in roles if isinstance(r, str)):
             policy_roles.setdefault(role, []).append(pname)
     for logical_id, props in by_type.get("ALIYUN::RAM::Role", []):
-        name = _role(d, resolver, logical_id, props, policies, attachments, policy_roles)
+        name = _role(d, resolver, logical_id, props, policies, attachments, policy_roles, export_roles)
         if name in export_roles or name == DEFAULT_ROLE_NAME:
             ptr = d.add("exports", {"RoleName": name}, template.location("Resources", logical_id), logical_id)
             d.scopes[int(ptr.rsplit("/", 1)[1])] = "role"
     for logical_id, props in by_type.get("ALIYUN::OSS::Bucket", []):
-        name = _bucket(d, resolver, logical_id, props)
+        name = _bucket(d, resolver, logical_id, props, export_buckets)
         if name in export_buckets:
             ptr = d.add("exports", {"OSSBucket": name}, template.location("Resources", logical_id), logical_id)
             d.scopes[int(ptr.rsplit("/", 1)[1])] = "bucket"
@@ -381,12 +400,16 @@ def _prop_loc(d: _Doc, logical_id: str, *path: str | int) -> Location:
     return d.at("Resources", logical_id, "Properties", *path)
 
 
-def _policy_doc(value: Any, where: Location) -> Any:
+def _policy_doc(value: Any, where: Location, strict: bool = True) -> Any:
+    """A policy document, validated now: an error at its place when it feeds an export's facts (``strict``:
+    the export role's, the export bucket's), else a malformed one is only unknown (never aborts the run)."""
     if isinstance(value, Unresolved) or value is None:
         return value
     try:
         pol.parse_policy(value)
     except pol.PolicyError as e:
+        if not strict:
+            return Unresolved(Msg("iac.bad_policy", reason=e.message))
         raise PreflightError(Msg("iac.bad_policy", reason=e.message), str(where)) from None
     return value
 
@@ -406,7 +429,7 @@ def _managed_policies(d: _Doc, resolver: Resolver, items: list[tuple[str, Mappin
         where = _prop_loc(d, logical_id, "PolicyDocument")
         doc = _get(resolver, props, "PolicyDocument")
         roles = _get(resolver, props, "Roles")
-        out[name] = (None if doc is _ABSENT else _policy_doc(doc, where), where,
+        out[name] = (None if doc is _ABSENT else doc, where,  # validated where attached to a role
                      roles if isinstance(roles, list) else [])
     return out
 
@@ -425,9 +448,10 @@ def _attachments(resolver: Resolver, by_type: Mapping[str, list[tuple[str, Mappi
 
 def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any],
           policies: Mapping[str, tuple[Any, Location, list[Any]]], attachments: Mapping[str, list[tuple[str, Any]]],
-          policy_roles: Mapping[str, list[str]]) -> str:
+          policy_roles: Mapping[str, list[str]], export_roles: Sequence[str]) -> str:
     name = _get(resolver, props, "RoleName")
     role_name = name if isinstance(name, str) else logical_id
+    strict = role_name in export_roles or role_name == DEFAULT_ROLE_NAME  # its policies feed an export's facts
     entry: dict[str, Any] = {"RoleName": role_name}
     ptr = d.add("roles", entry, d.at("Resources", logical_id), logical_id)
     d.put(entry, ptr, "Arn", Unresolved(Msg("iac.ros_role_arn")), None)
@@ -435,7 +459,7 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
     where = _prop_loc(d, logical_id, "AssumeRolePolicyDocument")
     if trust is _ABSENT:
         trust = Unresolved(Msg("iac.ros_no_trust"))
-    d.put(entry, ptr, "AssumeRolePolicyDocument", _policy_doc(trust, where), where)
+    d.put(entry, ptr, "AssumeRolePolicyDocument", _policy_doc(partly_known_trust(trust), where, strict), where)
     attached: list[dict[str, Any]] = []
     first: Location | None = None
     inline = props.get("Policies")
@@ -444,7 +468,7 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
         pname = pname if isinstance(pname, str) else f"{logical_id}.Policies[{i}]"
         loc = _prop_loc(d, logical_id, "Policies", i, "PolicyDocument")
         doc = resolver.resolve(p.get("PolicyDocument")) if isinstance(p, Mapping) else None
-        _attach(d, ptr, role_name, attached, pname, "Custom", _policy_doc(doc, loc))
+        _attach(d, ptr, role_name, attached, pname, "Custom", _policy_doc(doc, loc, strict))
         first = first or loc
     pa = props.get("PolicyAttachments")
     for ptype in ("System", "Custom"):
@@ -452,20 +476,23 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
         for item in names if isinstance(names, list) else []:
             pname = str(item)  # a name that is not a string names no policy of the template
             managed = policies.get(pname) if isinstance(item, str) else None
-            doc = Unresolved(Msg("iac.ros_policy_not_in_template", type="System", name=pname)) if (
-                ptype == "System") else managed[0] if managed is not None else Unresolved(
-                Msg("iac.policy_undefined", type="Custom", name=pname, source=d.source_name))
+            if ptype == "System":
+                doc = Unresolved(Msg("iac.ros_policy_not_in_template", type="System", name=pname))
+            elif managed is not None:
+                doc = _policy_doc(managed[0], managed[1], strict)
+            else:
+                doc = Unresolved(Msg("iac.policy_undefined", type="Custom", name=pname, source=d.source_name))
             _attach(d, ptr, role_name, attached, pname, ptype, doc)
             first = first or (managed[1] if ptype == "Custom" and managed is not None
                               else _prop_loc(d, logical_id, "PolicyAttachments", ptype))
     for pname, ptype in attachments.get(role_name, ()):
         t = ptype if isinstance(ptype, str) else "Custom"
-        doc = (policies[pname][0] if t == "Custom" and pname in policies
+        doc = (_policy_doc(policies[pname][0], policies[pname][1], strict) if t == "Custom" and pname in policies
                else Unresolved(Msg("iac.ros_policy_not_in_template", type=t, name=pname)))
         _attach(d, ptr, role_name, attached, pname, t, doc)
     for pname in policy_roles.get(role_name, ()):
         doc, loc, _ = policies[pname]
-        _attach(d, ptr, role_name, attached, pname, "Custom", doc)
+        _attach(d, ptr, role_name, attached, pname, "Custom", _policy_doc(doc, loc, strict))
         first = first or loc
     d.put(entry, ptr, "AttachedPolicies", attached, first or d.at("Resources", logical_id))
     return role_name
@@ -488,7 +515,8 @@ def _attach(d: _Doc, ptr: str, role: str, attached: list[dict[str, Any]], name: 
     attached.append(item)
 
 
-def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]) -> str:
+def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any], export_buckets: Sequence[str]
+            ) -> str:
     name = _get(resolver, props, "BucketName")
     bucket_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"Name": bucket_name}
@@ -521,7 +549,8 @@ def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, An
           Unresolved(Msg("iac.ros_replication")), None)
     policy = _get(resolver, props, "Policy")
     where = _prop_loc(d, logical_id, "Policy")
-    d.put(entry, ptr, "Policy", None if policy is _ABSENT else _policy_doc(policy, where), where)
+    strict = bucket_name in export_buckets  # only an export bucket's policy feeds an export's facts
+    d.put(entry, ptr, "Policy", None if policy is _ABSENT else _policy_doc(policy, where, strict), where)
     return bucket_name
 
 

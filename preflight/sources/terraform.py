@@ -1,12 +1,16 @@
 """Terraform configuration (``.tf``, ``.tf.json``, ``.tfvars``) → the snapshot-shaped document + annotations.
 
 A module is the Terraform files of one directory, parsed together. Expressions are evaluated only as far
-as the files decide them: literals, string templates, ``jsonencode(...)`` of a literal, heredocs, variables
+as the files decide them, with Terraform's semantics: literals, string templates, heredocs, variables
 (defaults, ``TF_VAR_`` environment variables, ``terraform.tfvars``, ``*.auto.tfvars``, var files given
-explicitly, in Terraform's precedence), ``locals``, ``length``/``toset``/``tolist``/``tomap``, and references
-to arguments of resources in the module. Anything else (data sources, variables without a value,
-attributes computed at apply time, conditionals, other functions) is :class:`Unresolved` with the reason,
-and becomes an unknown fact; nothing is guessed.
+explicitly, in Terraform's precedence), ``locals``, references to arguments of resources in the module,
+conditionals, operators, ``for`` expressions, splats, ``dynamic`` blocks and the functions of
+:mod:`preflight.sources.tffunctions` (``try``/``can``/``coalesce`` here). Anything else (data sources,
+variables without a value, attributes computed at apply time, other functions) is :class:`Unresolved` with
+the reason, and becomes an unknown fact; nothing is guessed. An error Terraform would stop on (an index out
+of range) is an Unresolved marked ``error`` (``try`` moves past it); a string with unknown parts is a
+:class:`Partial` that keeps its literal parts for the policy reader and is unknown to everything else.
+Each file is read and parsed once per run (:class:`ParseCache`).
 
 A resource (or module call) with a known ``count``/``for_each`` is expanded into its instances
 (:class:`Expansion`, addresses ``type.name[0]``, ``type.name["k"]``); an unknown one stays one resource whose
@@ -33,6 +37,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -62,12 +67,70 @@ class Unresolved:
     Two are equal when they say the same (in English), whichever way the reason was built."""
 
     reason: Msg
+    #: Terraform would stop with an error here (an index out of range, a function refusing its arguments),
+    #: which ``try``/``can`` catch; otherwise the value is only not known before apply
+    error: bool = False
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Unresolved) and str(self.reason) == str(other.reason)
 
     def __hash__(self) -> int:
         return hash(str(self.reason))
+
+
+@dataclass(frozen=True, slots=True)
+class PartialText:
+    """A string known in part: literal parts and, for each unknown part, the text that stands for it
+    (``acs:ram::${data.alicloud_account.current.id}:root``, ``acs:ram::${ALIYUN::TenantId}:root``)."""
+
+    parts: tuple[str | Hole, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(p if isinstance(p, str) else p.text for p in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Hole:
+    """The unknown part of a :class:`PartialText`, with the text written for it."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Partial(Unresolved):
+    """A value with known and unknown parts. It *is* an :class:`Unresolved` (everything that does not look
+    inside sees an unknown value, with the reason of its first unknown part); ``value`` is the value with
+    each string known only in part a :class:`PartialText`, which the policy reader may use
+    (``policy.decidable_trust``). Only templates, lists, objects and ``jsonencode`` build one: any other
+    reader gets the plain Unresolved (see ``Module.eval``)."""
+
+    value: Any = None
+
+
+def placeholder(v: Any) -> str | None:
+    """The text standing for a partly known string, None for any other value (for ``policy.decidable_trust``)."""
+    return v.text if isinstance(v, PartialText) else None
+
+
+def plain(v: Any) -> Any:
+    """A partly known value as a plain unknown one (for readers that do not look inside)."""
+    return Unresolved(v.reason) if isinstance(v, Partial) else v
+
+
+def partial_collection(items: Sequence[Any], build: Callable[[list[Any]], Any]) -> Any:
+    """A list or object of values some of which are partly known: Partial (of ``build`` of the values, each
+    Partial replaced by what it holds) when every unknown among them is partly known and none an error, the
+    first plain unknown otherwise; None when all are known."""
+    first: Unresolved | None = None
+    for v in items:
+        if isinstance(v, Unresolved):
+            if not isinstance(v, Partial) or v.error:
+                return plain(v)
+            first = first or v
+    if first is None:
+        return None
+    return Partial(first.reason, value=build([v.value if isinstance(v, Partial) else v for v in items]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +148,15 @@ class Block:
     attrs: Mapping[str, Attr]
     blocks: Mapping[str, tuple[Block, ...]]
     location: Location | None
+    #: nested block types some of whose blocks are not known (a ``dynamic`` block whose ``for_each`` is not),
+    #: with why: the blocks of that type listed in ``blocks`` are then not all of them
+    unknown_blocks: Mapping[str, Msg] = field(default_factory=dict)
+
+    def nested(self, name: str) -> tuple[Block, ...] | Unresolved:
+        """The nested blocks of a type, or Unresolved when a dynamic block may add blocks not known."""
+        if name in self.unknown_blocks:
+            return Unresolved(self.unknown_blocks[name])
+        return self.blocks.get(name, ())
 
     def value(self, name: str) -> Any:
         a = self.attrs.get(name)
@@ -199,6 +271,14 @@ class Budget:
         self._measured[id(v)] = (v, size, depth + 1)
         return size, depth + 1
 
+    def checked_partial(self, p: Any) -> Any:
+        """A :class:`Partial` whose known parts are within the caps (they are walked by the policy reader),
+        else the Unresolved naming the cap; any other value as it is."""
+        if not isinstance(p, Partial):
+            return p
+        c = self.checked(p.value)
+        return c if isinstance(c, Unresolved) else p
+
     def checked(self, v: Any) -> Any:
         """The value, or Unresolved when it is past the caps on a value's size and depth."""
         size, depth = self.measure(v)
@@ -246,6 +326,52 @@ class StrIndex:
 class Call:
     name: str
     args: tuple[Any, ...]
+    #: the last argument is written ``list...`` (its elements are the arguments)
+    expand: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    cond: Any
+    then: Any
+    other: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """``a op b`` (``+``, ``==``, ``&&`` …) or a unary ``!a`` / ``-a`` (op ``"!"``/``"neg"``, one operand)."""
+
+    op: str
+    operands: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Postfix:
+    """Attribute and index steps after an expression that is not a name (``f(x)[0]``, ``(a).b``)."""
+
+    base: Any
+    steps: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Splat:
+    """``base[*].a.b`` / ``base.*.a``: the steps applied to each element of ``base``."""
+
+    base: Any
+    steps: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ForExpr:
+    """``[for k, v in coll : value if cond]`` or ``{for k, v in coll : key => value... if cond}``."""
+
+    key_var: str | None
+    value_var: str
+    collection: Any
+    key: Any  # the key expression of an object ``for``; None for a tuple ``for``
+    value: Any
+    cond: Any  # None without ``if``
+    group: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,12 +391,7 @@ class Opaque:
     kind: Msg
 
 
-_KIND_NAMES = {
-    "conditional": "iac.kind_conditional", "binary_op": "iac.kind_operator",
-    "for_tuple_expr": "iac.kind_for", "for_object_expr": "iac.kind_for",
-    "attr_splat_expr_term": "iac.kind_splat", "full_splat_expr_term": "iac.kind_splat",
-    "template_string": "iac.kind_directive",
-}
+_KIND_NAMES = {"template_string": "iac.kind_directive"}
 
 
 def _is_token(node: Any) -> bool:
@@ -353,7 +474,34 @@ def _parser() -> Any:
 def parse_tree(text: str) -> Tree:
     """The raw Lark tree of HCL text (what ``hcl2.parses_to_tree`` returns)."""
     # hcl2 appends a newline too: its grammar needs one at the end of the last line
-    return _parser().parse(text + "\n")
+    return _parser().parse(_heredoc_closers(text) + "\n")
+
+
+_HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)[ \t]*\r?$")
+
+
+def _heredoc_closers(text: str) -> str:
+    """The text with the spaces and tabs after each heredoc's closing marker removed: Terraform accepts
+    ``EOF   `` as the end of a heredoc, python-hcl2's grammar only ``EOF`` then the end of the line. Lines keep
+    their numbers, and a heredoc's body is unchanged."""
+    if "<<" not in text:
+        return text
+    lines = text.split("\n")
+    marker: str | None = None
+    changed = False
+    for i, line in enumerate(lines):
+        if marker is None:
+            if "<<" in line:
+                m = _HEREDOC_OPEN.search(line)
+                marker = m.group(1) if m else None
+            continue
+        if line.strip() == marker:
+            cr = "\r" if line.endswith("\r") else ""
+            closed = line.rstrip("\r").rstrip(" \t") + cr
+            if closed != line:
+                lines[i], changed = closed, True
+            marker = None
+    return "\n".join(lines) if changed else text
 
 
 def convert(node: Any) -> Any:
@@ -382,16 +530,30 @@ def convert(node: Any) -> Any:
         return ObjectExpr(tuple(_object_elem(e) for e in _subtrees(node)))
     if kind == "function_call":
         subs = _subtrees(node)
-        name = str(subs[0].children[0])
-        args = tuple(convert(a) for a in _subtrees(subs[-1])) if subs[-1].data == "arguments" else ()
-        return Call(name, args)
+        names = [str(s.children[0]) for s in subs if s.data == "identifier"]
+        args_node = subs[-1] if subs[-1].data == "arguments" else None
+        args = tuple(convert(a) for a in _subtrees(args_node)) if args_node is not None else ()
+        expand = args_node is not None and any(_is_token(c) and str(c) == "..." for c in args_node.children)
+        return Call("::".join(names), args, expand)
     if kind in ("get_attr_expr_term", "index_expr_term"):
         return _traversal(node)
+    if kind in ("attr_splat_expr_term", "full_splat_expr_term"):
+        base, splat = _subtrees(node)
+        return Splat(convert(base), tuple(_step(s) for s in _subtrees(splat)))
     if kind == "unary_op":
         op, operand = str(node.children[0]), convert(node.children[1])
         if op == "-" and isinstance(operand, int | float) and not isinstance(operand, bool):
             return -operand
-        return Opaque(Msg("iac.kind_operator"))
+        return Operation("neg" if op == "-" else op, (operand,))
+    if kind == "conditional":
+        cond, then, other = _subtrees(node)
+        return Conditional(convert(cond), convert(then), convert(other))
+    if kind == "binary_op":
+        left, term = _subtrees(node)
+        operator, right = _subtrees(term)
+        return Operation(str(operator.children[0]), (convert(left), convert(right)))
+    if kind in ("for_tuple_expr", "for_object_expr"):
+        return _for(node)
     return Opaque(Msg(_KIND_NAMES[kind]) if kind in _KIND_NAMES else Msg("iac.kind_other", kind=kind))
 
 
@@ -533,18 +695,42 @@ def _parenthesised(expr_term: Tree) -> bool:
 
 
 def _traversal(node: Tree) -> Any:
-    base, step = _subtrees(node)
+    base, step_node = _subtrees(node)
     inner = convert(base)
-    if not isinstance(inner, Traversal):
-        return Opaque(Msg("iac.kind_index"))
+    step = _step(step_node)
+    if isinstance(step, Opaque):
+        return step
+    if isinstance(inner, Traversal) and not _parenthesised(base):
+        return Traversal(inner.root, (*inner.steps, step))
+    if isinstance(inner, Postfix):
+        return Postfix(inner.base, (*inner.steps, step))
+    return Postfix(inner, (step,))
+
+
+def _step(step: Tree) -> Any:
+    """One attribute or index step: a name, an integer, a :class:`StrIndex` or an index expression."""
     if step.data == "get_attr":
         name = step.children[-1]
-        return Traversal(inner.root, (*inner.steps, str(name if _is_token(name) else name.children[0])))
+        return str(name if _is_token(name) else name.children[0])
     if step.data == "short_index":
-        index = _integer(str(step.children[-1]))
-        return Traversal(inner.root, (*inner.steps, index)) if isinstance(index, int) else index
+        return _integer(str(step.children[-1]))
     index = convert(_subtrees(step)[0])
-    return Traversal(inner.root, (*inner.steps, StrIndex(index) if isinstance(index, str) else index))
+    return StrIndex(index) if isinstance(index, str) else index
+
+
+def _for(node: Tree) -> ForExpr:
+    subs = _subtrees(node)
+    intro, rest = subs[0], subs[1:]
+    names = [str(s.children[0]) for s in _subtrees(intro) if s.data == "identifier"]
+    collection = convert(_subtrees(intro)[-1])
+    cond = None
+    if rest and rest[-1].data == "for_cond":
+        cond = convert(_subtrees(rest.pop())[0])
+    key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+    if node.data == "for_tuple_expr":
+        return ForExpr(key_var, value_var, collection, None, convert(rest[0]), cond)
+    group = any(_is_token(c) and str(c) == "..." for c in node.children)
+    return ForExpr(key_var, value_var, collection, convert(rest[0]), convert(rest[1]), cond, group)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -809,23 +995,46 @@ class ModuleCall:
     children: list[tuple[Instance | None, Module]] | Unresolved
 
 
+class ParseCache:
+    """The Terraform files of one run, each read and parsed once however many root modules read it or
+    module blocks call its directory (a repository's examples all calling its root module), by display path
+    (which is the resolved path, relative to the working directory when under it). The parsed blocks are
+    never changed by their readers, so one copy serves them all."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[str, RawBody]] = {}
+        #: files parsed (for tests and the bench)
+        self.parsed = 0
+
+    def get(self, path: Path, limits: Limits) -> tuple[str, str, RawBody]:
+        """(display path, text, parsed body) of a ``.tf`` or ``.tf.json`` file."""
+        display = display_path(path)
+        known = self._files.get(display)
+        if known is None:
+            text = read_text(path)
+            body = (parse_tf_json(text, display) if path.name.endswith(".json")
+                    else parse_hcl(text, display, limits))
+            self.parsed += 1
+            known = self._files[display] = (text, body)
+        return display, known[0], known[1]
+
+
 @dataclass
 class _Reader:
-    """Parses the files of the modules of one tree once, and remembers them (for inline waivers)."""
+    """Reads the files of the modules of one tree (through the run's :class:`ParseCache`), and remembers
+    them (for inline waivers)."""
 
     files: dict[str, tuple[str, list[tuple[int, int]]]] = field(default_factory=dict)
     parsed: dict[Path, list[RawBlock]] = field(default_factory=dict)
     #: the directories loaded as child modules (resolved)
     called: set[Path] = field(default_factory=set)
     limits: Limits = LIMITS
+    cache: ParseCache = field(default_factory=ParseCache)
 
     def read(self, tf_files: Sequence[Path]) -> list[RawBlock]:
         blocks: list[RawBlock] = []
         for path in tf_files:
-            display = display_path(path)
-            text = read_text(path)
-            body = (parse_tf_json(text, display) if path.name.endswith(".json")
-                    else parse_hcl(text, display, self.limits))
+            display, text, body = self.cache.get(path, self.limits)
             blocks += body.blocks
             self.files[display] = (text, [(b.line, b.end_line) for b in body.blocks])
         return blocks
@@ -895,6 +1104,8 @@ class Module:
         self._budget = budget if budget is not None else Budget(LIMITS)
         #: what a variable, local, output or argument evaluated to, by its key and the instance
         self._memo: dict[tuple[str, Instance | None], Any] = {}
+        #: names bound by the for expressions and dynamic blocks being evaluated
+        self._scope: dict[str, Any] = {}
         self._unknown: dict[str, Instance] = {}
 
     @property
@@ -904,6 +1115,12 @@ class Module:
 
     # -- evaluation -------------------------------------------------------------------------------------
     def eval(self, expr: Any) -> Any:
+        """What an expression evaluates to; a partly known value is a plain Unresolved here."""
+        v = self.eval_partial(expr)
+        return Unresolved(v.reason, v.error) if isinstance(v, Partial) else v
+
+    def eval_partial(self, expr: Any) -> Any:
+        """What an expression evaluates to, a partly known value as a :class:`Partial`."""
         if expr is None or isinstance(expr, str | int | float | bool):
             return expr
         budget = self._budget
@@ -922,7 +1139,9 @@ class Module:
         if isinstance(expr, Template):
             return self._template(expr)
         if isinstance(expr, TupleExpr):
-            return self._checked(_collect([self.eval(x) for x in expr.items]))
+            items = [self.eval_partial(x) for x in expr.items]
+            partial = partial_collection(items, list)
+            return self._budget.checked_partial(partial) if partial is not None else self._checked(items)
         if isinstance(expr, ObjectExpr):
             return self._object(expr)
         if isinstance(expr, Call):
@@ -931,6 +1150,16 @@ class Module:
             return self._traversal(expr)
         if isinstance(expr, StrIndex):
             return expr.value
+        if isinstance(expr, Conditional):
+            return self._conditional(expr)
+        if isinstance(expr, Operation):
+            return self._operation(expr)
+        if isinstance(expr, Postfix):
+            return self._index(self.eval(expr.base), expr.steps, "(…)" + _steps_text(expr.steps))
+        if isinstance(expr, Splat):
+            return self._splat(expr)
+        if isinstance(expr, ForExpr):
+            return self._for(expr)
         if isinstance(expr, Opaque):
             return Unresolved(Msg("iac.not_static", what=expr.kind))
         return Unresolved(Msg("iac.expr_not_static"))
@@ -938,67 +1167,259 @@ class Module:
     def _checked(self, v: Any) -> Any:
         return v if isinstance(v, Unresolved) else self._budget.checked(v)
 
+    def _spend(self, *values: Any, steps: int = 0) -> Unresolved | None:
+        """Count work that is not one evaluation step (a function's or an operator's, proportional to the size
+        of its values; a for or splat element) against the cap on steps; past it, the Unresolved to return."""
+        budget = self._budget
+        budget.steps += steps + sum(budget.measure(v)[0] for v in values)
+        if budget.steps > budget.limits.eval_steps:
+            return Unresolved(Msg("iac.cap_steps", cap=budget.limits.eval_steps))
+        return None
+
     def _template(self, t: Template) -> Any:
-        out = []
+        """A string template; with unknown parts (not errors), a :class:`Partial` keeping the literal ones."""
+        out: list[str | Hole] = []
+        first: Unresolved | None = None
         size, cap = 0, self._budget.limits.value_size
         for p in t.parts:
-            v = self.eval(p)
+            v = self.eval_partial(p)
             if isinstance(v, Unresolved):
-                return v
+                if v.error:
+                    return plain(v)
+                first = first or v
+                if isinstance(v, Partial) and isinstance(v.value, PartialText):
+                    out += v.value.parts
+                else:
+                    out.append(Hole("${" + (p.text if isinstance(p, Traversal) else "…") + "}"))
+                continue
             if isinstance(v, bool):
                 out.append("true" if v else "false")
             elif isinstance(v, str | int | float):
                 out.append(str(v))
             else:
                 return Unresolved(Msg("iac.template_non_string"))
-            size += len(out[-1])
+            size += len(out[-1]) if isinstance(out[-1], str) else 0
             if size > cap:
                 return Unresolved(Msg("iac.cap_value_size", cap=cap))
-        return "".join(out)
+        if first is not None:
+            return Partial(first.reason, value=PartialText(tuple(out)))
+        return "".join(x for x in out if isinstance(x, str))
 
     def _object(self, o: ObjectExpr) -> Any:
-        out: dict[str, Any] = {}
+        keys: list[str] = []
+        values: list[Any] = []
         for k, v in o.items:
             key = self.eval(k)
             if isinstance(key, Unresolved):
                 return key
-            value = self.eval(v)
-            if isinstance(value, Unresolved):
-                return value
-            out[str(key)] = value
-        return self._checked(out)
+            keys.append(str(key))
+            values.append(self.eval_partial(v))
+        partial = partial_collection(values, lambda vs: dict(zip(keys, vs, strict=True)))
+        if partial is not None:
+            return self._budget.checked_partial(partial)
+        return self._checked(dict(zip(keys, values, strict=True)))
 
     def _call(self, c: Call) -> Any:
-        if c.name == "jsonencode" and len(c.args) == 1:
-            v = self.eval(c.args[0])
-            return v if isinstance(v, Unresolved) else self._checked(json.dumps(v, separators=(",", ":")))
-        if c.name in ("tostring", "trimspace", "lower", "upper") and len(c.args) == 1:
-            v = self.eval(c.args[0])
-            if isinstance(v, Unresolved) or not isinstance(v, str | int | float):
-                return v if isinstance(v, Unresolved) else Unresolved(Msg("iac.call_non_string", name=c.name))
-            s = str(v)
-            return {"tostring": s, "trimspace": s.strip(), "lower": s.lower(), "upper": s.upper()}[c.name]
-        if c.name in ("length", "toset", "tolist", "tomap") and len(c.args) == 1:
-            v = self._instances_of(c.args[0]) if c.name == "length" else None
-            v = self.eval(c.args[0]) if v is None else v
+        """A function call, as Terraform evaluates it: ``try``/``can`` catch errors, ``coalesce`` takes the
+        first argument that is neither null nor empty; any other function of an unknown argument is unknown."""
+        from preflight.sources import tffunctions as tff
+
+        if c.name in ("try", "can") and c.args and not c.expand:
+            return self._try(c)
+        if c.name == "jsonencode" and len(c.args) == 1 and not c.expand:
+            arg = self.eval_partial(c.args[0])
+            if isinstance(arg, Partial) and not isinstance(arg.value, PartialText):
+                return arg  # a document known in part: the policy reader reads it as the object it encodes
+        if c.name == "length" and len(c.args) == 1:
+            instances = self._instances_of(c.args[0])
+            if instances is not None:
+                return len(instances)
+        fn = tff.FUNCTIONS.get(c.name)
+        if fn is None and c.name != "coalesce":
+            return Unresolved(Msg("iac.function_not_static", name=c.name))
+        args = [self.eval(a) for a in c.args]
+        if c.expand and args:
+            last = args.pop()
+            if isinstance(last, list):
+                args += last
+            else:
+                args.append(last if isinstance(last, Unresolved) else Unresolved(
+                    Msg("iac.call_error", name=c.name, what=Msg("iac.why_expand")), error=True))
+        if c.name == "coalesce":
+            return self._coalesce(args)
+        assert fn is not None
+        for a in args:
+            if isinstance(a, Unresolved):
+                return a
+        over = self._spend(*args)
+        if over is not None:
+            return over
+        try:
+            result = fn(args, self._budget.limits.value_size)
+            return self._spend(result) or self._checked(result)
+        except tff.CallError as e:
+            return Unresolved(e.msg, error=True)
+        except tff.NotStatic as e:
+            return Unresolved(e.msg)
+        except RecursionError:
+            return Unresolved(Msg("iac.kind_nested"))
+
+    def _try(self, c: Call) -> Any:
+        """``try(a, b, …)``: the first argument that evaluates without an error; unknown as soon as one is
+        unknown (Terraform cannot tell before apply whether it would fail). ``can(a)``: whether it does."""
+        last: Any = None
+        for arg in c.args:
+            v = self.eval(arg)
+            if isinstance(v, Unresolved) and v.error:
+                if c.name == "can":
+                    return False
+                last = v
+                continue
+            if c.name == "can":
+                return v if isinstance(v, Unresolved) else True
+            return v
+        return Unresolved(Msg("iac.call_error", name="try", what=Msg("iac.why_try")),
+                          error=True) if last is not None else last
+
+    @staticmethod
+    def _coalesce(args: list[Any]) -> Any:
+        for a in args:
+            if isinstance(a, Unresolved):
+                return a  # an unknown before any known value decides: unknown
+            if a is not None and a != "":
+                return a
+        return Unresolved(Msg("iac.call_error", name="coalesce", what=Msg("iac.why_coalesce")), error=True)
+
+    def _conditional(self, c: Conditional) -> Any:
+        from preflight.sources import tffunctions as tff
+
+        cond = self.eval(c.cond)
+        if isinstance(cond, Unresolved):
+            return cond
+        try:
+            chosen = tff.to_bool(cond, "condition")
+        except tff.CallError as e:
+            return Unresolved(e.msg, error=True)
+        return self.eval(c.then if chosen else c.other)
+
+    def _operation(self, o: Operation) -> Any:
+        from preflight.sources import tffunctions as tff
+
+        values = [self.eval(x) for x in o.operands]
+        if o.op in ("&&", "||"):  # a known operand that decides the result decides it, the other unknown or not
+            decisive = o.op == "||"
+            for v in values:
+                if v is decisive or v == ("true" if decisive else "false"):
+                    return decisive
+        for v in values:
             if isinstance(v, Unresolved):
                 return v
-            if c.name == "length" and isinstance(v, list | dict | str):
-                return len(v)
-            if c.name == "tolist" and isinstance(v, list):
-                return v
-            if c.name == "tomap" and isinstance(v, dict):
-                return v
-            if c.name == "toset" and isinstance(v, list):
-                return self._checked(_as_set(v))
-        return Unresolved(Msg("iac.function_not_static", name=c.name))
+        over = self._spend(*values) if o.op in ("==", "!=") else None  # comparing lists and maps takes time
+        if over is not None:
+            return over
+        try:
+            return _operate(o.op, values)
+        except tff.CallError as e:
+            return Unresolved(e.msg, error=True)
+
+    def _splat(self, sp: Splat) -> Any:
+        """``base[*].steps``: the steps applied to each element; a resource (or module call) with a known
+        ``count`` is the list of its instances, one without ``count`` a list of one, null an empty list."""
+        base = sp.base
+        if isinstance(base, Traversal) and len(base.steps) == 1 and isinstance(base.steps[0], str):
+            address = f"{base.root}.{base.steps[0]}"
+            expansion: Expansion | None | Unresolved = MISSING
+            if base.root == "module" and base.steps[0] in self.module_blocks:
+                call = self.call(base.steps[0])
+                expansion = None if call is None else call.expansion
+            elif address in self.resources:
+                expansion = self.expansion(address)
+            if expansion is None:
+                return self._collected([self.eval(Traversal(base.root, (base.steps[0], *sp.steps)))])
+            if isinstance(expansion, Expansion):
+                if isinstance(expansion.instances, Unresolved):
+                    return expansion.instances
+                if expansion.meta != "count":  # a map of instances: a splat of it is not theirs
+                    return Unresolved(Msg("iac.call_error", name="[*]", what=Msg("iac.why_list")), error=True)
+                return self._collected([self.eval(Traversal(base.root, (base.steps[0], inst.key, *sp.steps)))
+                                        for inst in expansion.instances])
+        v = self.eval(base)
+        if isinstance(v, Unresolved):
+            return v
+        if v is None:
+            return []
+        items = v if isinstance(v, list) else [v]
+        over = self._spend(steps=len(items))
+        if over is not None:
+            return over
+        text = "[*]" + _steps_text(sp.steps)
+        return self._collected([self._index(x, sp.steps, text) for x in items])
+
+    def _collected(self, items: list[Any]) -> Any:
+        return self._checked(_collect(items))
+
+    def _for(self, f: ForExpr) -> Any:
+        """A ``for`` expression over a known collection (a map in key order), each element evaluated with the
+        iteration names bound; unknown when the collection, or a condition, key or value it needs, is."""
+        coll = self.eval(f.collection)
+        if isinstance(coll, Unresolved):
+            return coll
+        if isinstance(coll, dict):
+            pairs: list[tuple[Any, Any]] = sorted(coll.items())
+        elif isinstance(coll, list):
+            pairs = list(enumerate(coll))
+        else:
+            return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_not_collection")), error=True)
+        out_list: list[Any] = []
+        out_map: dict[str, Any] = {}
+        outer = self._scope
+        try:
+            for k, v in pairs:
+                over = self._spend(steps=1)  # an element whose value is a literal is not an evaluation step
+                if over is not None:
+                    return over
+                self._scope = {**outer, f.value_var: v, **({f.key_var: k} if f.key_var else {})}
+                if f.cond is not None:
+                    keep = self.eval(f.cond)
+                    if isinstance(keep, Unresolved):
+                        return keep
+                    if not isinstance(keep, bool):
+                        return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_cond_bool")),
+                                          error=True)
+                    if not keep:
+                        continue
+                value = self.eval(f.value)
+                if isinstance(value, Unresolved):
+                    return value
+                if f.key is None:
+                    out_list.append(value)
+                    continue
+                key = self.eval(f.key)
+                if isinstance(key, Unresolved):
+                    return key
+                if not isinstance(key, str | int | float | bool):
+                    return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_key_string")), error=True)
+                from preflight.sources.tffunctions import to_string
+
+                skey = to_string(key)
+                if f.group:
+                    out_map.setdefault(skey, []).append(value)
+                elif skey in out_map:
+                    return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_duplicate_key")), error=True)
+                else:
+                    out_map[skey] = value
+        finally:
+            self._scope = outer
+        return self._checked(out_list if f.key is None else out_map)
 
     def _traversal(self, t: Traversal) -> Any:
         root, steps = t.root, t.steps
+        if root in self._scope:  # a name bound by a for expression or a dynamic block's iterator
+            return self._index(self._scope[root], steps, t.text)
         if root == "var" and steps and isinstance(steps[0], str):
-            return self._index(self.variable(steps[0]), steps[1:], t)
+            return self._index(self.variable(steps[0]), steps[1:], t.text)
         if root == "local" and steps and isinstance(steps[0], str):
-            return self._index(self.local(steps[0]), steps[1:], t)
+            return self._index(self.local(steps[0]), steps[1:], t.text)
         if root == "data":
             name = ".".join(str(s) for s in steps[:2])
             return Unresolved(Msg("iac.data_source", name=name))
@@ -1028,7 +1449,7 @@ class Module:
                 ctx = self._unknown_instance(address, expansion)
         if not rest:
             return Unresolved(Msg("iac.resource_object", address=shown))
-        return self._index(self.resource_attr(address, rest[0], ctx), rest[1:], t)
+        return self._index(self.resource_attr(address, rest[0], ctx), rest[1:], t.text)
 
     def _instances_of(self, expr: Any) -> list[Any] | None:
         """``type.name`` of a resource with a known count/for_each, as a list of its instances (for
@@ -1068,22 +1489,24 @@ class Module:
         steps = t.steps
         if not steps or not isinstance(steps[0], str) or steps[0] not in inst.values:
             return Unresolved(Msg("iac.no_such_element", ref=t.text))
-        return self._index(inst.values[steps[0]], steps[1:], t)
+        return self._index(inst.values[steps[0]], steps[1:], t.text)
 
-    def _index(self, v: Any, steps: Sequence[Any], t: Traversal) -> Any:
+    def _index(self, v: Any, steps: Sequence[Any], ref: str) -> Any:
         for s in steps:
             if isinstance(v, Unresolved):
-                return v
+                return plain(v)  # a part of a value known in part is not known
             if not isinstance(s, str | int):
                 s = self.eval(s)
                 if isinstance(s, Unresolved):
                     return s
+            if isinstance(v, list) and isinstance(s, str) and s.isascii() and s.isdigit() and len(s) < 20:
+                s = int(s)  # a list indexed by a string of digits, as Terraform converts it
             in_map = isinstance(v, dict) and isinstance(s, str) and s in v
-            in_list = isinstance(v, list) and isinstance(s, int) and 0 <= s < len(v)
+            in_list = isinstance(v, list) and isinstance(s, int) and not isinstance(s, bool) and 0 <= s < len(v)
             if in_map or in_list:
                 v = v[s]
             else:
-                return Unresolved(Msg("iac.no_such_element", ref=t.text))
+                return Unresolved(Msg("iac.no_such_element", ref=ref), error=True)
         return v
 
     def variable(self, name: str) -> Any:
@@ -1136,11 +1559,13 @@ class Module:
             return Unresolved(Msg("iac.self_reference", key=key))
         self._evaluating.add(key)
         outer, self._ctx = self._ctx, ctx
+        scope, self._scope = self._scope, {}  # a named expression sees no for/iterator names of its reader
         try:
-            value = self.eval(expr)
+            value = self.eval_partial(expr)
         finally:
             self._evaluating.discard(key)
             self._ctx = outer
+            self._scope = scope
         self._memo[memo] = value
         return value
 
@@ -1328,7 +1753,7 @@ class Module:
                 rest.pop(0)
         if not rest or not isinstance(rest[0], str):
             return Unresolved(Msg("iac.resource_object", address=shown))
-        return self._index(child.output(rest[0]), rest[1:], t)
+        return self._index(child.output(rest[0]), rest[1:], t.text)
 
     def output(self, name: str) -> Any:
         block = self.outputs.get(name)
@@ -1365,12 +1790,63 @@ class Module:
         return Attr(value, Location(provider.path, region[1])), provider_loc
 
     def block(self, raw: RawBody, path: str, line: int) -> Block:
-        attrs = {name: Attr(self.eval(expr), Location(path, ln), self.target(expr))
+        attrs = {name: Attr(self.eval_partial(expr), Location(path, ln), self.target(expr))
                  for name, (expr, ln) in raw.attrs.items()}
         blocks: dict[str, list[Block]] = {}
+        unknown: dict[str, Msg] = {}
         for b in raw.blocks:
+            if b.type == "dynamic" and len(b.labels) == 1:
+                expanded = self._dynamic(b)
+                if isinstance(expanded, Unresolved):
+                    unknown.setdefault(b.labels[0], expanded.reason)
+                else:
+                    blocks.setdefault(b.labels[0], []).extend(expanded)
+                continue
             blocks.setdefault(b.type, []).append(self.block(b.body, b.path, b.line))
-        return Block(attrs, {k: tuple(v) for k, v in blocks.items()}, Location(path, line))
+        return Block(attrs, {k: tuple(v) for k, v in blocks.items()}, Location(path, line), unknown)
+
+    def _dynamic(self, raw: RawBlock) -> list[Block] | Unresolved:
+        """The blocks a ``dynamic "name" { for_each = …; iterator = it; content { … } }`` block generates: one
+        per element (``it.key``/``it.value``, the iterator named after the block by default), or Unresolved
+        when the elements are not known."""
+        name = raw.labels[0]
+        shown = f"{self.prefix}dynamic.{name}"
+        for_each = raw.body.attrs.get("for_each")
+        contents = [c for c in raw.body.blocks if c.type == "content"]
+        if for_each is None or len(contents) != 1:
+            return Unresolved(Msg("iac.dynamic_invalid", name=name), error=True)
+        iterator = raw.body.attrs.get("iterator")
+        it = name
+        if iterator is not None:
+            if not isinstance(iterator[0], Traversal) or iterator[0].steps:
+                return Unresolved(Msg("iac.dynamic_invalid", name=name), error=True)
+            it = iterator[0].root
+        coll = self.eval(for_each[0])
+        if isinstance(coll, Unresolved):
+            return Unresolved(Msg("iac.dynamic_unknown", name=name, reason=coll.reason), error=coll.error)
+        if isinstance(coll, dict):
+            items: list[tuple[Any, Any]] = sorted(coll.items())
+        elif isinstance(coll, list):
+            items = list(enumerate(coll))
+        else:
+            return Unresolved(Msg("iac.dynamic_invalid", name=name), error=True)
+        capped = self._charge(shown, "for_each", len(items))
+        if capped is not None:
+            assert isinstance(capped.instances, Unresolved)
+            return Unresolved(Msg("iac.dynamic_unknown", name=name, reason=capped.instances.reason))
+        content = contents[0]
+        out = []
+        outer = self._scope
+        try:
+            for k, v in items:
+                over = self._spend(steps=1)
+                if over is not None:
+                    return Unresolved(Msg("iac.dynamic_unknown", name=name, reason=over.reason))
+                self._scope = {**outer, it: {"key": k, "value": v}}
+                out.append(self.block(content.body, content.path, content.line))
+        finally:
+            self._scope = outer
+        return out
 
     def managed(self, types: Iterable[str]) -> list[Resource]:
         """The resources of the wanted types, one per instance, then those of the child modules."""
@@ -1447,6 +1923,54 @@ def _env_values(blocks: Sequence[RawBlock], environ: Mapping[str, str]) -> dict[
                    or ty == "string")
         out[b.labels[0]] = (raw if literal else parse_expression(raw), Location(b.path, b.line))
     return out
+
+
+def _steps_text(steps: Sequence[Any]) -> str:
+    return Traversal("", tuple(steps)).text
+
+
+_COMPARE = {"<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
+_ARITHMETIC = {"+", "-", "*", "/", "%"}
+
+
+def _operate(op: str, values: list[Any]) -> Any:
+    """An operator on known values, as Terraform applies it (numbers given as strings convert; ``==`` compares
+    type and value; errors raise ``tffunctions.CallError``)."""
+    from preflight.sources import tffunctions as tff
+
+    if op == "!":
+        return not tff.to_bool(values[0], "!")
+    if op == "neg":
+        return tff.to_number(-tff.to_number(values[0], "-"))
+    a, b = values
+    if op in ("&&", "||"):
+        p, q = tff.to_bool(a, op), tff.to_bool(b, op)
+        return (p and q) if op == "&&" else (p or q)
+    if op in ("==", "!="):
+        same = tff.same(a, b)
+        return same if op == "==" else not same
+    x, y = tff.to_number(a, op), tff.to_number(b, op)
+    if op in _COMPARE:
+        return bool(_COMPARE[op](x, y))
+    if op in ("/", "%") and y == 0:
+        raise tff.CallError(Msg("iac.call_error", name=op, what=Msg("iac.why_division")))
+    if op == "+":
+        r: Any = x + y
+    elif op == "-":
+        r = x - y
+    elif op == "*":
+        if abs(x) > 1e300 or abs(y) > 1e300:
+            raise tff.CallError(Msg("iac.call_error", name=op, what=Msg("iac.why_too_large")))
+        r = x * y
+    elif op == "/":
+        r = x / y
+    elif op == "%":
+        r = math.fmod(x, y) if isinstance(x, float) or isinstance(y, float) else int(math.fmod(x, y))
+    else:
+        raise tff.CallError(Msg("iac.call_error", name=op, what=Msg("iac.why_operator")))
+    if isinstance(r, int) and abs(r).bit_length() > 3_000:
+        raise tff.CallError(Msg("iac.call_error", name=op, what=Msg("iac.why_too_large")))
+    return tff.to_number(r) if isinstance(r, float) and math.isfinite(r) else r
 
 
 def _collect(items: list[Any]) -> Any:
@@ -1540,13 +2064,17 @@ def _str(v: Any) -> Any:
     return v
 
 
-def _policy_text(v: Any, where: Location | None) -> Any:
-    """A policy document argument: validated now so a malformed one is reported at its line."""
+def _policy_text(v: Any, where: Location | None, strict: bool = True) -> Any:
+    """A policy document argument, validated now. ``strict``: it feeds an export's facts (the export role's
+    trust and attached policies, the export bucket's policy), so a malformed one is an error at its line;
+    otherwise it is not preflight's business, and a malformed one is only unknown (never aborts the run)."""
     if not is_known(v) or v is None or v == "":
         return None if v == "" else v
     try:
         pol.parse_policy(v)
     except pol.PolicyError as e:
+        if not strict:
+            return Unresolved(Msg("iac.bad_policy", reason=e.message))
         raise PreflightError(Msg("iac.bad_policy", reason=e.message), str(where) if where else None) from None
     return v
 
@@ -1593,8 +2121,8 @@ def build_document(resources: Sequence[Resource], *, source: str, export_roles: 
         by_type.setdefault(r.type, []).append(r)
     b = DocBuilder(source)
     images = _images(b, by_type.get("alicloud_image", []))
-    buckets = _buckets(b, by_type)
-    roles = _roles(b, by_type)
+    buckets = _buckets(b, by_type, export_buckets)
+    roles = _roles(b, by_type, export_roles)
     b.doc.setdefault("images", [])
     b.doc.setdefault("buckets", [])
     b.doc.setdefault("roles", [])
@@ -1675,7 +2203,9 @@ def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
 
 
 def _disks(r: Resource) -> Any:
-    mappings = r.body.blocks.get("disk_device_mapping", ())
+    mappings = r.body.nested("disk_device_mapping")
+    if isinstance(mappings, Unresolved):
+        return mappings  # a dynamic block whose disks are not known: the disks are unknown, never "none"
     if not mappings:
         snapshot = r.body.attrs.get("snapshot_id")
         if snapshot is not None:  # an image of one system-disk snapshot
@@ -1719,12 +2249,19 @@ _BUCKET_EXTRAS = ("alicloud_oss_bucket_acl", "alicloud_oss_bucket_server_side_en
                   "alicloud_oss_bucket_policy", "alicloud_oss_bucket_versioning", "alicloud_oss_bucket_replication")
 
 
-def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, _BucketRef]:
+def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_buckets: Sequence[str]
+             ) -> dict[str, _BucketRef]:
     refs: dict[str, _BucketRef] = {}
     for r in by_type.get("alicloud_oss_bucket", []):
         name = _name(r, ("bucket",))
         refs[r.address] = _BucketRef(name if isinstance(name, str) else None, r.location, r.region)
     targets = _Targets({a: ref.name for a, ref in refs.items()})
+    # the buckets an export writes to (or the config names): only their policies are validated strictly
+    strict = {a for a, ref in refs.items() if ref.name is not None and ref.name in export_buckets}
+    for export in by_type.get("alicloud_image_export", []):
+        found = targets.find(export.body.attrs.get("oss_bucket"))
+        if isinstance(found, str):
+            strict.add(found)
     # the separate resources (acl, encryption, policy) by the bucket they configure
     extras: dict[tuple[str, str], Resource] = {}
     stray: dict[str, Msg] = {}
@@ -1736,12 +2273,12 @@ def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, 
             elif found is not None:
                 extras[(found, kind)] = x
     for r in by_type.get("alicloud_oss_bucket", []):
-        _bucket(b, r, refs[r.address], extras, stray)
+        _bucket(b, r, refs[r.address], extras, stray, r.address in strict)
     return refs
 
 
 def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[str, str], Resource],
-            stray: Mapping[str, Msg]) -> None:
+            stray: Mapping[str, Msg], strict: bool) -> None:
     entry: dict[str, Any] = {"Name": ref.name or r.address}
     ptr = b.add("buckets", entry, r.location, r.address)
     if ref.name is None:
@@ -1765,24 +2302,39 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
                         stray.get("alicloud_oss_bucket_server_side_encryption"))
     b.put(entry, ptr, "ServerSideEncryptionRule", sse, sse_loc)
     b.put(entry, ptr, "Owner", Unresolved(Msg("iac.bucket_owner")), None)
-    versioning = _versioning(r, extras.get((r.address, "alicloud_oss_bucket_versioning")))
+    versioning = _versioning(r, extras.get((r.address, "alicloud_oss_bucket_versioning")),
+                             stray.get("alicloud_oss_bucket_versioning"))
     b.put(entry, ptr, "Versioning", versioning[0], versioning[1])
+    # replication, like the ACL, encryption and policy resources: what the files do not declare is what
+    # Terraform would create, the provider's default (no replication rule), unless a replication resource
+    # whose bucket cannot be told may be this bucket's
     replication = extras.get((r.address, "alicloud_oss_bucket_replication"))
-    b.put(entry, ptr, "CrossRegionReplication",
-          "Enabled" if replication is not None else Unresolved(Msg("iac.replication")),
-          replication.location if replication is not None else None)
+    if replication is not None:
+        cross: Any = "Enabled"
+    elif "alicloud_oss_bucket_replication" in stray:
+        cross = Unresolved(stray["alicloud_oss_bucket_replication"])
+    else:
+        cross = "Disabled"
+    b.put(entry, ptr, "CrossRegionReplication", cross,
+          replication.location if replication is not None else r.location)
     policy_res = extras.get((r.address, "alicloud_oss_bucket_policy"))
     policy_src = policy_res.body if policy_res is not None else r.body
     policy = policy_src.value("policy")
     if "alicloud_oss_bucket_policy" in stray and policy_res is None:
         policy = Unresolved(stray["alicloud_oss_bucket_policy"])
     policy_loc = policy_src.loc("policy") or (policy_res.location if policy_res else None) or r.location
-    b.put(entry, ptr, "Policy", None if policy is MISSING else _policy_text(policy, policy_loc), policy_loc)
+    b.put(entry, ptr, "Policy", None if policy is MISSING else _policy_text(policy, policy_loc, strict), policy_loc)
 
 
-def _versioning(r: Resource, separate: Resource | None) -> tuple[Any, Location | None]:
-    """``Versioning`` from ``alicloud_oss_bucket_versioning`` or the inline block; absent when never set."""
-    src = separate.body if separate is not None else (r.body.blocks.get("versioning") or (None,))[0]
+def _versioning(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any, Location | None]:
+    """``Versioning`` from ``alicloud_oss_bucket_versioning`` or the inline block; absent when never set;
+    unknown when a versioning resource whose bucket cannot be told may be this bucket's."""
+    if separate is None and stray is not None:
+        return Unresolved(stray), r.location
+    inline = r.body.nested("versioning")
+    if separate is None and isinstance(inline, Unresolved):
+        return inline, r.location
+    src = separate.body if separate is not None else (inline[0] if inline and isinstance(inline, tuple) else None)
     if src is None:
         return MISSING, None
     return _str(src.value("status")), src.loc("status") or src.location
@@ -1792,6 +2344,8 @@ def _sse(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any
     """``ServerSideEncryptionRule`` from the separate resource or the inline block; ``"None"`` when neither."""
     if separate is not None:
         src: Block | None = separate.body
+    elif isinstance(r.body.nested("server_side_encryption_rule"), Unresolved):
+        return r.body.nested("server_side_encryption_rule"), r.location
     elif r.body.blocks.get("server_side_encryption_rule"):
         src = r.body.blocks["server_side_encryption_rule"][0]
     else:
@@ -1811,9 +2365,13 @@ def _sse(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any
     return rule, where
 
 
-def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tuple[str, Location | None]]:
-    """Roles with their trust policy and the policies attached to them. Returns address -> (name, location)."""
-    policies: dict[str, tuple[Any, Location | None]] = {}  # name -> (document, where)
+def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_roles: Sequence[str]
+           ) -> dict[str, tuple[str, Location | None]]:
+    """Roles with their trust policy and the policies attached to them. Returns address -> (name, location).
+    Policies are validated strictly only for the export roles (``export_roles`` and the default one)."""
+    #: name -> (document, where); a policy whose name is not known is there under its address (a RAM policy
+    #: name has no "." nor "_", so the two never collide)
+    policies: dict[str, tuple[Any, Location | None]] = {}
     policy_names: dict[str, str | None] = {}
     for p in by_type.get("alicloud_ram_policy", []):
         name = _name(p, ("policy_name", "name"))
@@ -1821,8 +2379,7 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tu
         where = doc_attr.location if doc_attr else p.location
         doc = doc_attr.value if doc_attr else Unresolved(Msg("iac.policy_statement_blocks", address=p.address))
         policy_names[p.address] = name if isinstance(name, str) else None
-        if isinstance(name, str):
-            policies[name] = (_policy_text(doc, where), where)
+        policies[name if isinstance(name, str) else p.address] = (doc, where)
     role_list = by_type.get("alicloud_ram_role", [])
     names: dict[str, str | None] = {}
     for r in role_list:
@@ -1839,7 +2396,9 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tu
         elif found is not None:
             pattr = att.body.attrs.get("policy_name")
             ptarget = policy_targets.find(pattr)
-            pname: Any = policy_names.get(ptarget) if isinstance(ptarget, str) else None
+            # a policy referenced by attribute (alicloud_ram_policy.p.policy_name) is that resource, whatever its
+            # name evaluates to (a generated suffix from random_integer, a variable without a value)
+            pname: Any = (policy_names.get(ptarget) or ptarget) if isinstance(ptarget, str) else None
             if pname is None:
                 pname = _str(pattr.value) if pattr is not None else Unresolved(Msg("iac.policy_name_missing"))
             attached[found].append((pname, _str(att.body.value("policy_type")), att))
@@ -1847,19 +2406,20 @@ def _roles(b: DocBuilder, by_type: Mapping[str, list[Resource]]) -> dict[str, tu
     for r in role_list:
         name = names[r.address] or r.address
         out[r.address] = (name, r.location)
-        _role(b, r, name, attached[r.address], policies, stray)
+        _role(b, r, name, attached[r.address], policies, stray, name in export_roles or name == DEFAULT_ROLE_NAME)
     return out
 
 
 def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, Resource]],
-          policies: Mapping[str, tuple[Any, Location | None]], stray: Msg | None) -> None:
+          policies: Mapping[str, tuple[Any, Location | None]], stray: Msg | None, strict: bool) -> None:
     entry: dict[str, Any] = {"RoleName": name}
     ptr = b.add("roles", entry, r.location, r.address)
     b.locations[f"{ptr}/RoleName"] = _name_loc(r, ("role_name", "name")) or r.location  # type: ignore[assignment]
     b.put(entry, ptr, "Arn", Unresolved(Msg("iac.role_arn")), None)
     trust_attr = r.body.attrs.get("assume_role_policy_document") or r.body.attrs.get("document")
     if trust_attr is not None:
-        trust, trust_loc = _policy_text(trust_attr.value, trust_attr.location), trust_attr.location
+        trust, trust_loc = _policy_text(partly_known_trust(trust_attr.value), trust_attr.location, strict), \
+            trust_attr.location
     elif "services" in r.body.attrs or "ram_users" in r.body.attrs:
         trust, trust_loc = _legacy_trust(r), r.body.loc("services") or r.body.loc("ram_users")
     else:
@@ -1881,6 +2441,8 @@ def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, 
         if isinstance(ptype, str):
             item["PolicyType"] = ptype
         doc, doc_where = policies.get(pname, (MISSING, None)) if ptype != SYSTEM else (MISSING, None)
+        if doc is not MISSING:
+            doc = _policy_text(doc, doc_where, strict)
         if isinstance(doc, Unresolved) or doc is MISSING:
             why = doc.reason if isinstance(doc, Unresolved) else Msg(
                 "iac.policy_undefined", type=ptype if isinstance(ptype, str) and ptype else "Custom", name=pname,
@@ -1892,6 +2454,62 @@ def _role(b: DocBuilder, r: Resource, name: str, attached: list[tuple[Any, Any, 
         items.append(item)
         where = where or att.location
     b.put(entry, ptr, "AttachedPolicies", items, where or r.location)
+
+
+def partly_known_trust(value: Any) -> Any:
+    """A trust policy document as far as it decides the trust facts: a :class:`Partial` one (an object, or
+    JSON text with interpolations inside its strings) becomes the document with placeholders where
+    ``policy.decidable_trust`` says the unknown parts cannot change a fact, else stays unknown."""
+    if not isinstance(value, Partial):
+        return value
+    doc = value.value
+    if isinstance(doc, PartialText):
+        doc = _partial_json(doc)
+    decided = pol.decidable_trust(doc, placeholder) if doc is not None else None
+    return decided if decided is not None else plain(value)
+
+
+#: stands for the n-th unknown part of a JSON text while it is parsed (private-use characters)
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+
+
+def _partial_json(text: PartialText) -> Any:
+    """JSON text with unknown parts inside its strings → the object, those strings as PartialText; None
+    when an unknown part is anywhere else (a number, a key, the structure) or the text is not JSON."""
+    holes = [p for p in text.parts if isinstance(p, Hole)]
+    if any(_MARK_OPEN in p or _MARK_CLOSE in p for p in text.parts if isinstance(p, str)):
+        return None
+    marked = "".join(p if isinstance(p, str) else f"{_MARK_OPEN}{holes.index(p)}{_MARK_CLOSE}"
+                     for p in text.parts)
+    try:
+        doc = json.loads(marked)
+    except (ValueError, RecursionError):
+        return None
+
+    def back(v: Any, depth: int) -> Any:
+        if depth > LIMITS.value_depth:
+            raise ValueError("too deep")
+        if isinstance(v, str) and _MARK_OPEN in v:
+            parts: list[str | Hole] = []
+            for i, chunk in enumerate(v.split(_MARK_OPEN)):
+                if i == 0:
+                    parts.append(chunk)
+                    continue
+                index, _, rest = chunk.partition(_MARK_CLOSE)
+                parts += [holes[int(index)], rest]
+            return PartialText(tuple(p for p in parts if p != ""))
+        if isinstance(v, dict):
+            if any(_MARK_OPEN in k for k in v):
+                raise ValueError("an unknown key")
+            return {k: back(x, depth + 1) for k, x in v.items()}
+        if isinstance(v, list):
+            return [back(x, depth + 1) for x in v]
+        return v
+
+    try:
+        return back(doc, 0)
+    except (ValueError, IndexError):
+        return None
 
 
 def _legacy_trust(r: Resource) -> Any:
@@ -1928,24 +2546,25 @@ class ModuleLoad:
 
 def load_module(tf_files: Sequence[Path], var_files: Sequence[Path],
                 environ: Mapping[str, str] | None = None, limits: Limits = LIMITS,
-                budget: Budget | None = None) -> ModuleLoad:
+                budget: Budget | None = None, cache: ParseCache | None = None) -> ModuleLoad:
     """Parse a module's files (all of one directory), and the local modules it calls, and return the
     resources this tool reads. Variables take, from lowest to highest precedence, their default, a
     ``TF_VAR_name`` variable of ``environ`` (the process environment by default), then ``var_files`` in
     order (terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in lexical order).
 
     ``budget``: what the evaluation may spend (``Budget(limits)``); pass the same one to every root module of
-    a run to make the caps on steps and instances hold for the run, not for each root module."""
+    a run to make the caps on steps and instances hold for the run, not for each root module. ``cache``: the
+    run's parsed files (pass the same one to every root module of a run: each file is parsed once)."""
     token = _PARSES.set(_Parses(limits.expressions))
     try:
-        return _load_module(tf_files, var_files, environ, limits, budget)
+        return _load_module(tf_files, var_files, environ, limits, budget, cache or ParseCache())
     finally:
         _PARSES.reset(token)
 
 
 def _load_module(tf_files: Sequence[Path], var_files: Sequence[Path], environ: Mapping[str, str] | None,
-                 limits: Limits, budget: Budget | None) -> ModuleLoad:
-    reader = _Reader(limits=limits)
+                 limits: Limits, budget: Budget | None, cache: ParseCache) -> ModuleLoad:
+    reader = _Reader(limits=limits, cache=cache)
     blocks = reader.read(tf_files)
     tfvars = _env_values(blocks, os.environ if environ is None else environ)
     for path in var_files:  # later files win, as in Terraform
