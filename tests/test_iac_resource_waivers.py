@@ -53,12 +53,14 @@ def _waived(cli: Cli, tmp_path: Path, target: Path, glob: str) -> tuple[set[str]
 
 
 def test_a_module_glob_waives_only_that_module(cli: Cli, tmp_path: Path) -> None:
-    archive = "ap-southeast-1/m-bp1g7004ksh0oeuc0001 → oss://corp-archive/bad-prefix"
+    archive = ("ap-southeast-1/m-bp1g7004ksh0oeuc0001 → oss://corp-archive/bad-prefix"
+               " (module.archive.alicloud_image_export.this)")
     before = cli("check", str(MODULES), "-f", "json").json()["results"]
     assert any(r["subject"] == archive and r["status"] == "fail" for r in before)
     waived, open_ = _waived(cli, tmp_path, MODULES, "module.archive.*")
     assert waived == {archive}  # only the export module.archive defines
-    assert "cn-hangzhou/m-bp1g7004ksh0oeuc0001 → oss://corp-exports/nightly" in open_  # module.store's stays open
+    assert ("cn-hangzhou/m-bp1g7004ksh0oeuc0001 → oss://corp-exports/nightly"
+            " (module.store.alicloud_image_export.this)") in open_  # module.store's stays open
     after = cli("check", str(MODULES), "-f", "json", "--waivers", str(tmp_path / "waivers.yaml")).json()["results"]
     assert not any(r["subject"] == archive and r["status"] == "fail" for r in after)  # its failures are waived
 

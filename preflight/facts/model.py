@@ -309,15 +309,26 @@ class Subject:
     def name(self) -> str:
         r = self.request
         if self.scope == "role":
-            return f"role {r.EffectiveRoleName if isinstance(r.EffectiveRoleName, str) else '?'}"
+            address = self.role.address if isinstance(self.role, Role) else None
+            return f"role {r.EffectiveRoleName if isinstance(r.EffectiveRoleName, str) else '?'}{_module(address)}"
         if self.scope == "bucket":
-            return f"bucket oss://{r.OSSBucket if isinstance(r.OSSBucket, str) else '?'}"
+            address = self.bucket.address if isinstance(self.bucket, Bucket) else None
+            return f"bucket oss://{r.OSSBucket if isinstance(r.OSSBucket, str) else '?'}{_module(address)}"
 
         def show(v: str | Unknown | None) -> str:
             return v if isinstance(v, str) else "?"
 
         prefix = f"/{show(r.OSSPrefix)}" if r.OSSPrefix else ""
-        return f"{show(r.RegionId)}/{show(r.ImageId)} → oss://{show(r.OSSBucket)}{prefix}"
+        return f"{show(r.RegionId)}/{show(r.ImageId)} → oss://{show(r.OSSBucket)}{prefix}{_module(r.address)}"
+
+
+def _module(address: str | None) -> str:
+    """The module instance an IaC entity is written in, for a subject's name: instances of one module that
+    evaluate to the same request are different subjects (their findings, fingerprints and waivers apart).
+    Nothing for entities of the root module, snapshots and live (their names are as they always were)."""
+    if not address or not address.startswith("module."):
+        return ""
+    return f" ({address})"
 
 
 Loc = Location
