@@ -77,13 +77,17 @@ _COMMAND_LINE = re.compile(r"\n[^\S\n]*(?:::|##)")
 def text_block(text: str, indent: str) -> str:
     """A text that may be several lines (a remediation): each line escaped and defused, the lines after the
     first indented by ``indent``."""
-    first, *rest = text.split("\n")
     printable = text.replace("\n", " ").isprintable()
     if (not printable and _CONTROL_BUT_LF.search(text)) or (("::" in text or "##" in text)
-                                         and (_COMMAND_LINE.search(text) or _COMMAND_START.match(first))):
-        first, rest = text_line(first), [text_line(line) for line in rest]
-    # (most texts need neither: one pass over the text instead of one call per line)
-    return "\n".join([first, *(indent + line if line else "" for line in rest)])
+                                         and (_COMMAND_LINE.search(text) or _COMMAND_START.match(text))):
+        text = "\n".join(text_line(line) for line in text.split("\n"))
+    # (most texts need neither; the indent goes before every line after the first that is not empty, in one
+    # C-level pass: remediations are many lines long, and a report has one per finding)
+    return _LINE_AFTER_FIRST.sub("\n" + indent.replace("\\", "\\\\"), text) if indent else text
+
+
+#: the start of a line after the first that is not empty
+_LINE_AFTER_FIRST = re.compile(r"\n(?=[^\n])")
 
 
 # ---------------------------------------------------------------------------------------------------------
