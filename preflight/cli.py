@@ -19,8 +19,8 @@ from typing import Annotated, Any
 import typer
 
 from preflight import __version__
-from preflight.errors import Foreign, Listing, Msg, PreflightError
-from preflight.i18n import error, lang_from_argv, t
+from preflight.errors import Foreign, Listing, Msg, PreflightError, error
+from preflight.i18n import lang_from_argv, t
 from preflight.sources.common import Skip
 
 app = typer.Typer(
@@ -659,9 +659,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"preflight: {t('cli.interrupted', lang_from_argv(args))}\n")
         return 130
     except Exception as e:  # a bug of ours: still one line and exit 2, never "checks failed" (1) or a traceback
-        from preflight.errors import _one_line
+        from preflight.msg import one_line
 
-        detail = _one_line(f"{type(e).__name__}: {e}")[:300]
+        detail = one_line(f"{type(e).__name__}: {e}")[:300]
         sys.stderr.write(f"preflight: {t('cli.internal_error', lang_from_argv(args), detail=detail)}\n")
         if debug:
             import traceback

@@ -117,9 +117,10 @@ class Skip:
     reason: Msg
 
     def line(self, lang: str) -> str:
-        from preflight.errors import _one_line
+        from preflight.i18n import render
+        from preflight.msg import one_line
 
-        return _one_line(f"{self.path}: {Msg('path.skipped', reason=self.reason).render(lang)}")
+        return one_line(f"{self.path}: {render(Msg('path.skipped', reason=self.reason), lang)}")
 
 
 def max_file_size() -> int:

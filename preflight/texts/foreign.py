@@ -31,10 +31,9 @@ def _compiled(kind: str) -> list[tuple[re.Pattern[str], str]]:
 
 
 #: Foreign kind of a reason preflight itself worded in English and a snapshot file kept (``preflight snapshot``
-#: writes its reasons in English): worded again from the catalogue, by matching the message it came from
+#: of an older preflight wrote its reasons in English only; a newer one writes their keys too): worded again
+#: from the catalogue, by matching the message it came from
 WORDED = "worded"
-#: the catalogue parts whose messages are written into snapshots as reasons
-_WORDED_PARTS = ("live.",)
 _PLACEHOLDER = re.compile(r"\{(\w+)(![rsa])?\}")
 
 
@@ -43,12 +42,10 @@ def _worded() -> list[tuple[re.Pattern[str], str]]:
     """(regex of a message's English text, its zh template without conversions), the most literal first.
 
     A template that is nothing but placeholders ("{code}") cannot be told from any other text: left out."""
-    from preflight.i18n import MESSAGES
+    from preflight.texts import live
 
     out: list[tuple[int, re.Pattern[str], str]] = []
-    for key, texts in MESSAGES.items():
-        if not key.startswith(_WORDED_PARTS):
-            continue
+    for texts in live.TEXTS.values():
         en = texts["en"]
         literal = _PLACEHOLDER.sub("", en)
         if not literal.strip(" ():;,.") or "{{" in en or "}}" in en:  # (no such message has braces)
