@@ -331,6 +331,7 @@ def snapshot(
     """Read the facts from the account (read-only) and write them as an offline snapshot."""
     import datetime
 
+    from preflight.facts.decode import record_reasons
     from preflight.run import CheckOptions, collect_live, parse_endpoints
 
     language = _lang(lang)  # errors are worded in it (lang_from_argv); a bad value is one of them
@@ -341,7 +342,8 @@ def snapshot(
             raise error("audit.snapshot_requests")
         options = _audit_options(None, True, accounts, resource_directory, assume_role_name, regions, bucket,
                                  oss_prefix, image_format, endpoint, profile, deadline, quiet, language, config=config)
-        _write(json.dumps(collect_fleet(options), indent=2, ensure_ascii=False, default=str) + "\n", output)
+        _write(json.dumps(record_reasons(collect_fleet(options)), indent=2, ensure_ascii=False, default=str) + "\n",
+               output)
         return
     for flag, given in (("--accounts", accounts), ("--resource-directory", resource_directory),
                         ("--assume-role-name", assume_role_name), ("--regions", regions), ("--bucket", bucket)):
@@ -354,8 +356,9 @@ def snapshot(
                            endpoints=parse_endpoints(endpoint or []), profile=profile, today=datetime.date.today(),
                            deadline_s=deadline)
     document = collect_live(options)
-    # a reason live words itself is written in English (str of its message), whatever the language
-    _write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", output)
+    # a reason live words itself is written in English (str of its message), whatever the language, with the
+    # key and values of its message beside it (read back in the reader's language)
+    _write(json.dumps(record_reasons(document), indent=2, ensure_ascii=False, default=str) + "\n", output)
 
 
 @app.command()
