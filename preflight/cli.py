@@ -594,7 +594,7 @@ def _usage_error(exc: Exception) -> str:
 
 def _usage_message(exc: Exception) -> Msg | Foreign:
     """A usage error of click as a message: its English text as click wrote it, worded in Chinese from
-    ``FOREIGN["click"]`` (:mod:`preflight.texts.cli`). "Invalid value for X: <problem>" is taken apart so
+    ``DAILY["click"]`` (:mod:`preflight.texts.foreign`). "Invalid value for X: <problem>" is taken apart so
     the problem (a text of click's parameter types) is worded too."""
     text = _usage_error(exc)
     if type(exc).__name__ == "BadParameter":  # not its subclass MissingParameter, worded as a whole

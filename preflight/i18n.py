@@ -131,6 +131,20 @@ CORE: dict[str, dict[str, str]] = {
     "word_audit": {"en": "audit", "zh": "审计"},
     # a text kept as an input recorded it (a snapshot's unknown reason): worded again where preflight wrote it
     "as_recorded": {"en": "{text}", "zh": "{text}"},
+    # another library's text no table words, quoted verbatim inside a sentence of ours (in English, the text is
+    # already in the reader's language and is shown as it is: :func:`render`)
+    "foreign_quoted": {"en": "{library} reported: “{text}”", "zh": "{library}报告（英文原文）：“{text}”"},
+    "library_json": {"en": "the JSON parser", "zh": "JSON 解析器"},
+    "library_yaml": {"en": "the YAML parser", "zh": "YAML 解析器"},
+    "library_regex": {"en": "the regular expression compiler", "zh": "正则表达式编译器"},
+    "library_os": {"en": "the operating system", "zh": "操作系统"},
+    "library_click": {"en": "the command line parser", "zh": "命令行解析器"},
+    "library_credentials": {"en": "the Alibaba Cloud credentials library", "zh": "阿里云凭证库"},
+    "library_jsonschema": {"en": "the JSON Schema validator", "zh": "JSON Schema 校验器"},
+    "library_hcl": {"en": "the HCL parser", "zh": "HCL 解析器"},
+    "library_live_import": {"en": "Python's import system", "zh": "Python 导入机制"},
+    "library_worded": {"en": "the snapshot file", "zh": "快照文件"},
+    "library_other": {"en": "another library", "zh": "其他程序库"},
     "owner": {"en": "owner", "zh": "负责人"},
     "expires": {"en": "expires", "zh": "到期"},
     "md_title_ok": {"en": "preflight: OK", "zh": "preflight：通过"},
@@ -291,7 +305,11 @@ def render(message: Msg | Foreign | Worded, lang: str = "en") -> str:
         return message.text
     from preflight.texts.foreign import translate  # the foreign tables are loaded only when one is worded
 
-    return translate(message.kind, message.text, lang)
+    worded = translate(message.kind, message.text, lang)
+    if worded is not None:
+        return worded
+    library = MESSAGES.get(f"library_{message.kind}") or MESSAGES["library_other"]
+    return t("foreign_quoted", lang, library=library.get(lang) or library["en"], text=message.text)
 
 
 def in_language(value: object, lang: str) -> object:

@@ -67,7 +67,9 @@ def test_nested_messages_follow_the_language() -> None:
     outer = Msg("err_yaml_value", reason=inner)
     assert render(outer, "en") == "not valid YAML: no such file"
     assert CJK.search(render(outer, "zh")) and "no such file" not in render(outer, "zh")
-    assert render(Foreign("nonesuch", "some text"), "zh") == "some text"  # unknown texts are kept, not lost
+    # a text no table knows is kept, not lost: quoted verbatim inside a sentence of ours; English unchanged
+    assert render(Foreign("nonesuch", "some text"), "zh") == "其他程序库报告（英文原文）：“some text”"
+    assert render(Foreign("nonesuch", "some text"), "en") == "some text"
 
 
 def test_error_lines_in_both_languages() -> None:

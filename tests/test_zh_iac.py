@@ -133,7 +133,7 @@ def test_parser_recursion_is_too_deep(monkeypatch: pytest.MonkeyPatch) -> None:
     assert_chinese(e.value.lines("zh")[0])
 
 
-def test_a_lark_text_no_table_knows_is_kept() -> None:
+def test_a_lark_text_no_table_knows_is_quoted_verbatim() -> None:
     from lark.exceptions import LexError
 
     def fail(text: str) -> Any:
@@ -143,7 +143,8 @@ def test_a_lark_text_no_table_knows_is_kept() -> None:
         m.setattr(terraform, "parse_tree", fail)
         with pytest.raises(PreflightError) as e:
             terraform.parse_hcl("x = 1\n", "t.tf")
-    assert e.value.lines("zh") == ["t.tf: 不是有效的 HCL：Something entirely new happened here"]
+    quoted = "HCL 解析器报告（英文原文）：“Something entirely new happened here”"
+    assert e.value.lines("zh") == [f"t.tf: 不是有效的 HCL：{quoted}"]
 
 
 # ---------------------------------------------------------------------------------------------------------

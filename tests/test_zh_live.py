@@ -438,10 +438,10 @@ def test_click_texts(exc: Exception, kept: str) -> None:
     assert_chinese(zh)
 
 
-def test_an_unknown_click_text_is_kept() -> None:
+def test_an_unknown_click_text_is_quoted_verbatim() -> None:
     exc = _exc("UsageError", "Something new in a later click.")
     shown = t("err_usage", "zh", message=cli._usage_message(exc))
-    assert shown == "Something new in a later click.（参见：preflight --help）"
+    assert shown == "命令行解析器报告（英文原文）：“Something new in a later click.”（参见：preflight --help）"
 
 
 @pytest.mark.usefixtures("english")

@@ -224,7 +224,8 @@ SHAPES = [
     pytest.param({"version": 1, "exports": [], "unknown": 5}, "/unknown", "5 is not of type 'array'",
                  id="unknown-array"),
     pytest.param({"version": 1, "exports": [], "unknown": [{"section": "images", "reason": "x", "foo": 1}]},
-                 "/unknown/0", "unexpected key 'foo' (expected ['field', 'key', 'match', 'reason', 'section', 'values'])",
+                 "/unknown/0",
+                 "unexpected key 'foo' (expected ['field', 'key', 'match', 'reason', 'section', 'values'])",
                  id="unknown-key"),
     pytest.param({"version": 1, "exports": [], "unknown": [{"section": "nope", "reason": "x"}]},
                  "/unknown/0/section", "'nope' is not one of ['account_id', 'buckets', 'images', "

@@ -50,7 +50,7 @@ def _unresolved_display(p: Path) -> str:
 
 
 def _os_error(e: OSError, path: Path | str, key: str = "path.cannot_access") -> PreflightError:
-    """``path: cannot access: <the OS's text>`` (strerror is worded in zh by FOREIGN["os"])."""
+    """``path: cannot access: <the OS's text>`` (the daily strerror texts are worded in zh: DAILY["os"])."""
     return PreflightError(Msg(key, reason=Foreign("os", str(e.strerror or e))), display_path(path))
 
 
