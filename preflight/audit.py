@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from preflight.config import Config
 from preflight.engine import evaluate
-from preflight.errors import PreflightError
-from preflight.i18n import error
+from preflight.errors import PreflightError, error
 from preflight.model import (
     AuditedAccount,
     AuditSummary,

@@ -19,8 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from preflight.errors import Msg, PreflightError
-from preflight.i18n import error
+from preflight.errors import Msg, PreflightError, error
 from preflight.model import OPEN_FINDINGS, BaselineSummary, Report, Result
 
 VERSION = 1

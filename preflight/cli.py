@@ -19,8 +19,8 @@ from typing import Annotated, Any
 import typer
 
 from preflight import __version__
-from preflight.errors import Foreign, Listing, Msg, PreflightError
-from preflight.i18n import error, lang_from_argv, t
+from preflight.errors import Foreign, Listing, Msg, PreflightError, error
+from preflight.i18n import lang_from_argv, t
 from preflight.sources.common import Skip
 
 app = typer.Typer(
@@ -331,6 +331,7 @@ def snapshot(
     """Read the facts from the account (read-only) and write them as an offline snapshot."""
     import datetime
 
+    from preflight.facts.decode import record_reasons
     from preflight.run import CheckOptions, collect_live, parse_endpoints
 
     language = _lang(lang)  # errors are worded in it (lang_from_argv); a bad value is one of them
@@ -341,7 +342,8 @@ def snapshot(
             raise error("audit.snapshot_requests")
         options = _audit_options(None, True, accounts, resource_directory, assume_role_name, regions, bucket,
                                  oss_prefix, image_format, endpoint, profile, deadline, quiet, language, config=config)
-        _write(json.dumps(collect_fleet(options), indent=2, ensure_ascii=False, default=str) + "\n", output)
+        _write(json.dumps(record_reasons(collect_fleet(options)), indent=2, ensure_ascii=False, default=str) + "\n",
+               output)
         return
     for flag, given in (("--accounts", accounts), ("--resource-directory", resource_directory),
                         ("--assume-role-name", assume_role_name), ("--regions", regions), ("--bucket", bucket)):
@@ -354,8 +356,9 @@ def snapshot(
                            endpoints=parse_endpoints(endpoint or []), profile=profile, today=datetime.date.today(),
                            deadline_s=deadline)
     document = collect_live(options)
-    # a reason live words itself is written in English (str of its message), whatever the language
-    _write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", output)
+    # a reason live words itself is written in English (str of its message), whatever the language, with the
+    # key and values of its message beside it (read back in the reader's language)
+    _write(json.dumps(record_reasons(document), indent=2, ensure_ascii=False, default=str) + "\n", output)
 
 
 @app.command()
@@ -591,7 +594,7 @@ def _usage_error(exc: Exception) -> str:
 
 def _usage_message(exc: Exception) -> Msg | Foreign:
     """A usage error of click as a message: its English text as click wrote it, worded in Chinese from
-    ``FOREIGN["click"]`` (:mod:`preflight.texts.cli`). "Invalid value for X: <problem>" is taken apart so
+    ``DAILY["click"]`` (:mod:`preflight.texts.foreign`). "Invalid value for X: <problem>" is taken apart so
     the problem (a text of click's parameter types) is worded too."""
     text = _usage_error(exc)
     if type(exc).__name__ == "BadParameter":  # not its subclass MissingParameter, worded as a whole
@@ -659,9 +662,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"preflight: {t('cli.interrupted', lang_from_argv(args))}\n")
         return 130
     except Exception as e:  # a bug of ours: still one line and exit 2, never "checks failed" (1) or a traceback
-        from preflight.errors import _one_line
+        from preflight.msg import one_line
 
-        detail = _one_line(f"{type(e).__name__}: {e}")[:300]
+        detail = one_line(f"{type(e).__name__}: {e}")[:300]
         sys.stderr.write(f"preflight: {t('cli.internal_error', lang_from_argv(args), detail=detail)}\n")
         if debug:
             import traceback

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from preflight.errors import Listing, Msg, PreflightError
-from preflight.i18n import error
+from preflight.errors import Listing, Msg, PreflightError, error
 from preflight.model import Severity
 
 if TYPE_CHECKING:

@@ -1,7 +1,8 @@
 """Every text preflight itself says (not the rules' texts, which live in the rule files), in en and zh.
 
-Errors hold :class:`~preflight.errors.Msg` values (a key of this catalogue with its values), so the CLI
-prints them in the language of the run. A test holds every key complete in both languages.
+Messages are plain data (:class:`~preflight.msg.Msg`: a key of this catalogue with its values);
+:func:`render` is the one function that words a message in a language. A test holds every key complete in
+both languages.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from preflight.errors import Msg, PreflightError, in_language
+from preflight.msg import Foreign, Listing, Msg, use_wording
 
 if TYPE_CHECKING:
     from preflight.model import Text
@@ -130,6 +131,20 @@ CORE: dict[str, dict[str, str]] = {
     "word_audit": {"en": "audit", "zh": "审计"},
     # a text kept as an input recorded it (a snapshot's unknown reason): worded again where preflight wrote it
     "as_recorded": {"en": "{text}", "zh": "{text}"},
+    # another library's text no table words, quoted verbatim inside a sentence of ours (in English, the text is
+    # already in the reader's language and is shown as it is: :func:`render`)
+    "foreign_quoted": {"en": "{library} reported: “{text}”", "zh": "{library}报告（英文原文）：“{text}”"},
+    "library_json": {"en": "the JSON parser", "zh": "JSON 解析器"},
+    "library_yaml": {"en": "the YAML parser", "zh": "YAML 解析器"},
+    "library_regex": {"en": "the regular expression compiler", "zh": "正则表达式编译器"},
+    "library_os": {"en": "the operating system", "zh": "操作系统"},
+    "library_click": {"en": "the command line parser", "zh": "命令行解析器"},
+    "library_credentials": {"en": "the Alibaba Cloud credentials library", "zh": "阿里云凭证库"},
+    "library_jsonschema": {"en": "the JSON Schema validator", "zh": "JSON Schema 校验器"},
+    "library_hcl": {"en": "the HCL parser", "zh": "HCL 解析器"},
+    "library_live_import": {"en": "Python's import system", "zh": "Python 导入机制"},
+    "library_worded": {"en": "the snapshot file", "zh": "快照文件"},
+    "library_other": {"en": "another library", "zh": "其他程序库"},
     "owner": {"en": "owner", "zh": "负责人"},
     "expires": {"en": "expires", "zh": "到期"},
     "md_title_ok": {"en": "preflight: OK", "zh": "preflight：通过"},
@@ -254,11 +269,6 @@ def _expected(value: object, lang: str) -> object:
     return f" {value}" if lang == "zh" and str(value)[:1].isascii() else value
 
 
-def error(message_key: str, where: str | None = None, /, **values: object) -> PreflightError:
-    """One problem, by message key; ``raise error("err_no_file", "x.yaml")``."""
-    return PreflightError(Msg(message_key, **values), where)
-
-
 def lang_from_argv(argv: Sequence[str]) -> str:
     """The language of the run before the flags are parsed (for errors in parsing them)."""
     given: str | None = None
@@ -280,6 +290,55 @@ def t(message_key: str, lang: str, /, **values: object) -> str:
 
 def _value(name: str, value: object, lang: str) -> object:
     return _expected(value, lang) if name == "expected" else in_language(value, lang)
+
+
+def render(message: Msg | Foreign | Worded, lang: str = "en") -> str:
+    """The one function that words a message in a language: a catalogue message with its values (themselves
+    worded in that language), a list of items, or another library's text."""
+    if isinstance(message, Listing):
+        return ("、" if lang == "zh" else ", ").join(str(in_language(item, lang)) for item in message.items)
+    if isinstance(message, Msg):
+        return t(message.key, lang, **message.values)
+    if isinstance(message, Worded):
+        return render(message.msg, lang)
+    if lang == "en":
+        return message.text
+    from preflight.texts.foreign import translate  # the foreign tables are loaded only when one is worded
+
+    worded = translate(message.kind, message.text, lang)
+    if worded is not None:
+        return worded
+    library = MESSAGES.get(f"library_{message.kind}") or MESSAGES["library_other"]
+    return t("foreign_quoted", lang, library=library.get(lang) or library["en"], text=message.text)
+
+
+def in_language(value: object, lang: str) -> object:
+    """A value inside a text, in the text's language: a message, another library's text or a :class:`Worded`
+    text is worded in it; anything else is itself. (The one place that decides which values are worded.)"""
+    return render(value, lang) if isinstance(value, Msg | Foreign | Worded) else value
+
+
+class Worded(str):
+    """The English text of a catalogue message that keeps the message, so that a report in another language
+    words it in that language (rule placeholders: :func:`preflight.rules.format_value`; a live run's unknown
+    reasons: the snapshot builder).
+
+    Everywhere else it is that English string: it compares, sorts, hashes and serialises exactly as the text,
+    so facts, evidence, JSON, the snapshot document and the memoised answers stay what they were.
+    """
+
+    msg: Msg
+
+    def __new__(cls, msg: Msg) -> Worded:
+        self = super().__new__(cls, render(msg, "en"))
+        self.msg = msg
+        return self
+
+    def __getnewargs__(self) -> tuple[Msg]:  # type: ignore[override]  # copy and pickle rebuild from the message
+        return (self.msg,)
+
+
+use_wording(render)
 
 
 def both(message_key: str, /, **values: object) -> Text:

@@ -26,6 +26,7 @@ from preflight.export_role import DEFAULT_EXPORT_POLICY as DEFAULT_EXPORT_POLICY
 from preflight.export_role import ECS_SERVICE as ECS_SERVICE
 from preflight.export_role import EXPORT_ACTIONS as EXPORT_ACTIONS
 from preflight.facts import ConditionClause, Policy, Principal, Statement, Unknown
+from preflight.i18n import render
 from preflight.oss_actions import OBJECT_ACTIONS, Exposure
 
 # The fix texts moved to preflight.remediation (policy.py evaluates policies and nothing else); these names
@@ -362,7 +363,7 @@ class StatementRef:
         return Msg(key, index=self.index, policy=self.policy)
 
     def __str__(self) -> str:
-        return self.msg.render("en")
+        return render(self.msg, "en")
 
 
 @dataclass(frozen=True)

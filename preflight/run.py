@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from preflight.config import CONFIG_NAME, WAIVERS_NAME, Config, find_upwards
 from preflight.engine import evaluate
-from preflight.errors import Listing, PreflightError
+from preflight.errors import Listing, PreflightError, error
 from preflight.facts import Subject, Unknown
-from preflight.i18n import both, error, t
+from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
 from preflight.sources.common import display_path, path_kind, read_text, walk
 

@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from preflight.errors import Foreign, Msg
+from preflight.i18n import render
 from preflight.resources import schema_path
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def message(error: Any) -> Msg:
     else jsonschema's text itself (a keyword or a wording this module does not know)."""
     text: str = error.message
     for candidate in _candidates(error):
-        if candidate.render("en") == text:
+        if render(candidate, "en") == text:
             return candidate
     return Msg("schema.other", message=Foreign("jsonschema", text))
 

@@ -182,7 +182,7 @@ def check_aliases(root: yaml.Node, display: str, limit: int = MAX_ALIAS_NODES) -
 def _bad_value(text: str, display: str, cause: Exception, loader_class: Any) -> PreflightError:
     """Name the scalar PyYAML could not build (an impossible date such as 2026-13-01, ``!!timestamp x``,
     ``!!bool maybe``) and its line."""
-    from preflight.i18n import error
+    from preflight.errors import error
 
     loader = loader_class(text)
     try:

@@ -12,7 +12,7 @@ import pytest
 
 from preflight import texts
 from preflight.errors import Foreign, Msg, PreflightError
-from preflight.i18n import CORE, MESSAGES, t
+from preflight.i18n import CORE, MESSAGES, render, t
 from preflight.texts import foreign
 from tests.conftest import CliResult
 from tests.zhcheck import CJK, assert_chinese, english_prose
@@ -65,9 +65,11 @@ def test_foreign_tables_are_well_formed() -> None:
 def test_nested_messages_follow_the_language() -> None:
     inner = Msg("err_no_file")
     outer = Msg("err_yaml_value", reason=inner)
-    assert outer.render("en") == "not valid YAML: no such file"
-    assert CJK.search(outer.render("zh")) and "no such file" not in outer.render("zh")
-    assert Foreign("nonesuch", "some text").render("zh") == "some text"  # unknown texts are kept, not lost
+    assert render(outer, "en") == "not valid YAML: no such file"
+    assert CJK.search(render(outer, "zh")) and "no such file" not in render(outer, "zh")
+    # a text no table knows is kept, not lost: quoted verbatim inside a sentence of ours; English unchanged
+    assert render(Foreign("nonesuch", "some text"), "zh") == "其他程序库报告（英文原文）：“some text”"
+    assert render(Foreign("nonesuch", "some text"), "en") == "some text"
 
 
 def test_error_lines_in_both_languages() -> None:
@@ -121,6 +123,6 @@ def test_worded_texts_follow_the_language_wherever_they_are_placed() -> None:
     worded = Worded(Msg("live.throttled", retries=2, code="X"))
     zh = "重试 2 次后仍被限流（X）"
     assert t("as_recorded", "zh", text=worded) == zh  # a value of a message
-    assert Listing([worded, "a"]).render("zh") == f"{zh}、a"  # an item of a list
+    assert render(Listing([worded, "a"]), "zh") == f"{zh}、a"  # an item of a list
     assert format_value([worded], "zh") == zh  # a rule placeholder
     assert t("as_recorded", "en", text=worded) == worded == "throttled after 2 retries (X)"

@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 from preflight.cli import main
 from preflight.errors import Msg, PreflightError
 from preflight.facts import FieldType, Subject, fact_fields
+from preflight.i18n import render
 from preflight.resources import rules_dir
 from preflight.rules import NamedList, RuleError, compile_rule, load_lists, load_rule_file, load_rules
 from preflight.schemas import schema, validator
@@ -502,8 +503,8 @@ def test_load_document_gives_subjects_or_one_error_line_per_problem(doc: Any) ->
         assert e.problems
         last_line = text.count("\n") + 1
         for where, msg in e.problems:
-            message = msg.render("en")
-            assert not LINE_BREAKS & set(msg.render("zh")) or pointer_break_bug(msg.render("zh"), doc)
+            message = render(msg, "en")
+            assert not LINE_BREAKS & set(render(msg, "zh")) or pointer_break_bug(render(msg, "zh"), doc)
             assert where is not None and re.fullmatch(r"x\.json:\d+", where), where
             assert 1 <= int(where.split(":")[1]) <= last_line
             bug = pointer_break_bug(message, doc)
@@ -738,7 +739,7 @@ def compile_outcome(doc: Any) -> RuleError | None:
     try:
         compile_rule(doc, bundled_lists(), "rule.yaml:1")
     except RuleError as e:
-        assert isinstance(e.message, Msg) and str(e.message) and e.message.render("zh")
+        assert isinstance(e.message, Msg) and render(e.message, "en") and render(e.message, "zh")
         return e
     return None
 
@@ -793,7 +794,7 @@ def _file_outcome(path: Path, validate: bool, doc: Any) -> str | None:
         display = display_path(path)
         assert e.problems
         for where, msg in e.problems:
-            message = msg.render("en")
+            message = render(msg, "en")
             assert where is not None and (where == display or re.fullmatch(re.escape(display) + r":\d+", where)), where
             bug = pointer_break_bug(message, doc)
             if bug:
@@ -831,7 +832,7 @@ def test_yaml_reader_error_is_one_line_with_a_line_number(tmp_path: Path, text: 
     with pytest.raises(PreflightError) as exc:
         load_rule_file(path, bundled_lists(), validate_schema=True)
     ((where, msg),) = exc.value.problems
-    assert "\n" not in msg.render("en") and "\n" not in msg.render("zh")
+    assert "\n" not in render(msg, "en") and "\n" not in render(msg, "zh")
     assert where is not None and re.fullmatch(re.escape(display_path(path)) + r":\d+", where)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from preflight.engine import evaluate
+from preflight.i18n import render
 from preflight.model import Location, Result, Status
 from preflight.rules import load_rules
 from preflight.sources import iac, terraform
@@ -50,7 +51,7 @@ def _find(results: list[Result], rule: str, subject_part: str) -> Result:
 def _reason(ann: Annotations, pointer: str) -> str:
     msg = ann.unknown[pointer]
     assert not isinstance(msg, str)
-    assert_chinese(msg.render("zh"))
+    assert_chinese(render(msg, "zh"))
     return str(msg)
 
 
@@ -350,7 +351,7 @@ def test_a_cycle_of_modules_stops() -> None:
     call = module.call("again")
     assert call is not None and isinstance(call.children, terraform.Unresolved)
     assert str(call.children.reason) == "module.again: ../loop is a module that calls itself"
-    assert_chinese(call.children.reason.render("zh"))
+    assert_chinese(render(call.children.reason, "zh"))
     root = _load(MODS / "root")
     assert root.resources  # the root's call of ../loop, which calls itself, ends too
 

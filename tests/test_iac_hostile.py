@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from preflight.errors import Msg, PreflightError
+from preflight.i18n import render
 from preflight.sources import ros, terraform
 from preflight.sources.terraform import LIMITS, Limits, Unresolved
 from tests.conftest import Cli
@@ -44,7 +45,7 @@ def _exports(tmp_path: Path, text: str, limits: Limits = LIMITS) -> list[terrafo
 def _reason(v: Any) -> Msg:
     assert isinstance(v, Unresolved), v
     assert isinstance(v.reason, Msg)
-    assert_chinese(v.reason.render("zh"))
+    assert_chinese(render(v.reason, "zh"))
     return v.reason
 
 

@@ -103,12 +103,16 @@ def test_live_check_equals_the_check_of_the_snapshot_it_writes(fake_cloud: FakeC
             "match": {"Name": "exports-bj"},
             "field": "Policy",
             "reason": "AccessDenied: the credentials lack oss:GetBucketPolicy (AccessDenied)",
+            "key": "live.denied",
+            "values": {"permission": "oss:GetBucketPolicy", "code": "AccessDenied"},
         },
         {
             "section": "roles",
             "match": {"RoleName": "ExportRoleLegacy"},
             "field": "AttachedPolicies/legacy-export",
             "reason": "AccessDenied: the credentials lack ram:GetPolicy (NoPermission)",
+            "key": "live.denied",
+            "values": {"permission": "ram:GetPolicy", "code": "NoPermission"},
         },
     ]
     for text in (written.stdout, written.stderr, live.stdout, live.stderr, snap.read_text()):

@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from preflight.errors import PreflightError
+from preflight.i18n import render
 from preflight.sources import live_clients
 from tests.zhcheck import assert_chinese
 
@@ -63,5 +64,5 @@ def test_redaction_reaches_the_items_of_a_list() -> None:
     msg = Msg("live.nothing_reachable", endpoints=Listing(["https://a.example/?k=S3CR3T", "https://b.example/"]))
     redacted = _redact_msg(msg, ["S3CR3T"])
     for lang in ("en", "zh"):
-        text = redacted.render(lang)
+        text = render(redacted, lang)
         assert "S3CR3T" not in text and "https://a.example/?k=***" in text and "https://b.example/" in text

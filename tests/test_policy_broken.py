@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from preflight import policy as pol
 from preflight.facts import Policy, Unknown
+from preflight.i18n import render
 from tests.conftest import Cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -123,7 +124,7 @@ def test_bucket_policy_without_statement_is_unknown() -> None:
     assert str(got.reason) == ("the bucket policy has no Statement (RAM/OSS reject such a document), so what it "
                                "allows is not known")
     assert not isinstance(got.reason, str)
-    assert got.reason.render("zh") == ("Bucket 授权策略：没有 Statement（RAM/OSS 不接受这样的文档），"
+    assert render(got.reason, "zh") == ("Bucket 授权策略：没有 Statement（RAM/OSS 不接受这样的文档），"
                                        "因此不知道它允许什么")
 
 
@@ -168,7 +169,7 @@ def test_require_makes_a_gap_bad_input(document: dict[str, Any], kind: pol.Kind,
 def test_reasons_in_chinese() -> None:
     got = pol.public_grants(pol.parse_policy(doc(without(PUBLIC_READ, "Principal"))))
     assert isinstance(got, Unknown) and not isinstance(got.reason, str)
-    assert got.reason.render("zh") == ("Bucket 授权策略：无法按 RAM/OSS 的方式解读（语句 1 没有 Principal；"
+    assert render(got.reason, "zh") == ("Bucket 授权策略：无法按 RAM/OSS 的方式解读（语句 1 没有 Principal；"
                                        "RAM/OSS 不接受这样的文档），因此不知道它允许什么")
 
 

@@ -15,6 +15,7 @@ from preflight import oss_actions
 from preflight import policy as pol
 from preflight.errors import Worded
 from preflight.facts import Unknown
+from preflight.i18n import render
 from tests.conftest import Cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -41,7 +42,7 @@ def test_every_object_action_granted_to_anyone_is_public(action: str, exposure: 
     (grant,) = grants(allow(action))
     assert grant == f"statement 1 lets anyone {exposure.value} objects ({action})"
     assert isinstance(grant, Worded)
-    assert grant.msg.render("zh") == f"语句 1 允许任何人{WORDS[exposure.value]}对象（{action}）"
+    assert render(grant.msg, "zh") == f"语句 1 允许任何人{WORDS[exposure.value]}对象（{action}）"
 
 
 @pytest.mark.parametrize(("statement", "expected"), [

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from preflight.errors import Msg
+from preflight.i18n import render
 from preflight.rules import FILTERS, PLACEHOLDER, RuleError, compile_template, dependencies
 from tests.conftest import BASE, Cli
 
@@ -69,7 +70,7 @@ def test_an_unknown_filter_is_a_rule_error(expr: str) -> None:
     with pytest.raises(RuleError) as e:
         compile_template(f"x {{{expr}}} y", ("message", "en"))
     assert isinstance(e.value.message, Msg) and e.value.message.key == "rule.unknown_filter"
-    assert ", ".join(FILTERS) in e.value.message.render("en")
+    assert ", ".join(FILTERS) in render(e.value.message, "en")
 
 
 def test_an_unknown_filter_stops_the_run_naming_the_file(tmp_path: Path, cli: Cli) -> None:

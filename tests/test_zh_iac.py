@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from preflight.errors import Msg, PreflightError
-from preflight.i18n import t
+from preflight.i18n import render, t
 from preflight.sources import iac, ros, terraform
 from preflight.sources import plan as tfplan
 from preflight.texts import iac as texts
@@ -136,7 +136,7 @@ def test_parser_recursion_is_too_deep(monkeypatch: pytest.MonkeyPatch) -> None:
     assert_chinese(e.value.lines("zh")[0])
 
 
-def test_a_lark_text_no_table_knows_is_kept() -> None:
+def test_a_lark_text_no_table_knows_is_quoted_verbatim() -> None:
     from lark.exceptions import LexError
 
     def fail(text: str) -> Any:
@@ -146,7 +146,8 @@ def test_a_lark_text_no_table_knows_is_kept() -> None:
         m.setattr(terraform, "parse_tree", fail)
         with pytest.raises(PreflightError) as e:
             terraform.parse_hcl("x = 1\n", "t.tf")
-    assert e.value.lines("zh") == ["t.tf: 不是有效的 HCL：Something entirely new happened here"]
+    quoted = "HCL 解析器报告（英文原文）：“Something entirely new happened here”"
+    assert e.value.lines("zh") == [f"t.tf: 不是有效的 HCL：{quoted}"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -216,7 +217,7 @@ def test_unresolved_expressions(expr: str, english: str) -> None:
     value = terraform.Module(body.blocks, {}).local("e")
     assert isinstance(value, terraform.Unresolved)
     assert str(value.reason) == english
-    assert_chinese(value.reason.render("zh"))
+    assert_chinese(render(value.reason, "zh"))
 
 
 def test_expressions_no_input_makes() -> None:
@@ -230,12 +231,12 @@ def test_expressions_no_input_makes() -> None:
                            "a new_rule expression is not evaluated statically")):
         value = module.eval(expr)
         assert isinstance(value, terraform.Unresolved) and str(value.reason) == english
-        assert_chinese(value.reason.render("zh"))
+        assert_chinese(render(value.reason, "zh"))
     targets = terraform._Targets({})
     for attr, english in ((None, "the reference is missing"), (terraform.Attr([1]), "the reference is not a name")):
         found = targets.find(attr)
         assert isinstance(found, terraform.Unresolved) and str(found.reason) == english
-        assert_chinese(found.reason.render("zh"))
+        assert_chinese(render(found.reason, "zh"))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -429,7 +430,7 @@ def _check(reasons: dict[str, Msg], expected: list[str]) -> None:
     missing = [e for e in expected if e not in reasons]
     assert not missing, f"not among the reasons: {missing}; found {sorted(reasons)}"
     for english, msg in reasons.items():
-        zh = msg.render("zh")
+        zh = render(msg, "zh")
         assert zh != english
         assert_chinese(zh)
 

@@ -15,6 +15,7 @@ import pytest
 from preflight import policy as pol
 from preflight.engine import to_json
 from preflight.errors import Foreign, Msg
+from preflight.i18n import render
 from preflight.rules import format_value
 from tests.conftest import Cli, CliResult
 from tests.zhcheck import assert_chinese, english_prose
@@ -207,7 +208,7 @@ DECISIONS = [
 def test_decisions(statements: tuple[dict[str, Any], ...], en: str, zh: str) -> None:
     worded = _decide(*statements)
     assert worded == en and str(worded) == en
-    assert worded.render("zh") == zh == format_value(worded, "zh")
+    assert render(worded, "zh") == zh == format_value(worded, "zh")
     assert_chinese(zh)
 
 
@@ -217,7 +218,7 @@ def test_decision_depending_on_its_condition_alone() -> None:
     worded = pol.Decision(pol.Effect.CONDITIONAL, (ref,)).explain(request)
     assert worded == (f"oss:GetObject on {OBJECT}: depends on its Condition "
                       "(statement 1 of policy P (under its Condition))")
-    assert_chinese(worded.render("zh"))
+    assert_chinese(render(worded, "zh"))
     assert str(ref) == "statement 1 of policy P (under its Condition)"
 
 
@@ -232,7 +233,7 @@ def test_worded_is_its_english_text() -> None:
     assert isinstance(worded, pol.Worded) and worded == text and hash(worded) == hash(text)
     assert sorted([worded, "a"]) == ["a", text] and f"{worded}" == text and json.dumps(worded) == json.dumps(text)
     for again in (copy.deepcopy(worded), pickle.loads(pickle.dumps(worded))):
-        assert again == text and isinstance(again, pol.Worded) and again.render("zh") == worded.render("zh")
+        assert again == text and isinstance(again, pol.Worded) and render(again, "zh") == render(worded, "zh")
     # JSON and evidence get plain English strings
     converted = to_json([worded, Msg("snap.statement_ref", index=2, policy="P"), Foreign("json", "Extra data")])
     assert converted == [text, "statement 2 of policy P", "Extra data"]

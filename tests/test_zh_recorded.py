@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from preflight.texts.foreign import WORDED, translate
+from preflight.i18n import render
+from preflight.msg import Foreign
+from preflight.texts.foreign import WORDED
 from tests.conftest import EXAMPLE, Cli
 from tests.zhcheck import assert_chinese
 
@@ -20,12 +22,12 @@ from tests.zhcheck import assert_chinese
     ("HTTP 503 after 3 retries (ServiceUnavailable)", "重试 3 次后服务端仍返回 HTTP 503（ServiceUnavailable）"),
     ("endpoint https://ecs.example:443 unreachable after 2 retries", "重试 2 次后仍无法连接端点 https://ecs.example:443"),
     ("timed out after 2 retries (limit 10 s)", "重试 2 次后仍然超时（时限 10 秒）"),
-    ("our CMDB says so", "our CMDB says so"),  # not preflight's: kept as written
-    ("InternalError", "InternalError"),  # a bare code matches every "{code}" message: kept
+    ("our CMDB says so", "快照文件报告（英文原文）：“our CMDB says so”"),  # not preflight's: quoted as written
+    ("InternalError", "快照文件报告（英文原文）：“InternalError”"),  # a bare code matches every "{code}" message
 ])
 def test_recorded_reasons_are_worded_again(english: str, chinese: str) -> None:
-    assert translate(WORDED, english, "zh") == chinese
-    assert translate(WORDED, english, "en") == english
+    assert render(Foreign(WORDED, english), "zh") == chinese
+    assert render(Foreign(WORDED, english), "en") == english
 
 
 def test_offline_check_of_a_captured_snapshot_speaks_chinese(cli: Cli, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from preflight import yamlpos
 from preflight.catalog import read_error_catalog
 from preflight.errors import Foreign, Msg, PreflightError
 from preflight.facts import Unknown
-from preflight.i18n import t
+from preflight.i18n import render, t
 from preflight.rules import COUNT_UNKNOWN, load_rules, schema_problems
 from preflight.rules.operators import count_test, parse_count
 from preflight.sources.common import display_path
@@ -258,8 +258,8 @@ def test_schema_problem_is_placed_and_worded(tmp_path: Path) -> None:
     ((where, msg), *_) = schema_problems(doc, display, lines)
     assert where == f"{display}:3"
     assert msg.key == "rule.schema_at" and msg.values["pointer"] == "/severity"
-    assert msg.render("en").startswith("at /severity: ")
-    zh = msg.render("zh")
+    assert render(msg, "en").startswith("at /severity: ")
+    zh = render(msg, "zh")
     assert zh.startswith("位于 /severity：")
     assert isinstance(msg.values["problem"], Msg)  # schemas.problems() words jsonschema's text as a message
     assert_chinese(zh)
@@ -397,8 +397,8 @@ def test_regular_expression_problems_in_chinese(pattern: str) -> None:
     with pytest.raises(re.error) as info:
         re.compile(pattern)
     msg = Msg("rule.bad_regex", regex=pattern, problem=Foreign("regex", str(info.value)))
-    assert msg.render("en") == f"bad regular expression {pattern!r}: {info.value}"
-    assert_chinese(msg.render("zh"))
+    assert render(msg, "en") == f"bad regular expression {pattern!r}: {info.value}"
+    assert_chinese(render(msg, "zh"))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pytest
 from preflight import policy as pol
 from preflight.errors import Foreign, Msg, PreflightError
 from preflight.facts import AttachedPolicy, Unknown
+from preflight.i18n import render
 from preflight.schemas import message, problems
 from preflight.sources.common import display_path, read_text
 from preflight.sources.snapshot import Annotations, ShapeError, load_document, subjects_from_document
@@ -177,7 +178,7 @@ OS_ERRNOS = ["EACCES", "ENOENT", "EISDIR", "ENOTDIR", "ELOOP", "ENAMETOOLONG", "
 @pytest.mark.parametrize("name", OS_ERRNOS)
 def test_os_texts_in_chinese(name: str) -> None:
     text = os.strerror(getattr(errno, name))
-    assert_chinese(Msg("snap.cannot_read", reason=Foreign("os", text)).render("zh"))
+    assert_chinese(render(Msg("snap.cannot_read", reason=Foreign("os", text)), "zh"))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ JSON_TEXTS = ["Expecting value", "Expecting property name enclosed in double quo
 
 @pytest.mark.parametrize("text", JSON_TEXTS)
 def test_json_texts_in_chinese(text: str) -> None:
-    assert_chinese(Msg("snap.bad_json", reason=Foreign("json", text), column=3).render("zh"))
+    assert_chinese(render(Msg("snap.bad_json", reason=Foreign("json", text), column=3), "zh"))
 
 
 def test_json_decoder_texts_are_all_known() -> None:
@@ -206,7 +207,7 @@ def test_json_decoder_texts_are_all_known() -> None:
             json.loads(sample)
         seen.add(e.value.msg)
     for text in seen:
-        assert Foreign("json", text).render("zh") != text, text
+        assert render(Foreign("json", text), "zh") != text, text
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -223,7 +224,8 @@ SHAPES = [
     pytest.param({"version": 1, "exports": [], "unknown": 5}, "/unknown", "5 is not of type 'array'",
                  id="unknown-array"),
     pytest.param({"version": 1, "exports": [], "unknown": [{"section": "images", "reason": "x", "foo": 1}]},
-                 "/unknown/0", "unexpected key 'foo' (expected ['field', 'match', 'reason', 'section'])",
+                 "/unknown/0",
+                 "unexpected key 'foo' (expected ['field', 'key', 'match', 'reason', 'section', 'values'])",
                  id="unknown-key"),
     pytest.param({"version": 1, "exports": [], "unknown": [{"section": "nope", "reason": "x"}]},
                  "/unknown/0/section", "'nope' is not one of ['account_id', 'buckets', 'images', "
@@ -264,7 +266,7 @@ def test_shape_errors(doc: Any, pointer: str, english: str) -> None:
     with pytest.raises(ShapeError) as e:
         subjects_from_document(doc)
     assert (e.value.pointer, str(e.value.message)) == (pointer, english)
-    assert_chinese(e.value.message.render("zh"))
+    assert_chinese(render(e.value.message, "zh"))
     # as the CLI shows it: the schema's wording where it has one, else the builder's
     with pytest.raises(PreflightError) as err:
         load_document(doc, display="x.json", text=json.dumps(doc, indent=1))
@@ -312,11 +314,11 @@ def test_policy_errors(doc: Any, pointer: str, english: str) -> None:
     with pytest.raises(pol.PolicyError) as e:
         pol.parse_policy(doc)
     assert (e.value.pointer, str(e.value.message)) == (pointer, english)
-    assert_chinese(e.value.message.render("zh"))
+    assert_chinese(render(e.value.message, "zh"))
 
 
 def test_policy_nested_too_deeply_without_a_text() -> None:
-    assert_chinese(Msg("snap.policy_unreadable", reason=Msg("snap.nested_too_deeply")).render("zh"))
+    assert_chinese(render(Msg("snap.policy_unreadable", reason=Msg("snap.nested_too_deeply")), "zh"))
     assert str(Msg("snap.policy_unreadable", reason=Msg("snap.nested_too_deeply"))) == \
         "policy document cannot be read: nested too deeply"
 
@@ -403,17 +405,17 @@ def test_unknown_reasons_of_facts_no_rule_shows() -> None:
                 (policy.PolicyDocument.reason, "/roles/0/AttachedPolicies/0 has no PolicyDocument")]
     for reason, english in expected:
         assert isinstance(reason, Msg) and str(reason) == english
-        assert_chinese(reason.render("zh"))
+        assert_chinese(render(reason, "zh"))
 
 
 def test_unknown_reasons_with_annotations() -> None:
     """A source other than a snapshot file: an absent section or entity, with the default reason."""
     (s,) = subjects_from_document(_without("images"), annotations=Annotations())
     assert isinstance(s.image, Unknown) and str(s.image.reason) == "images: not defined in the files checked"
-    assert_chinese(Msg("unknown_plain", reason=s.image.reason).render("zh"))
+    assert_chinese(render(Msg("unknown_plain", reason=s.image.reason), "zh"))
     (s,) = subjects_from_document(base(images=[]), annotations=Annotations())
     assert isinstance(s.image, Unknown) and str(s.image.reason) == "not defined in the files checked"
-    assert_chinese(Msg("unknown_plain", reason=s.image.reason).render("zh"))
+    assert_chinese(render(Msg("unknown_plain", reason=s.image.reason), "zh"))
 
 
 def test_reasons_from_the_snapshot_stay_as_written() -> None:
@@ -455,7 +457,7 @@ def test_schema_messages(schema: dict[str, Any], instance: Any) -> None:
     for error in errors:
         msg = message(error)
         assert str(msg) == error.message
-        assert_chinese(msg.render("zh"))
+        assert_chinese(render(msg, "zh"))
 
 
 def test_schema_problems_are_messages() -> None:

@@ -17,7 +17,9 @@ from preflight import policy as pol
 from preflight.errors import Foreign, Msg, Worded
 from preflight.facts.absence import absent_means_none
 from preflight.facts.model import Policy, Unknown
+from preflight.i18n import MESSAGES, render
 from preflight.model import Location
+from preflight.msg import NotData, from_data, to_data
 from preflight.texts.foreign import WORDED
 
 SECTIONS = ("regions", "images", "snapshots", "tasks", "roles", "buckets")
@@ -238,7 +240,48 @@ class UnknownEntry:
 
 
 UNKNOWN_SECTIONS = frozenset((*SECTIONS, "account_id", "public_access_block"))
-_UNKNOWN_KEYS = frozenset({"section", "match", "field", "reason"})
+_UNKNOWN_KEYS = frozenset({"section", "match", "field", "reason", "key", "values"})
+
+
+def record_reasons(doc: Any) -> Any:
+    """``doc`` (a snapshot, or a fleet of them) with each unknown reason that keeps its message written with
+    the message's key and values beside its English text: ``{"reason": "...", "key": "live.denied",
+    "values": {...}}``. The reader words the reason from them (:func:`recorded_reason`); an older reader
+    reads the English ``reason`` as before."""
+    if isinstance(doc, list):
+        return [record_reasons(v) for v in doc]
+    if not isinstance(doc, dict):
+        return doc
+    out = {k: record_reasons(v) for k, v in doc.items()}
+    for entry in out.get("unknown", []) if isinstance(out.get("unknown"), list) else []:
+        msg = getattr(entry.get("reason"), "msg", None) if isinstance(entry, dict) else None
+        if isinstance(msg, Msg):
+            try:
+                data = to_data(msg)
+            except NotData:
+                continue  # a value with no plain form: the English text alone, read back as before
+            entry["key"], entry["values"] = data["key"], data["values"]
+    return out
+
+
+def recorded_reason(o: Obj, english: str) -> Msg:
+    """The message of an unknown reason a snapshot recorded: from its ``key`` and ``values`` when they word
+    exactly the English ``reason`` beside them; else the English text, worded again by matching the catalogue
+    (a snapshot of an older preflight, or one edited by hand)."""
+    key, values = o.data.get("key"), o.data.get("values")
+    if "key" in o.data and not isinstance(key, str):
+        raise ShapeError(f"{o.pointer}/key", not_of_type(repr(key), "string"))
+    if "values" in o.data and not isinstance(values, dict):
+        raise ShapeError(f"{o.pointer}/values", not_of_type(repr(values), "object"))
+    if isinstance(key, str) and key in MESSAGES:
+        try:
+            msg = from_data({"key": key, "values": values or {}})
+            if isinstance(msg, Msg) and render(msg, "en") == english:
+                render(msg, "zh")  # every placeholder is there in the other language too
+                return msg
+        except (NotData, KeyError, IndexError, ValueError, TypeError, AttributeError):
+            pass  # values that do not fit the message: the English text stands
+    return Msg("as_recorded", text=Foreign(WORDED, english))
 
 
 def unknown_entries(doc: Mapping[str, Any]) -> list[UnknownEntry]:
@@ -256,9 +299,8 @@ def unknown_entries(doc: Mapping[str, Any]) -> list[UnknownEntry]:
             raise ShapeError(f"{o.pointer}/section", Msg("snap.not_one_of", value=section,
                                                          allowed=sorted(UNKNOWN_SECTIONS)))
         recorded = o.req_str("reason")
-        # a live run's reason keeps its message; one read from a file is English, worded again where preflight
-        # wrote it (`preflight snapshot`)
-        reason = recorded.msg if isinstance(recorded, Worded) else Msg("as_recorded", text=Foreign(WORDED, recorded))
+        # a live run's reason keeps its message; one read from a file is read back from its key and values
+        reason = recorded.msg if isinstance(recorded, Worded) else recorded_reason(o, recorded)
         match = o.data.get("match", {})
         if not isinstance(match, Mapping) or not all(isinstance(v, str) for v in match.values()):
             raise ShapeError(f"{o.pointer}/match", Msg("snap.match_strings"))

@@ -50,7 +50,7 @@ def _unresolved_display(p: Path) -> str:
 
 
 def _os_error(e: OSError, path: Path | str, key: str = "path.cannot_access") -> PreflightError:
-    """``path: cannot access: <the OS's text>`` (strerror is worded in zh by FOREIGN["os"])."""
+    """``path: cannot access: <the OS's text>`` (the daily strerror texts are worded in zh: DAILY["os"])."""
     return PreflightError(Msg(key, reason=Foreign("os", str(e.strerror or e))), display_path(path))
 
 
@@ -117,9 +117,10 @@ class Skip:
     reason: Msg
 
     def line(self, lang: str) -> str:
-        from preflight.errors import _one_line
+        from preflight.i18n import render
+        from preflight.msg import one_line
 
-        return _one_line(f"{self.path}: {Msg('path.skipped', reason=self.reason).render(lang)}")
+        return one_line(f"{self.path}: {render(Msg('path.skipped', reason=self.reason), lang)}")
 
 
 def max_file_size() -> int:

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from preflight.texts.snap import FOREIGN as _SNAP_FOREIGN
-
 TEXTS: dict[str, dict[str, str]] = {
     "cli.invalid_value": {"en": "Invalid value for {param}: {problem}", "zh": "{param} 的值无效：{problem}"},
     "cli.invalid_value_plain": {"en": "Invalid value: {problem}", "zh": "值无效：{problem}"},
@@ -30,55 +28,3 @@ TEXTS: dict[str, dict[str, str]] = {
     "cli.show_reference": {"en": "reference:   ", "zh": "参考："},
     "cli.show_condition": {"en": "condition:   ", "zh": "条件："},
 }
-
-#: click's usage errors, whitespace collapsed to single spaces (``cli._usage_error``)
-_CLICK: list[tuple[str, str]] = [
-    # parser.py / exceptions.py: options
-    (r"No such option: (.+?) \(Possible options: (.+)\)", "没有选项 {1}（可能的选项：{2}）"),
-    (r"No such option: (.+)", "没有选项 {1}"),
-    (r"Option (.+) requires an argument\.", "选项 {1} 需要一个值"),
-    (r"Option (.+) requires (\d+) arguments\.", "选项 {1} 需要 {2} 个值"),
-    (r"Option (.+) does not take a value\.", "选项 {1} 不接受值"),
-    (r"Argument (.+) takes (\d+) values\.", "参数 {1} 需要 {2} 个值"),
-    # core.py: extra arguments, missing parameters; typer core.py: commands
-    (r"Got unexpected extra argument\(s\) \((.*)\)", "多余的参数：{1}"),
-    (r"No such command (.+?)\. Did you mean (.+)\?", "没有命令 {1}；您是否想输入 {2}？"),
-    (r"No such command (.+)\.", "没有命令 {1}"),
-    (r"Missing command\.", "缺少命令"),
-    (r"Missing argument (.+)\.", "缺少参数 {1}"),
-    (r"Missing option (.+)\.", "缺少选项 {1}"),
-    (r"Missing parameter (.+)\.", "缺少参数 {1}"),
-    (r"Missing argument\.", "缺少参数"),
-    (r"Missing option\.", "缺少选项"),
-    (r"Missing parameter\.", "缺少参数"),
-    (r"Missing parameter: (.+)", "缺少参数：{1}"),
-    # types.py / typer models.py: the text of a bad value (after "Invalid value for X: ")
-    (r"(.+) is not a valid (?:int|integer|int range|integer range)\.", "{1} 不是有效的整数"),
-    (r"(.+) is not a valid (?:float|float range)\.", "{1} 不是有效的浮点数"),
-    (r"(.+) is not a valid boolean\. Recognized values: (.+)", "{1} 不是有效的布尔值（可用的值：{2}）"),
-    (r"(.+) is not a valid UUID\.", "{1} 不是有效的 UUID"),
-    (r"(.+) is not one of (.+)\.", "{1} 不是 {2} 之一"),
-    (r"(.+) is not in the range (.+)\.", "{1} 不在范围 {2} 内"),
-    (r"(.+) does not match the formats (.+)\.", "{1} 不符合格式 {2}"),
-    (r"File (.+) does not exist\.", "文件 {1} 不存在"),
-    (r"Directory (.+) does not exist\.", "目录 {1} 不存在"),
-    (r"Path (.+) does not exist\.", "路径 {1} 不存在"),
-    (r"(?:File|Directory|Path) (.+) is a file\.", "{1} 是文件"),
-    (r"(?:File|Directory|Path) (.+) is a directory\.", "{1} 是目录"),
-    (r"(?:File|Directory|Path) (.+) is not readable\.", "{1} 不可读"),
-    (r"(?:File|Directory|Path) (.+) is not writable\.", "{1} 不可写"),
-    (r"Value must be an iterable\.", "值必须是可迭代的"),
-    (r"Takes (\d+) values but (\d+) given\.", "需要 {1} 个值，但给出了 {2} 个"),
-    (r"(\d+) values are required, but (\d+) given\.", "需要 {1} 个值，但给出了 {2} 个"),
-]
-
-#: OSError.strerror of the failures writing a report can meet (glibc wording)
-#: the OS's error texts: one table, kept with the file reader's messages (preflight.texts.snap)
-_OS: list[tuple[str, str]] = _SNAP_FOREIGN["os"]
-
-#: a file click could not open: "'name': <strerror>" (File type), "Could not open file 'name': <strerror>"
-_CLICK += [(rf"('.*'): {pattern}", f"{{1}}：{zh}") for pattern, zh in _OS]
-_CLICK += [(rf"Could not open file ('.*'): {pattern}", f"无法打开文件 {{1}}：{zh}") for pattern, zh in _OS]
-_CLICK += [(r"Could not open file ('.*'): (.+)", "无法打开文件 {1}：{2}")]
-
-FOREIGN: dict[str, list[tuple[str, str]]] = {"click": _CLICK}

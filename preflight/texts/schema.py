@@ -2,7 +2,7 @@
 
 The English of each message is exactly what jsonschema (``jsonschema/_keywords.py``) prints, so a report
 in English is unchanged; :func:`preflight.schemas.problems` checks that per violation and falls back to
-``schema.other`` (jsonschema's own text, :data:`FOREIGN` ``"jsonschema"``) when they differ.
+``schema.other`` (jsonschema's own text, quoted verbatim in Chinese) when they differ.
 """
 
 from __future__ import annotations
@@ -61,26 +61,4 @@ TEXTS: dict[str, dict[str, str]] = {
                                   "zh": "有 {property!r} 时必须同时有 {each!r}"},
     "schema.contains": {"en": "{instance!r} does not contain items matching the given schema",
                         "zh": "{instance!r} 中没有符合要求的元素"},
-}
-
-#: jsonschema's texts that no message above words (rare keywords, or a wording a newer jsonschema changed)
-FOREIGN: dict[str, list[tuple[str, str]]] = {
-    "jsonschema": [
-        (r"(.*) is valid under each of (.*)", "{1} 同时符合多种形式：{2}"),
-        (r"Expected at most (\d+) items? but found (\d+) extra: (.*)", "最多应有 {1} 个元素，但多出 {2} 个：{3}"),
-        (r"Unevaluated properties are not allowed \((.*) (?:was|were) unexpected\)",
-         "不允许额外的属性（{1} 是多余的）"),
-        (r"Unevaluated properties are not valid under the given schema \((.*) (?:was|were) unevaluated and "
-         r"invalid\)", "额外的属性不符合要求（{1}）"),
-        (r"Unevaluated items are not allowed \((.*) (?:was|were) unexpected\)", "不允许额外的元素（{1} 是多余的）"),
-        (r"Too many items match the given schema \(expected at most (\d+)\)", "符合要求的元素太多（最多 {1} 个）"),
-        (r"Too few items match the given schema \(expected at least (\d+) but only (\d+) matched\)",
-         "符合要求的元素太少（至少 {1} 个，实际只有 {2} 个）"),
-        (r"(.*) is not a multiple of (.*)", "{1} 不是 {2} 的倍数"),
-        (r"(.*) is not of type (.*)", "{1} 的类型不是 {2}"),
-        (r"(.*) is a required property", "缺少必需的属性 {1}"),
-        (r"(.*) is not one of (.*)", "{1} 不是 {2} 之一"),
-        (r"(.*) does not match (.*)", "{1} 不匹配 {2}"),
-        (r"(.*) is not valid under any of the given schemas", "{1} 不符合任何一种允许的形式"),
-    ],
 }
