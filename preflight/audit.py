@@ -437,7 +437,7 @@ def run_audit(options: AuditOptions) -> Report:
     display = display_path(options.path)
     text = read_text(options.path)
     doc = parse_json(text, display)
-    from preflight.run import check_characters
+    from preflight.sources.jsonpos import check_characters
 
     check_characters(doc, text, display)
     return report_from_fleet(doc, options, display=display, text=text)

@@ -22,6 +22,7 @@ from preflight.facts import Subject, Unknown
 from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
 from preflight.sources.common import display_path, path_kind, read_text, walk
+from preflight.sources.jsonpos import check_characters
 
 if TYPE_CHECKING:
     from preflight.baseline import Baseline
@@ -109,15 +110,6 @@ def _parse_found_json(text: str, display: str, *, required: bool) -> Any:
         return None
     check_characters(doc, text, display)
     return doc
-
-
-def check_characters(doc: Any, text: str, display: str) -> None:
-    """A string holding a lone surrogate (``"\\ud800"``) is bad input, named by its line and pointer."""
-    from preflight.sources import jsonpos
-
-    pointer = jsonpos.lone_surrogate(doc, text)
-    if pointer is not None:
-        raise error("path.lone_surrogate", f"{display}:{jsonpos.pointer_line(text, pointer)}", pointer=pointer)
 
 
 @dataclass

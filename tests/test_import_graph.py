@@ -15,11 +15,8 @@ import preflight
 
 ROOT = Path(preflight.__file__).parent
 
-#: edges of a cycle that another engineer's file keeps for now: `preflight.sources.iac` (not ours to edit)
-#: imports `check_characters` from `preflight.run`, which imports `preflight.sources.iac`. Moving
-#: `check_characters` to `preflight.sources.jsonpos` and importing it from there in `sources/iac.py` ends it;
-#: the test below fails once the edge is gone, so this entry cannot outlive the cycle.
-KNOWN: frozenset[tuple[str, str]] = frozenset({("preflight.sources.iac", "preflight.run")})
+#: edges of cycles kept on purpose (none)
+KNOWN: frozenset[tuple[str, str]] = frozenset()
 
 
 def modules(root: Path, package: str) -> dict[str, Path]:

@@ -207,7 +207,7 @@ def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
                 return
             kind = json_kind(doc)
             if kind != "other":
-                from preflight.run import check_characters
+                from preflight.sources.jsonpos import check_characters
 
                 check_characters(doc, text, display)
                 plan.documents.append((path, kind, text, doc))

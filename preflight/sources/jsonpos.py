@@ -208,3 +208,12 @@ def lone_surrogate(doc: Any, text: str) -> str | None:
         elif isinstance(value, list):
             stack.extend((f"{pointer}/{i}", item) for i, item in reversed(list(enumerate(value))))
     return None
+
+
+def check_characters(doc: Any, text: str, display: str) -> None:
+    """A string holding a lone surrogate (``"\\ud800"``) is bad input, named by its line and pointer."""
+    from preflight.errors import error
+
+    pointer = lone_surrogate(doc, text)
+    if pointer is not None:
+        raise error("path.lone_surrogate", f"{display}:{pointer_line(text, pointer)}", pointer=pointer)
