@@ -23,6 +23,7 @@ JSON and SARIF need nothing here: ``json.dumps`` escapes every control character
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 #: C0 and C1 controls, DEL, bidirectional marks/overrides/isolates, line and paragraph separators, the BOM
@@ -208,28 +209,39 @@ def markdown_rich(text: str, *, blocks: bool = True) -> str:
     ``blocks=False`` (a table cell) it is one line: line breaks become ``<br>``, fenced blocks code spans."""
     lines, masks = text.split("\n"), _masked(text).split("\n")
     out: list[str] = []
+    for i, end, lang in _layout(masks):
+        if end is None:
+            out.append(_inline_rich(*_strip(lines[i], masks[i])))
+            continue
+        body = lines[i + 1:end]
+        if blocks:
+            body = [controls(line) for line in body]
+            longest = max((len(r) for line in body for r in re.findall(r"`+", line)), default=0)
+            fence = "`" * max(3, longest + 1)
+            out += [fence + lang, *body, fence]
+        else:
+            out.append(markdown_code(" ".join(line.strip() for line in body)))
+    return "\n".join(out) if blocks else "<br>".join(out)
+
+
+def _layout(masks: list[str]) -> Iterator[tuple[int, int | None, str]]:
+    """How a rule text's lines (masked: a value's characters hidden, :func:`_masked`) read, in order: ``(i,
+    end, lang)`` for a fenced block whose fences are lines ``i`` and ``end`` (``lang`` its info word), ``(i,
+    None, "")`` for a line of prose. The one reading :func:`markdown_rich` and :func:`rich_parts` share."""
     i = 0
-    while i < len(lines):
+    while i < len(masks):
         m = _FENCE_OPEN.match(masks[i])
         if m:
             marker = m.group(1)
-            end = next((j for j in range(i + 1, len(lines))
+            end = next((j for j in range(i + 1, len(masks))
                         if masks[j].strip().startswith(marker[0] * len(marker))
                         and set(masks[j].strip()) == {marker[0]}), None)
             if end is not None:
-                body = lines[i + 1:end]
-                if blocks:
-                    body = [controls(line) for line in body]
-                    longest = max((len(r) for line in body for r in re.findall(r"`+", line)), default=0)
-                    fence = "`" * max(3, longest + 1)
-                    out += [fence + m.group(2), *body, fence]
-                else:
-                    out.append(markdown_code(" ".join(line.strip() for line in body)))
+                yield i, end, m.group(2)
                 i = end + 1
                 continue
-        out.append(_inline_rich(*_strip(lines[i], masks[i])))
+        yield i, None, ""
         i += 1
-    return "\n".join(out) if blocks else "<br>".join(out)
 
 
 def markdown_cell(text: str) -> str:
@@ -320,24 +332,15 @@ def rich_parts(text: str) -> list[Part]:
     text between them, unescaped; the caller escapes each part for its medium."""
     lines, masks = text.split("\n"), _masked(text).split("\n")
     out: list[Part] = []
-    i = 0
-    while i < len(lines):
-        m = _FENCE_OPEN.match(masks[i])
-        if m:
-            marker = m.group(1)
-            end = next((j for j in range(i + 1, len(lines))
-                        if masks[j].strip().startswith(marker[0] * len(marker))
-                        and set(masks[j].strip()) == {marker[0]}), None)
-            if end is not None:
-                if out and out[-1].kind == "break":
-                    out.pop()
-                out.append(Part("block", "\n".join(lines[i + 1:end]), m.group(2)))
-                i = end + 1
-                continue
+    for i, end, lang in _layout(masks):
+        if end is not None:
+            if out and out[-1].kind == "break":
+                out.pop()
+            out.append(Part("block", "\n".join(lines[i + 1:end]), lang))
+            continue
         if out and out[-1].kind != "block":
             out.append(Part("break"))
         out += _span_parts(*_strip(lines[i], masks[i]))
-        i += 1
     return out
 
 
