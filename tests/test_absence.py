@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from preflight.absence import JOINS, NONE_WHEN_ABSENT, absent_means_none
 from preflight.engine import evaluate_one
 from preflight.facts import Unknown
+from preflight.facts.absence import JOINS, NONE_WHEN_ABSENT, absent_means_none
 from preflight.model import Status
 from preflight.rules import load_rules
 from preflight.run import CheckOptions

@@ -53,7 +53,7 @@ def _graph() -> dict[str, set[str]]:
 
 
 MINE = ("preflight.facts", "preflight.remediation", "preflight.export_role", "preflight.sources.snapshot",
-        "preflight.policy", "preflight.absence")
+        "preflight.policy")
 
 
 def _cycle_through(graph: dict[str, set[str]], start: str) -> list[str] | None:
@@ -198,8 +198,6 @@ def test_a_join_declared_unknown_reads_unknown_when_its_target_is_missing() -> N
     ("preflight.sources.snapshot", "preflight.facts.decode",
      ["SECTIONS", "WRAPPERS", "Annotations", "Obj", "ShapeError"]),
     ("preflight.sources.snapshot", "preflight.facts.build", ["subjects_from_document"]),
-    ("preflight.absence", "preflight.facts.absence",
-     ["JOINS", "NONE_WHEN_ABSENT", "absent_means_none", "through_none"]),
     ("preflight.policy", "preflight.remediation", ["PREFIX_MARK", "fill_prefix", "least_privilege_fix",
                                                    "scoped_permission_policy", "trust_policy_document"]),
     ("preflight.policy", "preflight.export_role", ["EXPORT_ACTIONS", "BUCKET_LEVEL_ACTIONS", "DEFAULT_EXPORT_POLICY"]),

@@ -24,9 +24,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from preflight.absence import absent_means_none
 from preflight.engine import evaluate
 from preflight.errors import PreflightError
+from preflight.facts.absence import absent_means_none
 from preflight.model import Severity, failing_predicate
 from preflight.rules import load_rules
 from preflight.sources.snapshot import SECTIONS, WRAPPERS, Obj, ShapeError, subjects_from_document

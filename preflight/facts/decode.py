@@ -146,7 +146,7 @@ class Obj:
     @property
     def where(self) -> str:
         """The object's place without list indexes or API wrappers (``images/DiskDeviceMappings``): the key
-        of the absence table (:mod:`preflight.absence`)."""
+        of the absence table (:mod:`preflight.facts.absence`)."""
         tokens = self.pointer.split("/")[1:]
         return "/".join(t for i, t in enumerate(tokens) if not t.isdigit()
                         and not (t in _WRAPPER_NAMES and i + 1 < len(tokens) and tokens[i + 1].isdigit()))

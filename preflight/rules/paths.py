@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from preflight.absence import through_none
 from preflight.errors import Listing, Msg
 from preflight.facts import Absent, FieldType, Subject, Unknown, fact_fields
+from preflight.facts.absence import through_none
 
 Tri = bool | Unknown
 #: a compiled condition: (subject, current list element or the subject) -> three-valued answer
@@ -42,7 +42,7 @@ class PathRef:
     from_root: bool
     type: FieldType
     #: per step, what the path reads when that step holds ``None`` and steps remain: ``none`` or ``absent``
-    #: (declared per join in :data:`preflight.absence.JOINS`)
+    #: (declared per join in :data:`preflight.facts.absence.JOINS`)
     through: tuple[str, ...] = ()
 
     def dependency(self) -> tuple[str, ...]:
