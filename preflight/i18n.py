@@ -61,6 +61,8 @@ CORE: dict[str, dict[str, str]] = {
         "en": "preflight {version} · {mode} · {exports} export(s) · {rules} rules",
         "zh": "preflight {version} · {mode} · {exports} 个导出 · {rules} 条规则",
     },
+    "header_others": {"en": " · {others} role(s) or bucket(s) checked on their own",
+                      "zh": " · {others} 个单独检查的角色或 Bucket"},
     "quiet_line": {"en": "{passed} passed, {skipped} not applicable", "zh": "{passed} 项通过，{skipped} 项不适用"},
     "waived_by": {"en": "waived: {reason}", "zh": "已豁免：{reason}"},
     "waiver_owner": {"en": "owner {owner}", "zh": "负责人 {owner}"},

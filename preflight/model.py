@@ -359,3 +359,13 @@ class AuditSummary:
     def unreachable(self) -> tuple[str, ...]:
         """The accounts that could not be read at all."""
         return tuple(sorted({g.account for g in self.gaps if g.region is None}))
+
+
+#: how a subject's name starts when it is not an export but an IaC role or bucket checked on its own
+#: (``facts.Subject.name`` makes the names; a test holds the two together): reports count exports apart by it
+NON_EXPORT_NAME_PREFIXES = ("role ", "bucket oss://")
+
+
+def is_export_name(name: str) -> bool:
+    """Whether a result's subject names an export rather than a role or bucket checked on its own."""
+    return not name.startswith(NON_EXPORT_NAME_PREFIXES)

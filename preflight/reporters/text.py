@@ -9,7 +9,7 @@ from operator import attrgetter
 from preflight import __version__
 from preflight.escape import text_block, text_line
 from preflight.i18n import colon, pad, t, word
-from preflight.model import Report, Result, Severity, Status
+from preflight.model import Report, Result, Severity, Status, is_export_name
 from preflight.reporters import RenderOptions
 from preflight.reporters._common import summary_line, verdict_line
 
@@ -71,8 +71,12 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
     labels = {key: t(key, lang) for key in ("at", "prevents", "fix")}
     subjects = {r.subject for r in report.results}
     rules = {r.rule_id for r in report.results}
-    out = [_paint(t("header", lang, version=__version__, mode=word(report.mode.value, lang), exports=len(subjects),
-                    rules=len(rules)), "1", color), ""]
+    exports = sum(1 for s in subjects if is_export_name(s))
+    header = t("header", lang, version=__version__, mode=word(report.mode.value, lang), exports=exports,
+               rules=len(rules))
+    if exports < len(subjects):  # IaC: roles and buckets checked on their own are not exports
+        header += t("header_others", lang, others=len(subjects) - exports)
+    out = [_paint(header, "1", color), ""]
     if report.audit is not None:  # preflight audit: the fleet summary comes first
         from preflight.reporters.audit_summary import summary_lines
 
