@@ -306,7 +306,7 @@ class _Builder:
         if isinstance(mappings, Unknown):
             disks = data = mappings
         else:
-            disks = [self._disk(m) for m in mappings]
+            disks = [self._disk(m, n) for n, m in enumerate(mappings, 1)]
             data = [d for d in disks if d.Type == "data"]
             if any(isinstance(d.Type, Unknown) for d in disks):
                 data = Unknown(Msg("snap.disk_no_type"))
@@ -328,7 +328,7 @@ class _Builder:
             address=self._address(found),
         )
 
-    def _disk(self, o: Obj) -> Disk:
+    def _disk(self, o: Obj, position: int) -> Disk:
         o = self._obj(o, {})
         t = o.str_("Type")
         snap_id = o.str_("SnapshotId")
@@ -339,14 +339,17 @@ class _Builder:
             snapshot = None
         else:
             snapshot = self.snapshots[snap_id]
+        device = o.str_("Device")
         return Disk(
             Type=t if t is not None else o.missing("Type"),
-            Device=o.str_("Device"),
+            Device=device,
             Size=o.int_("Size"),
             SnapshotId=snap_id,
             # The mapping's own Encrypted flag is an "invitational preview" field, usually not sent.
             Encrypted=o.bool_("Encrypted"),
             snapshot=snapshot,
+            label=device if isinstance(device, str) and device else
+            snap_id if isinstance(snap_id, str) and snap_id else f"#{position}",
         )
 
     def _build_snapshot(self, snapshot_id: str) -> Snapshot | None | Unknown:

@@ -143,6 +143,9 @@ class Disk:
     #: the mapping's own ``Encrypted`` flag (rarely sent; ``None`` when absent)
     Encrypted: bool | None | Unknown
     snapshot: Snapshot | None | Unknown
+    #: how a report names the disk: its ``Device``, else its ``SnapshotId``, else its position in the mapping
+    #: (``#2``): a list of disks never reads "none, none"
+    label: str
 
 
 @dataclass(frozen=True, eq=False)
