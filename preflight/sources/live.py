@@ -225,7 +225,6 @@ __all__ = [
     "call_with_retries",
     "classify",
     "collect",
-    "log",
     "loopback_only",
     "parse_bucket_info",
     "parse_bucket_policy",
