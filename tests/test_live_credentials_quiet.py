@@ -10,7 +10,7 @@ import pytest
 
 from preflight.errors import PreflightError
 from preflight.i18n import render
-from preflight.sources import live_clients
+from preflight.sources import live_clients, live_credentials
 from tests.zhcheck import assert_chinese
 
 SIGNED = ("Failed to get credentials from https://sts.aliyuncs.com/?AccessKeyId=LTAIexample&Signature=c2lnbmF0dXJl"
@@ -54,7 +54,7 @@ def test_failure_names_the_reason_without_secrets(monkeypatch: pytest.MonkeyPatc
     ("", ""),
 ])
 def test_failure_text_is_short_and_clean(text: str, shown: str) -> None:
-    assert str(live_clients._failure_text(ValueError(text))) == (f"ValueError: {shown}" if shown else "ValueError")
+    assert str(live_credentials._failure_text(ValueError(text))) == (f"ValueError: {shown}" if shown else "ValueError")
 
 
 def test_redaction_reaches_the_items_of_a_list() -> None:

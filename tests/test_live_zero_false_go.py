@@ -18,7 +18,7 @@ import pytest
 from preflight.errors import PreflightError
 from preflight.model import Report
 from preflight.run import CheckOptions, run_check
-from preflight.sources import live
+from preflight.sources import live, live_answers
 from preflight.sources.live_clients import ACTIONS
 from preflight.sources.live_errors import RetryPolicy, bug_inside, call_with_retries, is_call_failure
 from tests.conftest import Cli
@@ -181,7 +181,7 @@ def test_a_bug_in_our_answer_handling_propagates(fake_cloud: FakeCloud, monkeypa
     def broken(body: dict[str, Any], outer: str, inner: str) -> dict[str, Any]:
         raise KeyError("a bug of ours")
 
-    monkeypatch.setattr(live, "_require_list", broken)
+    monkeypatch.setattr(live_answers, "_require_list", broken)
     with pytest.raises(KeyError, match="a bug of ours"):
         collect_from(fake_cloud, [request("m-hzok0000000000001")])
 
@@ -205,7 +205,7 @@ def test_a_bug_is_an_internal_error_on_the_cli(account: FakeCloud, monkeypatch: 
     def broken(body: dict[str, Any], outer: str, inner: str) -> dict[str, Any]:
         raise TypeError("a bug of ours")
 
-    monkeypatch.setattr(live, "_require_list", broken)
+    monkeypatch.setattr(live_answers, "_require_list", broken)
     got = cli("check", "--live", "--RegionId", HZ, "--ImageId", "m-hzok0000000000001", "--OSSBucket", "exports-hz")
     assert got.code == 2 and "internal error" in got.err.lower() and "unknown" not in got.out.lower()
 

@@ -500,7 +500,7 @@ def test_snapshot_writes_messages_in_english(
 
 
 def test_the_list_of_credential_sources_tried() -> None:
-    from preflight.sources.live_clients import _tried
+    from preflight.sources.live_credentials import _tried
 
     env, key = Msg("live.source_env"), Msg("live.source_access_key")
     tried = _tried([(env, None), (key, "ValueError"), (env, None)])
