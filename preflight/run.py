@@ -21,8 +21,9 @@ from preflight.errors import Listing, PreflightError, error
 from preflight.facts import Subject, Unknown
 from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
-from preflight.sources.common import display_path, path_kind, read_text, walk
+from preflight.sources.common import display_path, path_kind, walk
 from preflight.sources.jsonpos import check_characters
+from preflight.sources.registry import Files, json_kind, meant_as_snapshot, sniff_text
 
 if TYPE_CHECKING:
     from preflight.baseline import Baseline
@@ -63,49 +64,18 @@ class CheckOptions:
 # Inputs
 
 
-def is_snapshot(doc: Any) -> bool:
-    """A snapshot by its shape (design.md): ``version`` the integer 1 and ``exports`` a list of request objects.
-    A ``package.json`` (``"version": "1.0.0"``, ``"exports": {…}``) is not one."""
-    if not isinstance(doc, Mapping):
-        return False
-    version, exports = doc.get("version"), doc.get("exports")
-    return (type(version) is int and version == 1 and isinstance(exports, list)
-            and all(isinstance(e, Mapping) for e in exports))
-
-
 def _json_kind(doc: Any, *, strict: bool = True) -> str:
-    """What a parsed JSON document is (design.md: kind is detected from content): a snapshot, or what the
-    IaC source recognises (a plan, a ROS template), or Terraform JSON (.tf.json). With ``strict=False`` (a
-    file the user named), any object with ``version`` and ``exports`` is read as a snapshot, so that what is
-    wrong in it is said with its place."""
-    if is_snapshot(doc) or (not strict and isinstance(doc, Mapping) and "version" in doc and "exports" in doc):
-        return "snapshot"
-    from preflight.sources.iac import json_kind
-
-    kind = json_kind(doc)
-    if kind == "other" and isinstance(doc, Mapping) and ("resource" in doc or "provider" in doc or "variable" in doc):
-        return "terraform"
-    return kind
+    """What a parsed JSON document is (design.md: kind is detected from content), by the source registry."""
+    return json_kind(doc, strict=strict)
 
 
-#: text that is meant as a snapshot even when it does not parse (a truncated one): not skipped, but an error
-_SNAPSHOT_VERSION = re.compile(r'"version"\s*:\s*1\b')
-_SNAPSHOT_EXPORTS = re.compile(r'"exports"\s*:\s*\[')
-
-
-def _meant_as_snapshot(text: str) -> bool:
-    return bool(_SNAPSHOT_VERSION.search(text) and _SNAPSHOT_EXPORTS.search(text))
-
-
-def _parse_found_json(text: str, display: str, *, required: bool) -> Any:
+def _parse_found_json(files: Files, path: Path, text: str, display: str, *, required: bool) -> Any:
     """A JSON document met while looking for inputs; None when it is not JSON and need not be (a
     ``tsconfig.json`` with comments in a walked directory or a pre-commit file list): it is skipped."""
-    from preflight.sources import snapshot
-
     try:
-        doc = snapshot.parse_json(text, display)
+        doc = files.json(path)
     except PreflightError:
-        if required or _meant_as_snapshot(text):
+        if required or meant_as_snapshot(text):
             raise
         return None
     check_characters(doc, text, display)
@@ -135,10 +105,6 @@ def _not_fleet(doc: Any, display: str) -> None:
         raise error("audit.check_fleet", display)
 
 
-def _is_iac_file(path: Path, text: str) -> bool:
-    return path.name.endswith((".tf", ".tfvars", ".tf.json")) or "ROSTemplateFormatVersion" in text[:4096]
-
-
 def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, pre_commit: bool = False) -> Inputs:
     """Snapshots are loaded here; Terraform (HCL, .tf.json, plan JSON) and ROS go to the IaC source.
 
@@ -149,41 +115,43 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
     from preflight.sources import snapshot
 
     inputs = Inputs()
+    files = Files()  # each file read and parsed once, here and by the IaC source
     iac_paths: list[Path] = []
     found_snapshots = 0
     for given in paths:
         if path_kind(given) == "dir":
             for path in walk(given, (".json",)):  # snapshots; the IaC source walks for its own files
-                text = read_text(path)
+                text = files.text(path)
                 if '"exports"' in text:
                     display = display_path(path)
-                    doc = _parse_found_json(text, display, required=False)
+                    doc = _parse_found_json(files, path, text, display, required=False)
                     if _json_kind(doc) == "snapshot":
                         _not_fleet(doc, display)
                         inputs.subjects += snapshot.load_document(doc, display=display, text=text)
                         found_snapshots += 1
             iac_paths.append(given)
             continue
-        text = read_text(given)
+        text = files.text(given)
         display = display_path(given)
         kind = "other"
         if text.lstrip().startswith(("{", "[")):
             # JSON is YAML too: a YAML flow list need not be JSON; a changed file need not be ours at all
-            doc = _parse_found_json(text, display, required=given.name.endswith(".json") and not pre_commit)
+            doc = _parse_found_json(files, given, text, display,
+                                    required=given.name.endswith(".json") and not pre_commit)
             kind = _json_kind(doc, strict=pre_commit)
             if kind == "snapshot":
                 _not_fleet(doc, display)
                 inputs.subjects += snapshot.load_document(doc, display=display, text=text)
                 found_snapshots += 1
                 continue
-        if kind in ("terraform", "plan", "ros") or _is_iac_file(given, text):
+        if kind in ("terraform", "plan", "ros") or sniff_text(given, text):
             iac_paths.append(given)
         elif not pre_commit:
             raise error("err_not_snapshot", display)
     snapshot_subjects = len(inputs.subjects)
     files_read = 0
     if iac_paths:
-        files_read = _load_iac(inputs, iac_paths, config or Config(), pre_commit)
+        files_read = _load_iac(inputs, iac_paths, config or Config(), pre_commit, files)
     iac_subjects = len(inputs.subjects) - snapshot_subjects
     if not inputs.subjects and not pre_commit and not found_snapshots:
         dirs = [p for p in paths if path_kind(p) == "dir"]
@@ -198,12 +166,12 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
     return inputs
 
 
-def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit: bool) -> int:
+def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit: bool, files: Files) -> int:
     """Add what the IaC files say; the number of IaC files read."""
     from preflight.sources import iac
 
     loaded = iac.load(paths, export_roles=config.export_roles, export_buckets=config.export_buckets,
-                      only_changed=pre_commit)
+                      only_changed=pre_commit, files=files)
     inputs.subjects += loaded.subjects
     inputs.iac_names.update(s.name for s in loaded.subjects)
     inputs.restrict_to = loaded.restrict_to
