@@ -21,6 +21,7 @@ import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -289,7 +290,7 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
         else:
             import preflight.sources.ros as ros
 
-            template = ros.load_template(text, display, parsed)
+            template = plan.files.loaded(path, "ros", partial(ros.load_template, text, display, parsed))
             doc, ann = ros.document(template, export_roles=export_roles, export_buckets=export_buckets)
             waivers += find_waivers(text, display, template.ranges)
         subjects += _subjects(snapshot, doc, ann)

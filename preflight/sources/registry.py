@@ -13,11 +13,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, TypeVar
 
 from preflight.errors import PreflightError
 from preflight.sources.common import display_path, read_text
 
+T = TypeVar("T")
 Kind = Literal["snapshot", "plan", "ros", "terraform", "other"]
 
 
@@ -97,6 +98,7 @@ class Files:
 
     _texts: dict[str, str] = field(default_factory=dict)
     _json: dict[str, Any] = field(default_factory=dict)
+    _loaded: dict[tuple[str, str], Any] = field(default_factory=dict)
     reads: int = 0
     parses: int = 0
 
@@ -123,4 +125,12 @@ class Files:
         known = self._json[display]
         if isinstance(known, PreflightError):
             raise known
+        return known
+
+    def loaded(self, path: Path, kind: Kind, load: Callable[[], T]) -> T:
+        """What a source's ``load`` made of a file, made once per run (a file given and also met in a walk)."""
+        key = (display_path(path), kind)
+        if key not in self._loaded:
+            self._loaded[key] = load()
+        known: T = self._loaded[key]
         return known
