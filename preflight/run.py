@@ -385,3 +385,103 @@ def govern(results: list[Result], subjects: Sequence[Subject], rules: Sequence[R
     results, applied = waivers.apply(results, options.waivers, options.config.mandatory, options.today,
                                      resource_resolver(subjects, rules))
     return results, notes + applied
+
+
+# ---------------------------------------------------------------------------------------------------------
+# rules list, rules show, waivers lint: what they print (the CLI writes it)
+
+
+def list_rules(rules_dirs: Sequence[Path], lang: str, fmt: str) -> str:
+    """``preflight rules list``: every rule's id, severity, category and title, as text or JSON."""
+    import json
+
+    from preflight.rules import load_rules
+
+    ruleset = load_rules(rules_dirs)
+    if fmt == "json":
+        doc = [{"id": r.id, "title": r.title.get(lang), "severity": r.severity.value,
+                "category": r.category.value, "prevents": list(r.prevents)} for r in ruleset.rules]
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    from preflight.i18n import pad, word
+
+    lines = [f"{r.id:<8} {pad(word(r.severity.value, lang), 8)} {pad(word(r.category.value, lang), 13)} "
+             f"{r.title.get(lang)}" for r in ruleset.rules]
+    return "\n".join(lines) + "\n"
+
+
+def show_rule(rule_id: str, rules_dirs: Sequence[Path], lang: str) -> str:
+    """``preflight rules show``: one rule's metadata, message, remediation, the API errors it prevents and
+    its condition."""
+    import json
+
+    from preflight.catalog import load_error_catalog
+    from preflight.i18n import word
+    from preflight.rules import load_rules
+
+    rule = load_rules(rules_dirs).get(rule_id)
+    if rule is None:
+        raise error("err_no_rule", None, rule=rule_id)
+    catalog = load_error_catalog()
+    doc: Mapping[str, Any] = rule.document
+
+    def label(name: str) -> str:
+        return "  " + t(f"cli.show_{name}", lang)
+
+    out = [
+        f"{rule.id}: {rule.title.get(lang)}",
+        f"{label('severity')}{word(rule.severity.value, lang)}",
+        f"{label('category')}{word(rule.category.value, lang)}",
+        f"{label('source')}{rule.source}",
+    ]
+    if rule.description:
+        out.append(f"{label('description')}{rule.description.get(lang)}")
+    out.append(f"{label('message')}{doc['message'][lang]}")
+    out.append(f"{label('remediation')}{doc['remediation'][lang]}")
+    if rule.prevents:
+        out.append(label("prevents"))
+        for code in rule.prevents:
+            entry = catalog.get(code)
+            statuses = "/".join(str(s) for s in entry.http_status) if entry else "?"
+            # the API's own message is English; the reference's description says it in Chinese
+            message = (entry.description_zh if lang == "zh" and entry and entry.description_zh
+                       else entry.messages[0] if entry and entry.messages else "")
+            out.append(f"    {code} (HTTP {statuses}) {message}".rstrip())
+    for ref in rule.references:
+        out.append(f"{label('reference')}{ref}")
+    condition = {k: doc[k] for k in ("when", "assert") if k in doc}
+    out.append(label("condition") + json.dumps(condition, ensure_ascii=False))
+    return "\n".join(out) + "\n"
+
+
+def lint_waivers(paths: Sequence[Path], *, waivers: Path | None, config: Path | None, rules_dirs: Sequence[Path],
+                 lang: str, strict: bool, today: datetime.date, cwd: Path) -> tuple[str, int]:
+    """``preflight waivers lint``: expired, reasonless, unknown-rule, mandatory-rule and (with inputs)
+    never-matching waivers. The text to print and the exit code (1 when any problem is found)."""
+    from preflight import waivers as waiver_mod
+    from preflight.rules import load_rules
+
+    settings = resolve_config(config, cwd)
+    path = waivers_path(settings, waivers, cwd)
+    if path is None:
+        return t("lint_no_file", lang, name=WAIVERS_NAME) + "\n", 0
+    entries = waiver_mod.load(path)
+    known = [r.id for r in load_rules(rules_dirs).rules]
+    if settings.path is not None:
+        from preflight.config import check_rule_ids
+
+        check_rule_ids(settings, known)
+    results, resource_of = None, None
+    if paths:
+        report, subjects, evaluated = check_inputs(CheckOptions(paths=paths, rules_dirs=rules_dirs, lang=lang,
+                                                                strict=strict, config=settings, today=today))
+        results = report.results
+        resource_of = resource_resolver(subjects, evaluated)
+    problems = waiver_mod.lint(entries, known, settings.mandatory, today, results,
+                               *([resource_of] if resource_of else []))
+    shown = display_path(path)
+    lines = [p.line(lang) for p in problems]
+    if not paths:
+        lines.append(t("lint_not_run", lang))
+    summary = (t("lint_problems", lang, count=len(problems), path=shown) if problems
+               else t("lint_ok", lang, count=len(entries), path=shown))
+    return "\n".join([*lines, summary]) + "\n", 1 if problems else 0
