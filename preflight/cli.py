@@ -282,6 +282,7 @@ def check(
         config=settings,
         waivers=() if no_waivers else resolve_waivers(settings, waivers, cwd),
         no_waivers=no_waivers,
+        inline_waivers=not no_waivers,
         baseline=loaded_baseline,
         today=datetime.date.today(),
         pre_commit=pre_commit,

@@ -35,6 +35,11 @@ ENDPOINT_SERVICES = ("ecs", "ram", "oss", "sts", "resourcemanager")
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """What ``check`` is asked to do. Every default fails safe for a library caller: no paths and not live is
+    an error (never an empty pass); unknowns fail the run (``strict``), in IaC mode too; no waiver applies
+    unless given (``waivers``) or asked for (``inline_waivers``); no baseline, no pre-commit filtering. The
+    CLI passes each of these from its flags."""
+
     paths: Sequence[Path] = ()
     live: bool = False
     requests: Sequence[Mapping[str, str]] = ()
@@ -44,7 +49,9 @@ class CheckOptions:
     deadline_s: float | None = None
     rules_dirs: Sequence[Path] = ()
     lang: str = "en"
-    strict: bool = False
+    #: unknowns fail the run in IaC mode too (``--strict``; the CLI's default is off): a library caller that
+    #: says nothing gets the conservative reading, where a fact the files leave open is no go
+    strict: bool = True
     #: the lowest severity that fails the run: ``--fail-on``, else the config's ``fail_on``, else error
     threshold: Severity | None = None
     config: Config = field(default_factory=Config)
@@ -52,6 +59,9 @@ class CheckOptions:
     waivers: Sequence[Waiver] = ()
     #: ``--no-waivers``: apply no waiver of any origin (file or inline)
     no_waivers: bool = False
+    #: apply the waivers written in IaC comments (``# preflight:ignore``; the CLI: unless ``--no-waivers``).
+    #: Off by default, so that a comment in the files never waives a finding for a caller that did not ask.
+    inline_waivers: bool = False
     baseline: Baseline | None = None
     #: the date waivers expire against (the CLI passes today's; tests pass fixed dates). Required and
     #: keyword-only: a default date would let a waiver outlive its expiry for every caller that forgot it.
@@ -339,7 +349,7 @@ def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rul
     elif options.paths or options.pre_commit:
         inputs = subjects_from_paths(options.paths, config=settings, pre_commit=options.pre_commit)
         subjects, mode = inputs.subjects, inputs.mode
-        if inputs.waivers and not options.no_waivers:
+        if inputs.waivers and options.inline_waivers and not options.no_waivers:
             options = dataclasses.replace(options, waivers=(*options.waivers, *inputs.waivers))
         input_notes = inputs.notes
         restrict_to = inputs.restrict_to
@@ -473,7 +483,8 @@ def lint_waivers(paths: Sequence[Path], *, waivers: Path | None, config: Path | 
     results, resource_of = None, None
     if paths:
         report, subjects, evaluated = check_inputs(CheckOptions(paths=paths, rules_dirs=rules_dirs, lang=lang,
-                                                                strict=strict, config=settings, today=today))
+                                                                strict=strict, config=settings, today=today,
+                                                                inline_waivers=True))
         results = report.results
         resource_of = resource_resolver(subjects, evaluated)
     problems = waiver_mod.lint(entries, known, settings.mandatory, today, results,
