@@ -21,7 +21,7 @@ from preflight.errors import Listing, PreflightError, error
 from preflight.facts import Subject, Unknown
 from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
-from preflight.sources.common import display_path, path_kind, walk
+from preflight.sources.common import display_path, path_kind
 from preflight.sources.jsonpos import check_characters
 from preflight.sources.registry import Files, json_kind, meant_as_snapshot, sniff_text
 
@@ -130,7 +130,9 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
     found_snapshots = 0
     for given in paths:
         if path_kind(given) == "dir":
-            for path in walk(given, (".json",)):  # snapshots; the IaC source walks for its own files
+            for path in files.walk(given):  # one walk: the IaC source takes its files from the same list
+                if not path.name.endswith(".json"):
+                    continue
                 text = files.text(path)
                 if '"exports"' in text:
                     display = display_path(path)

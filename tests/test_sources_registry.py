@@ -12,7 +12,7 @@ import pytest
 
 from preflight import run, yamlpos
 from preflight.errors import PreflightError
-from preflight.sources import common, registry, snapshot, terraform
+from preflight.sources import common, iac, registry, snapshot, terraform
 from preflight.sources.registry import Files, json_kind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +56,16 @@ def test_each_file_is_read_once_and_parsed_once(tmp_path: Path, monkeypatch: pyt
         parses[Path(display).name] += 1
         return real_yaml(text, display, *args)
 
+    walks: collections.Counter[Path] = collections.Counter()
+    real_walk = common.walk
+
+    def walk(directory: Path, suffixes: Any) -> list[Path]:
+        walks[directory] += 1
+        return real_walk(directory, suffixes)
+
+    for module in (registry, run, iac):  # the registry's, and any a source would do on its own
+        if getattr(module, "walk", None) is real_walk:
+            monkeypatch.setattr(module, "walk", walk)
     for module in (registry, terraform, snapshot):  # every module that names the one reader
         monkeypatch.setattr(module, "read_text", read_text)
     monkeypatch.setattr(snapshot, "parse_json", parse_json)
@@ -67,6 +77,7 @@ def test_each_file_is_read_once_and_parsed_once(tmp_path: Path, monkeypatch: pyt
         given += [root / n for n in ("snap.json", "main.tf", "export.plan.json", "ros.json", "ros.yaml")]
     inputs = run.subjects_from_paths(given)
     assert inputs.subjects
+    assert walks == {root: 1}, walks  # one walk serves the snapshot and the IaC sources
     assert reads and set(reads.values()) == {1}, reads
     assert parses and set(parses.values()) == {1}, parses
     # every input of ours was parsed; the package.json holds no "exports" list and is not

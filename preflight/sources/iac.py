@@ -28,7 +28,7 @@ from typing import Any
 from preflight.errors import Msg, PreflightError
 from preflight.facts import Subject
 from preflight.model import Location
-from preflight.sources.common import display_path, list_dir, path_kind, readable, resolved, walk
+from preflight.sources.common import display_path, list_dir, path_kind, readable, resolved
 from preflight.sources.registry import ROS_MARK, SOURCES, Files
 
 #: directories never walked into
@@ -169,10 +169,6 @@ class _Plan:
     files: Files = field(default_factory=Files)
 
 
-def _walk(directory: Path) -> list[Path]:
-    return walk(directory, (*_TF_SUFFIXES, *_DATA_SUFFIXES))
-
-
 def json_kind(doc: Any) -> str:
     """The IaC kind of a parsed JSON document (the registry's ``ros`` and ``plan`` sniffs), else ``other``."""
     return next((kind for kind in ("ros", "plan") if SOURCES[kind]["sniff"](doc)), "other")
@@ -222,7 +218,7 @@ def _plan(paths: Sequence[Path], only_changed: bool = False, files: Files | None
         kind = path_kind(given)
         if kind == "dir":
             plan.roots.add(given)
-            for p in _walk(given):
+            for p in plan.files.walk(given):
                 _classify(p, False, plan)
         else:
             if kind == "missing":

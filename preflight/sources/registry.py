@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict, TypeVar
 
 from preflight.errors import PreflightError
-from preflight.sources.common import display_path, read_text
+from preflight.sources.common import display_path, read_text, walk
 
 T = TypeVar("T")
 Kind = Literal["snapshot", "plan", "ros", "terraform", "other"]
@@ -59,6 +59,10 @@ SOURCES: dict[Kind, Source] = {
     "terraform": {"suffixes": (".tf", ".tf.json", ".tfvars", ".tfvars.json"), "sniff": _is_terraform_json},
 }
 
+#: the names one walk of a given directory collects, for every source at once (snapshots and ROS/plan JSON,
+#: ROS YAML, Terraform configuration; variable files are read with their module, not walked)
+WALKED = (".tf", ".tf.json", ".json", ".yaml", ".yml")
+
 #: a text's first bytes that mark a ROS template whatever its syntax (YAML is not parsed to sniff it)
 ROS_MARK = "ROSTemplateFormatVersion"
 
@@ -99,8 +103,17 @@ class Files:
     _texts: dict[str, str] = field(default_factory=dict)
     _json: dict[str, Any] = field(default_factory=dict)
     _loaded: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _walks: dict[Path, list[Path]] = field(default_factory=dict)
     reads: int = 0
     parses: int = 0
+
+    def walk(self, directory: Path) -> list[Path]:
+        """The files of :data:`WALKED` under ``directory`` (:func:`~preflight.sources.common.walk`: skips told
+        once), walked once per run however many sources look for their files in it."""
+        known = self._walks.get(directory)
+        if known is None:
+            known = self._walks[directory] = walk(directory, WALKED)
+        return known
 
     def text(self, path: Path) -> str:
         display = display_path(path)
