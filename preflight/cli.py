@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -282,6 +282,7 @@ def check(
         config=settings,
         waivers=() if no_waivers else resolve_waivers(settings, waivers, cwd),
         no_waivers=no_waivers,
+        inline_waivers=not no_waivers,
         baseline=loaded_baseline,
         today=datetime.date.today(),
         pre_commit=pre_commit,
@@ -463,21 +464,10 @@ def rules_list(
     fmt: ListFormatOpt = "text",
 ) -> None:
     """List every rule: id, severity, category, title."""
-    from preflight.rules import load_rules
+    from preflight.run import list_rules
 
     _choice(fmt, LIST_FORMATS, "--format")
-    language = _lang(lang)
-    ruleset = load_rules(rules or ())
-    if fmt == "json":
-        doc = [{"id": r.id, "title": r.title.get(language), "severity": r.severity.value,
-                "category": r.category.value, "prevents": list(r.prevents)} for r in ruleset.rules]
-        _write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", None)
-        return
-    from preflight.i18n import pad, word
-
-    lines = [f"{r.id:<8} {pad(word(r.severity.value, language), 8)} {pad(word(r.category.value, language), 13)} "
-             f"{r.title.get(language)}" for r in ruleset.rules]
-    _write("\n".join(lines) + "\n", None)
+    _write(list_rules(rules or (), _lang(lang), fmt), None)
 
 
 @rules_app.command("show")
@@ -487,46 +477,9 @@ def rules_show(
     lang: LangOpt = None,
 ) -> None:
     """Explain one rule: metadata, message, remediation, the API errors it prevents, its condition."""
-    from preflight.rules import load_rules
+    from preflight.run import show_rule
 
-    language = _lang(lang)
-    ruleset = load_rules(rules or ())
-    rule = ruleset.get(rule_id)
-    if rule is None:
-        raise error("err_no_rule", None, rule=rule_id)
-    from preflight.catalog import load_error_catalog
-
-    catalog = load_error_catalog()
-    doc: Mapping[str, Any] = rule.document
-    from preflight.i18n import word
-
-    def label(name: str) -> str:
-        return "  " + t(f"cli.show_{name}", language)
-
-    out = [
-        f"{rule.id}: {rule.title.get(language)}",
-        f"{label('severity')}{word(rule.severity.value, language)}",
-        f"{label('category')}{word(rule.category.value, language)}",
-        f"{label('source')}{rule.source}",
-    ]
-    if rule.description:
-        out.append(f"{label('description')}{rule.description.get(language)}")
-    out.append(f"{label('message')}{doc['message'][language]}")
-    out.append(f"{label('remediation')}{doc['remediation'][language]}")
-    if rule.prevents:
-        out.append(label("prevents"))
-        for code in rule.prevents:
-            entry = catalog.get(code)
-            statuses = "/".join(str(s) for s in entry.http_status) if entry else "?"
-            # the API's own message is English; the reference's description says it in Chinese
-            message = (entry.description_zh if language == "zh" and entry and entry.description_zh
-                       else entry.messages[0] if entry and entry.messages else "")
-            out.append(f"    {code} (HTTP {statuses}) {message}".rstrip())
-    for ref in rule.references:
-        out.append(f"{label('reference')}{ref}")
-    condition = {k: doc[k] for k in ("when", "assert") if k in doc}
-    out.append(label("condition") + json.dumps(condition, ensure_ascii=False))
-    _write("\n".join(out) + "\n", None)
+    _write(show_rule(rule_id, rules or (), _lang(lang)), None)
 
 
 @waivers_app.command("lint")
@@ -542,44 +495,12 @@ def waivers_lint(
     """Find expired, reasonless, unknown-rule, mandatory-rule and never-matching waivers (exit 1 if any)."""
     import datetime
 
-    from preflight import waivers as waiver_mod
-    from preflight.config import WAIVERS_NAME
-    from preflight.rules import load_rules
-    from preflight.run import CheckOptions, check_inputs, resolve_config, resource_resolver, waivers_path
+    from preflight.run import lint_waivers
 
-    language = _lang(lang)
-    cwd = Path.cwd()
-    settings = resolve_config(config, cwd)
-    path = waivers_path(settings, waivers, cwd)
-    if path is None:
-        _write(t("lint_no_file", language, name=WAIVERS_NAME) + "\n", None)
-        raise typer.Exit(0)
-    entries = waiver_mod.load(path)
-    ruleset = load_rules(rules or ())
-    known = [r.id for r in ruleset.rules]
-    if settings.path is not None:
-        from preflight.config import check_rule_ids
-
-        check_rule_ids(settings, known)
-    results, resource_of = None, None
-    today = datetime.date.today()
-    if paths:
-        report, subjects, evaluated = check_inputs(CheckOptions(paths=paths, rules_dirs=rules or (), lang=language,
-                                                                strict=strict, config=settings, today=today))
-        results = report.results
-        resource_of = resource_resolver(subjects, evaluated)
-    problems = waiver_mod.lint(entries, known, settings.mandatory, today, results,
-                               *([resource_of] if resource_of else []))
-    from preflight.sources.common import display_path
-
-    shown = display_path(path)
-    lines = [p.line(language) for p in problems]
-    if not paths:
-        lines.append(t("lint_not_run", language))
-    summary = (t("lint_problems", language, count=len(problems), path=shown) if problems
-               else t("lint_ok", language, count=len(entries), path=shown))
-    _write("\n".join([*lines, summary]) + "\n", None)
-    raise typer.Exit(1 if problems else 0)
+    text, code = lint_waivers(paths or (), waivers=waivers, config=config, rules_dirs=rules or (),
+                              lang=_lang(lang), strict=strict, today=datetime.date.today(), cwd=Path.cwd())
+    _write(text, None)
+    raise typer.Exit(code)
 
 
 def _one_spaced(text: object) -> str:

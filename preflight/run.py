@@ -21,8 +21,9 @@ from preflight.errors import Listing, PreflightError, error
 from preflight.facts import Subject, Unknown
 from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
-from preflight.sources.common import display_path, path_kind, read_text, walk
+from preflight.sources.common import display_path, path_kind
 from preflight.sources.jsonpos import check_characters
+from preflight.sources.registry import Files, json_kind, meant_as_snapshot, sniff_text
 
 if TYPE_CHECKING:
     from preflight.baseline import Baseline
@@ -34,6 +35,11 @@ ENDPOINT_SERVICES = ("ecs", "ram", "oss", "sts", "resourcemanager")
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """What ``check`` is asked to do. Every default fails safe for a library caller: no paths and not live is
+    an error (never an empty pass); unknowns fail the run (``strict``), in IaC mode too; no waiver applies
+    unless given (``waivers``) or asked for (``inline_waivers``); no baseline, no pre-commit filtering. The
+    CLI passes each of these from its flags."""
+
     paths: Sequence[Path] = ()
     live: bool = False
     requests: Sequence[Mapping[str, str]] = ()
@@ -43,7 +49,9 @@ class CheckOptions:
     deadline_s: float | None = None
     rules_dirs: Sequence[Path] = ()
     lang: str = "en"
-    strict: bool = False
+    #: unknowns fail the run in IaC mode too (``--strict``; the CLI's default is off): a library caller that
+    #: says nothing gets the conservative reading, where a fact the files leave open is no go
+    strict: bool = True
     #: the lowest severity that fails the run: ``--fail-on``, else the config's ``fail_on``, else error
     threshold: Severity | None = None
     config: Config = field(default_factory=Config)
@@ -51,6 +59,9 @@ class CheckOptions:
     waivers: Sequence[Waiver] = ()
     #: ``--no-waivers``: apply no waiver of any origin (file or inline)
     no_waivers: bool = False
+    #: apply the waivers written in IaC comments (``# preflight:ignore``; the CLI: unless ``--no-waivers``).
+    #: Off by default, so that a comment in the files never waives a finding for a caller that did not ask.
+    inline_waivers: bool = False
     baseline: Baseline | None = None
     #: the date waivers expire against (the CLI passes today's; tests pass fixed dates). Required and
     #: keyword-only: a default date would let a waiver outlive its expiry for every caller that forgot it.
@@ -63,49 +74,18 @@ class CheckOptions:
 # Inputs
 
 
-def is_snapshot(doc: Any) -> bool:
-    """A snapshot by its shape (design.md): ``version`` the integer 1 and ``exports`` a list of request objects.
-    A ``package.json`` (``"version": "1.0.0"``, ``"exports": {…}``) is not one."""
-    if not isinstance(doc, Mapping):
-        return False
-    version, exports = doc.get("version"), doc.get("exports")
-    return (type(version) is int and version == 1 and isinstance(exports, list)
-            and all(isinstance(e, Mapping) for e in exports))
-
-
 def _json_kind(doc: Any, *, strict: bool = True) -> str:
-    """What a parsed JSON document is (design.md: kind is detected from content): a snapshot, or what the
-    IaC source recognises (a plan, a ROS template), or Terraform JSON (.tf.json). With ``strict=False`` (a
-    file the user named), any object with ``version`` and ``exports`` is read as a snapshot, so that what is
-    wrong in it is said with its place."""
-    if is_snapshot(doc) or (not strict and isinstance(doc, Mapping) and "version" in doc and "exports" in doc):
-        return "snapshot"
-    from preflight.sources.iac import json_kind
-
-    kind = json_kind(doc)
-    if kind == "other" and isinstance(doc, Mapping) and ("resource" in doc or "provider" in doc or "variable" in doc):
-        return "terraform"
-    return kind
+    """What a parsed JSON document is (design.md: kind is detected from content), by the source registry."""
+    return json_kind(doc, strict=strict)
 
 
-#: text that is meant as a snapshot even when it does not parse (a truncated one): not skipped, but an error
-_SNAPSHOT_VERSION = re.compile(r'"version"\s*:\s*1\b')
-_SNAPSHOT_EXPORTS = re.compile(r'"exports"\s*:\s*\[')
-
-
-def _meant_as_snapshot(text: str) -> bool:
-    return bool(_SNAPSHOT_VERSION.search(text) and _SNAPSHOT_EXPORTS.search(text))
-
-
-def _parse_found_json(text: str, display: str, *, required: bool) -> Any:
+def _parse_found_json(files: Files, path: Path, text: str, display: str, *, required: bool) -> Any:
     """A JSON document met while looking for inputs; None when it is not JSON and need not be (a
     ``tsconfig.json`` with comments in a walked directory or a pre-commit file list): it is skipped."""
-    from preflight.sources import snapshot
-
     try:
-        doc = snapshot.parse_json(text, display)
+        doc = files.json(path)
     except PreflightError:
-        if required or _meant_as_snapshot(text):
+        if required or meant_as_snapshot(text):
             raise
         return None
     check_characters(doc, text, display)
@@ -135,10 +115,6 @@ def _not_fleet(doc: Any, display: str) -> None:
         raise error("audit.check_fleet", display)
 
 
-def _is_iac_file(path: Path, text: str) -> bool:
-    return path.name.endswith((".tf", ".tfvars", ".tf.json")) or "ROSTemplateFormatVersion" in text[:4096]
-
-
 def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, pre_commit: bool = False) -> Inputs:
     """Snapshots are loaded here; Terraform (HCL, .tf.json, plan JSON) and ROS go to the IaC source.
 
@@ -149,41 +125,45 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
     from preflight.sources import snapshot
 
     inputs = Inputs()
+    files = Files()  # each file read and parsed once, here and by the IaC source
     iac_paths: list[Path] = []
     found_snapshots = 0
     for given in paths:
         if path_kind(given) == "dir":
-            for path in walk(given, (".json",)):  # snapshots; the IaC source walks for its own files
-                text = read_text(path)
+            for path in files.walk(given):  # one walk: the IaC source takes its files from the same list
+                if not path.name.endswith(".json"):
+                    continue
+                text = files.text(path)
                 if '"exports"' in text:
                     display = display_path(path)
-                    doc = _parse_found_json(text, display, required=False)
+                    doc = _parse_found_json(files, path, text, display, required=False)
                     if _json_kind(doc) == "snapshot":
                         _not_fleet(doc, display)
                         inputs.subjects += snapshot.load_document(doc, display=display, text=text)
                         found_snapshots += 1
             iac_paths.append(given)
             continue
-        text = read_text(given)
+        text = files.text(given)
         display = display_path(given)
         kind = "other"
         if text.lstrip().startswith(("{", "[")):
             # JSON is YAML too: a YAML flow list need not be JSON; a changed file need not be ours at all
-            doc = _parse_found_json(text, display, required=given.name.endswith(".json") and not pre_commit)
+            doc = _parse_found_json(files, given, text, display,
+                                    required=given.name.endswith(".json") and not pre_commit)
             kind = _json_kind(doc, strict=pre_commit)
             if kind == "snapshot":
                 _not_fleet(doc, display)
                 inputs.subjects += snapshot.load_document(doc, display=display, text=text)
                 found_snapshots += 1
                 continue
-        if kind in ("terraform", "plan", "ros") or _is_iac_file(given, text):
+        if kind in ("terraform", "plan", "ros") or sniff_text(given, text):
             iac_paths.append(given)
         elif not pre_commit:
             raise error("err_not_snapshot", display)
     snapshot_subjects = len(inputs.subjects)
     files_read = 0
     if iac_paths:
-        files_read = _load_iac(inputs, iac_paths, config or Config(), pre_commit)
+        files_read = _load_iac(inputs, iac_paths, config or Config(), pre_commit, files)
     iac_subjects = len(inputs.subjects) - snapshot_subjects
     if not inputs.subjects and not pre_commit and not found_snapshots:
         dirs = [p for p in paths if path_kind(p) == "dir"]
@@ -198,12 +178,12 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
     return inputs
 
 
-def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit: bool) -> int:
+def _load_iac(inputs: Inputs, paths: Sequence[Path], config: Config, pre_commit: bool, files: Files) -> int:
     """Add what the IaC files say; the number of IaC files read."""
     from preflight.sources import iac
 
     loaded = iac.load(paths, export_roles=config.export_roles, export_buckets=config.export_buckets,
-                      only_changed=pre_commit)
+                      only_changed=pre_commit, files=files)
     inputs.subjects += loaded.subjects
     inputs.iac_names.update(s.name for s in loaded.subjects)
     inputs.restrict_to = loaded.restrict_to
@@ -371,7 +351,7 @@ def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rul
     elif options.paths or options.pre_commit:
         inputs = subjects_from_paths(options.paths, config=settings, pre_commit=options.pre_commit)
         subjects, mode = inputs.subjects, inputs.mode
-        if inputs.waivers and not options.no_waivers:
+        if inputs.waivers and options.inline_waivers and not options.no_waivers:
             options = dataclasses.replace(options, waivers=(*options.waivers, *inputs.waivers))
         input_notes = inputs.notes
         restrict_to = inputs.restrict_to
@@ -417,3 +397,104 @@ def govern(results: list[Result], subjects: Sequence[Subject], rules: Sequence[R
     results, applied = waivers.apply(results, options.waivers, options.config.mandatory, options.today,
                                      resource_resolver(subjects, rules))
     return results, notes + applied
+
+
+# ---------------------------------------------------------------------------------------------------------
+# rules list, rules show, waivers lint: what they print (the CLI writes it)
+
+
+def list_rules(rules_dirs: Sequence[Path], lang: str, fmt: str) -> str:
+    """``preflight rules list``: every rule's id, severity, category and title, as text or JSON."""
+    import json
+
+    from preflight.rules import load_rules
+
+    ruleset = load_rules(rules_dirs)
+    if fmt == "json":
+        doc = [{"id": r.id, "title": r.title.get(lang), "severity": r.severity.value,
+                "category": r.category.value, "prevents": list(r.prevents)} for r in ruleset.rules]
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    from preflight.i18n import pad, word
+
+    lines = [f"{r.id:<8} {pad(word(r.severity.value, lang), 8)} {pad(word(r.category.value, lang), 13)} "
+             f"{r.title.get(lang)}" for r in ruleset.rules]
+    return "\n".join(lines) + "\n"
+
+
+def show_rule(rule_id: str, rules_dirs: Sequence[Path], lang: str) -> str:
+    """``preflight rules show``: one rule's metadata, message, remediation, the API errors it prevents and
+    its condition."""
+    import json
+
+    from preflight.catalog import load_error_catalog
+    from preflight.i18n import word
+    from preflight.rules import load_rules
+
+    rule = load_rules(rules_dirs).get(rule_id)
+    if rule is None:
+        raise error("err_no_rule", None, rule=rule_id)
+    catalog = load_error_catalog()
+    doc: Mapping[str, Any] = rule.document
+
+    def label(name: str) -> str:
+        return "  " + t(f"cli.show_{name}", lang)
+
+    out = [
+        f"{rule.id}: {rule.title.get(lang)}",
+        f"{label('severity')}{word(rule.severity.value, lang)}",
+        f"{label('category')}{word(rule.category.value, lang)}",
+        f"{label('source')}{rule.source}",
+    ]
+    if rule.description:
+        out.append(f"{label('description')}{rule.description.get(lang)}")
+    out.append(f"{label('message')}{doc['message'][lang]}")
+    out.append(f"{label('remediation')}{doc['remediation'][lang]}")
+    if rule.prevents:
+        out.append(label("prevents"))
+        for code in rule.prevents:
+            entry = catalog.get(code)
+            statuses = "/".join(str(s) for s in entry.http_status) if entry else "?"
+            # the API's own message is English; the reference's description says it in Chinese
+            message = (entry.description_zh if lang == "zh" and entry and entry.description_zh
+                       else entry.messages[0] if entry and entry.messages else "")
+            out.append(f"    {code} (HTTP {statuses}) {message}".rstrip())
+    for ref in rule.references:
+        out.append(f"{label('reference')}{ref}")
+    condition = {k: doc[k] for k in ("when", "assert") if k in doc}
+    out.append(label("condition") + json.dumps(condition, ensure_ascii=False))
+    return "\n".join(out) + "\n"
+
+
+def lint_waivers(paths: Sequence[Path], *, waivers: Path | None, config: Path | None, rules_dirs: Sequence[Path],
+                 lang: str, strict: bool, today: datetime.date, cwd: Path) -> tuple[str, int]:
+    """``preflight waivers lint``: expired, reasonless, unknown-rule, mandatory-rule and (with inputs)
+    never-matching waivers. The text to print and the exit code (1 when any problem is found)."""
+    from preflight import waivers as waiver_mod
+    from preflight.rules import load_rules
+
+    settings = resolve_config(config, cwd)
+    path = waivers_path(settings, waivers, cwd)
+    if path is None:
+        return t("lint_no_file", lang, name=WAIVERS_NAME) + "\n", 0
+    entries = waiver_mod.load(path)
+    known = [r.id for r in load_rules(rules_dirs).rules]
+    if settings.path is not None:
+        from preflight.config import check_rule_ids
+
+        check_rule_ids(settings, known)
+    results, resource_of = None, None
+    if paths:
+        report, subjects, evaluated = check_inputs(CheckOptions(paths=paths, rules_dirs=rules_dirs, lang=lang,
+                                                                strict=strict, config=settings, today=today,
+                                                                inline_waivers=True))
+        results = report.results
+        resource_of = resource_resolver(subjects, evaluated)
+    problems = waiver_mod.lint(entries, known, settings.mandatory, today, results,
+                               *([resource_of] if resource_of else []))
+    shown = display_path(path)
+    lines = [p.line(lang) for p in problems]
+    if not paths:
+        lines.append(t("lint_not_run", lang))
+    summary = (t("lint_problems", lang, count=len(problems), path=shown) if problems
+               else t("lint_ok", lang, count=len(entries), path=shown))
+    return "\n".join([*lines, summary]) + "\n", 1 if problems else 0

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from preflight.errors import PreflightError
 from preflight.rules import load_rules
 from preflight.schemas import validator
 from tests.conftest import BASE, EXAMPLE, ROOT, Cli, CliResult
@@ -160,6 +161,18 @@ def test_rules_list_and_show(cli: Cli) -> None:
     r = cli("rules", "show", "PF104")
     assert r.code == 0 and "InvalidOSSPrefix.Malformed (HTTP 400)" in r.out and "condition:" in r.out
     assert "OSSPrefix" in cli("rules", "show", "PF104", "--lang", "zh").out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_rules_commands_are_library_calls_the_cli_prints(cli: Cli, lang: str) -> None:
+    """``rules list``/``rules show`` live in run.py beside ``check``; the CLI writes what they return."""
+    from preflight.run import list_rules, show_rule
+
+    assert cli("rules", "show", "PF104", "--lang", lang).out == show_rule("PF104", (), lang)
+    for fmt in ("text", "json"):
+        assert cli("rules", "list", "-f", fmt, "--lang", lang).out == list_rules((), lang, fmt)
+    with pytest.raises(PreflightError):
+        show_rule("NOPE", (), lang)
 
 
 def test_offline_check_imports_no_sdk_and_no_jsonschema() -> None:

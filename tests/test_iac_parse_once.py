@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from preflight.sources import common, iac, terraform
+from preflight.sources import common, iac, registry, terraform
 
 ROOT = '''
 variable "name" {
@@ -61,6 +61,7 @@ def test_every_file_is_read_and_parsed_once(tmp_path: Path, monkeypatch: pytest.
 
     monkeypatch.setattr(terraform, "parse_hcl", parse)
     monkeypatch.setattr(terraform, "read_text", read_text)
+    monkeypatch.setattr(registry, "read_text", read_text)  # the run's store, which the parse cache reads through
     load = iac.load([tmp_path])
     files = {common.display_path(p) for p in tmp_path.rglob("*.tf")}
     assert set(parsed) == files and set(parsed.values()) == {1}, parsed

@@ -108,3 +108,19 @@ def test_unknowns_of_iac_get_advice_that_fits_iac(cli: Cli, write_json: Callable
     advice = {(r["location"]["path"].endswith(".tf"), r["remediation"].startswith("The files checked"))
               for r in mixed.json()["results"] if r["status"] == "unknown"}
     assert advice == {(True, True), (False, False)}
+
+
+EXPORT_MODULE = ROOT / "tests" / "iac" / "terraform" / "export_module"
+
+
+def test_check_options_defaults_fail_safe() -> None:
+    """A library caller that says nothing gets no waiver from a comment in the files and a run where unknowns
+    fail; the CLI asks for both leniencies by its flags (``--no-waivers`` absent, ``--strict`` absent)."""
+    path = EXPORT_MODULE  # one PF501 finding waived by a comment in buckets.tf
+    statuses = lambda report: [r.status.value for r in report.results]  # noqa: E731
+    default, _, _ = check_inputs(CheckOptions(paths=(path,), lang="en", today=TODAY))
+    asked, _, _ = check_inputs(CheckOptions(paths=(path,), lang="en", today=TODAY, inline_waivers=True,
+                                            strict=False))
+    assert "waived" not in statuses(default) and "waived" in statuses(asked)
+    assert default.unknown_fails and not asked.unknown_fails
+    assert len(default.results) == len(asked.results)

@@ -282,3 +282,17 @@ def test_hand_checks_agree_with_the_schema(doc: dict[str, Any], valid: bool) -> 
     else:
         parsed = True
     assert parsed is valid
+
+
+@pytest.mark.parametrize(("today", "expired"), [("2099-12-30", False), ("2099-12-31", False), ("2100-01-01", True)])
+def test_lint_as_a_library_call_against_the_date_given(project: Path, today: str, expired: bool) -> None:
+    """What ``waivers lint`` does lives in run.py beside ``check`` (the CLI only prints it): a caller passes
+    the date the waivers expire against, as ``CheckOptions.today`` requires."""
+    import datetime
+
+    from preflight.run import lint_waivers
+
+    (project / ".preflight" / "waivers.yaml").write_text(WAIVE_PF104)
+    text, code = lint_waivers([project / "snap.json"], waivers=None, config=None, rules_dirs=(), lang="en",
+                              strict=False, today=datetime.date.fromisoformat(today), cwd=project / "sub")
+    assert (code, "expired on 2099-12-31" in text) == (int(expired), expired), text

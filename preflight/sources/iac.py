@@ -21,13 +21,15 @@ import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from preflight.errors import Msg, PreflightError
 from preflight.facts import Subject
 from preflight.model import Location
-from preflight.sources.common import display_path, list_dir, path_kind, read_text, readable, resolved, walk
+from preflight.sources.common import display_path, list_dir, path_kind, readable, resolved
+from preflight.sources.registry import ROS_MARK, SOURCES, Files
 
 #: directories never walked into
 _TF_SUFFIXES = (".tf", ".tf.json")
@@ -163,20 +165,13 @@ class _Plan:
     skipped: list[str] = field(default_factory=list)
     #: pre-commit: the files given are whatever changed, not inputs the user chose
     only_changed: bool = False
-
-
-def _walk(directory: Path) -> list[Path]:
-    return walk(directory, (*_TF_SUFFIXES, *_DATA_SUFFIXES))
+    #: the run's files, each read and parsed once (shared with ``run.py`` and the Terraform parse cache)
+    files: Files = field(default_factory=Files)
 
 
 def json_kind(doc: Any) -> str:
-    if not isinstance(doc, Mapping):
-        return "other"
-    if "ROSTemplateFormatVersion" in doc:
-        return "ros"
-    if "planned_values" in doc or "resource_changes" in doc:
-        return "plan"
-    return "other"
+    """The IaC kind of a parsed JSON document (the registry's ``ros`` and ``plan`` sniffs), else ``other``."""
+    return next((kind for kind in ("ros", "plan") if SOURCES[kind]["sniff"](doc)), "other")
 
 
 def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
@@ -192,14 +187,12 @@ def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
         if explicit:
             plan.skipped.append(display_path(path))
         return
-    text = read_text(path)
+    text = plan.files.text(path)
     display = display_path(path)
     if name.endswith(".json"):
-        if explicit or "ROSTemplateFormatVersion" in text or "planned_values" in text or "resource_changes" in text:
-            from preflight.sources.snapshot import parse_json
-
+        if explicit or ROS_MARK in text or "planned_values" in text or "resource_changes" in text:
             try:
-                doc = parse_json(text, display)
+                doc = plan.files.json(path)
             except PreflightError:
                 if explicit and not plan.only_changed:
                     raise
@@ -212,20 +205,20 @@ def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
                 check_characters(doc, text, display)
                 plan.documents.append((path, kind, text, doc))
                 return
-    elif "ROSTemplateFormatVersion" in text:
+    elif ROS_MARK in text:
         plan.documents.append((path, "ros", text, None))
         return
     if explicit:
         plan.skipped.append(display)
 
 
-def _plan(paths: Sequence[Path], only_changed: bool = False) -> _Plan:
-    plan = _Plan(only_changed=only_changed)
+def _plan(paths: Sequence[Path], only_changed: bool = False, files: Files | None = None) -> _Plan:
+    plan = _Plan(only_changed=only_changed, files=files or Files())
     for given in paths:
         kind = path_kind(given)
         if kind == "dir":
             plan.roots.add(given)
-            for p in _walk(given):
+            for p in plan.files.walk(given):
                 _classify(p, False, plan)
         else:
             if kind == "missing":
@@ -252,17 +245,18 @@ def _module_files(directory: Path) -> tuple[list[Path], list[Path]]:
 
 
 def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buckets: Sequence[str] = (),
-         only_changed: bool = False) -> IacLoad:
-    """Subjects and inline waivers from the IaC files and directories given."""
+         only_changed: bool = False, files: Files | None = None) -> IacLoad:
+    """Subjects and inline waivers from the IaC files and directories given. ``files``: the run's store, so
+    that a file the caller already read (``run.py`` sniffing what was given) is not read or parsed again."""
     from preflight.sources import snapshot
 
-    plan = _plan(paths, only_changed)
+    plan = _plan(paths, only_changed, files)
     subjects: list[Subject] = []
     waivers: list[InlineWaiver] = []
     # one budget for the whole run: the caps on evaluation steps and instances hold for every root module
     # together, so a pull request cannot multiply them by adding directories
     budget = _budget()
-    cache = _parse_cache()  # each file parsed once, however many modules read it
+    cache = _parse_cache(plan.files)  # each file parsed once, however many modules read it
     modules = {directory: _terraform(directory, var_files, budget, cache)
                for directory, var_files in sorted(plan.modules.items())}
     # a directory another module calls (module "x" { source = "./x" }) is read as part of it, not on its own,
@@ -292,7 +286,7 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
         else:
             import preflight.sources.ros as ros
 
-            template = ros.load_template(text, display, parsed)
+            template = plan.files.loaded(path, "ros", partial(ros.load_template, text, display, parsed))
             doc, ann = ros.document(template, export_roles=export_roles, export_buckets=export_buckets)
             waivers += find_waivers(text, display, template.ranges)
         subjects += _subjects(snapshot, doc, ann)
@@ -307,11 +301,11 @@ def _budget() -> Any:
     return terraform.Budget(terraform.LIMITS)
 
 
-def _parse_cache() -> Any:
-    """The run's parsed Terraform files (``terraform.ParseCache``)."""
+def _parse_cache(files: Files) -> Any:
+    """The run's parsed Terraform files (``terraform.ParseCache``), read through the run's store."""
     from preflight.sources import terraform
 
-    return terraform.ParseCache()
+    return terraform.ParseCache(files)
 
 
 def _terraform(directory: Path, var_files: Sequence[Path], budget: Any, cache: Any) -> Any:

@@ -16,7 +16,6 @@ once, each with its JSON pointer and line. A test keeps the two in agreement on 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +33,9 @@ from preflight.sources import jsonpos
 from preflight.sources.common import display_path, read_text
 
 __all__ = [
-    "SECTIONS", "WRAPPERS", "Annotations", "Obj", "ShapeError", "is_snapshot_document", "load_document",
+    "SECTIONS", "WRAPPERS", "Annotations", "Obj", "ShapeError", "load_document",
     "load_file", "parse_json", "schema_problems", "subjects_from_document",
 ]
-
-
-def is_snapshot_document(doc: Any) -> bool:
-    return isinstance(doc, Mapping) and "version" in doc and "exports" in doc
 
 
 def schema_problems(doc: Any) -> list[tuple[str, Msg]]:

@@ -51,6 +51,7 @@ from preflight.facts import DEFAULT_ROLE_NAME
 from preflight.model import Location
 from preflight.sources import jsonpos
 from preflight.sources.common import display_path, read_text
+from preflight.sources.registry import Files
 from preflight.sources.snapshot import Annotations
 
 #: a node of the Lark parse tree (``lark.Tree`` or ``lark.Token``); dynamic, so typed loosely
@@ -1001,8 +1002,10 @@ class ParseCache:
     (which is the resolved path, relative to the working directory when under it). The parsed blocks are
     never changed by their readers, so one copy serves them all."""
 
-    def __init__(self) -> None:
+    def __init__(self, files: Files | None = None) -> None:
         self._files: dict[str, tuple[str, RawBody]] = {}
+        #: the run's store (:mod:`preflight.sources.registry`): a file the run already read is not read again
+        self._store = files
         #: files parsed (for tests and the bench)
         self.parsed = 0
 
@@ -1011,7 +1014,7 @@ class ParseCache:
         display = display_path(path)
         known = self._files.get(display)
         if known is None:
-            text = read_text(path)
+            text = self._store.text(path) if self._store is not None else read_text(path)
             body = (parse_tf_json(text, display) if path.name.endswith(".json")
                     else parse_hcl(text, display, limits))
             self.parsed += 1
