@@ -309,6 +309,7 @@ def report_from_fleet(doc: Any, options: AuditOptions, *, display: str = "<live>
     subjects: list[Subject] = []
     names: dict[tuple[str, str], str] = {}  # (account, image id) -> image name
     gaps: list[Gap] = []
+    gap_ids: set[int] = set()
     for acc in sorted(accounts, key=lambda a: a.account_id):
         subs = _subjects(acc, display, text)
         evaluated = evaluate(rules, subs, options.lang)
@@ -321,9 +322,17 @@ def report_from_fleet(doc: Any, options: AuditOptions, *, display: str = "<live>
                 names[(acc.account_id, image["ImageId"])] = name if isinstance(name, str) else ""
         for gap in acc.gaps:
             gaps.append(gap)
-            results += _gap_results(gap, rules, options.lang)
+            gap_results = _gap_results(gap, rules, options.lang)
+            results += gap_results
+            gap_ids.update(id(r) for r in gap_results)
     check_options = _check_options(options)
-    results, notes = govern(results, subjects, rules, check_options)
+    # a waiver speaks of findings about what was read; what was not read (a gap) is never waived, or an
+    # account or region preflight could not look at would pass
+    is_gap = [id(r) in gap_ids for r in results]
+    governed, notes = govern([r for r, g in zip(results, is_gap, strict=True) if not g], subjects, rules,
+                             check_options)
+    kept = iter(governed)
+    results = [r if g else next(kept) for r, g in zip(results, is_gap, strict=True)]
     threshold = options.threshold or settings.fail_on or Severity.ERROR
     summary = summarize(results, subjects, rules, accounts, gaps, names, threshold, options.lang)
     mandatory = frozenset(settings.mandatory)

@@ -23,7 +23,7 @@ from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
 from preflight.sources.common import display_path, path_kind
 from preflight.sources.jsonpos import check_characters
-from preflight.sources.registry import Files, json_kind, meant_as_snapshot, sniff_text
+from preflight.sources.registry import Files, json_kind, meant_as_snapshot, meant_as_snapshot_doc, sniff_text
 
 if TYPE_CHECKING:
     from preflight.baseline import Baseline
@@ -137,7 +137,7 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
                 if '"exports"' in text:
                     display = display_path(path)
                     doc = _parse_found_json(files, path, text, display, required=False)
-                    if _json_kind(doc) == "snapshot":
+                    if _json_kind(doc) == "snapshot" or meant_as_snapshot_doc(doc):
                         _not_fleet(doc, display)
                         inputs.subjects += snapshot.load_document(doc, display=display, text=text)
                         found_snapshots += 1

@@ -207,13 +207,30 @@ def test_a_path_through_a_missing_image_is_not_an_empty_leaf(node: dict[str, Any
         assert got is expected
 
 
+def _mappings(image: dict[str, Any]) -> list[Any]:
+    m = image["DiskDeviceMappings"]
+    return list(m["DiskDeviceMapping"] if isinstance(m, dict) else m)
+
+
 def test_a_disk_without_a_snapshot_has_no_snapshot_facts() -> None:
-    """Disk.snapshot reads ``none`` through: a disk with no SnapshotId has no encryption or product code."""
-    image = {**BASE["images"][0], "DiskDeviceMappings": [{"Type": "system", "Size": "40", "Device": "/dev/xvda",
-                                                          "SnapshotId": ""}]}
+    """Disk.snapshot reads ``none`` through: a (data) disk with no SnapshotId has no encryption or product code."""
+    base = BASE["images"][0]
+    image = {**base, "DiskDeviceMappings": [*_mappings(base), {"Type": "data", "Size": "40", "Device": "/dev/xvdb",
+                                                                "SnapshotId": ""}]}
     (s,) = subjects_from_document(_doc(images=[image]))
     cond = _condition({"path": "image.disks", "none": {"path": "snapshot.Encrypted", "eq": True}})
     assert cond(s, s) is True
+
+
+@pytest.mark.parametrize("mappings", [[], [{"Type": "system", "Size": "40", "Device": "/dev/xvda", "SnapshotId": ""}]],
+                         ids=["no disk at all", "system disk without a snapshot"])
+def test_an_image_whose_disks_lost_their_snapshots_is_not_read_as_unencrypted(mappings: list[Any]) -> None:
+    """A custom image always has a system disk made from a snapshot: an empty mapping list, or a system disk
+    naming none, is knowledge lost, so PF204/PF208 cannot pass on it."""
+    image = {**BASE["images"][0], "DiskDeviceMappings": mappings}
+    (s,) = subjects_from_document(_doc(images=[image]))
+    cond = _condition({"path": "image.disks", "none": {"path": "snapshot.Encrypted", "eq": True}})
+    assert isinstance(cond(s, s), Unknown)
 
 
 @pytest.mark.parametrize(("node", "problem"), [

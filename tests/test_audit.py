@@ -651,3 +651,16 @@ def test_losing_any_one_field_of_a_fleet_never_turns_no_go_into_go() -> None:
         if report.ok or now_go & not_go:
             went.append((section, index, key))
     assert went == []
+
+
+def test_a_waiver_never_covers_what_could_not_be_read(tmp_path: Path, cli: Any) -> None:
+    """A gap (an account or region not read) stays unknown under a waiver of everything: it is not a finding
+    about something that was looked at, and waiving it would let an unread account pass."""
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text('waivers:\n  - rule: "*"\n    subject: "*"\n    reason: accepted for the test\n'
+                       '    owner: sec\n    expires: 2099-01-01\n', encoding="utf-8")
+    doc = cli("audit", str(FLEET), "-f", "json", "--waivers", str(waivers)).json()
+    gap = [r for r in doc["results"] if r.get("account") == "1000000000000002"]
+    assert gap and all(r["status"] == "unknown" for r in gap)
+    assert any(r["status"] == "waived" for r in doc["results"])  # the waiver did apply to what was read
+    assert doc["ok"] is False

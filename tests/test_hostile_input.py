@@ -51,12 +51,21 @@ def _one_error(r: Any, start: str) -> str:
 # 1. A walk reads regular files only, within the size cap, and says what it skipped
 
 
+@pytest.mark.parametrize("name", ["terraform.tfvars", "extra.tf", "x.auto.tfvars.json"])
+def test_a_module_file_that_cannot_be_read_is_an_error_not_a_skip(cli: Cli, here: Path, name: str) -> None:
+    """Leaving out a file Terraform reads as part of the module changes what the module declares (a variable's
+    value, a resource): the run would check a different module and could say go."""
+    (here / "d").mkdir()
+    (here / "d" / "main.tf").write_text(BUCKET_TF, encoding="utf-8")
+    (here / "d" / name).symlink_to("/dev/zero")
+    _one_error(cli("check", "d"), f"d/{name}: not read: ")
+
+
 def _hostile_dir(root: Path) -> Path:
     d = root / "d"
     d.mkdir()
     _snapshot(d / "snap.json")
     (d / "zero.json").symlink_to("/dev/zero")
-    (d / "terraform.tfvars").symlink_to("/dev/zero")
     (d / "main.tf").write_text(BUCKET_TF, encoding="utf-8")
     os.mkfifo(d / "stack.yaml")
     (root / "secret.json").write_text('{"version": 1, "exports": []}', encoding="utf-8")
@@ -67,7 +76,6 @@ def _hostile_dir(root: Path) -> Path:
 
 SKIPS = {
     "d/zero.json": "a device, not a regular file",
-    "d/terraform.tfvars": "a device, not a regular file",
     "d/stack.yaml": "a FIFO (named pipe), not a regular file",
     "d/out.json": "a symbolic link to a file outside the directory being read",
 }
@@ -87,22 +95,21 @@ def test_a_walk_skips_what_is_not_a_regular_file_inside_and_says_so(cli: Cli, he
 
 
 @pytest.mark.parametrize("name", ["big.json", "big.tf", "big.yaml"])
-def test_a_file_over_the_cap_is_skipped_in_a_walk_and_an_error_when_named(cli: Cli, here: Path, name: str) -> None:
+def test_a_file_over_the_cap_is_an_error_in_a_walk_and_when_named(cli: Cli, here: Path, name: str) -> None:
+    """Too big is not "not ours": the file may hold an input (a template, a module file), and a lower cap (a
+    config from the pull request may set one) must not make the run say go for what it left out."""
     (here / "d").mkdir()
     _snapshot(here / "d" / "snap.json")
     big = here / "d" / name
     big.write_text("#" * 10_000 if name.endswith((".tf", ".yaml")) else json.dumps({"x": "y" * 9991}))
     assert big.stat().st_size == 10_000
-    r = cli("check", "d", "--max-file-size", "8KiB")
-    assert r.code in (0, 1), r
-    assert r.err == f"preflight: warning: d/{name}: skipped: 10000 bytes, more than the limit of 8192 bytes " \
-        "(--max-file-size)\n"
+    line = _one_error(cli("check", "d", "--max-file-size", "8KiB"), f"d/{name}: not read: ")
+    assert line.endswith("10000 bytes, more than the limit of 8192 bytes (--max-file-size)")
     line = _one_error(cli("check", f"d/{name}", "--max-file-size", "5000"), f"d/{name}: not read: ")
     assert line.endswith("10000 bytes, more than the limit of 5000 bytes (--max-file-size)")
     (here / ".preflight.yaml").write_text("max_file_size: 5KB\n", encoding="utf-8")
     _one_error(cli("check", f"d/{name}"), f"d/{name}: not read: ")
-    r = cli("check", "d")
-    assert r.err.startswith(f"preflight: warning: d/{name}: skipped: 10000 bytes, more than the limit of 5000")
+    _one_error(cli("check", "d"), f"d/{name}: not read: ")
 
 
 @pytest.mark.parametrize("value", ["0", "lots", "-1", "1.5MB"])
@@ -429,6 +436,25 @@ def test_a_walk_skips_what_is_not_ours_but_not_a_broken_snapshot(cli: Cli, here:
     assert r.code == 0 and r.err == "", r
     (here / "d" / "broken.json").write_text('{"version": 1, "exports": [{"RegionId": "cn-hangzhou",')
     _one_error(cli("check", "d"), "d/broken.json:1: not valid JSON")
+
+
+@pytest.mark.parametrize(("doc", "error"), [
+    ({"version": 2}, "d/b.json:1: at /version"),  # a wrong version: its exports would go unchecked
+    ({"exports_extra": ["oops"]}, "d/b.json:1: at /exports/1"),  # one malformed entry among requests
+], ids=["version 2", "one bad export"])
+def test_a_walk_reads_a_snapshot_that_is_meant_as_one_and_says_what_is_wrong(cli: Cli, here: Path,
+                                                                           doc: dict[str, Any], error: str) -> None:
+    """Skipping it would leave its exports unchecked: with IaC beside it the run would even say go."""
+    (here / "d").mkdir()
+    (here / "d" / "main.tf").write_text(BUCKET_TF)
+    _snapshot(here / "d" / "b.json")
+    snap = json.loads((here / "d" / "b.json").read_text())
+    if "exports_extra" in doc:
+        snap["exports"] = [*snap["exports"][:1], *doc["exports_extra"]]
+    else:
+        snap.update(doc)
+    (here / "d" / "b.json").write_text(json.dumps(snap))
+    _one_error(cli("check", "d"), error)
 
 
 @pytest.mark.parametrize("what", ["dir", "file"])

@@ -305,6 +305,8 @@ class _Builder:
         mappings = o.items("DiskDeviceMappings", "DiskDeviceMapping")
         if isinstance(mappings, Unknown):
             disks = data = mappings
+        elif not mappings:  # no disk at all is not "no snapshot to worry about": the list was lost or cut
+            disks = data = Unknown(Msg("snap.image_no_disks"))
         else:
             disks = [self._disk(m, n) for n, m in enumerate(mappings, 1)]
             data = [d for d in disks if d.Type == "data"]
@@ -336,7 +338,8 @@ class _Builder:
         if isinstance(snap_id, Unknown):
             snapshot = snap_id
         elif not snap_id:
-            snapshot = None
+            # a data disk may be empty (CreateImage makes one without a snapshot); a system disk never is
+            snapshot = Unknown(Msg("snap.system_disk_no_snapshot")) if t == "system" else None
         else:
             snapshot = self.snapshots[snap_id]
         device = o.str_("Device")

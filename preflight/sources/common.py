@@ -269,8 +269,23 @@ def walk(directory: Path, suffixes: Sequence[str]) -> list[Path]:
                 if why is None:
                     found.append(path)
                 else:
-                    skipped(path, why)
+                    _skip_or_fail(path, why)
     return found
+
+
+#: what Terraform reads as part of a module: leaving one out changes what the module declares (a resource, a
+#: variable's value), so one that cannot be read is an error, never a skip
+MODULE_FILE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+
+
+def _skip_or_fail(path: Path, why: Msg) -> None:
+    """A walk leaves out a name that holds nothing preflight could read as an input (a FIFO, a device, a
+    socket, a link out of the walked tree) and says so. A file that is only too big may hold an input (a
+    lower ``max_file_size`` must not make a run say go for what it left out), and a Terraform module file is
+    part of a module: both are errors naming the file (exit 2)."""
+    if why.key == "path.too_big" or path.name.endswith(MODULE_FILE_SUFFIXES):
+        raise PreflightError(Msg("path.not_read", reason=why), _unresolved_display(path))
+    skipped(path, why)
 
 
 def readable(path: Path) -> bool:
@@ -278,7 +293,7 @@ def readable(path: Path) -> bool:
     size cap. One that is not is recorded (:func:`skipped`)."""
     why = _walk_skip(path, None, max_file_size())
     if why is not None:
-        skipped(path, why)
+        _skip_or_fail(path, why)
     return why is None
 
 

@@ -77,12 +77,23 @@ def json_kind(doc: Any, *, strict: bool = True) -> Kind:
 
 #: text that is meant as a snapshot even when it does not parse (a truncated one): not skipped, but an error.
 #: Neither pattern can backtrack beyond a run of whitespace.
-_SNAPSHOT_VERSION = re.compile(r'"version"\s*:\s*1\b')
+_SNAPSHOT_VERSION = re.compile(r'"version"\s*:')
 _SNAPSHOT_EXPORTS = re.compile(r'"exports"\s*:\s*\[')
 
 
 def meant_as_snapshot(text: str) -> bool:
     return bool(_SNAPSHOT_VERSION.search(text) and _SNAPSHOT_EXPORTS.search(text))
+
+
+def meant_as_snapshot_doc(doc: Any) -> bool:
+    """A parsed document that is meant as a snapshot, well-formed or not: an object with ``version`` and a
+    list of ``exports`` holding at least one request object (a wrong ``version``, one malformed entry). Found in
+    a walk it is read, so that what is wrong in it is said with its place — skipping it would leave its other
+    exports unchecked. A ``package.json``'s ``exports`` (an object, or a list of paths) is not one."""
+    if not isinstance(doc, Mapping) or "version" not in doc:
+        return False
+    exports = doc.get("exports")
+    return isinstance(exports, list) and any(isinstance(e, Mapping) for e in exports)
 
 
 def by_name(path: Path) -> Kind | None:

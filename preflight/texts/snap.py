@@ -48,6 +48,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "snap.role_not_joined": {"en": "the role's permissions are judged for each export, and no export was joined",
                              "zh": "角色的权限针对每个导出判断，而此处没有关联任何导出"},
     "snap.disk_no_type": {"en": "a disk mapping of the image has no Type", "zh": "镜像的某个磁盘映射没有 Type"},
+    "snap.image_no_disks": {"en": "the image's DiskDeviceMappings list no disk (a custom image always has a "
+                                  "system disk): its disks are not known",
+                            "zh": "镜像的 DiskDeviceMappings 中没有任何磁盘（自定义镜像总有系统盘）：其磁盘未知"},
+    "snap.system_disk_no_snapshot": {"en": "the image's system disk names no SnapshotId (a custom image's system "
+                                           "disk is made from a snapshot): its snapshot is not known",
+                                     "zh": "镜像的系统盘没有 SnapshotId（自定义镜像的系统盘由快照创建）：其快照未知"},
     # -- policy documents (policy.py) -----------------------------------------------------------------------
     "snap.policy_strings": {"en": "expected a string or a list of strings", "zh": "应为字符串或字符串列表"},
     "snap.policy_principal": {
