@@ -501,3 +501,13 @@ def test_config_waivers_stay_in_the_repository(cli: Cli, tmp_path: Path, monkeyp
     # given on the command line, the same file is the user's choice
     (repo / ".preflight.yaml").write_text("fail_on: error\n")
     assert cli("check", "s.json", "--waivers", str(tmp_path / "outside.yaml")).code == 0
+
+
+@pytest.mark.parametrize("text", ['{"ROSTemplateFormatVersion": "2015-09-01", "Resources": {',
+                                  '{"format_version": "1.2", "planned_values": {"root_module": '],
+                         ids=["ros", "plan"])
+def test_a_broken_template_or_plan_in_a_walk_is_an_error_not_a_skip(cli: Cli, here: Path, text: str) -> None:
+    (here / "d").mkdir()
+    (here / "d" / "main.tf").write_text(BUCKET_TF)
+    (here / "d" / "t.json").write_text(text)
+    _one_error(cli("check", "d"), "d/t.json:1: not valid JSON")

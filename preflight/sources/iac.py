@@ -194,7 +194,10 @@ def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
             try:
                 doc = plan.files.json(path)
             except PreflightError:
-                if explicit and not plan.only_changed:
+                # a file that says it is a template or a plan and does not parse is a broken input, said where
+                # it breaks: skipping it would drop its resources and could turn a no-go into a go
+                if (explicit and not plan.only_changed) or ROS_MARK in text or "planned_values" in text \
+                        or "resource_changes" in text:
                     raise
                 plan.skipped.append(display)  # not JSON (a tsconfig.json with comments): not an input of ours
                 return
