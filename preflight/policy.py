@@ -67,7 +67,6 @@ from preflight.policy_parse import broken as broken
 from preflight.policy_parse import parse_policy as parse_policy
 from preflight.policy_parse import parse_principal as parse_principal
 from preflight.remediation import PREFIX_MARK as PREFIX_MARK
-from preflight.remediation import fill_prefix as fill_prefix
 from preflight.remediation import least_privilege_fix as least_privilege_fix
 from preflight.remediation import scoped_permission_policy as scoped_permission_policy
 from preflight.remediation import trust_policy_document as trust_policy_document
@@ -115,7 +114,6 @@ __all__ = [
     "ecs_trust_conditions",
     "evaluate",
     "export_targets",
-    "fill_prefix",
     "glob_match",
     "least_privilege_fix",
     "missing_export_actions",

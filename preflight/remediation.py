@@ -64,13 +64,6 @@ _STRING_BODY: dict[str, Callable[[str], str]] = {
 }
 
 
-def fill_prefix(kind: str, text: str, prefix: str) -> str:
-    """Put an export's OSSPrefix where :data:`PREFIX_MARK` stands in a fix text: the marker sits inside a
-    string literal (JSON or HCL), so the prefix is escaped for that literal. (Kept for older callers:
-    :func:`least_privilege_fix` fills every value in one pass, so a value that holds a marker stays as given.)"""
-    return text.replace(PREFIX_MARK, _STRING_BODY[kind](prefix))
-
-
 def policy_name(bucket: str | None) -> str:
     """The scoped policy's name: ``EcsImageExport`` and the bucket name's letters and digits (ASCII only)."""
     letters = "".join(c for c in bucket.title() if c.isascii() and c.isalnum()) if bucket else ""

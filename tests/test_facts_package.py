@@ -99,7 +99,7 @@ def test_policy_evaluates_policies_and_writes_no_fix() -> None:
     """The fix texts live in preflight.remediation; policy.py only re-exports their names for old callers."""
     tree = ast.parse((PACKAGE / "policy.py").read_text(encoding="utf-8"))
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
-    assert not defined & {"least_privilege_fix", "scoped_permission_policy", "trust_policy_document", "fill_prefix",
+    assert not defined & {"least_privilege_fix", "scoped_permission_policy", "trust_policy_document",
                           "_hcl", "_hcl_str", "_hcl_template_escape"}
     from preflight import policy, remediation
 
@@ -198,7 +198,7 @@ def test_a_join_declared_unknown_reads_unknown_when_its_target_is_missing() -> N
     ("preflight.sources.snapshot", "preflight.facts.decode",
      ["SECTIONS", "WRAPPERS", "Annotations", "Obj", "ShapeError"]),
     ("preflight.sources.snapshot", "preflight.facts.build", ["subjects_from_document"]),
-    ("preflight.policy", "preflight.remediation", ["PREFIX_MARK", "fill_prefix", "least_privilege_fix",
+    ("preflight.policy", "preflight.remediation", ["PREFIX_MARK", "least_privilege_fix",
                                                    "scoped_permission_policy", "trust_policy_document"]),
     ("preflight.policy", "preflight.export_role", ["EXPORT_ACTIONS", "BUCKET_LEVEL_ACTIONS", "DEFAULT_EXPORT_POLICY"]),
 ])

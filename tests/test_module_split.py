@@ -26,7 +26,7 @@ FRONTS = {
         ExportPermissions Exposure Foreign Gap Kind Listing Msg OBJECT_ACTIONS PREFIX_MARK ParsedPolicy Policy
         PolicyError Principal PrincipalRef RESTRICTING_KEYS Request Statement StatementRef Unknown Worded
         action_covered applies broken clause_holds conditions_hold decidable_trust ecs_can_assume
-        ecs_trust_conditions evaluate export_targets fill_prefix glob_match least_privilege_fix
+        ecs_trust_conditions evaluate export_targets glob_match least_privilege_fix
         missing_export_actions other_principals parse_policy parse_principal principal_matches public_grants
         render scoped_permission_policy trust_decision trust_policy_document""",
     "preflight.sources.live_clients": """ACTIONS AccessKey ApiAction Candidate Clients DEFAULT_MAX_BODY_BYTES

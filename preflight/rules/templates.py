@@ -126,11 +126,6 @@ def compile_template(text: Any, where: Where) -> Template:
     return Template(text, restored)
 
 
-def placeholder_path(expr: str) -> str:
-    """The path a placeholder reads, without its filters."""
-    return expr.split("|", 1)[0].strip()
-
-
 def _count(inner: Getter) -> Getter:
     def count(s: Any) -> Any:
         v = inner(s)

@@ -161,14 +161,6 @@ def telling_skips(on_skip: Callable[[Skip], None]) -> Iterator[None]:
         _on_skip.reset(token)
 
 
-@contextmanager
-def collecting_skips() -> Iterator[list[Skip]]:
-    """The files walks leave out inside the ``with``, in the order met."""
-    found: list[Skip] = []
-    with telling_skips(found.append):
-        yield found
-
-
 def skipped(path: Path | str, reason: Msg) -> None:
     """Tell that a walk left ``path`` out (to nobody outside :func:`telling_skips`)."""
     on_skip = _on_skip.get()
