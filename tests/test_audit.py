@@ -284,7 +284,9 @@ def test_csv_golden(cli: Any) -> None:
     assert result.code == 1, result.err  # the fleet has an account that was not read
     assert result.out == GOLDEN_CSV.read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(result.out)))
-    assert rows[0] == ["account", "region", "image_id", "name", "verdict", "blocking_rules"]
+    assert rows[0] == ["account", "region", "image_id", "name", "verdict", "blocking_rules", "reason"]
+    # the account that could not be read is a row of its own: a spreadsheet never reads it as "no images"
+    assert [r[4] for r in rows if r[0] == "1000000000000002"] == ["unknown"]
 
 
 def test_csv_defuses_formulas_in_image_names(tmp_path: Path, cli: Any) -> None:
