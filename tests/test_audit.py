@@ -666,3 +666,22 @@ def test_a_waiver_never_covers_what_could_not_be_read(tmp_path: Path, cli: Any) 
     assert gap and all(r["status"] == "unknown" for r in gap)
     assert any(r["status"] == "waived" for r in doc["results"])  # the waiver did apply to what was read
     assert doc["ok"] is False
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda p: {k: v for k, v in p.items() if k != "TotalCount"},
+    lambda p: {**p, "TotalCount": p["TotalCount"] + 5},  # fewer accounts listed than the count says
+    lambda p: {**p, "Accounts": {"Account": [{k: v for k, v in a.items() if k != "AccountId"}
+                                             for a in p["Accounts"]["Account"]]}},
+], ids=["no TotalCount", "short of TotalCount", "an account without AccountId"])
+def test_a_directory_listing_that_may_have_left_accounts_out_stops_the_audit(org: dict[str, Any],
+                                                                            mutate: Any) -> None:
+    """An account missing from the list would be missing from the audit without a word (a fleet that says go
+    for accounts it never read): which accounts exist is not known, so the run stops."""
+    from preflight.errors import PreflightError
+
+    with FakeCloud(org) as cloud:
+        cloud.mutators["ListAccounts"] = mutate
+        with pytest.raises(PreflightError) as e:
+            run_discover(cloud, resource_directory=True)
+    assert [m.key for _, m in e.value.problems] == ["audit.directory_unreadable"]

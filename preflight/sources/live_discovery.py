@@ -354,14 +354,25 @@ def list_directory(caller: Clients, settings: Settings, role_name: str) -> list[
             why = reason(out.error, "resourcemanager:ListAccounts", timeout_s=settings.timeout_s)
             raise PreflightError(Msg("audit.directory_unreadable", reason=why))
         items = live._items(out.value, "Accounts", "Account")
+        total = out.value.get("TotalCount")
+
+        def malformed(detail: str) -> PreflightError:
+            # an account left out of the list would be left out of the audit without a word: which accounts
+            # exist is not known, so the run stops
+            return PreflightError(Msg("audit.directory_unreadable", reason=Msg("live.malformed", detail=detail)))
+
+        if not isinstance(total, int) or isinstance(total, bool):
+            raise malformed("TotalCount")
         for item in items:
             account_id = item.get("AccountId")
-            if isinstance(account_id, str) and account_id:
-                arn = f"acs:ram::{account_id}:role/{role_name}"
-                accounts.append(Account(account_id, str(item.get("DisplayName") or ""), arn))
-        total = out.value.get("TotalCount")
-        if not isinstance(total, int) or page * live.BATCH >= total or not items:
+            if not isinstance(account_id, str) or not account_id:
+                raise malformed("Accounts.Account[].AccountId")
+            arn = f"acs:ram::{account_id}:role/{role_name}"
+            accounts.append(Account(account_id, str(item.get("DisplayName") or ""), arn))
+        if len(accounts) >= total:
             break
+        if not items:  # fewer accounts than TotalCount says, and no more coming
+            raise malformed(f"TotalCount {total}, {len(accounts)} accounts listed")
         if page >= settings.limits.max_pages:
             raise PreflightError(Msg("audit.directory_unreadable",
                                      reason=Msg("live.page_cap", limit=settings.limits.max_pages)))

@@ -505,8 +505,9 @@ class FakeCloud:
         if not 1 <= page_size <= 100:
             raise ApiError(400, "InvalidParameter.PageSize", "PageSize must be between 1 and 100.")
         accounts = list(self.fixture["resource_directory"])
-        return {"TotalCount": len(accounts), "PageNumber": page, "PageSize": page_size,
-                "Accounts": {"Account": accounts[(page - 1) * page_size : page * page_size]}}
+        mutate = self.mutators.get("ListAccounts", lambda payload: payload)
+        return mutate({"TotalCount": len(accounts), "PageNumber": page, "PageSize": page_size,  # type: ignore[no-any-return]
+                       "Accounts": {"Account": accounts[(page - 1) * page_size : page * page_size]}})
 
     def get_caller_identity(self, params: Mapping[str, str]) -> dict[str, Any]:
         account = str(self.fixture["account_id"])
