@@ -182,3 +182,36 @@ def count_false_go(policy: bool) -> tuple[int, list[tuple[str, Pointer]]]:
     ``python -c 'from tests.test_knowledge_loss import *; print(count_false_go(False))'``)."""
     variants = _variants(policy)
     return len(variants), [(SEEDS[i][0], p) for i, p in variants if _false_go(i, p)]
+
+
+# -- per rule: a subject that fails on two rules must not hide one of them turning into a pass ------------
+
+#: removals after which a rule's pass is right: the document left is valid and says less (a trust policy
+#: without its RAM principal admits fewer principals, so PF502 has nothing more to flag)
+NARROWING: frozenset[tuple[str, str]] = frozenset({("RAM", "PF502")})
+
+
+def _passes_after(seed: int, pointer: Pointer) -> set[str]:
+    """The rules that failed (or were unknown) on a subject before the removal and pass on it after."""
+    from preflight.model import Status
+
+    _, doc = SEEDS[seed]
+
+    def results(d: Any) -> dict[tuple[str, str], Any] | None:
+        try:
+            return {(r.subject, r.rule_id): r for r in evaluate(RULES, subjects_from_document(d))}
+        except (ShapeError, PreflightError):
+            return None
+
+    before, after = results(doc), results(remove(doc, pointer))
+    assert before is not None
+    if after is None:
+        return set()
+    return {rule for (subject, rule), r in before.items()
+            if FAILS(r) and (subject, rule) in after and after[(subject, rule)].status is Status.PASS
+            and (str(pointer[-1]), rule) not in NARROWING}
+
+
+@pytest.mark.parametrize(("seed", "pointer"), _example_variants(False) + _example_variants(True))
+def test_no_rule_of_an_example_turns_from_fail_to_pass_when_a_fact_is_lost(seed: int, pointer: Pointer) -> None:
+    assert _passes_after(seed, pointer) == set()
