@@ -1,0 +1,495 @@
+"""The HCL front end on tree-sitter (``tree-sitter`` + ``tree-sitter-hcl``): HCL text → preflight's own
+syntax tree (:class:`RawBody` of attributes and blocks, expressions as :class:`Template`, :class:`Traversal`,
+:class:`Call` …), with the line of every attribute and block.
+
+tree-sitter parses in C, without Python recursion, and recovers from errors: a file whose tree holds an
+``ERROR`` or ``MISSING`` node is refused with a one-line error at the first of them (file:line:column), never
+read in part. The tree is converted here with a cap on nesting (:data:`MAX_DEPTH`), past which the file is
+refused (``iac.hcl_too_deep``) or an expression given as text is an :class:`Opaque` (``iac.kind_nested``).
+
+Template text is taken from the source between the nodes that are not literal text (the scanner of
+tree-sitter-hcl leaves whitespace out of its literal chunks), then unescaped. A heredoc's body is taken as
+text, ``<<-`` trims its common indentation, and its interpolations are parsed as expressions given as text
+(:func:`parse_expression`, under the per-module cap ``Limits.expressions``).
+
+``tree_sitter`` is imported on the first parse only: a snapshot check or ``--version`` never loads it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from preflight.errors import Msg, PreflightError
+from preflight.sources.terraform import (
+    _PARSES,
+    LIMITS,
+    Call,
+    Conditional,
+    ForExpr,
+    Limits,
+    ObjectExpr,
+    Opaque,
+    Operation,
+    Postfix,
+    RawBlock,
+    RawBody,
+    Splat,
+    StrIndex,
+    Template,
+    Traversal,
+    TupleExpr,
+    _closing_brace,
+    _integer,
+    _template,
+    _unescape,
+)
+
+#: a tree-sitter node (``tree_sitter.Node``); the module is imported lazily, so typed loosely here
+Node = Any
+
+#: how deep expressions may nest inside each other (brackets, calls, operators, templates); each level costs a
+#: few Python frames in the converter, so this stays far below Python's recursion limit
+MAX_DEPTH = 200
+
+_BINARY = frozenset({"*", "/", "%", "+", "-", ">", ">=", "<", "<=", "==", "!=", "&&", "||"})
+_POSTFIX = frozenset({"get_attr", "index", "splat"})
+#: the parts of a template directive that stand for it (each one an Opaque, as the text between stays text)
+_DIRECTIVE_PARTS = frozenset({"template_if_intro", "template_else_intro", "template_if_end", "template_for_start",
+                              "template_for_end"})
+#: ``$${`` and ``%%{`` escape an interpolation or a directive: the text up to the next ``}`` is one literal part
+_ESCAPED = re.compile(r"\$\$\{|%%\{")
+_INTERP = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
+
+
+class _TooDeep(Exception):
+    """Expressions nested deeper than :data:`MAX_DEPTH`."""
+
+
+class _Syntax(Exception):
+    """A construct tree-sitter-hcl accepts but HCL does not (``0x1F``, an empty ``${}``), at a node."""
+
+    def __init__(self, node: Node) -> None:
+        super().__init__()
+        self.node = node
+
+
+@functools.cache
+def _parser() -> Any:
+    import tree_sitter
+    import tree_sitter_hcl
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+
+
+def _kids(node: Node) -> list[Node]:
+    """The children of a node without comments."""
+    return [c for c in node.children if not c.is_extra]
+
+
+def _text(src: bytes, node: Node) -> str:
+    return src[node.start_byte:node.end_byte].decode("utf-8", "surrogateescape")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Expressions
+
+
+class _Converter:
+    """Converts the tree of one source text (``src``, as UTF-8 bytes) into preflight's expressions."""
+
+    def __init__(self, src: bytes) -> None:
+        self.src = src
+
+    def expr(self, node: Node, depth: int) -> Any:
+        """An ``expression`` node (or any node standing for an expression term)."""
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+        kind = node.type
+        if kind == "expression":
+            kids = _kids(node)
+            if len(kids) == 1 and kids[0].type == "conditional":
+                return self.expr(kids[0], depth + 1)
+            return self.term(kids, depth + 1)
+        if kind == "conditional":
+            return self.conditional(node, depth)
+        if kind == "literal_value":
+            return self.literal(_kids(node)[0])
+        if kind == "template_expr":
+            return self.template(_kids(node)[0], depth + 1)
+        if kind == "collection_value":
+            return self.collection(_kids(node)[0], depth + 1)
+        if kind == "variable_expr":
+            return Traversal(_text(self.src, node), ())
+        if kind == "function_call":
+            return self.call(node, depth + 1)
+        if kind == "for_expr":
+            return self.for_expr(_kids(node)[0], depth + 1)
+        if kind == "operation":
+            return self.operation(_kids(node)[0], depth + 1)
+        raise _Syntax(node)
+
+    def conditional(self, node: Node, depth: int) -> Conditional:
+        """``a ? b : c ? d : e`` is ``a ? b : (c ? d : e)`` in HCL; tree-sitter-hcl 1.2 declares the rule
+        left-associative and gives ``(a ? b : c) ? d : e``, so a chain is read back in the order written (a
+        condition written in parentheses is an ``expression`` of its own and is not taken apart)."""
+        chain: list[tuple[Node, Node]] = []  # (then, else) from the outermost conditional inwards
+        while True:
+            cond, then, other = (c for c in _kids(node) if c.type == "expression")
+            chain.append((then, other))
+            inner = _kids(cond)
+            if len(inner) == 1 and inner[0].type == "conditional":
+                node = inner[0]
+                continue
+            break
+        chain.reverse()  # in the order written: a ? b : c ? d : e → [(b, c), (d, e)]
+        conds = [cond, *(other for _, other in chain[:-1])]
+        result = self.expr(chain[-1][1], depth + 1)
+        for c, (then, _) in zip(reversed(conds), reversed(chain), strict=True):
+            result = Conditional(self.expr(c, depth + 1), self.expr(then, depth + 1), result)
+        return result
+
+    def term(self, kids: list[Node], depth: int) -> Any:
+        """A flat run of children standing for one expression term: a head (``(expr)`` or a node) and the
+        attribute, index and splat steps after it (tree-sitter-hcl keeps ``_expr_term`` hidden, so a term
+        with steps is a run of siblings)."""
+        if kids and kids[0].type == "(":
+            value, rest, paren = self.expr(kids[1], depth + 1), kids[3:], True
+        elif kids:
+            value, rest, paren = self.expr(kids[0], depth + 1), kids[1:], False
+        else:
+            return Opaque(Msg("iac.kind_empty"))
+        for step_node in rest:
+            inner = _kids(step_node)[0]
+            if step_node.type == "splat":
+                value = Splat(value, tuple(self.step(s, depth + 1) for s in _kids(inner)[1:]))
+            elif step_node.type in ("get_attr", "index"):
+                step = self.step(step_node, depth + 1)
+                if isinstance(step, Opaque):
+                    value = step
+                elif isinstance(value, Traversal) and not paren:
+                    value = Traversal(value.root, (*value.steps, step))
+                elif isinstance(value, Postfix):
+                    value = Postfix(value.base, (*value.steps, step))
+                else:
+                    value = Postfix(value, (step,))
+            else:
+                raise _Syntax(step_node)
+            paren = False
+        return value
+
+    def step(self, node: Node, depth: int) -> Any:
+        """One attribute or index step: a name, an integer, a :class:`StrIndex` or an index expression."""
+        if node.type == "get_attr":
+            return _text(self.src, _kids(node)[-1])
+        inner = _kids(node)[0]
+        if inner.type == "legacy_index":
+            return _integer(_text(self.src, inner)[1:].strip())  # `.0`
+        index = self.expr(_kids(inner)[1], depth + 1)
+        return StrIndex(index) if isinstance(index, str) else index
+
+    def literal(self, node: Node) -> Any:
+        kind = node.type
+        if kind == "numeric_lit":
+            text = _text(self.src, node)
+            if text.isascii() and text.isdigit():
+                return _integer(text)
+            if text[:2] in ("0x", "0X"):
+                raise _Syntax(node)  # HCL has no hexadecimal literals
+            return float(text)
+        if kind == "bool_lit":
+            return _text(self.src, node) == "true"
+        if kind == "null_lit":
+            return None
+        return _template(self.parts(node, 0))  # string_lit
+
+    def collection(self, node: Node, depth: int) -> Any:
+        items = [c for c in _kids(node) if c.type not in ("tuple_start", "tuple_end", "object_start", "object_end",
+                                                          ",")]
+        if node.type == "tuple":
+            return TupleExpr(tuple(self.expr(c, depth + 1) for c in items))
+        return ObjectExpr(tuple(self.object_elem(e, depth + 1) for e in items))
+
+    def object_elem(self, node: Node, depth: int) -> tuple[Any, Any]:
+        key_node, value_node = node.child_by_field_name("key"), node.child_by_field_name("val")
+        key_kids = _kids(key_node)
+        # a bare name is the key itself (`Version = "1"`), not a reference; `(name)` is a reference
+        if len(key_kids) == 1 and key_kids[0].type == "variable_expr":
+            key: Any = _text(self.src, key_kids[0])
+        else:
+            key = self.expr(key_node, depth + 1)
+        return key, self.expr(value_node, depth + 1)
+
+    def call(self, node: Node, depth: int) -> Call:
+        kids = _kids(node)
+        name = _text(self.src, kids[0])
+        args_node = next((c for c in kids if c.type == "function_arguments"), None)
+        if args_node is None:
+            return Call(name, ())
+        arg_kids = _kids(args_node)
+        args = tuple(self.expr(a, depth + 1) for a in arg_kids if a.type == "expression")
+        return Call(name, args, any(a.type == "ellipsis" for a in arg_kids))
+
+    def for_expr(self, node: Node, depth: int) -> ForExpr:
+        kids = _kids(node)
+        intro = kids[1]
+        intro_kids = _kids(intro)
+        names = [_text(self.src, c) for c in intro_kids if c.type == "identifier"]
+        collection = self.expr(next(c for c in intro_kids if c.type == "expression"), depth + 1)
+        exprs = [c for c in kids if c.type == "expression"]
+        cond_node = next((c for c in kids if c.type == "for_cond"), None)
+        cond = None if cond_node is None else self.expr(_kids(cond_node)[-1], depth + 1)
+        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        if node.type == "for_tuple_expr":
+            return ForExpr(key_var, value_var, collection, None, self.expr(exprs[0], depth + 1), cond)
+        group = any(c.type == "ellipsis" for c in kids)
+        return ForExpr(key_var, value_var, collection, self.expr(exprs[0], depth + 1),
+                       self.expr(exprs[1], depth + 1), cond, group)
+
+    def operation(self, node: Node, depth: int) -> Any:
+        kids = _kids(node)
+        if node.type == "unary_operation":
+            op, operand = _text(self.src, kids[0]), self.term(kids[1:], depth + 1)
+            if op == "-" and isinstance(operand, int | float) and not isinstance(operand, bool):
+                return -operand
+            return Operation("neg" if op == "-" else op, (operand,))
+        at = next(i for i, c in enumerate(kids) if not c.is_named and c.type in _BINARY)
+        left, right = self.term(kids[:at], depth + 1), self.term(kids[at + 1:], depth + 1)
+        return Operation(kids[at].type, (left, right))
+
+    # -- templates ------------------------------------------------------------------------------------------
+
+    def template(self, node: Node, depth: int) -> Any:
+        if node.type == "heredoc_template":
+            kids = _kids(node)
+            trim = _text(self.src, kids[0]) == "<<-"
+            opener, closer = kids[1], kids[-1]
+            text = self.src[opener.end_byte:closer.start_byte].decode("utf-8", "surrogateescape")
+            # the rest of the opening line, the body lines, the closing line's indentation
+            return _template(_heredoc_parts(text.split("\n")[1:-1], trim=trim))
+        return _template(self.parts(node, depth))
+
+    def parts(self, node: Node, depth: int) -> list[Any]:
+        """The parts of a quoted template: literal text (unescaped), expressions, and an Opaque for each part
+        of a directive (``%{if …}``, ``%{else}``, ``%{endif}`` …) with the text between them as text."""
+        kids = _kids(node)
+        start, end = kids[0].end_byte, kids[-1].start_byte  # inside the quotes
+        spans: list[tuple[int, int, Any]] = []
+        stack = list(reversed(kids[1:-1]))
+        while stack:
+            c = stack.pop()
+            if c.type == "template_interpolation":
+                inner = _kids(c)
+                if len(inner) != 3 or inner[1].type != "expression":  # `${}`, strip markers `${~ x ~}`
+                    if len(inner) == 2:
+                        raise _Syntax(inner[1])
+                    spans.append((c.start_byte, c.end_byte, Opaque(Msg("iac.kind_directive"))))
+                else:
+                    spans.append((c.start_byte, c.end_byte, self.expr(inner[1], depth + 1)))
+            elif c.type in ("template_directive", "template_if", "template_for"):
+                stack.extend(reversed(_kids(c)))
+            elif c.type in _DIRECTIVE_PARTS:
+                spans.append((c.start_byte, c.end_byte, Opaque(Msg("iac.kind_directive"))))
+        out: list[Any] = []
+        pos = start
+        for s, e, value in spans:
+            out.extend(_literal(self.src[pos:s]))
+            out.append(value)
+            pos = e
+        out.extend(_literal(self.src[pos:end]))
+        return out
+
+
+def _heredoc_parts(body: list[str], *, trim: bool) -> list[Any]:
+    """The parts of a heredoc's body lines (``<<-`` strips their common indentation); interpolations inside
+    it are parsed as expressions given as text."""
+    if trim:
+        indent = min((len(x) - len(x.lstrip()) for x in body if x.strip()), default=0)
+        body = [x[indent:] for x in body]
+    return _interpolations("\n".join(body) + ("\n" if body else ""))
+
+
+def _interpolations(text: str) -> list[Any]:
+    """Literal text and ``${…}`` interpolations (each parsed by :func:`parse_expression`); a directive makes
+    the rest of the text one Opaque."""
+    parts: list[Any] = []
+    pos = 0
+    for m in _INTERP.finditer(text):
+        if m.start() < pos:
+            continue
+        parts.append(text[pos:m.start()])
+        if m.group() in ("$${", "%%{"):
+            parts.append(m.group()[1:])
+            pos = m.end()
+            continue
+        end = _closing_brace(text, m.end())
+        if m.group() == "%{" or end < 0:
+            return [*parts, Opaque(Msg("iac.kind_directive"))]
+        parts.append(parse_expression(text[m.end():end]))
+        pos = end + 1
+    parts.append(text[pos:])
+    return [p for p in parts if p != ""]
+
+
+def _literal(raw: bytes) -> list[str]:
+    """Literal template text as parts: unescaped text, with each ``$${…}``/``%%{…}`` (up to the next ``}``) a
+    part of its own that is the text with one ``$``/``%`` less."""
+    if not raw:
+        return []
+    text = raw.decode("utf-8", "surrogateescape")
+    out: list[str] = []
+    pos = 0
+    for m in _ESCAPED.finditer(text):
+        if m.start() < pos:
+            continue
+        close = text.find("}", m.end())
+        if close < 0:
+            break
+        if m.start() > pos:
+            out.append(_unescape(text[pos:m.start()]))
+        out.append(text[m.start() + 1:close + 1])
+        pos = close + 1
+    if pos < len(text):
+        out.append(_unescape(text[pos:]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Errors
+
+
+def _first_error(root: Node) -> Node | None:
+    """The first ``ERROR`` or ``MISSING`` node in document order, None when the tree has none."""
+    if not root.has_error:
+        return None
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            return node
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
+    return root
+
+
+def _first_leaf(node: Node) -> Node:
+    while node.child_count:
+        node = node.children[0]
+    return node
+
+
+def _where(src: bytes, display: str, node: Node) -> str:
+    row, col = node.start_point
+    line_start = src.rfind(b"\n", 0, node.start_byte) + 1
+    column = len(src[line_start:node.start_byte].decode("utf-8", "replace")) + 1
+    return f"{display}:{row + 1}:{column}"
+
+
+def _error(src: bytes, display: str, node: Node) -> PreflightError:
+    """The one-line error for the first node tree-sitter could not fit into the grammar."""
+    if node.is_missing or node.start_byte >= len(src.rstrip()):
+        if node.start_byte >= len(src.rstrip()):
+            return PreflightError(Msg("iac.hcl_unexpected_end"), _where(src, display, node))
+        # a token that should be here is not: say what is here instead
+        after = node.next_sibling or node.parent
+        node = after if after is not None else node
+    leaf = _first_leaf(node)
+    text = _text(src, leaf).strip()
+    if not text:
+        return PreflightError(Msg("iac.hcl_unexpected_end"), _where(src, display, leaf))
+    if leaf.is_error or (leaf.parent is not None and leaf.parent.is_error and not leaf.is_named
+                         and leaf.type not in _KNOWN_TOKENS):
+        return PreflightError(Msg("iac.hcl_unexpected_char", char=text[0]), _where(src, display, leaf))
+    first = text.splitlines()[0]
+    return PreflightError(Msg("iac.hcl_unexpected_token", token=first[:30]), _where(src, display, leaf))
+
+
+_KNOWN_TOKENS = frozenset(_BINARY | {"(", ")", "[", "]", "{", "}", ",", ".", ".*", "[*]", "=", ":", "?", "=>",
+                                     "!", "...", "<<", "<<-", "~", "for", "in", "if", "else", "endif", "endfor",
+                                     "true", "false", "null"})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Files → blocks
+
+
+def _label(src: bytes, conv: _Converter, node: Node) -> str:
+    if node.type == "string_lit":
+        return "".join(p for p in conv.parts(node, 0) if isinstance(p, str))
+    return _text(src, node)
+
+
+def _body(conv: _Converter, node: Node | None, path: str) -> RawBody:
+    out = RawBody()
+    if node is None:
+        return out
+    src = conv.src
+    previous_end = -1
+    for item in _kids(node):
+        if item.start_point[0] <= previous_end:  # two arguments or blocks on one line
+            raise _Syntax(item)
+        previous_end = item.end_point[0]
+        kids = _kids(item)
+        if item.type == "attribute":
+            out.attrs[_text(src, kids[0])] = (conv.expr(kids[-1], 0), item.start_point[0] + 1)
+        elif item.type == "block":
+            at = next(i for i, c in enumerate(kids) if c.type == "block_start")
+            names = kids[:at]
+            inner = next((c for c in kids[at:] if c.type == "body"), None)
+            out.blocks.append(RawBlock(_text(src, names[0]), tuple(_label(src, conv, n) for n in names[1:]),
+                                       _body(conv, inner, path), path, item.start_point[0] + 1,
+                                       kids[-1].start_point[0] + 1))
+    return out
+
+
+def _tree(src: bytes) -> Node:
+    return _parser().parse(src).root_node
+
+
+def parse_hcl(text: str, display: str, limits: Limits = LIMITS) -> RawBody:
+    """Parse HCL text; a syntax error is a one-line :class:`PreflightError` at file:line:column."""
+    if len(text) > limits.hcl_chars:
+        raise PreflightError(Msg("iac.cap_hcl_chars", size=len(text), cap=limits.hcl_chars), display)
+    # a newline at the end, as Terraform reads a last line (a heredoc closed on the last line of the file)
+    src = (text + "\n").encode("utf-8", "surrogateescape")
+    root = _tree(src)
+    bad = _first_error(root)
+    if bad is not None:
+        raise _error(src, display, bad)
+    kids = _kids(root)
+    if kids and kids[0].type != "body":  # a bare object: a .tfvars.json shape, not HCL
+        raise _error(src, display, _first_leaf(kids[0]))
+    conv = _Converter(src)
+    try:
+        return _body(conv, kids[0] if kids else None, display)
+    except _TooDeep:
+        raise PreflightError(Msg("iac.hcl_too_deep"), display) from None
+    except _Syntax as e:
+        raise _error(src, display, e.node) from None
+
+
+def parse_expression(text: str) -> Any:
+    """One HCL expression given as text (heredoc interpolations, ``.tf.json`` strings, ``TF_VAR_`` values);
+    within ``load_module``, at most ``Limits.expressions`` of them (the others are unknown)."""
+    parses = _PARSES.get()
+    if parses is not None:
+        if parses.left <= 0:
+            return Opaque(Msg("iac.kind_cap_expressions", cap=parses.cap))
+        parses.left -= 1
+    src = f"x = {text}\n".encode("utf-8", "surrogateescape")
+    root = _tree(src)
+    kids = _kids(root)
+    if root.has_error or not kids or kids[0].type != "body":
+        return Opaque(Msg("iac.kind_unparsed"))
+    attrs = _kids(kids[0])
+    if attrs[0].type != "attribute":
+        return Opaque(Msg("iac.kind_unparsed"))
+    try:
+        return _Converter(src).expr(_kids(attrs[0])[-1], 0)
+    except _TooDeep:
+        return Opaque(Msg("iac.kind_nested"))
+    except _Syntax:
+        return Opaque(Msg("iac.kind_unparsed"))
+
+
+__all__ = ["MAX_DEPTH", "parse_expression", "parse_hcl"]
