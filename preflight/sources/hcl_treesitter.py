@@ -37,7 +37,6 @@ from preflight.sources.terraform import (
     RawBody,
     Splat,
     StrIndex,
-    Template,
     Traversal,
     TupleExpr,
     _closing_brace,
@@ -130,7 +129,7 @@ class _Converter:
             return self.operation(_kids(node)[0], depth + 1)
         raise _Syntax(node)
 
-    def conditional(self, node: Node, depth: int) -> Conditional:
+    def conditional(self, node: Node, depth: int) -> Any:
         """``a ? b : c ? d : e`` is ``a ? b : (c ? d : e)`` in HCL; tree-sitter-hcl 1.2 declares the rule
         left-associative and gives ``(a ? b : c) ? d : e``, so a chain is read back in the order written (a
         condition written in parentheses is an ``expression`` of its own and is not taken apart)."""
@@ -379,7 +378,7 @@ def _first_leaf(node: Node) -> Node:
 
 
 def _where(src: bytes, display: str, node: Node) -> str:
-    row, col = node.start_point
+    row = node.start_point[0]
     line_start = src.rfind(b"\n", 0, node.start_byte) + 1
     column = len(src[line_start:node.start_byte].decode("utf-8", "replace")) + 1
     return f"{display}:{row + 1}:{column}"
