@@ -342,13 +342,12 @@ def _literal(raw: bytes) -> list[str]:
     for m in _ESCAPED.finditer(text):
         if m.start() < pos:
             continue
-        close = text.find("}", m.end())
-        if close < 0:
-            break
         if m.start() > pos:
             out.append(_unescape(text[pos:m.start()]))
-        out.append(text[m.start() + 1:close + 1])
-        pos = close + 1
+        close = text.find("}", m.end())
+        end = m.end() if close < 0 else close + 1  # `$${` with no `}` after it is the text `${`
+        out.append(text[m.start() + 1:end])
+        pos = end
     if pos < len(text):
         out.append(_unescape(text[pos:]))
     return out
@@ -371,41 +370,67 @@ def _first_error(root: Node) -> Node | None:
     return root
 
 
-def _first_leaf(node: Node) -> Node:
-    while node.child_count:
-        node = node.children[0]
-    return node
+#: tokens of tree-sitter-hcl's external scanner (templates, heredocs): met outside their place, they are where
+#: the parser lost its way (an ``@`` comes back as an empty heredoc identifier, ``${`` outside a string as itself)
+_SCANNER_TOKENS = frozenset({"heredoc_identifier", "template_interpolation_start", "template_interpolation_end",
+                             "template_directive_start", "template_directive_end", "quoted_template_start",
+                             "quoted_template_end", "template_literal"})
 
 
-def _where(src: bytes, display: str, node: Node) -> str:
-    row = node.start_point[0]
-    line_start = src.rfind(b"\n", 0, node.start_byte) + 1
-    column = len(src[line_start:node.start_byte].decode("utf-8", "replace")) + 1
-    return f"{display}:{row + 1}:{column}"
+def _culprit(node: Node) -> Node:
+    """The leaf of an ERROR node where the text stops fitting the grammar: the first zero-width, error or
+    scanner token in it, else its first leaf."""
+    stack = [node]
+    first: Node | None = None
+    while stack:
+        n = stack.pop()
+        if n.child_count == 0:
+            if first is None:
+                first = n
+            if n.start_byte == n.end_byte or n.is_error or n.type in _SCANNER_TOKENS:
+                return n
+            continue
+        stack.extend(reversed(n.children))
+    return first if first is not None else node
 
 
-def _error(src: bytes, display: str, node: Node) -> PreflightError:
-    """The one-line error for the first node tree-sitter could not fit into the grammar."""
-    if node.is_missing or node.start_byte >= len(src.rstrip()):
-        if node.start_byte >= len(src.rstrip()):
-            return PreflightError(Msg("iac.hcl_unexpected_end"), _where(src, display, node))
-        # a token that should be here is not: say what is here instead
-        after = node.next_sibling or node.parent
-        node = after if after is not None else node
-    leaf = _first_leaf(node)
-    text = _text(src, leaf).strip()
-    if not text:
-        return PreflightError(Msg("iac.hcl_unexpected_end"), _where(src, display, leaf))
-    if leaf.is_error or (leaf.parent is not None and leaf.parent.is_error and not leaf.is_named
-                         and leaf.type not in _KNOWN_TOKENS):
-        return PreflightError(Msg("iac.hcl_unexpected_char", char=text[0]), _where(src, display, leaf))
-    first = text.splitlines()[0]
-    return PreflightError(Msg("iac.hcl_unexpected_token", token=first[:30]), _where(src, display, leaf))
+def _word(text: str, at: int) -> str:
+    """The token written at a position: a name or number, else one character."""
+    end = at
+    while end < len(text) and end - at < 30 and (text[end].isalnum() or text[end] in "_-."):
+        end += 1
+    return text[at:max(end, at + 1)]
 
 
-_KNOWN_TOKENS = frozenset(_BINARY | {"(", ")", "[", "]", "{", "}", ",", ".", ".*", "[*]", "=", ":", "?", "=>",
-                                     "!", "...", "<<", "<<-", "~", "for", "in", "if", "else", "endif", "endfor",
-                                     "true", "false", "null"})
+def _where(text: str, display: str, at: int) -> str:
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return f"{display}:{line}:{column}"
+
+
+#: characters that start a token of HCL; any other is an unexpected character
+_TOKEN_START = frozenset("\"=+-*/%!<>&|?:.,()[]{}$#~")
+
+
+def _error(src: bytes, text: str, display: str, node: Node) -> PreflightError:
+    """The one-line error, at file:line:column, for the first node tree-sitter could not fit into the grammar
+    (an ERROR node, a MISSING one, or a node of :class:`_Syntax`)."""
+    leaf = node if node.is_missing else _culprit(node)
+    at = min(len(src[:leaf.start_byte].decode("utf-8", "surrogateescape")), len(text))
+    rest = text[at:]
+    if not rest.strip():
+        return PreflightError(Msg("iac.hcl_unexpected_end"), _where(text, display, len(text)))
+    if not rest[0].strip():  # the culprit starts on whitespace: say what comes next
+        at += len(rest) - len(rest.lstrip())
+        rest = text[at:]
+    where = _where(text, display, at)
+    if rest[0] == "\\":
+        return PreflightError(Msg("iac.hcl_bad_escape", escape=rest[:2]), where)
+    if not (rest[0].isalnum() or rest[0] == "_" or rest[0] in _TOKEN_START):
+        return PreflightError(Msg("iac.hcl_unexpected_char", char=rest[0]), where)
+    token = _text(src, leaf).strip() if leaf.end_byte > leaf.start_byte and not leaf.is_missing else ""
+    return PreflightError(Msg("iac.hcl_unexpected_token", token=(token or _word(text, at)).split("\n")[0][:30]),
+                          where)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -454,17 +479,17 @@ def parse_hcl(text: str, display: str, limits: Limits = LIMITS) -> RawBody:
     root = _tree(src)
     bad = _first_error(root)
     if bad is not None:
-        raise _error(src, display, bad)
+        raise _error(src, text, display, bad)
     kids = _kids(root)
     if kids and kids[0].type != "body":  # a bare object: a .tfvars.json shape, not HCL
-        raise _error(src, display, _first_leaf(kids[0]))
+        raise _error(src, text, display, kids[0].children[0].children[0])  # the `{` of the object
     conv = _Converter(src)
     try:
         return _body(conv, kids[0] if kids else None, display)
     except _TooDeep:
         raise PreflightError(Msg("iac.hcl_too_deep"), display) from None
     except _Syntax as e:
-        raise _error(src, display, e.node) from None
+        raise _error(src, text, display, e.node) from None
 
 
 def parse_expression(text: str) -> Any:

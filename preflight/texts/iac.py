@@ -14,6 +14,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "iac.hcl_unexpected_end": {"en": "not valid HCL: unexpected end of input", "zh": "不是有效的 HCL：输入意外结束"},
     "iac.hcl_error": {"en": "not valid HCL: {reason}", "zh": "不是有效的 HCL：{reason}"},
     "iac.hcl_too_deep": {"en": "not valid HCL: nested too deeply", "zh": "不是有效的 HCL：嵌套层级过深"},
+    "iac.hcl_bad_escape": {"en": "not valid HCL: unknown escape sequence {escape!r} in a string",
+                           "zh": "不是有效的 HCL：字符串中有未知的转义序列 {escape!r}"},
     "iac.tf_json_object": {"en": "a .tf.json file must hold a JSON object",
                            "zh": ".tf.json 文件必须包含一个 JSON 对象"},
     "iac.tfvars_json_object": {"en": "a .tfvars.json file must hold a JSON object",
