@@ -279,6 +279,10 @@ class _Converter:
         while stack:
             c = stack.pop()
             if c.type == "template_interpolation":
+                if self.src[c.start_byte - 1:c.start_byte] == b"$":
+                    # `$$${x}` is `$` then the escape `$${`: the text `$${x}`; tree-sitter-hcl 1.2 scans an odd run
+                    # of `$` before `{` as `$$` then an interpolation. Left as text, it is split as HCL does.
+                    continue
                 inner = _kids(c)
                 if len(inner) != 3 or inner[1].type != "expression":  # `${}`, strip markers `${~ x ~}`
                     if len(inner) == 2:
