@@ -15,6 +15,7 @@ from preflight.model import Location, Result, Status
 from preflight.rules import load_rules
 from preflight.sources import iac, terraform
 from preflight.sources.snapshot import Annotations
+from preflight.sources.terraform import reader, tfjson
 from tests.conftest import ROOT, Cli
 from tests.zhcheck import assert_chinese
 
@@ -77,8 +78,8 @@ def test_environment_values_sit_between_defaults_and_tfvars_files() -> None:
 
 def test_environment_value_is_located_at_the_variable_block() -> None:
     tf, _ = iac._module_files(ENV)
-    blocks = terraform._Reader().read(tf)
-    values = terraform._env_values(blocks, {"TF_VAR_bucket_name": "b", "TF_VAR_nope": "x"})
+    blocks = reader._Reader().read(tf)
+    values = tfjson._env_values(blocks, {"TF_VAR_bucket_name": "b", "TF_VAR_nope": "x"})
     assert values == {"bucket_name": ("b", Location(str(ENV / "main.tf"), 9))}
 
 
@@ -347,7 +348,7 @@ def test_a_module_with_an_unknown_count_is_one_instance(tmp_path: Path) -> None:
 
 
 def test_a_cycle_of_modules_stops() -> None:
-    module = terraform.Module(terraform._Reader().read([MODS / "loop/main.tf"]), {})
+    module = terraform.Module(reader._Reader().read([MODS / "loop/main.tf"]), {})
     call = module.call("again")
     assert call is not None and isinstance(call.children, terraform.Unresolved)
     assert str(call.children.reason) == "module.again: ../loop is a module that calls itself"

@@ -16,7 +16,7 @@ import pytest
 from preflight.errors import Msg, PreflightError
 from preflight.i18n import render
 from preflight.sources import ros, terraform
-from preflight.sources.terraform import LIMITS, Limits, Unresolved
+from preflight.sources.terraform import LIMITS, Limits, Unresolved, hcl, tfjson
 from tests.conftest import Cli
 from tests.zhcheck import assert_chinese
 
@@ -254,9 +254,9 @@ def test_long_numbers_end_to_end_are_unknown_not_internal_errors(tmp_path: Path,
 
 @pytest.fixture
 def fresh_parser() -> Any:
-    terraform._parser.cache_clear()
+    hcl._parser.cache_clear()
     yield
-    terraform._parser.cache_clear()
+    hcl._parser.cache_clear()
 
 
 def test_a_bug_while_building_the_parser_propagates(monkeypatch: pytest.MonkeyPatch, fresh_parser: None) -> None:
@@ -267,7 +267,7 @@ def test_a_bug_while_building_the_parser_propagates(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(lark.Lark, "open", broken)
     with pytest.raises(ZeroDivisionError):
-        terraform._parser()
+        hcl._parser()
 
 
 @pytest.mark.parametrize("error", [OSError("no cache"), ImportError("moved"), AttributeError("no PostLexer")])
@@ -285,7 +285,7 @@ def test_an_unknown_hcl2_layout_falls_back_to_its_own_parser(monkeypatch: pytest
         return real(*args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(lark.Lark, "open", refuse)
-    parser = terraform._parser()
+    parser = hcl._parser()
     assert parser.parse('x = 1\n') is not None
 
 
@@ -451,7 +451,7 @@ def test_an_expression_too_deep_to_parse_is_unknown_in_tf_json_and_tf_var(tmp_pa
     module = terraform.Module(body.blocks, {})
     assert _reason(module.local("x")) == Msg("iac.not_static", what=Msg("iac.kind_nested"))
     blocks = terraform.parse_hcl('variable "x" {\n  type = list(string)\n}\n', "v.tf").blocks
-    ((value, _),) = terraform._env_values(blocks, {"TF_VAR_x": text}).values()
+    ((value, _),) = tfjson._env_values(blocks, {"TF_VAR_x": text}).values()
     assert value == terraform.Opaque(Msg("iac.kind_nested"))
 
 

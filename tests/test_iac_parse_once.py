@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from preflight.sources import common, iac, registry, terraform
+from preflight.sources.terraform import reader
 
 ROOT = '''
 variable "name" {
@@ -49,7 +50,7 @@ def test_every_file_is_read_and_parsed_once(tmp_path: Path, monkeypatch: pytest.
         (example / "main.tf").write_text(EXAMPLE.replace("NAME", f"e{n}"))
     parsed: collections.Counter[str] = collections.Counter()
     read: collections.Counter[str] = collections.Counter()
-    real_parse, real_read = terraform.parse_hcl, terraform.read_text
+    real_parse, real_read = reader.parse_hcl, reader.read_text
 
     def parse(text: str, display: str, *args: Any) -> Any:
         parsed[display] += 1
@@ -59,8 +60,8 @@ def test_every_file_is_read_and_parsed_once(tmp_path: Path, monkeypatch: pytest.
         read[common.display_path(path)] += 1
         return real_read(path)
 
-    monkeypatch.setattr(terraform, "parse_hcl", parse)
-    monkeypatch.setattr(terraform, "read_text", read_text)
+    monkeypatch.setattr(reader, "parse_hcl", parse)  # where the parse cache looks them up
+    monkeypatch.setattr(reader, "read_text", read_text)
     monkeypatch.setattr(registry, "read_text", read_text)  # the run's store, which the parse cache reads through
     load = iac.load([tmp_path])
     files = {common.display_path(p) for p in tmp_path.rglob("*.tf")}

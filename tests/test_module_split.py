@@ -1,12 +1,15 @@
 """Issue 12's size rule, and the fronts the split modules left behind.
 
-No module of preflight is over ~800 lines, except the Terraform reader, which the IaC package work splits.
-``policy``, ``sources.live_clients`` and ``sources.live`` were split into modules named for their job; each old
-module still offers every name it offered before (the same object, listed in ``__all__``), so no caller changes.
+No module of preflight is over ~800 lines. ``policy``, ``sources.live_clients``, ``sources.live`` and
+``sources.terraform`` (now a package) were split into modules named for their job; each old module still offers
+every name it offered before (the same object, listed in ``__all__``), so no caller changes. The Terraform
+package keeps its layers apart: the HCL front end (the one module that knows Lark) reads nothing but the syntax
+tree and the caps, and the values, caps and syntax tree import no parser and no evaluator.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import preflight
 ROOT = Path(preflight.__file__).parent
 LIMIT = 800
 #: modules left over the limit on purpose, with who splits them
-OVER_LIMIT = {"sources/terraform.py": "the IaC package work"}
+OVER_LIMIT: dict[str, str] = {}
 
 #: every public name each front offered before the split
 FRONTS = {
@@ -40,6 +43,14 @@ FRONTS = {
         call_with_retries classify collect loopback_only parse_bucket_info parse_bucket_policy
         parse_public_access_block plan_requests proxies_taken_from_env quarantine quiet_sdk_logs reason
         required_permissions_policy resolve_endpoints resolve_identity""",
+    # every public name of the old sources/terraform.py but the Lark-specific ones (Tree, parse_tree, convert:
+    # preflight.sources.terraform.hcl's own, which another front end replaces), plus the evaluator's base
+    "preflight.sources.terraform": """ALIASES Attr Block Budget Call Conditional DocBuilder Evaluator Expansion
+        ForExpr Hole ID_ARGUMENT Instance JSON_BLOCKS LIMITS Limits MAX_INT_DIGITS MISSING Module ModuleCall
+        ModuleLoad ObjectExpr Opaque Operation ParseCache Partial PartialText Postfix RawBlock RawBody Resource
+        SOURCES SYSTEM Splat StrIndex TYPES Template Traversal TupleExpr UNKNOWN_REGION Unresolved
+        build_document is_known load_module parse_expression parse_hcl parse_tf_json parse_tfvars
+        partial_collection partly_known_trust placeholder plain""",
 }
 #: the private names ``sources.live_discovery`` reaches through ``live.``
 LIVE_PRIVATE = ["_Run", "_DaemonPool", "_items", "_prepare_clients", "_redact_msg", "_redact_reason", "_sort_unknown"]
@@ -78,3 +89,69 @@ def test_the_audit_scheduler_still_reaches_the_live_machinery(name: str) -> None
     from preflight.sources import live
 
     assert callable(getattr(live, name))
+
+
+TERRAFORM = "preflight.sources.terraform"
+#: the modules of the Terraform package each lower layer may import (the package's own; anything else is free)
+LAYERS: dict[str, set[str]] = {
+    "values": set(),
+    "limits": {"values"},
+    "syntax": set(),
+    "hcl": {"syntax", "limits"},
+}
+
+
+def _imports_of(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function (``from a import b`` gives ``a`` and
+    ``a.b``; relative imports resolved against the Terraform package)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join([*TERRAFORM.split(".")[: 4 - node.level], *([base] if base else [])])
+            names.update({base, *(f"{base}.{a.name}" for a in node.names)})
+    return names
+
+
+def _package_modules(names: set[str]) -> set[str]:
+    """The modules of the Terraform package among imported names."""
+    here = {p.stem for p in (ROOT / "sources" / "terraform").glob("*.py")} - {"__init__"}
+    return {n.split(".")[3] for n in names if n.startswith(TERRAFORM + ".") and n.split(".")[3] in here}
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_a_lower_layer_of_the_terraform_package_imports_only_what_is_below_it(layer: str) -> None:
+    assert _package_modules(_imports_of(ROOT / "sources" / "terraform" / f"{layer}.py")) <= LAYERS[layer]
+
+
+def test_the_terraform_modules_import_each_other_never_their_front() -> None:
+    """A module of the package that imported ``preflight.sources.terraform`` itself would import every other
+    one (and, at run time, could find the front half initialised)."""
+    for path in sorted((ROOT / "sources" / "terraform").glob("*.py")):
+        if path.name != "__init__.py":
+            assert TERRAFORM not in _imports_of(path), path.name
+
+
+def test_lark_and_hcl2_are_named_by_the_hcl_front_end_alone() -> None:
+    """Everything Lark-specific lives in ``sources/terraform/hcl.py``, which another front end may replace
+    by providing the same three functions."""
+    naming = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.py")
+                    if any(n.split(".")[0] in ("lark", "hcl2") for n in _imports_of(p)))
+    assert naming == ["sources/terraform/hcl.py"]
+    hcl = importlib.import_module(f"{TERRAFORM}.hcl")
+    assert all(callable(getattr(hcl, n, None)) for n in ("parse_hcl", "parse_expression", "parse_template"))
+    users = {p.stem for p in (ROOT / "sources" / "terraform").glob("*.py")
+             if "hcl" in _package_modules(_imports_of(p))}
+    for stem in users - {"__init__"}:
+        used = {n.rsplit(".", 1)[1] for n in _imports_of(ROOT / "sources" / "terraform" / f"{stem}.py")
+                if n.startswith(f"{TERRAFORM}.hcl.")}
+        assert used <= {"parse_hcl", "parse_expression", "parse_template"}, stem
+
+
+def test_every_module_of_the_terraform_package_says_its_job() -> None:
+    for path in sorted((ROOT / "sources" / "terraform").glob("*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        assert doc and len(doc.split()) >= 20, path.name

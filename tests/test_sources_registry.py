@@ -14,6 +14,7 @@ from preflight import run, yamlpos
 from preflight.errors import PreflightError
 from preflight.sources import common, iac, registry, snapshot, terraform
 from preflight.sources.registry import Files, json_kind
+from preflight.sources.terraform import reader, tfjson
 
 ROOT = Path(__file__).resolve().parent.parent
 IAC = ROOT / "tests" / "iac"
@@ -66,10 +67,11 @@ def test_each_file_is_read_once_and_parsed_once(tmp_path: Path, monkeypatch: pyt
     for module in (registry, run, iac):  # the registry's, and any a source would do on its own
         if getattr(module, "walk", None) is real_walk:
             monkeypatch.setattr(module, "walk", walk)
-    for module in (registry, terraform, snapshot):  # every module that names the one reader
+    for module in (registry, reader, tfjson, snapshot):  # every module that names the one reader
         monkeypatch.setattr(module, "read_text", read_text)
     monkeypatch.setattr(snapshot, "parse_json", parse_json)
-    monkeypatch.setattr(terraform, "parse_hcl", parse_hcl)
+    for module in (reader, tfjson):  # the modules that call the HCL front end
+        monkeypatch.setattr(module, "parse_hcl", parse_hcl)
     monkeypatch.setattr(yamlpos, "load", load_yaml)
     monkeypatch.chdir(root)
     given = [root]

@@ -16,6 +16,7 @@ from preflight.errors import Msg, PreflightError
 from preflight.i18n import render, t
 from preflight.sources import iac, ros, terraform
 from preflight.sources import plan as tfplan
+from preflight.sources.terraform import hcl, mapping
 from preflight.texts import iac as texts
 from tests.conftest import Cli, both_languages
 from tests.zhcheck import assert_chinese, unknown_lines
@@ -115,9 +116,9 @@ def test_parser_errors(monkeypatch: pytest.MonkeyPatch, exc: Exception, where: s
     def fail(text: str) -> Any:
         raise exc
 
-    monkeypatch.setattr(terraform, "parse_tree", fail)
+    monkeypatch.setattr(hcl, "parse_tree", fail)
     with pytest.raises(PreflightError) as e:
-        terraform.parse_hcl("x = 1\n", "t.tf")
+        hcl.parse_hcl("x = 1\n", "t.tf")
     where = where.replace("?", str(getattr(exc, "line", "?")))
     assert e.value.lines() == [f"{where}: {english}"]
     (line,) = e.value.lines("zh")
@@ -129,9 +130,9 @@ def test_parser_recursion_is_too_deep(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(text: str) -> Any:
         raise RecursionError
 
-    monkeypatch.setattr(terraform, "parse_tree", fail)
+    monkeypatch.setattr(hcl, "parse_tree", fail)
     with pytest.raises(PreflightError) as e:
-        terraform.parse_hcl("x = 1\n", "t.tf")
+        hcl.parse_hcl("x = 1\n", "t.tf")
     assert e.value.lines() == ["t.tf: not valid HCL: nested too deeply"]
     assert_chinese(e.value.lines("zh")[0])
 
@@ -143,9 +144,9 @@ def test_a_lark_text_no_table_knows_is_quoted_verbatim() -> None:
         raise LexError("Something entirely new happened here")
 
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(terraform, "parse_tree", fail)
+        m.setattr(hcl, "parse_tree", fail)
         with pytest.raises(PreflightError) as e:
-            terraform.parse_hcl("x = 1\n", "t.tf")
+            hcl.parse_hcl("x = 1\n", "t.tf")
     quoted = "HCL 解析器报告（英文原文）：“Something entirely new happened here”"
     assert e.value.lines("zh") == [f"t.tf: 不是有效的 HCL：{quoted}"]
 
@@ -225,14 +226,14 @@ def test_expressions_no_input_makes() -> None:
 
     module = terraform.Module([], {})
     for expr, english in ((object(), "an expression that is not evaluated statically"),
-                          (terraform.convert(Tree("expr_term", [Token("LPAR", "("), Token("RPAR", ")")])),
+                          (hcl.convert(Tree("expr_term", [Token("LPAR", "("), Token("RPAR", ")")])),
                            "an empty expression is not evaluated statically"),
-                          (terraform.convert(Tree("new_rule", [])),
+                          (hcl.convert(Tree("new_rule", [])),
                            "a new_rule expression is not evaluated statically")):
         value = module.eval(expr)
         assert isinstance(value, terraform.Unresolved) and str(value.reason) == english
         assert_chinese(render(value.reason, "zh"))
-    targets = terraform._Targets({})
+    targets = mapping._Targets({})
     for attr, english in ((None, "the reference is missing"), (terraform.Attr([1]), "the reference is not a name")):
         found = targets.find(attr)
         assert isinstance(found, terraform.Unresolved) and str(found.reason) == english
