@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     print("  by top-level package (sum of self times):")
     for root, us in sorted(top_level.items(), key=lambda kv: -kv[1])[:10]:
         print(f"    {us / 1000:>7.1f} ms  {root}")
-    heavy = sorted({n.strip().split(".")[0] for _, _, n in rows_it} & {"jsonschema", "rich", "hcl2", "lark",
+    heavy = sorted({n.strip().split(".")[0] for _, _, n in rows_it} & {"jsonschema", "rich", "tree_sitter",
                                                                        "alibabacloud_tea_openapi", "Tea", "requests"})
     print(f"  known-heavy packages imported: {', '.join(heavy) if heavy else 'none'}")
     if profile:

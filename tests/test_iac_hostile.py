@@ -249,7 +249,7 @@ def test_long_numbers_end_to_end_are_unknown_not_internal_errors(tmp_path: Path,
 
 
 # ---------------------------------------------------------------------------------------------------------
-# 5. the hcl2 layout fallback no longer hides bugs
+# 5. a bug while loading the parser is not taken for bad input
 
 
 @pytest.fixture
@@ -260,33 +260,14 @@ def fresh_parser() -> Any:
 
 
 def test_a_bug_while_building_the_parser_propagates(monkeypatch: pytest.MonkeyPatch, fresh_parser: None) -> None:
-    import lark
+    import tree_sitter
 
     def broken(*args: object, **kw: object) -> None:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(lark.Lark, "open", broken)
+    monkeypatch.setattr(tree_sitter, "Parser", broken)
     with pytest.raises(ZeroDivisionError):
-        hcl._parser()
-
-
-@pytest.mark.parametrize("error", [OSError("no cache"), ImportError("moved"), AttributeError("no PostLexer")])
-def test_an_unknown_hcl2_layout_falls_back_to_its_own_parser(monkeypatch: pytest.MonkeyPatch, fresh_parser: None,
-                                                             error: Exception) -> None:
-    import lark
-
-    real = lark.Lark.open
-    calls: list[object] = []
-
-    def refuse(*args: object, **kw: object) -> Any:
-        calls.append(args)
-        if len(calls) == 1:  # preflight's own loading of hcl2's grammar; hcl2's entry point works
-            raise error
-        return real(*args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(lark.Lark, "open", refuse)
-    parser = hcl._parser()
-    assert parser.parse('x = 1\n') is not None
+        hcl.parse_hcl("x = 1\n", "t.tf")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 No module of preflight is over ~800 lines. ``policy``, ``sources.live_clients``, ``sources.live`` and
 ``sources.terraform`` (now a package) were split into modules named for their job; each old module still offers
 every name it offered before (the same object, listed in ``__all__``), so no caller changes. The Terraform
-package keeps its layers apart: the HCL front end (the one module that knows Lark) reads nothing but the syntax
+package keeps its layers apart: the HCL front end (the one module that knows the parser) reads nothing but the syntax
 tree and the caps, and the values, caps and syntax tree import no parser and no evaluator.
 """
 
@@ -43,7 +43,7 @@ FRONTS = {
         call_with_retries classify collect loopback_only parse_bucket_info parse_bucket_policy
         parse_public_access_block plan_requests proxies_taken_from_env quarantine quiet_sdk_logs reason
         required_permissions_policy resolve_endpoints resolve_identity""",
-    # every public name of the old sources/terraform.py but the Lark-specific ones (Tree, parse_tree, convert:
+    # every public name of the old sources/terraform.py but the parser-specific ones (Tree, parse_tree, convert:
     # preflight.sources.terraform.hcl's own, which another front end replaces), plus the evaluator's base
     "preflight.sources.terraform": """ALIASES Attr Block Budget Call Conditional DocBuilder Evaluator Expansion
         ForExpr Hole ID_ARGUMENT Instance JSON_BLOCKS LIMITS Limits MAX_INT_DIGITS MISSING Module ModuleCall
@@ -135,11 +135,12 @@ def test_the_terraform_modules_import_each_other_never_their_front() -> None:
             assert TERRAFORM not in _imports_of(path), path.name
 
 
-def test_lark_and_hcl2_are_named_by_the_hcl_front_end_alone() -> None:
-    """Everything Lark-specific lives in ``sources/terraform/hcl.py``, which another front end may replace
-    by providing the same three functions."""
+def test_the_parser_is_named_by_the_hcl_front_end_alone() -> None:
+    """Everything tree-sitter-specific lives in ``sources/terraform/hcl.py``, which another front end may
+    replace by providing the same three functions."""
     naming = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.py")
-                    if any(n.split(".")[0] in ("lark", "hcl2") for n in _imports_of(p)))
+                    if any(n.split(".")[0] in ("tree_sitter", "tree_sitter_hcl", "lark", "hcl2")
+                           for n in _imports_of(p)))
     assert naming == ["sources/terraform/hcl.py"]
     hcl = importlib.import_module(f"{TERRAFORM}.hcl")
     assert all(callable(getattr(hcl, n, None)) for n in ("parse_hcl", "parse_expression", "parse_template"))

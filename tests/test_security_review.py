@@ -97,19 +97,41 @@ def test_overpermissive_evidence_names_the_statements(over: tuple[int, dict[str,
 
 
 def terraform_policy(hcl: str) -> Any:
-    """The policy document of the snippet's alicloud_ram_policy, read by the real HCL parser."""
-    import io
-    import re
+    """The policy document of the snippet's alicloud_ram_policy: the HCL parsed by tree-sitter-hcl's grammar
+    itself, the ``jsonencode({...})`` argument read from its tree (HCL objects as JSON, nothing evaluated)."""
+    import tree_sitter
+    import tree_sitter_hcl
 
-    import hcl2
+    src = hcl.encode()
+    root = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language())).parse(src).root_node
+    assert not root.has_error
 
-    parsed = hcl2.load(io.StringIO(hcl))
-    policy = next(r for r in parsed["resource"] if '"alicloud_ram_policy"' in r or "alicloud_ram_policy" in r)
-    body = next(iter(next(iter(policy.values())).values()))
-    text = re.fullmatch(r"\$\{jsonencode\((.*)\)\}", body["policy_document"], re.S)
-    assert text is not None, body["policy_document"]
-    # hcl2 writes the object back with " = "; as JSON it is the same document
-    return json.loads(re.sub(r'" = ', '": ', text.group(1)))
+    def text(n: Any) -> str:
+        return src[n.start_byte:n.end_byte].decode()
+
+    def value(n: Any) -> Any:
+        while n.type in ("expression", "collection_value", "literal_value") or n.type == "template_expr":
+            n = next(c for c in n.named_children if c.type != "comment")
+        if n.type in ("string_lit", "quoted_template"):
+            return json.loads(text(n))
+        if n.type == "tuple":
+            return [value(c) for c in n.named_children if c.type == "expression"]
+        if n.type == "object":
+            elems = [c for c in n.named_children if c.type == "object_elem"]
+            return {value(e.child_by_field_name("key")) if e.child_by_field_name("key").named_children[0].type
+                    != "variable_expr" else text(e.child_by_field_name("key")): value(e.child_by_field_name("val"))
+                    for e in elems}
+        raise AssertionError(f"not a JSON-like value: {n.type} {text(n)!r}")
+
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.type == "attribute" and text(n.named_children[0]) == "policy_document":
+            call = n.named_children[-1].named_children[0]
+            assert call.type == "function_call" and text(call.named_children[0]) == "jsonencode", text(n)
+            return value(next(c for c in call.named_children if c.type == "function_arguments").named_children[0])
+        stack.extend(n.children)
+    raise AssertionError("no policy_document")
 
 
 def test_overpermissive_remediation_is_the_scoped_fix(over: tuple[int, dict[str, dict[str, Any]]]) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from preflight.errors import Msg, PreflightError
 from preflight.i18n import render, t
 from preflight.sources import iac, ros, terraform
 from preflight.sources import plan as tfplan
-from preflight.sources.terraform import hcl, mapping
+from preflight.sources.terraform import mapping
 from preflight.texts import iac as texts
 from tests.conftest import Cli, both_languages
 from tests.zhcheck import assert_chinese, unknown_lines
@@ -39,9 +38,13 @@ ROS_BAD_POLICY = ("ROSTemplateFormatVersion: '2015-09-01'\nResources:\n  Role:\n
                   "      AssumeRolePolicyDocument: {Statement: 3}\n")
 
 ERRORS = [
-    pytest.param({"main.tf": "x = 1 @\n"}, ".", "main.tf:1", "not valid HCL: unexpected '@'", id="hcl-token"),
-    pytest.param({"main.tf": 'resource "a" "b" {\n'}, ".", "main.tf:2", "not valid HCL: unexpected end of line",
-                 id="hcl-end-of-line"),
+    pytest.param({"main.tf": "x = 1 @\n"}, ".", "main.tf:1:7", "not valid HCL: unexpected character '@'",
+                 id="hcl-character"),
+    pytest.param({"main.tf": "x = 1 2\n"}, ".", "main.tf:1:7", "not valid HCL: unexpected '2'", id="hcl-token"),
+    pytest.param({"main.tf": 'resource "a" "b" {\n'}, ".", "main.tf:2:1", "not valid HCL: unexpected end of input",
+                 id="hcl-end-of-input"),
+    pytest.param({"main.tf": 'x = "a\\qb"\n'}, ".", "main.tf:1:7",
+                 "not valid HCL: unknown escape sequence '\\\\q' in a string", id="hcl-escape"),
     pytest.param({"main.tf": DEEP}, ".", "main.tf", "not valid HCL: nested too deeply", id="hcl-too-deep"),
     pytest.param({"main.tf.json": "[]"}, ".", "main.tf.json:1", "a .tf.json file must hold a JSON object",
                  id="tf-json-object"),
@@ -87,70 +90,6 @@ def test_a_json_ros_template_that_is_no_mapping() -> None:
     assert_chinese(e.value.lines("zh")[0])
 
 
-def _lark_errors() -> Iterator[Any]:
-    from lark.exceptions import LexError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
-    from lark.lexer import Token
-
-    yield pytest.param(UnexpectedCharacters("x = ~", 4, 3, 5), "t.tf:3", "not valid HCL: unexpected character '~'",
-                       id="character")
-    eof = UnexpectedEOF(["RBRACE"])
-    eof.line = 4
-    yield pytest.param(eof, "t.tf:4", "not valid HCL: unexpected end of input", id="end-of-input")
-    yield pytest.param(UnexpectedToken(Token("RBRACE", "}"), {"NAME"}), "t.tf:?",
-                       "not valid HCL: unexpected '}'", id="token")
-    # Lark's own texts (the first line of its message), worded through the "hcl" table
-    for text in ("Unexpected token Token('RBRACE', '}') at line 1, column 5.",
-                 "No terminal matches '~' in the current parser context, at line 2 col 7",
-                 "No terminal defined for '~' at line 2 col 7",
-                 "Unexpected end-of-input. Expected one of: ",
-                 "Unexpected input: '~'",
-                 "Callbacks must return a token (returned None)",
-                 "Cannot compile token NAME: [a-z",
-                 "Unterminated template if directive",
-                 "maximum recursion depth exceeded while calling a Python object"):
-        yield pytest.param(LexError(text + "\nmore detail"), "t.tf", f"not valid HCL: {text}", id=text[:24])
-
-
-@pytest.mark.parametrize(("exc", "where", "english"), list(_lark_errors()))
-def test_parser_errors(monkeypatch: pytest.MonkeyPatch, exc: Exception, where: str, english: str) -> None:
-    def fail(text: str) -> Any:
-        raise exc
-
-    monkeypatch.setattr(hcl, "parse_tree", fail)
-    with pytest.raises(PreflightError) as e:
-        hcl.parse_hcl("x = 1\n", "t.tf")
-    where = where.replace("?", str(getattr(exc, "line", "?")))
-    assert e.value.lines() == [f"{where}: {english}"]
-    (line,) = e.value.lines("zh")
-    assert line.startswith(f"{where}: ")
-    assert_chinese(line)
-
-
-def test_parser_recursion_is_too_deep(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(text: str) -> Any:
-        raise RecursionError
-
-    monkeypatch.setattr(hcl, "parse_tree", fail)
-    with pytest.raises(PreflightError) as e:
-        hcl.parse_hcl("x = 1\n", "t.tf")
-    assert e.value.lines() == ["t.tf: not valid HCL: nested too deeply"]
-    assert_chinese(e.value.lines("zh")[0])
-
-
-def test_a_lark_text_no_table_knows_is_quoted_verbatim() -> None:
-    from lark.exceptions import LexError
-
-    def fail(text: str) -> Any:
-        raise LexError("Something entirely new happened here")
-
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(hcl, "parse_tree", fail)
-        with pytest.raises(PreflightError) as e:
-            hcl.parse_hcl("x = 1\n", "t.tf")
-    quoted = "HCL 解析器报告（英文原文）：“Something entirely new happened here”"
-    assert e.value.lines("zh") == [f"t.tf: 不是有效的 HCL：{quoted}"]
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Inline waiver comments that are not honoured (notes)
 
@@ -194,7 +133,6 @@ EXPRESSIONS = [
     ('"%{ if true }a%{ endif }"', "a template directive is not evaluated statically"),
     ("<<EOF\n%{ if true }x%{ endif }\nEOF", "a template directive is not evaluated statically"),
     ("[1, 2][5]", "(…)[5] does not exist"),
-    ("<<EOF\n${(}\nEOF", "an expression that could not be parsed is not evaluated statically"),
     ('"a-${local.m}"', "a template interpolates a value that is not a string"),
     ("upper(local.m)", "upper: a string is required (Terraform would stop with an error)"),
     ('file("policy.json")', "the function file() is not evaluated statically"),
@@ -222,13 +160,10 @@ def test_unresolved_expressions(expr: str, english: str) -> None:
 
 
 def test_expressions_no_input_makes() -> None:
-    from lark import Token, Tree
-
     module = terraform.Module([], {})
     for expr, english in ((object(), "an expression that is not evaluated statically"),
-                          (hcl.convert(Tree("expr_term", [Token("LPAR", "("), Token("RPAR", ")")])),
-                           "an empty expression is not evaluated statically"),
-                          (hcl.convert(Tree("new_rule", [])),
+                          (terraform.Opaque(Msg("iac.kind_empty")), "an empty expression is not evaluated statically"),
+                          (terraform.Opaque(Msg("iac.kind_other", kind="new_rule")),
                            "a new_rule expression is not evaluated statically")):
         value = module.eval(expr)
         assert isinstance(value, terraform.Unresolved) and str(value.reason) == english

@@ -8,11 +8,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "iac.no_such_path": {"en": "no such file or directory", "zh": "文件或目录不存在"},
     "iac.cannot_read": {"en": "cannot read {pointer}: {message}", "zh": "无法读取 {pointer}：{message}"},
     "iac.hcl_unexpected_token": {"en": "not valid HCL: unexpected {token!r}", "zh": "不是有效的 HCL：意外的 {token!r}"},
-    "iac.hcl_unexpected_eol": {"en": "not valid HCL: unexpected end of line", "zh": "不是有效的 HCL：意外的行尾"},
     "iac.hcl_unexpected_char": {"en": "not valid HCL: unexpected character {char!r}",
                                 "zh": "不是有效的 HCL：意外的字符 {char!r}"},
     "iac.hcl_unexpected_end": {"en": "not valid HCL: unexpected end of input", "zh": "不是有效的 HCL：输入意外结束"},
-    "iac.hcl_error": {"en": "not valid HCL: {reason}", "zh": "不是有效的 HCL：{reason}"},
     "iac.hcl_too_deep": {"en": "not valid HCL: nested too deeply", "zh": "不是有效的 HCL：嵌套层级过深"},
     "iac.hcl_bad_escape": {"en": "not valid HCL: unknown escape sequence {escape!r} in a string",
                            "zh": "不是有效的 HCL：字符串中有未知的转义序列 {escape!r}"},
@@ -262,21 +260,4 @@ TEXTS: dict[str, dict[str, str]] = {
                                   "zh": "镜像没有设置 Platform：它来自源实例或快照"},
     "iac.ros_image_no_disks": {"en": "the image lists no DiskDeviceMapping: its disks come from its source",
                                "zh": "镜像没有列出 DiskDeviceMapping：它的磁盘来自它的来源"},
-}
-
-#: what Lark (the parser python-hcl2 is built on) says of HCL it cannot parse (the first line of its message)
-FOREIGN: dict[str, list[tuple[str, str]]] = {
-    "hcl": [
-        (r"Unexpected token Token\('([^']*)', (.*)\) at line (\d+), column (\d+)\.",
-         "第 {3} 行第 {4} 列出现意外的记号 {2}（{1}）"),
-        (r"No terminal matches '(.*)' in the current parser context, at line (\d+) col (\d+)",
-         "第 {2} 行第 {3} 列：当前解析上下文中没有与 '{1}' 匹配的记号"),
-        (r"No terminal defined for '(.*)' at line (\d+) col (\d+)", "第 {2} 行第 {3} 列：没有为 '{1}' 定义的记号"),
-        (r"Unexpected end-of-input\.\s*(?:Expected one of:\s*)?", "输入意外结束"),
-        (r"Unexpected input: (.*)", "意外的输入：{1}"),
-        (r"Callbacks must return a token \(returned (.*)\)", "回调必须返回记号（实际返回了 {1}）"),
-        (r"Cannot compile token (\S+): (.*)", "无法编译记号 {1}：{2}"),
-        (r"Unterminated template (if|for) directive", "模板的 {1} 指令没有结束"),
-        (r"maximum recursion depth exceeded.*", "嵌套层级过深"),
-    ],
 }

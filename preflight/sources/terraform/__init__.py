@@ -5,7 +5,7 @@ The IaC package: one module per job, each under ~800 lines, imported bottom-up (
     values.py    what an expression evaluates to: Unresolved, Partial, MISSING; Attr, Block, Resource
     limits.py    the caps on evaluating untrusted files (Limits, Budget)
     syntax.py    the expression tree and the parsed files' bodies (plain data, no parser)
-    hcl.py       THE HCL front end (python-hcl2's Lark parser, and all that is Lark-specific)
+    hcl.py       THE HCL front end (tree-sitter-hcl, and all that is tree-sitter-specific)
     tfjson.py    .tf.json files; variable values from .tfvars files and TF_VAR_ variables
     reader.py    each file read and parsed once per run (ParseCache)
     evaluate.py  expressions, operators, the functions glue (Evaluator)
