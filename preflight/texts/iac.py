@@ -12,6 +12,8 @@ TEXTS: dict[str, dict[str, str]] = {
                                 "zh": "不是有效的 HCL：意外的字符 {char!r}"},
     "iac.hcl_unexpected_end": {"en": "not valid HCL: unexpected end of input", "zh": "不是有效的 HCL：输入意外结束"},
     "iac.hcl_too_deep": {"en": "not valid HCL: nested too deeply", "zh": "不是有效的 HCL：嵌套层级过深"},
+    "iac.hcl_too_slow": {"en": "not valid HCL: the parser gave up after {seconds} s recovering from its errors",
+                         "zh": "不是有效的 HCL：解析器从错误中恢复 {seconds} 秒后放弃"},
     "iac.hcl_bad_escape": {"en": "not valid HCL: unknown escape sequence {escape!r} in a string",
                            "zh": "不是有效的 HCL：字符串中有未知的转义序列 {escape!r}"},
     "iac.tf_json_object": {"en": "a .tf.json file must hold a JSON object",

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from typing import Any
 
 from preflight.errors import Msg, PreflightError
@@ -56,6 +57,11 @@ from preflight.sources.terraform.syntax import (
 #: a tree-sitter node (``tree_sitter.Node``); the module is imported lazily, so typed loosely here
 Node = Any
 
+#: the longest one parse may take: a valid file at the size cap parses in well under a second, but error
+#: recovery on hostile text can take much longer (a megabyte of ``"`` takes ~14 s), so past this the parse is
+#: cancelled and the file refused (``iac.hcl_too_slow``)
+PARSE_SECONDS = 5.0
+
 #: how deep expressions may nest inside each other (brackets, calls, operators, templates); each level costs a
 #: few Python frames in the converter, so this stays far below Python's recursion limit
 MAX_DEPTH = 200
@@ -72,6 +78,10 @@ _INTERP = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
 
 class _TooDeep(Exception):
     """Expressions nested deeper than :data:`MAX_DEPTH`."""
+
+
+class _TooSlow(Exception):
+    """The parse took longer than :data:`PARSE_SECONDS` (tree-sitter recovering from a mass of errors)."""
 
 
 class _Syntax(Exception):
@@ -459,12 +469,22 @@ def _culprit(node: Node) -> Node:
     after = node
     while after is not None and after.next_sibling is None:
         after = after.parent
-    if after is None:
-        return node
+    if after is None:  # nothing after it: the input ended too early
+        return _EndOfInput(node.end_byte)
     leaf = after.next_sibling
     while leaf.child_count:
         leaf = leaf.children[0]
     return leaf
+
+
+class _EndOfInput:
+    """Where the input ended while the parser still expected more (stands for a leaf in :func:`_error`)."""
+
+    child_count = 0
+    is_missing = True
+
+    def __init__(self, at: int) -> None:
+        self.start_byte = self.end_byte = at
 
 
 def _first_leaf(node: Node) -> Node:
@@ -550,7 +570,7 @@ def _tree(src: bytes) -> tuple[bytes, Node]:
     before its exponent: ``1e5``, valid HCL, is the number ``1`` then a stray ``e5``. When the tree has an
     error, ``.0`` is put before each exponent that follows a number node (code, never a string or a comment:
     the nodes say so) and the text parsed again; the lines stay as they were."""
-    root = _parser().parse(src).root_node
+    root = _parse(src)
     if not root.has_error:
         return src, root
     cuts: list[int] = []
@@ -570,7 +590,24 @@ def _tree(src: bytes) -> tuple[bytes, Node]:
     cuts.sort()
     patched = b"".join(src[a:b] + (b".0" if b in cuts else b"") for a, b in zip([0, *cuts], [*cuts, len(src)],
                                                                                  strict=True))
-    return patched, _parser().parse(patched).root_node
+    return patched, _parse(patched)
+
+
+def _parse(src: bytes) -> Node:
+    """The root of the tree of ``src``, within :data:`PARSE_SECONDS` (else :class:`_TooSlow`)."""
+    parser = _parser()
+    view = memoryview(src)
+    deadline = time.monotonic() + PARSE_SECONDS
+
+    def past_deadline(offset: int, has_error: bool) -> bool:
+        return time.monotonic() > deadline
+
+    try:
+        return parser.parse(lambda offset, _point: view[offset:offset + 65536],
+                            progress_callback=past_deadline).root_node
+    except ValueError:  # cancelled: tree-sitter says "Parsing failed"
+        parser.reset()  # or the next parse would resume this one
+        raise _TooSlow from None
 
 
 def parse_hcl(text: str, display: str, limits: Limits = LIMITS) -> RawBody:
@@ -578,7 +615,10 @@ def parse_hcl(text: str, display: str, limits: Limits = LIMITS) -> RawBody:
     if len(text) > limits.hcl_chars:
         raise PreflightError(Msg("iac.cap_hcl_chars", size=len(text), cap=limits.hcl_chars), display)
     # a newline at the end, as Terraform reads a last line (a heredoc closed on the last line of the file)
-    src, root = _tree((text + "\n").encode("utf-8", "surrogateescape"))
+    try:
+        src, root = _tree((text + "\n").encode("utf-8", "surrogateescape"))
+    except _TooSlow:
+        raise PreflightError(Msg("iac.hcl_too_slow", seconds=PARSE_SECONDS), display) from None
     if len(src) != len(text.encode("utf-8", "surrogateescape")) + 1:
         text = src[:-1].decode("utf-8", "surrogateescape")  # columns are those of the text parsed
     bad = _first_error(root)
@@ -604,7 +644,10 @@ def parse_expression(text: str) -> Any:
         if parses.left <= 0:
             return Opaque(Msg("iac.kind_cap_expressions", cap=parses.cap))
         parses.left -= 1
-    src, root = _tree(f"x = {text}\n".encode("utf-8", "surrogateescape"))
+    try:
+        src, root = _tree(f"x = {text}\n".encode("utf-8", "surrogateescape"))
+    except _TooSlow:
+        return Opaque(Msg("iac.kind_unparsed"))
     kids = _kids(root)
     if root.has_error or not kids or kids[0].type != "body":
         return Opaque(Msg("iac.kind_unparsed"))
