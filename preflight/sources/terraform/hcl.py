@@ -457,7 +457,7 @@ _SCANNER_TOKENS = frozenset({"heredoc_identifier", "template_interpolation_start
 def _culprit(node: Node) -> Node:
     """The leaf where the text stops fitting the grammar: in an ERROR node, the first zero-width, error or
     scanner token; an ERROR node of ordinary tokens holds a start the parser gave up on when it met the
-    token after it, so that one (the node itself at the end of the input)."""
+    token after it, so that one (at the end of the input, a closing bracket it ends with, else the end)."""
     stack = [node]
     while stack:
         n = stack.pop()
@@ -469,8 +469,11 @@ def _culprit(node: Node) -> Node:
     after = node
     while after is not None and after.next_sibling is None:
         after = after.parent
-    if after is None:  # nothing after it: the input ended too early
-        return _EndOfInput(node.end_byte)
+    if after is None:  # nothing after it: a stray closing bracket at the end, or the input ended too early
+        last = node
+        while last.child_count:
+            last = last.children[-1]
+        return last if last.type in ("}", "]", ")") else _EndOfInput(node.end_byte)
     leaf = after.next_sibling
     while leaf.child_count:
         leaf = leaf.children[0]
