@@ -169,7 +169,7 @@ ERRORS = [
     ("x = 1 2\n", "t.tf:1:7", "not valid HCL: unexpected '2'"),
     ("a = 1 b = 2\n", "t.tf:1:7", "not valid HCL: unexpected 'b'"),
     ('resource "a" "b" {\n', "t.tf:2:1", "not valid HCL: unexpected end of input"),
-    ('resource "a" "b" {\n  bucket = \n}\n', "t.tf:3:1", "not valid HCL: unexpected '}'"),
+    ('resource "a" "b" {\n  bucket = \n}\n', "t.tf:2:11", "not valid HCL: unexpected end of line"),
     ("a = [1, 2\n", "t.tf:2:1", "not valid HCL: unexpected end of input"),
     ("a = ${x}\n", "t.tf:1:5", "not valid HCL: unexpected '${'"),
     ('a = "${}"\n', "t.tf:1:8", "not valid HCL: unexpected '}'"),

@@ -181,9 +181,9 @@ def test_hcl_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "bad.tf").write_text('resource "alicloud_oss_bucket" "b" {\n  bucket = \n}\n')
     with pytest.raises(PreflightError) as e:
         iac.load([tmp_path / "bad.tf"])
-    # the argument lacks its value: the parser meets the closing brace, line 3 column 1
-    assert e.value.where is not None and e.value.where.endswith("bad.tf:3:1")
-    assert e.value.message == "not valid HCL: unexpected '}'"
+    # the argument lacks its value: its line ends after the `=`
+    assert e.value.where is not None and e.value.where.endswith("bad.tf:2:11")
+    assert e.value.message == "not valid HCL: unexpected end of line"
 
 
 def test_invalid_policy_document_is_an_input_error_at_its_line(tmp_path: Path) -> None:

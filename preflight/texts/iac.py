@@ -8,6 +8,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "iac.no_such_path": {"en": "no such file or directory", "zh": "文件或目录不存在"},
     "iac.cannot_read": {"en": "cannot read {pointer}: {message}", "zh": "无法读取 {pointer}：{message}"},
     "iac.hcl_unexpected_token": {"en": "not valid HCL: unexpected {token!r}", "zh": "不是有效的 HCL：意外的 {token!r}"},
+    "iac.hcl_unexpected_eol": {"en": "not valid HCL: unexpected end of line", "zh": "不是有效的 HCL：意外的行尾"},
     "iac.hcl_unexpected_char": {"en": "not valid HCL: unexpected character {char!r}",
                                 "zh": "不是有效的 HCL：意外的字符 {char!r}"},
     "iac.hcl_unexpected_end": {"en": "not valid HCL: unexpected end of input", "zh": "不是有效的 HCL：输入意外结束"},

@@ -518,6 +518,11 @@ def _error(src: bytes, text: str, display: str, node: Node, *, exact: bool = Fal
     """The one-line error, at file:line:column, for the first node tree-sitter could not fit into the grammar
     (an ERROR node, a MISSING one, or with ``exact`` a node that is wrong where it is, :class:`_Syntax`)."""
     leaf = node if node.is_missing else _culprit(node) if not exact else _first_leaf(node)
+    if not exact and not node.is_missing and not isinstance(leaf, _EndOfInput) and leaf.start_byte >= node.end_byte \
+            and b"\n" in src[node.end_byte:leaf.start_byte] and _first_leaf(node).type != "ERROR":
+        # the parser gave up on a start (`bucket =`) at the next line's token: the line ended too early
+        at = len(src[:node.end_byte].decode("utf-8", "surrogateescape"))
+        return PreflightError(Msg("iac.hcl_unexpected_eol"), _where(text, display, min(at, len(text))))
     at = min(len(src[:leaf.start_byte].decode("utf-8", "surrogateescape")), len(text))
     rest = text[at:]
     if not rest.strip():
