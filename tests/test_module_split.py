@@ -44,8 +44,8 @@ FRONTS = {
         parse_public_access_block plan_requests proxies_taken_from_env quarantine quiet_sdk_logs reason
         required_permissions_policy resolve_endpoints resolve_identity""",
     # every public name of the old sources/terraform.py but the parser-specific ones (Tree, parse_tree, convert:
-    # preflight.sources.terraform.hcl's own, which another front end replaces), plus the evaluator's base
-    "preflight.sources.terraform": """ALIASES Attr Block Budget Call Conditional DocBuilder Evaluator Expansion
+    # preflight.sources.terraform.hcl's own, which another front end replaces), plus the evaluator's base and Env
+    "preflight.sources.terraform": """ALIASES Attr Block Budget Call Conditional DocBuilder Env Evaluator Expansion
         ForExpr Hole ID_ARGUMENT Instance JSON_BLOCKS LIMITS Limits MAX_INT_DIGITS MISSING Module ModuleCall
         ModuleLoad ObjectExpr Opaque Operation ParseCache Partial PartialText Postfix RawBlock RawBody Resource
         SOURCES SYSTEM Splat StrIndex TYPES Template Traversal TupleExpr UNKNOWN_REGION Unresolved

@@ -8,7 +8,7 @@ The IaC package: one module per job, each under ~800 lines, imported bottom-up (
     hcl.py       THE HCL front end (tree-sitter-hcl, and all that is tree-sitter-specific)
     tfjson.py    .tf.json files; variable values from .tfvars files and TF_VAR_ variables
     reader.py    each file read and parsed once per run (ParseCache)
-    evaluate.py  expressions, operators, the functions glue (Evaluator)
+    evaluate.py  expressions, operators, the functions glue (Evaluator), in an explicit Env
     module.py    a module: variables, locals, outputs, count/for_each, dynamic blocks, module calls
     load.py      the entry point for one module directory (load_module → ModuleLoad)
     mapping.py   alicloud resources → the document, shared with plans (plan.py) and ROS (ros.py)
@@ -26,7 +26,7 @@ objects as their defining modules'. To replace one in a test, patch it in the mo
 
 from __future__ import annotations
 
-from preflight.sources.terraform.evaluate import Evaluator
+from preflight.sources.terraform.evaluate import Env, Evaluator, Instance
 from preflight.sources.terraform.hcl import parse_expression, parse_hcl
 from preflight.sources.terraform.limits import LIMITS, MAX_INT_DIGITS, Budget, Limits
 from preflight.sources.terraform.load import ModuleLoad, load_module
@@ -39,7 +39,7 @@ from preflight.sources.terraform.mapping import (
     build_document,
     partly_known_trust,
 )
-from preflight.sources.terraform.module import ALIASES, ID_ARGUMENT, Expansion, Instance, Module, ModuleCall
+from preflight.sources.terraform.module import ALIASES, ID_ARGUMENT, Expansion, Module, ModuleCall
 from preflight.sources.terraform.reader import ParseCache
 from preflight.sources.terraform.syntax import (
     Call,
@@ -75,7 +75,7 @@ from preflight.sources.terraform.values import (
 
 __all__ = [
     "ALIASES", "ID_ARGUMENT", "JSON_BLOCKS", "LIMITS", "MAX_INT_DIGITS", "MISSING", "SOURCES", "SYSTEM", "TYPES",
-    "UNKNOWN_REGION", "Attr", "Block", "Budget", "Call", "Conditional", "DocBuilder", "Evaluator", "Expansion",
+    "UNKNOWN_REGION", "Attr", "Block", "Budget", "Call", "Conditional", "DocBuilder", "Env", "Evaluator", "Expansion",
     "ForExpr", "Hole", "Instance", "Limits", "Module", "ModuleCall", "ModuleLoad", "ObjectExpr", "Opaque",
     "Operation", "ParseCache", "Partial", "PartialText", "Postfix", "RawBlock", "RawBody", "Resource", "Splat",
     "StrIndex", "Template", "Traversal", "TupleExpr", "Unresolved", "build_document", "is_known", "load_module",

@@ -9,13 +9,18 @@ Terraform would stop on (an index out of range, a function refusing its argument
 
 :class:`Evaluator` is the base of :class:`~.module.Module`, which resolves the names an expression
 refers to (variables, locals, resources, ``count``/``each``, module outputs, splats over instances).
+Every evaluation runs in an explicit, immutable :class:`Env` (the module, the instance of a counted
+resource, the names bound by ``for`` and ``dynamic``), passed down rather than swapped in and out of the
+module: no evaluation sees another's bindings, and nothing is restored afterwards.
 """
 
 from __future__ import annotations
 
 import abc
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from preflight.errors import Msg
@@ -37,16 +42,57 @@ from preflight.sources.terraform.syntax import (
 from preflight.sources.terraform.values import Hole, Partial, PartialText, Unresolved, partial_collection, plain
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Instance:
+    """One instance of a resource (or module call) with ``count`` or ``for_each``: what ``count.index``, or
+    ``each.key`` and ``each.value``, are in its expressions. ``values`` is Unresolved when the count or
+    for_each is not known statically: the resource then stays one, its instance-dependent values unknown."""
+
+    address: str  # of the resource or call, without the instance key
+    meta: str  # "count" | "for_each"
+    values: Mapping[str, Any] | Unresolved
+    key: int | str | None = None
+
+    @property
+    def suffix(self) -> str:
+        """``[0]`` or ``["key"]``, as Terraform writes the instance's address."""
+        if self.key is None:
+            return ""
+        return f"[{self.key}]" if isinstance(self.key, int) else f"[{json.dumps(self.key, ensure_ascii=False)}]"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Env:
+    """Where an expression is evaluated, passed down the evaluation and never kept in the evaluator: the
+    module instance whose names it reads (variables, locals, resources, module calls), the instance of a
+    resource or module call with ``count``/``for_each`` it belongs to (``count.index``, ``each.key``,
+    ``each.value``; None outside one), and the names bound by the ``for`` expressions and ``dynamic`` blocks
+    around it. Immutable: a nested scope is a new Env, so two evaluations, nested or concurrent, never see
+    each other's bindings, and nothing has to be restored afterwards.
+
+    Whether a partly known value may be returned is not part of it: that is each reader's choice
+    (:meth:`Evaluator.eval` or :meth:`Evaluator.eval_partial`), and is not inherited by what it reads."""
+
+    module: Evaluator
+    instance: Instance | None = None
+    names: Mapping[str, Any] = field(default_factory=dict)
+
+    def bind(self, names: Mapping[str, Any]) -> Env:
+        """This Env with ``names`` bound too (a for expression's element, a dynamic block's iterator)."""
+        return Env(self.module, self.instance, {**self.names, **names})
+
+
 class Evaluator(abc.ABC):
-    """What an expression evaluates to; the names it refers to are resolved by the subclass."""
+    """What an expression evaluates to in an :class:`Env`; the names it refers to are resolved by the Env's
+    module (the subclass)."""
 
     #: what the root module's evaluation may still spend (shared by every module instance it loads)
     _budget: Budget
-    #: names bound by the for expressions and dynamic blocks being evaluated
-    _scope: dict[str, Any]
+    #: this module's own Env: no instance, no bound names
+    env: Env
 
     @abc.abstractmethod
-    def _traversal(self, t: Traversal) -> Any:
+    def _traversal(self, t: Traversal, env: Env) -> Any:
         """What a reference (``var.x``, ``local.y``, ``type.name.attr``, ``each.key``, a bound name) is."""
 
     @abc.abstractmethod
@@ -54,17 +100,19 @@ class Evaluator(abc.ABC):
         """``type.name`` of a resource with a known count/for_each as a list of its instances, else None."""
 
     @abc.abstractmethod
-    def _splat(self, sp: Splat) -> Any:
+    def _splat(self, sp: Splat, env: Env) -> Any:
         """``base[*].steps`` (over a resource's or module call's instances, or a value)."""
 
     # -- evaluation -------------------------------------------------------------------------------------
-    def eval(self, expr: Any) -> Any:
-        """What an expression evaluates to; a partly known value is a plain Unresolved here."""
-        v = self.eval_partial(expr)
+    def eval(self, expr: Any, env: Env | None = None) -> Any:
+        """What an expression evaluates to in ``env`` (this module's own by default); a partly known value is
+        a plain Unresolved here."""
+        v = self.eval_partial(expr, env)
         return Unresolved(v.reason, v.error) if isinstance(v, Partial) else v
 
-    def eval_partial(self, expr: Any) -> Any:
-        """What an expression evaluates to, a partly known value as a :class:`Partial`."""
+    def eval_partial(self, expr: Any, env: Env | None = None) -> Any:
+        """What an expression evaluates to in ``env`` (this module's own by default), a partly known value as
+        a :class:`Partial`."""
         if expr is None or isinstance(expr, str | int | float | bool):
             return expr
         budget = self._budget
@@ -75,35 +123,35 @@ class Evaluator(abc.ABC):
             return Unresolved(Msg("iac.cap_eval_depth", cap=budget.limits.eval_depth))
         budget.depth += 1
         try:
-            return self._eval(expr)
+            return self._eval(expr, self.env if env is None else env)
         finally:
             budget.depth -= 1
 
-    def _eval(self, expr: Any) -> Any:
+    def _eval(self, expr: Any, env: Env) -> Any:
         if isinstance(expr, Template):
-            return self._template(expr)
+            return self._template(expr, env)
         if isinstance(expr, TupleExpr):
-            items = [self.eval_partial(x) for x in expr.items]
+            items = [self.eval_partial(x, env) for x in expr.items]
             partial = partial_collection(items, list)
             return self._budget.checked_partial(partial) if partial is not None else self._checked(items)
         if isinstance(expr, ObjectExpr):
-            return self._object(expr)
+            return self._object(expr, env)
         if isinstance(expr, Call):
-            return self._call(expr)
+            return self._call(expr, env)
         if isinstance(expr, Traversal):
-            return self._traversal(expr)
+            return env.module._traversal(expr, env)
         if isinstance(expr, StrIndex):
             return expr.value
         if isinstance(expr, Conditional):
-            return self._conditional(expr)
+            return self._conditional(expr, env)
         if isinstance(expr, Operation):
-            return self._operation(expr)
+            return self._operation(expr, env)
         if isinstance(expr, Postfix):
-            return self._index(self.eval(expr.base), expr.steps, "(…)" + _steps_text(expr.steps))
+            return self._index(self.eval(expr.base, env), expr.steps, "(…)" + _steps_text(expr.steps), env)
         if isinstance(expr, Splat):
-            return self._splat(expr)
+            return env.module._splat(expr, env)
         if isinstance(expr, ForExpr):
-            return self._for(expr)
+            return self._for(expr, env)
         if isinstance(expr, Opaque):
             return Unresolved(Msg("iac.not_static", what=expr.kind))
         return Unresolved(Msg("iac.expr_not_static"))
@@ -120,13 +168,13 @@ class Evaluator(abc.ABC):
             return Unresolved(Msg("iac.cap_steps", cap=budget.limits.eval_steps))
         return None
 
-    def _template(self, t: Template) -> Any:
+    def _template(self, t: Template, env: Env) -> Any:
         """A string template; with unknown parts (not errors), a :class:`Partial` keeping the literal ones."""
         out: list[str | Hole] = []
         first: Unresolved | None = None
         size, cap = 0, self._budget.limits.value_size
         for p in t.parts:
-            v = self.eval_partial(p)
+            v = self.eval_partial(p, env)
             if isinstance(v, Unresolved):
                 if v.error:
                     return plain(v)
@@ -149,39 +197,39 @@ class Evaluator(abc.ABC):
             return Partial(first.reason, value=PartialText(tuple(out)))
         return "".join(x for x in out if isinstance(x, str))
 
-    def _object(self, o: ObjectExpr) -> Any:
+    def _object(self, o: ObjectExpr, env: Env) -> Any:
         keys: list[str] = []
         values: list[Any] = []
         for k, v in o.items:
-            key = self.eval(k)
+            key = self.eval(k, env)
             if isinstance(key, Unresolved):
                 return key
             keys.append(str(key))
-            values.append(self.eval_partial(v))
+            values.append(self.eval_partial(v, env))
         partial = partial_collection(values, lambda vs: dict(zip(keys, vs, strict=True)))
         if partial is not None:
             return self._budget.checked_partial(partial)
         return self._checked(dict(zip(keys, values, strict=True)))
 
-    def _call(self, c: Call) -> Any:
+    def _call(self, c: Call, env: Env) -> Any:
         """A function call, as Terraform evaluates it: ``try``/``can`` catch errors, ``coalesce`` takes the
         first argument that is neither null nor empty; any other function of an unknown argument is unknown."""
         from preflight.sources import tffunctions as tff
 
         if c.name in ("try", "can") and c.args and not c.expand:
-            return self._try(c)
+            return self._try(c, env)
         if c.name == "jsonencode" and len(c.args) == 1 and not c.expand:
-            arg = self.eval_partial(c.args[0])
+            arg = self.eval_partial(c.args[0], env)
             if isinstance(arg, Partial) and not isinstance(arg.value, PartialText):
                 return arg  # a document known in part: the policy reader reads it as the object it encodes
         if c.name == "length" and len(c.args) == 1:
-            instances = self._instances_of(c.args[0])
+            instances = env.module._instances_of(c.args[0])
             if instances is not None:
                 return len(instances)
         fn = tff.FUNCTIONS.get(c.name)
         if fn is None and c.name != "coalesce":
             return Unresolved(Msg("iac.function_not_static", name=c.name))
-        args = [self.eval(a) for a in c.args]
+        args = [self.eval(a, env) for a in c.args]
         if c.expand and args:
             last = args.pop()
             if isinstance(last, list):
@@ -208,12 +256,12 @@ class Evaluator(abc.ABC):
         except RecursionError:
             return Unresolved(Msg("iac.kind_nested"))
 
-    def _try(self, c: Call) -> Any:
+    def _try(self, c: Call, env: Env) -> Any:
         """``try(a, b, …)``: the first argument that evaluates without an error; unknown as soon as one is
         unknown (Terraform cannot tell before apply whether it would fail). ``can(a)``: whether it does."""
         last: Any = None
         for arg in c.args:
-            v = self.eval(arg)
+            v = self.eval(arg, env)
             if isinstance(v, Unresolved) and v.error:
                 if c.name == "can":
                     return False
@@ -234,22 +282,22 @@ class Evaluator(abc.ABC):
                 return a
         return Unresolved(Msg("iac.call_error", name="coalesce", what=Msg("iac.why_coalesce")), error=True)
 
-    def _conditional(self, c: Conditional) -> Any:
+    def _conditional(self, c: Conditional, env: Env) -> Any:
         from preflight.sources import tffunctions as tff
 
-        cond = self.eval(c.cond)
+        cond = self.eval(c.cond, env)
         if isinstance(cond, Unresolved):
             return cond
         try:
             chosen = tff.to_bool(cond, "condition")
         except tff.CallError as e:
             return Unresolved(e.msg, error=True)
-        return self.eval(c.then if chosen else c.other)
+        return self.eval(c.then if chosen else c.other, env)
 
-    def _operation(self, o: Operation) -> Any:
+    def _operation(self, o: Operation, env: Env) -> Any:
         from preflight.sources import tffunctions as tff
 
-        values = [self.eval(x) for x in o.operands]
+        values = [self.eval(x, env) for x in o.operands]
         if o.op in ("&&", "||"):  # a known operand that decides the result decides it, the other unknown or not
             decisive = o.op == "||"
             for v in values:
@@ -266,10 +314,10 @@ class Evaluator(abc.ABC):
         except tff.CallError as e:
             return Unresolved(e.msg, error=True)
 
-    def _for(self, f: ForExpr) -> Any:
+    def _for(self, f: ForExpr, env: Env) -> Any:
         """A ``for`` expression over a known collection (a map in key order), each element evaluated with the
         iteration names bound; unknown when the collection, or a condition, key or value it needs, is."""
-        coll = self.eval(f.collection)
+        coll = self.eval(f.collection, env)
         if isinstance(coll, Unresolved):
             return coll
         if isinstance(coll, dict):
@@ -280,52 +328,48 @@ class Evaluator(abc.ABC):
             return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_not_collection")), error=True)
         out_list: list[Any] = []
         out_map: dict[str, Any] = {}
-        outer = self._scope
-        try:
-            for k, v in pairs:
-                over = self._spend(steps=1)  # an element whose value is a literal is not an evaluation step
-                if over is not None:
-                    return over
-                self._scope = {**outer, f.value_var: v, **({f.key_var: k} if f.key_var else {})}
-                if f.cond is not None:
-                    keep = self.eval(f.cond)
-                    if isinstance(keep, Unresolved):
-                        return keep
-                    if not isinstance(keep, bool):
-                        return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_cond_bool")),
-                                          error=True)
-                    if not keep:
-                        continue
-                value = self.eval(f.value)
-                if isinstance(value, Unresolved):
-                    return value
-                if f.key is None:
-                    out_list.append(value)
+        for k, v in pairs:
+            over = self._spend(steps=1)  # an element whose value is a literal is not an evaluation step
+            if over is not None:
+                return over
+            inner = env.bind({f.value_var: v, **({f.key_var: k} if f.key_var else {})})
+            if f.cond is not None:
+                keep = self.eval(f.cond, inner)
+                if isinstance(keep, Unresolved):
+                    return keep
+                if not isinstance(keep, bool):
+                    return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_cond_bool")),
+                                      error=True)
+                if not keep:
                     continue
-                key = self.eval(f.key)
-                if isinstance(key, Unresolved):
-                    return key
-                if not isinstance(key, str | int | float | bool):
-                    return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_key_string")), error=True)
-                from preflight.sources.tffunctions import to_string
+            value = self.eval(f.value, inner)
+            if isinstance(value, Unresolved):
+                return value
+            if f.key is None:
+                out_list.append(value)
+                continue
+            key = self.eval(f.key, inner)
+            if isinstance(key, Unresolved):
+                return key
+            if not isinstance(key, str | int | float | bool):
+                return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_key_string")), error=True)
+            from preflight.sources.tffunctions import to_string
 
-                skey = to_string(key)
-                if f.group:
-                    out_map.setdefault(skey, []).append(value)
-                elif skey in out_map:
-                    return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_duplicate_key")), error=True)
-                else:
-                    out_map[skey] = value
-        finally:
-            self._scope = outer
+            skey = to_string(key)
+            if f.group:
+                out_map.setdefault(skey, []).append(value)
+            elif skey in out_map:
+                return Unresolved(Msg("iac.call_error", name="for", what=Msg("iac.why_duplicate_key")), error=True)
+            else:
+                out_map[skey] = value
         return self._checked(out_list if f.key is None else out_map)
 
-    def _index(self, v: Any, steps: Sequence[Any], ref: str) -> Any:
+    def _index(self, v: Any, steps: Sequence[Any], ref: str, env: Env) -> Any:
         for s in steps:
             if isinstance(v, Unresolved):
                 return plain(v)  # a part of a value known in part is not known
             if not isinstance(s, str | int):
-                s = self.eval(s)
+                s = self.eval(s, env)
                 if isinstance(s, Unresolved):
                     return s
             if isinstance(v, list) and isinstance(s, str) and s.isascii() and s.isdigit() and len(s) < 20:

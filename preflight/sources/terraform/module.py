@@ -8,14 +8,18 @@ are :class:`~.values.Unresolved` with the reason.
 
 A resource (or module call) with a known ``count``/``for_each`` is expanded into its instances
 (:class:`Expansion`, addresses ``type.name[0]``, ``type.name["k"]``); an unknown one stays one resource whose
-``count.index``/``each.*`` are unresolved. A ``module`` block with a local source loads that directory as a
-child :class:`Module` (inputs evaluated in the caller, resources under ``module.NAME.``, outputs readable
-from the caller); a remote source, a missing directory or a cycle leaves the call Unresolved.
+``count.index``/``each.*`` are unresolved. Each instance's arguments are evaluated in an
+:class:`~.evaluate.Env` of their own (``Env(module, instance)``), its ``dynamic`` blocks in that Env with the
+iterator bound, and a named expression (variable, local, output, argument read elsewhere) in its module's
+Env with its instance only: a reader's bindings never reach what it reads.
+
+A ``module`` block with a local source loads that directory as a child :class:`Module` (inputs evaluated in
+the caller's Env for that call instance, resources under ``module.NAME.``, outputs readable from the caller);
+a remote source, a missing directory or a cycle leaves the call Unresolved.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +27,7 @@ from typing import Any
 
 from preflight.errors import Msg
 from preflight.model import Location
-from preflight.sources.terraform.evaluate import Evaluator, _collect, _steps_text
+from preflight.sources.terraform.evaluate import Env, Evaluator, Instance, _collect, _steps_text
 from preflight.sources.terraform.limits import LIMITS, MAX_INT_DIGITS, Budget
 from preflight.sources.terraform.reader import _Reader
 from preflight.sources.terraform.syntax import ObjectExpr, RawBlock, RawBody, Splat, Template, Traversal, TupleExpr
@@ -43,25 +47,6 @@ ALIASES = {("alicloud_ram_role", "name"): "role_name", ("alicloud_ram_role", "ro
 _RUNTIME_ROOTS = {"path", "terraform", "self"}
 #: arguments of a ``module`` block that are not the child's input variables
 _MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Instance:
-    """One instance of a resource (or module call) with ``count`` or ``for_each``: what ``count.index``, or
-    ``each.key`` and ``each.value``, are in its expressions. ``values`` is Unresolved when the count or
-    for_each is not known statically: the resource then stays one, its instance-dependent values unknown."""
-
-    address: str  # of the resource or call, without the instance key
-    meta: str  # "count" | "for_each"
-    values: Mapping[str, Any] | Unresolved
-    key: int | str | None = None
-
-    @property
-    def suffix(self) -> str:
-        """``[0]`` or ``["key"]``, as Terraform writes the instance's address."""
-        if self.key is None:
-            return ""
-        return f"[{self.key}]" if isinstance(self.key, int) else f"[{json.dumps(self.key, ensure_ascii=False)}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +107,6 @@ class Module(Evaluator):
             elif b.type == "module" and b.labels:
                 self.module_blocks[b.labels[0]] = b
         self._evaluating: set[str] = set()
-        #: the instance whose expressions are being evaluated (count.index, each.key, each.value)
-        self._ctx: Instance | None = None
         self._expansions: dict[str, Expansion | None] = {}
         self._calls: dict[str, ModuleCall] = {}
         self._reader = reader
@@ -131,8 +114,8 @@ class Module(Evaluator):
         self._budget = budget if budget is not None else Budget(LIMITS)
         #: what a variable, local, output or argument evaluated to, by its key and the instance
         self._memo: dict[tuple[str, Instance | None], Any] = {}
-        #: names bound by the for expressions and dynamic blocks being evaluated
-        self._scope: dict[str, Any] = {}
+        #: this module's own Env (no instance, no bound names): where its named expressions are evaluated
+        self.env = Env(self)
         self._unknown: dict[str, Instance] = {}
 
     @property
@@ -141,7 +124,7 @@ class Module(Evaluator):
         return self.prefix.rstrip(".")
 
     # -- references ------------------------------------------------------------------------------------
-    def _splat(self, sp: Splat) -> Any:
+    def _splat(self, sp: Splat, env: Env) -> Any:
         """``base[*].steps``: the steps applied to each element; a resource (or module call) with a known
         ``count`` is the list of its instances, one without ``count`` a list of one, null an empty list."""
         base = sp.base
@@ -154,15 +137,15 @@ class Module(Evaluator):
             elif address in self.resources:
                 expansion = self.expansion(address)
             if expansion is None:
-                return self._collected([self.eval(Traversal(base.root, (base.steps[0], *sp.steps)))])
+                return self._collected([self.eval(Traversal(base.root, (base.steps[0], *sp.steps)), env)])
             if isinstance(expansion, Expansion):
                 if isinstance(expansion.instances, Unresolved):
                     return expansion.instances
                 if expansion.meta != "count":  # a map of instances: a splat of it is not theirs
                     return Unresolved(Msg("iac.call_error", name="[*]", what=Msg("iac.why_list")), error=True)
-                return self._collected([self.eval(Traversal(base.root, (base.steps[0], inst.key, *sp.steps)))
+                return self._collected([self.eval(Traversal(base.root, (base.steps[0], inst.key, *sp.steps)), env)
                                         for inst in expansion.instances])
-        v = self.eval(base)
+        v = self.eval(base, env)
         if isinstance(v, Unresolved):
             return v
         if v is None:
@@ -172,26 +155,26 @@ class Module(Evaluator):
         if over is not None:
             return over
         text = "[*]" + _steps_text(sp.steps)
-        return self._collected([self._index(x, sp.steps, text) for x in items])
+        return self._collected([self._index(x, sp.steps, text, env) for x in items])
 
     def _collected(self, items: list[Any]) -> Any:
         return self._checked(_collect(items))
 
-    def _traversal(self, t: Traversal) -> Any:
+    def _traversal(self, t: Traversal, env: Env) -> Any:
         root, steps = t.root, t.steps
-        if root in self._scope:  # a name bound by a for expression or a dynamic block's iterator
-            return self._index(self._scope[root], steps, t.text)
+        if root in env.names:  # a name bound by a for expression or a dynamic block's iterator
+            return self._index(env.names[root], steps, t.text, env)
         if root == "var" and steps and isinstance(steps[0], str):
-            return self._index(self.variable(steps[0]), steps[1:], t.text)
+            return self._index(self.variable(steps[0]), steps[1:], t.text, env)
         if root == "local" and steps and isinstance(steps[0], str):
-            return self._index(self.local(steps[0]), steps[1:], t.text)
+            return self._index(self.local(steps[0]), steps[1:], t.text, env)
         if root == "data":
             name = ".".join(str(s) for s in steps[:2])
             return Unresolved(Msg("iac.data_source", name=name))
         if root in ("count", "each"):
-            return self._instance_value(t)
+            return self._instance_value(t, env)
         if root == "module" and steps and isinstance(steps[0], str):
-            return self._module_output(steps[0], list(steps[1:]), t)
+            return self._module_output(steps[0], list(steps[1:]), t, env)
         if root in _RUNTIME_ROOTS or root == "module" or not steps or not isinstance(steps[0], str):
             return Unresolved(Msg("iac.runtime_value", ref=t.text))
         address = f"{root}.{steps[0]}"
@@ -202,7 +185,7 @@ class Module(Evaluator):
         ctx: Instance | None = None
         shown = self.prefix + address
         if expansion is not None and not isinstance(expansion.instances, Unresolved):
-            picked = self._pick(expansion, shown, rest, t)
+            picked = self._pick(expansion, shown, rest, t, env)
             if isinstance(picked, Unresolved):
                 return picked
             ctx, rest = picked
@@ -214,7 +197,7 @@ class Module(Evaluator):
                 ctx = self._unknown_instance(address, expansion)
         if not rest:
             return Unresolved(Msg("iac.resource_object", address=shown))
-        return self._index(self.resource_attr(address, rest[0], ctx), rest[1:], t.text)
+        return self._index(self.resource_attr(address, rest[0], ctx), rest[1:], t.text, env)
 
     def _instances_of(self, expr: Any) -> list[Any] | None:
         """``type.name`` of a resource with a known count/for_each, as a list of its instances (for
@@ -227,13 +210,13 @@ class Module(Evaluator):
             return None
         return [inst.key for inst in expansion.instances]
 
-    def _pick(self, expansion: Expansion, shown: str, rest: list[Any], t: Traversal
+    def _pick(self, expansion: Expansion, shown: str, rest: list[Any], t: Traversal, env: Env
               ) -> tuple[Instance, list[Any]] | Unresolved:
         """The instance a reference names (``x.y[0]``, ``x.y["k"]``) and the steps after its key."""
         assert not isinstance(expansion.instances, Unresolved)
         if not rest or isinstance(rest[0], str):
             return Unresolved(Msg("iac.instance_key_missing", address=shown, meta=expansion.meta))
-        key = rest[0] if isinstance(rest[0], int) else self.eval(rest[0])
+        key = rest[0] if isinstance(rest[0], int) else self.eval(rest[0], env)
         if isinstance(key, Unresolved):
             return key
         if expansion.meta == "count" and isinstance(key, str) and key.isascii() and key.isdigit():
@@ -243,9 +226,9 @@ class Module(Evaluator):
                 return inst, rest[1:]
         return Unresolved(Msg("iac.no_such_element", ref=t.text))
 
-    def _instance_value(self, t: Traversal) -> Any:
+    def _instance_value(self, t: Traversal, env: Env) -> Any:
         meta = "count" if t.root == "count" else "for_each"
-        inst = self._ctx
+        inst = env.instance
         if inst is None or inst.meta != meta:
             return Unresolved(Msg("iac.instance_outside", ref=t.text, meta=meta))
         if isinstance(inst.values, Unresolved):
@@ -254,7 +237,7 @@ class Module(Evaluator):
         steps = t.steps
         if not steps or not isinstance(steps[0], str) or steps[0] not in inst.values:
             return Unresolved(Msg("iac.no_such_element", ref=t.text))
-        return self._index(inst.values[steps[0]], steps[1:], t.text)
+        return self._index(inst.values[steps[0]], steps[1:], t.text, env)
 
     def variable(self, name: str) -> Any:
         if self.inputs is not None:  # a child module: the calling block sets its variables
@@ -305,19 +288,16 @@ class Module(Evaluator):
         if key in self._evaluating:
             return Unresolved(Msg("iac.self_reference", key=key))
         self._evaluating.add(key)
-        outer, self._ctx = self._ctx, ctx
-        scope, self._scope = self._scope, {}  # a named expression sees no for/iterator names of its reader
-        try:
-            value = self.eval_partial(expr)
+        try:  # in its own Env: a named expression sees no for/iterator names of its reader
+            value = self.eval_partial(expr, Env(self, ctx))
         finally:
             self._evaluating.discard(key)
-            self._ctx = outer
-            self._scope = scope
         self._memo[memo] = value
         return value
 
-    def target(self, expr: Any, depth: int = 0) -> str | None:
-        """The managed resource (instance) an expression refers to (through locals), for joins."""
+    def target(self, expr: Any, env: Env | None = None, depth: int = 0) -> str | None:
+        """The managed resource (instance) an expression refers to (through locals), for joins; an index
+        written as an expression is evaluated in ``env`` (this module's own by default)."""
         if isinstance(expr, Template) and len(expr.parts) == 1:
             expr = expr.parts[0]
         if not isinstance(expr, Traversal) or depth > 10:
@@ -326,18 +306,15 @@ class Module(Evaluator):
             local = self.locals.get(expr.steps[0])
             if not local:
                 return None
-            outer, self._ctx = self._ctx, None
-            try:
-                return self.target(local[0], depth + 1)
-            finally:
-                self._ctx = outer
+            return self.target(local[0], self.env, depth + 1)
         if expr.steps and isinstance(expr.steps[0], str):
             address = f"{expr.root}.{expr.steps[0]}"
             if address in self.resources:
                 expansion = self.expansion(address)
                 if expansion is None or isinstance(expansion.instances, Unresolved):
                     return self.prefix + address
-                picked = self._pick(expansion, address, list(expr.steps[1:]), expr)
+                picked = self._pick(expansion, address, list(expr.steps[1:]), expr,
+                                    self.env if env is None else env)
                 return None if isinstance(picked, Unresolved) else self.prefix + address + picked[0].suffix
         return None
 
@@ -456,13 +433,10 @@ class Module(Evaluator):
         self._budget.instances += weight
         children: list[tuple[Instance | None, Module]] = []
         for inst in instances:
-            outer, self._ctx = self._ctx, inst
-            try:
-                inputs = {arg: (self.eval(expr), Location(block.path, line))
-                          for arg, (expr, line) in block.body.attrs.items() if arg not in _MODULE_META}
-                providers = self._child_providers(block)
-            finally:
-                self._ctx = outer
+            env = Env(self, inst)
+            inputs = {arg: (self.eval(expr, env), Location(block.path, line))
+                      for arg, (expr, line) in block.body.attrs.items() if arg not in _MODULE_META}
+            providers = self._child_providers(block)
             prefix = f"{shown}{inst.suffix if inst is not None else ''}."
             children.append((inst, Module(blocks, {}, inputs=inputs, providers=providers, prefix=prefix,
                                           reader=reader, chain=(*chain, directory), budget=self._budget)))
@@ -480,7 +454,7 @@ class Module(Evaluator):
                     out[inner] = self.providers[outer]
         return out
 
-    def _module_output(self, name: str, rest: list[Any], t: Traversal) -> Any:
+    def _module_output(self, name: str, rest: list[Any], t: Traversal, env: Env) -> Any:
         call = self.call(name)
         shown = f"{self.prefix}module.{name}"
         if call is None:
@@ -488,7 +462,7 @@ class Module(Evaluator):
         if isinstance(call.children, Unresolved):
             return call.children
         if call.expansion is not None and not isinstance(call.expansion.instances, Unresolved):
-            picked = self._pick(call.expansion, shown, rest, t)
+            picked = self._pick(call.expansion, shown, rest, t, env)
             if isinstance(picked, Unresolved):
                 return picked
             inst, rest = picked
@@ -500,7 +474,7 @@ class Module(Evaluator):
                 rest.pop(0)
         if not rest or not isinstance(rest[0], str):
             return Unresolved(Msg("iac.resource_object", address=shown))
-        return self._index(child.output(rest[0]), rest[1:], t.text)
+        return self._index(child.output(rest[0]), rest[1:], t.text, env)
 
     def output(self, name: str) -> Any:
         block = self.outputs.get(name)
@@ -529,30 +503,28 @@ class Module(Evaluator):
         if region is None:
             return Attr(Unresolved(Msg("iac.provider_no_region", key=key)),
                         Location(provider.path, provider.line)), provider_loc
-        outer, owner._ctx = owner._ctx, None
-        try:
-            value = owner.eval(region[0])
-        finally:
-            owner._ctx = outer
+        value = owner.eval(region[0])  # in the provider's module, outside any instance
         return Attr(value, Location(provider.path, region[1])), provider_loc
 
-    def block(self, raw: RawBody, path: str, line: int) -> Block:
-        attrs = {name: Attr(self.eval_partial(expr), Location(path, ln), self.target(expr))
+    def block(self, raw: RawBody, path: str, line: int, env: Env | None = None) -> Block:
+        """A block's arguments evaluated in ``env`` (this module's own by default), and its nested blocks."""
+        env = self.env if env is None else env
+        attrs = {name: Attr(self.eval_partial(expr, env), Location(path, ln), self.target(expr, env))
                  for name, (expr, ln) in raw.attrs.items()}
         blocks: dict[str, list[Block]] = {}
         unknown: dict[str, Msg] = {}
         for b in raw.blocks:
             if b.type == "dynamic" and len(b.labels) == 1:
-                expanded = self._dynamic(b)
+                expanded = self._dynamic(b, env)
                 if isinstance(expanded, Unresolved):
                     unknown.setdefault(b.labels[0], expanded.reason)
                 else:
                     blocks.setdefault(b.labels[0], []).extend(expanded)
                 continue
-            blocks.setdefault(b.type, []).append(self.block(b.body, b.path, b.line))
+            blocks.setdefault(b.type, []).append(self.block(b.body, b.path, b.line, env))
         return Block(attrs, {k: tuple(v) for k, v in blocks.items()}, Location(path, line), unknown)
 
-    def _dynamic(self, raw: RawBlock) -> list[Block] | Unresolved:
+    def _dynamic(self, raw: RawBlock, env: Env) -> list[Block] | Unresolved:
         """The blocks a ``dynamic "name" { for_each = …; iterator = it; content { … } }`` block generates: one
         per element (``it.key``/``it.value``, the iterator named after the block by default), or Unresolved
         when the elements are not known."""
@@ -568,7 +540,7 @@ class Module(Evaluator):
             if not isinstance(iterator[0], Traversal) or iterator[0].steps:
                 return Unresolved(Msg("iac.dynamic_invalid", name=name), error=True)
             it = iterator[0].root
-        coll = self.eval(for_each[0])
+        coll = self.eval(for_each[0], env)
         if isinstance(coll, Unresolved):
             return Unresolved(Msg("iac.dynamic_unknown", name=name, reason=coll.reason), error=coll.error)
         if isinstance(coll, dict):
@@ -583,16 +555,11 @@ class Module(Evaluator):
             return Unresolved(Msg("iac.dynamic_unknown", name=name, reason=capped.instances.reason))
         content = contents[0]
         out = []
-        outer = self._scope
-        try:
-            for k, v in items:
-                over = self._spend(steps=1)
-                if over is not None:
-                    return Unresolved(Msg("iac.dynamic_unknown", name=name, reason=over.reason))
-                self._scope = {**outer, it: {"key": k, "value": v}}
-                out.append(self.block(content.body, content.path, content.line))
-        finally:
-            self._scope = outer
+        for k, v in items:
+            over = self._spend(steps=1)
+            if over is not None:
+                return Unresolved(Msg("iac.dynamic_unknown", name=name, reason=over.reason))
+            out.append(self.block(content.body, content.path, content.line, env.bind({it: {"key": k, "value": v}})))
         return out
 
     def managed(self, types: Iterable[str]) -> list[Resource]:
@@ -608,12 +575,8 @@ class Module(Evaluator):
                 instances = ((self._unknown_instance(address, expansion),)
                              if isinstance(expansion.instances, Unresolved) else expansion.instances)
             for inst in instances:
-                outer, self._ctx = self._ctx, inst
-                try:
-                    region, provider_loc = self.region_of(b)
-                    body = self.block(b.body, b.path, b.line)
-                finally:
-                    self._ctx = outer
+                region, provider_loc = self.region_of(b)
+                body = self.block(b.body, b.path, b.line, Env(self, inst))
                 shown = self.prefix + address + (inst.suffix if inst is not None else "")
                 out.append(Resource(b.labels[0], shown, body, region, provider_loc))
         for name in self.module_blocks:
