@@ -66,6 +66,12 @@ def cases() -> dict[str, dict[str, str]]:
         "5,000-digit integer": {"main.tf": PROVIDER + _export("count = " + "9" * 5000, "9" * 5000)},
         "5,000-digit count string": {"main.tf": PROVIDER + _export('count = "' + "9" * 5000 + '"')},
         "HCL file over the size cap": {"main.tf": PROVIDER + "# " + "x" * 2_000_000 + "\n"},
+        # the parser itself, within the size cap: nesting, error recovery, long chains
+        "HCL nested 400,000 brackets deep": {"main.tf": "locals {\n  x = " + "[" * 400_000 + "]" * 400_000 + "\n}\n"},
+        "HCL of 990,000 quotes": {"main.tf": '"' * 990_000},
+        "HCL of 240,000 '}{)('": {"main.tf": "}{)(" * 240_000},
+        "HCL 100,000 chained conditionals": {"main.tf": "locals {\n  x = " + " ? 1 : ".join(["a"] * 100_000)
+                                             + " ? 1 : 2\n}\n"},
         ".tf.json resource as a string": {"main.tf.json": '{"resource": {"alicloud_image_export": {"e": "x"}}}'},
         "ROS reference cycle": {"t.yaml": _ros(
             "  B:\n    Type: ALIYUN::OSS::Bucket\n    Properties:\n      BucketName: !Ref C\n"

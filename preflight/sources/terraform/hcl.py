@@ -57,10 +57,12 @@ from preflight.sources.terraform.syntax import (
 #: a tree-sitter node (``tree_sitter.Node``); the module is imported lazily, so typed loosely here
 Node = Any
 
-#: the longest one parse may take: a valid file at the size cap parses in well under a second, but error
-#: recovery on hostile text can take much longer (a megabyte of ``"`` takes ~14 s), so past this the parse is
-#: cancelled and the file refused (``iac.hcl_too_slow``)
-PARSE_SECONDS = 5.0
+#: the longest one parse may take, in seconds: this plus one more per :data:`PARSE_BYTES_PER_SECOND` of text.
+#: A valid file at the size cap (1 MB) parses in well under a second, but tree-sitter's error recovery on
+#: hostile text takes much longer and memory grows with it (a megabyte of ``"``: ~14 s and over 1 GB), so
+#: past this the parse is cancelled and the file refused (``iac.hcl_too_slow``)
+PARSE_SECONDS = 1.0
+PARSE_BYTES_PER_SECOND = 500_000
 
 #: how deep expressions may nest inside each other (brackets, calls, operators, templates); each level costs a
 #: few Python frames in the converter, so this stays far below Python's recursion limit
@@ -81,7 +83,7 @@ class _TooDeep(Exception):
 
 
 class _TooSlow(Exception):
-    """The parse took longer than :data:`PARSE_SECONDS` (tree-sitter recovering from a mass of errors)."""
+    """The parse took longer than it may (tree-sitter recovering from a mass of errors); the seconds it had."""
 
 
 class _Syntax(Exception):
@@ -602,10 +604,12 @@ def _tree(src: bytes) -> tuple[bytes, Node]:
 
 
 def _parse(src: bytes) -> Node:
-    """The root of the tree of ``src``, within :data:`PARSE_SECONDS` (else :class:`_TooSlow`)."""
+    """The root of the tree of ``src``, within :data:`PARSE_SECONDS` and a second a
+    :data:`PARSE_BYTES_PER_SECOND` (else :class:`_TooSlow`)."""
     parser = _parser()
     view = memoryview(src)
-    deadline = time.monotonic() + PARSE_SECONDS
+    seconds = _seconds(len(src))
+    deadline = time.monotonic() + seconds
 
     def past_deadline(offset: int, has_error: bool) -> bool:
         return time.monotonic() > deadline
@@ -615,7 +619,11 @@ def _parse(src: bytes) -> Node:
                             progress_callback=past_deadline).root_node
     except ValueError:  # cancelled: tree-sitter says "Parsing failed"
         parser.reset()  # or the next parse would resume this one
-        raise _TooSlow from None
+        raise _TooSlow(seconds) from None
+
+
+def _seconds(size: int) -> float:
+    return round(PARSE_SECONDS + size / PARSE_BYTES_PER_SECOND, 1)
 
 
 def parse_hcl(text: str, display: str, limits: Limits = LIMITS) -> RawBody:
@@ -625,8 +633,8 @@ def parse_hcl(text: str, display: str, limits: Limits = LIMITS) -> RawBody:
     # a newline at the end, as Terraform reads a last line (a heredoc closed on the last line of the file)
     try:
         src, root = _tree((text + "\n").encode("utf-8", "surrogateescape"))
-    except _TooSlow:
-        raise PreflightError(Msg("iac.hcl_too_slow", seconds=PARSE_SECONDS), display) from None
+    except _TooSlow as e:
+        raise PreflightError(Msg("iac.hcl_too_slow", seconds=e.args[0]), display) from None
     if len(src) != len(text.encode("utf-8", "surrogateescape")) + 1:
         text = src[:-1].decode("utf-8", "surrogateescape")  # columns are those of the text parsed
     bad = _first_error(root)
