@@ -181,20 +181,21 @@ class _Converter:
             return self.term(kids, depth + 1)
         if kind == "conditional":
             return self.conditional(node, depth)
+        # wrappers of one node (nothing else fits inside, not even a comment): child(0) builds no list
         if kind == "literal_value":
-            return self.literal(_kids(node)[0])
+            return self.literal(node.child(0))
         if kind == "template_expr":
-            return self.template(_kids(node)[0], depth + 1)
+            return self.template(node.child(0), depth + 1)
         if kind == "collection_value":
-            return self.collection(_kids(node)[0], depth + 1)
+            return self.collection(node.child(0), depth + 1)
         if kind == "variable_expr":
             return Traversal(_text(self.src, node), ())
         if kind == "function_call":
             return self.call(node, depth + 1)
         if kind == "for_expr":
-            return self.for_expr(_kids(node)[0], depth + 1)
+            return self.for_expr(node.child(0), depth + 1)
         if kind == "operation":
-            return self.operation(_kids(node)[0], depth + 1)
+            return self.operation(node.child(0), depth + 1)
         raise _Syntax(node)
 
     def conditional(self, node: Node, depth: int) -> Any:
