@@ -265,3 +265,19 @@ def test_written_values_read_back_on_their_lines(items: list[tuple[str, Any]], n
         expected[name] = (v, len(lines))
     body = hcl.parse_hcl(newline.join(lines) + newline, "t.tf")
     assert body.attrs == expected
+
+
+@pytest.mark.parametrize(("expr", "value"), [
+    ("true ? 1 : false ? 2 : 3", 1),  # read left-associatively, `(true ? 1 : false) ? 2 : 3` has no value
+    ("false ? 1 : false ? 2 : 3", 3),
+    ('var.create ? 1 : var.by_instance ? 1 : 0', 0),  # the alicloud image module's count
+    ("1e3 + 2E-3", 1000.002),
+    ('"$$${local.n}"', "$${local.n}"),
+    ("[10, 20].1", 20),
+])
+def test_idioms_where_tree_sitter_hcl_reads_otherwise_evaluate_as_terraform_does(expr: str, value: Any) -> None:
+    from preflight.sources import terraform
+
+    text = ('variable "create" {\n  default = false\n}\nvariable "by_instance" {\n  default = false\n}\n'
+            f'locals {{\n  n = 1\n  e = {expr}\n}}\n')
+    assert terraform.Module(hcl.parse_hcl(text, "t.tf").blocks, {}).local("e") == value

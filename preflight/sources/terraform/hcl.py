@@ -576,14 +576,31 @@ def _body(conv: _Converter, node: Node | None, path: str) -> RawBody:
     return out
 
 
+#: how many times a text is parsed again with its exponents mended (each pass mends the numbers it can see:
+#: the tokens after an error are not numbers in its tree, so ``1e3 + 2e3`` takes two)
+EXPONENT_PASSES = 4
+
+
 def _tree(src: bytes) -> tuple[bytes, Node]:
     """The source (as parsed) and the root of its tree. tree-sitter-hcl 1.2 reads a number only with a fraction
     before its exponent: ``1e5``, valid HCL, is the number ``1`` then a stray ``e5``. When the tree has an
     error, ``.0`` is put before each exponent that follows a number node (code, never a string or a comment:
-    the nodes say so) and the text parsed again; the lines stay as they were."""
+    the nodes say so) and the text parsed again, up to :data:`EXPONENT_PASSES` times; the lines stay."""
     root = _parse(src)
-    if not root.has_error:
-        return src, root
+    for _ in range(EXPONENT_PASSES):
+        if not root.has_error:
+            break
+        cuts = _exponents(src, root)
+        if not cuts:
+            break
+        src = b"".join(src[a:b] + (b".0" if b in cuts else b"")
+                       for a, b in zip([0, *cuts], [*cuts, len(src)], strict=True))
+        root = _parse(src)
+    return src, root
+
+
+def _exponents(src: bytes, root: Node) -> list[int]:
+    """Where an exponent follows a number node without a fraction (``1e5``), in order."""
     cuts: list[int] = []
     stack = [root]
     while stack:
@@ -596,12 +613,7 @@ def _tree(src: bytes) -> tuple[bytes, Node]:
                 cuts.append(end)
         else:
             stack.extend(n.children)
-    if not cuts:
-        return src, root
-    cuts.sort()
-    patched = b"".join(src[a:b] + (b".0" if b in cuts else b"") for a, b in zip([0, *cuts], [*cuts, len(src)],
-                                                                                 strict=True))
-    return patched, _parse(patched)
+    return sorted(cuts)
 
 
 def _parse(src: bytes) -> Node:
