@@ -16,10 +16,12 @@ Its whole interface (what another front end replacing this module provides):
 tree-sitter parses in C, without Python recursion, and recovers from errors: a file whose tree holds an
 ``ERROR`` or ``MISSING`` node is refused at the first of them, never read in part. The tree is converted
 here with a cap on nesting (:data:`MAX_DEPTH`), past which the file is refused (``iac.hcl_too_deep``) or an
-expression given as text is an :class:`~.syntax.Opaque` (``iac.kind_nested``). Two readings of
-tree-sitter-hcl 1.2 that differ from HCL's are corrected here (a chain of conditionals, an odd run of ``$``
-before ``{``); HCL that Terraform accepts and tree-sitter-hcl refuses: a number with an exponent and no
-fraction (``1e5``), ``%%%{`` in a quoted string, ``for``/``in`` as an object key.
+expression given as text is an :class:`~.syntax.Opaque` (``iac.kind_nested``). Three readings of
+tree-sitter-hcl 1.2 that differ from HCL's are corrected here: a chain of conditionals (it nests them to the
+left), an odd run of ``$`` before ``{`` (``$$${x}`` is the text ``$${x}``) and a number with an exponent but no
+fraction (``1e5``: mended and parsed again, up to :data:`EXPONENT_PASSES` times). HCL that Terraform accepts
+and this front end still refuses (none met in 5,600 real files): ``%%%{`` in a quoted string, ``for`` as
+an object key, more exponent numbers chained by operators in one expression than there are passes.
 
 Template text is taken from the source between the nodes that are not literal text (the scanner of
 tree-sitter-hcl leaves whitespace out of its literal chunks), then unescaped. A heredoc's body is taken as
@@ -59,7 +61,7 @@ Node = Any
 
 #: the longest one parse may take, in seconds: this plus one more per :data:`PARSE_BYTES_PER_SECOND` of text.
 #: A valid file at the size cap (1 MB) parses in well under a second, but tree-sitter's error recovery on
-#: hostile text takes much longer and memory grows with it (a megabyte of ``"``: ~14 s and over 1 GB), so
+#: hostile text takes much longer and memory grows with it (a megabyte of ``"``: ~14 s, 500 MB at 5 s), so
 #: past this the parse is cancelled and the file refused (``iac.hcl_too_slow``)
 PARSE_SECONDS = 1.0
 PARSE_BYTES_PER_SECOND = 500_000
@@ -69,7 +71,6 @@ PARSE_BYTES_PER_SECOND = 500_000
 MAX_DEPTH = 200
 
 _BINARY = frozenset({"*", "/", "%", "+", "-", ">", ">=", "<", "<=", "==", "!=", "&&", "||"})
-_POSTFIX = frozenset({"get_attr", "index", "splat"})
 #: the parts of a template directive that stand for it (each one an Opaque, as the text between stays text)
 _DIRECTIVE_PARTS = frozenset({"template_if_intro", "template_else_intro", "template_if_end", "template_for_start",
                               "template_for_end"})
