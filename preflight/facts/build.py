@@ -96,6 +96,8 @@ class _Builder:
         self.snapshots: Memo[str, Snapshot | None | Unknown] = Memo(self._build_snapshot)
         self.buckets: Memo[str, Bucket | None | Unknown] = Memo(self._build_bucket)
         self.roles: Memo[str, RoleBase | None | Unknown] = Memo(self._build_role)
+        #: buckets joined by reference, by their element pointer (see :meth:`_linked_bucket`)
+        self.linked_buckets: dict[str, Bucket] = {}
 
     def check_unreferenced(self) -> None:
         """Build what no export referenced too, so a malformed entity is reported wherever it is."""
@@ -186,6 +188,13 @@ class _Builder:
     def subject(self, o: Obj) -> Subject:
         req = self._request(o)
         bucket = self.buckets[req.OSSBucket] if isinstance(req.OSSBucket, str) else req.OSSBucket
+        linked = self.sections.linked(o, "Subject.bucket") if isinstance(req.OSSBucket, Unknown) else None
+        if linked is not None and isinstance(req.OSSBucket, Unknown):
+            # joined by the reference: the bucket's facts, its name still unknown (shown as its address)
+            bucket = self._linked_bucket(linked)
+            if isinstance(bucket.Name, Unknown):
+                req = dataclasses.replace(req, OSSBucket=Unknown(req.OSSBucket.reason, req.OSSBucket.path,
+                                                                 bucket.Name.shown))
         owner = bucket.OwnerId if isinstance(bucket, Bucket) else bucket
         # the bucket owner's account goes into the ARNs the role's policies must cover. An owner not learned
         # (the bucket or its Owner unknown) may be another account: no account (policy.py then answers unknown
@@ -375,6 +384,22 @@ class _Builder:
         found = self.sections.find("buckets", keys, "Subject.bucket")
         if not isinstance(found, Obj):
             return found
+        return self._bucket(found, name, keys)
+
+    def _linked_bucket(self, found: Obj) -> Bucket:
+        """The bucket an export reaches by reference (:meth:`Sections.linked`): one per entity, its name
+        unknown when the source recorded it so (shown as the entity's address, never read as a name)."""
+        bucket = self.linked_buckets.get(found.pointer)
+        if bucket is None:
+            keys = {"Name": found.req_str("Name")}
+            name = self._obj(found, {}).str_("Name")
+            if not isinstance(name, str):
+                why = name.reason if isinstance(name, Unknown) else Msg("snap.required_string", key="Name")
+                name = Unknown(why, shown=self._address(found) or "?")
+            bucket = self.linked_buckets[found.pointer] = self._bucket(found, name, keys)
+        return bucket
+
+    def _bucket(self, found: Obj, name: str | Unknown, keys: Mapping[str, str]) -> Bucket:
         o = self._obj(found, self.unknowns.fields("buckets", keys))
         acl = nested_str(o, "AccessControlList", "Grant")
         owner = nested_str(o, "Owner", "ID")

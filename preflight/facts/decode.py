@@ -65,12 +65,12 @@ class Annotations:
     (A plain slotted class: the records here are not facts, and each dataclass costs start-up time.)
     """
 
-    __slots__ = ("absent_is_unknown", "absent_reason", "addresses", "locations", "scopes", "unknown")
+    __slots__ = ("absent_is_unknown", "absent_reason", "addresses", "links", "locations", "scopes", "unknown")
 
     def __init__(self, *, locations: Mapping[str, Location] | None = None,
                  unknown: Mapping[str, str | Msg] | None = None, scopes: Mapping[int, str] | None = None,
                  absent_is_unknown: bool = True, absent_reason: str | Msg | None = None,
-                 addresses: Mapping[str, str] | None = None) -> None:
+                 addresses: Mapping[str, str] | None = None, links: Mapping[str, str] | None = None) -> None:
         self.locations: Mapping[str, Location] = locations if locations is not None else {}
         self.unknown: Mapping[str, str | Msg] = unknown if unknown is not None else {}
         #: export index -> "role" or "bucket": an entry that stands for an export role or bucket on its own
@@ -80,6 +80,11 @@ class Annotations:
         #: element pointer -> the IaC address of the resource it was made from (what waivers' resource globs
         #: match)
         self.addresses: Mapping[str, str] = addresses if addresses is not None else {}
+        #: field pointer -> element pointer: a reference the source followed from a request field to the
+        #: entity it names (``{"/exports/0/OSSBucket": "/buckets/1"}``), which the joins that declare the
+        #: field as their ``link`` (:data:`preflight.facts.absence.JOINS`) take when the name is not known.
+        #: An element whose key field is recorded unknown is found by such a link only, never by its name
+        self.links: Mapping[str, str] = links if links is not None else {}
 
     def __repr__(self) -> str:
         return f"Annotations({len(self.locations)} locations, {len(self.unknown)} unknown, scopes={self.scopes!r})"
@@ -332,12 +337,13 @@ class Unknowns:
 
 
 #: the fields that identify an entity of each section
-_KEY_FIELDS = {"regions": ("RegionId",), "images": ("RegionId", "ImageId"), "snapshots": ("SnapshotId",),
+#: the fields that identify an entity of each section (its name)
+KEY_FIELDS = {"regions": ("RegionId",), "images": ("RegionId", "ImageId"), "snapshots": ("SnapshotId",),
                "buckets": ("Name",), "roles": ("RoleName",)}
 
 
 def key_of(section: str, o: Obj) -> tuple[str, ...]:
-    return tuple(o.req_str(f) for f in _KEY_FIELDS[section])
+    return tuple(o.req_str(f) for f in KEY_FIELDS[section])
 
 
 def nested_str(o: Obj, outer: str, inner: str) -> str | None | Unknown:

@@ -60,6 +60,8 @@ class DocBuilder:
     unknown_entries: list[dict[str, Any]] = field(default_factory=list)
     scopes: dict[int, str] = field(default_factory=dict)
     addresses: dict[str, str] = field(default_factory=dict)
+    #: field pointer -> element pointer: a reference followed to an entity of the files (Annotations.links)
+    links: dict[str, str] = field(default_factory=dict)
 
     def add(self, section: str, entry: dict[str, Any], location: Location | None, address: str | None = None
             ) -> str:
@@ -87,7 +89,7 @@ class DocBuilder:
     def annotations(self) -> Annotations:
         return Annotations(locations=self.locations, unknown=self.unknown, scopes=self.scopes,
                            absent_is_unknown=True, absent_reason=Msg("iac.absent", source=self.source_name),
-                           addresses=self.addresses)
+                           addresses=self.addresses, links=self.links)
 
     @property
     def source_name(self) -> Msg | str:
@@ -190,7 +192,11 @@ def build_document(resources: Sequence[Resource], *, source: str, export_roles: 
 def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: dict[str, _BucketRef]
              ) -> set[str]:
     """One export per ``alicloud_image_export`` (always RAW with the default role: the provider sends
-    neither ImageFormat nor RoleName). Returns the bucket addresses the exports reach by name."""
+    neither ImageFormat nor RoleName). Returns the addresses of the buckets the exports reach.
+
+    An ``oss_bucket`` that refers to a bucket of the files whose name they do not decide
+    (``bucket = "exports-${random_integer.x.result}"``) is joined to that bucket by the reference
+    (``links``): the bucket rules read its facts; ``OSSBucket`` stays unknown (nothing reads a made-up name)."""
     covered: set[str] = set()
     bucket_targets = _Targets({a: ref.name for a, ref in buckets.items()})
     for r in exports:
@@ -207,12 +213,13 @@ def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: 
         found = bucket_targets.find(bucket_attr) if bucket_attr is not None else None
         if isinstance(found, str):
             ref = buckets[found]
-            if ref.name is None:  # the bucket is known, its name is not: check it on its own
+            covered.add(found)
+            if ref.name is None:  # the bucket is known, its name is not: joined by the reference
                 bucket = Unresolved(Msg("iac.name_unresolved", address=found))
-                ref.needs_scope = True
+                if ref.pointer is not None:
+                    b.links[f"{ptr}/OSSBucket"] = ref.pointer
             else:
                 bucket = ref.name
-                covered.add(found)
         b.put(entry, ptr, "OSSBucket", bucket, r.body.loc("oss_bucket"))
         b.put(entry, ptr, "OSSPrefix", _str(r.body.value("oss_prefix")), r.body.loc("oss_prefix"))
     return covered
@@ -227,10 +234,9 @@ def _scoped(b: DocBuilder, roles: dict[str, tuple[str, Location | None]], bucket
             ptr = b.add("exports", {"RoleName": name}, location)
             b.scopes[int(ptr.rsplit("/", 1)[1])] = "role"
     for address, ref in buckets.items():
-        listed = ref.name is not None and ref.name in export_buckets
-        if address in covered or not (listed or ref.needs_scope):
+        if address in covered or ref.name is None or ref.name not in export_buckets:
             continue
-        entry: dict[str, Any] = {"OSSBucket": ref.name or address}
+        entry: dict[str, Any] = {"OSSBucket": ref.name}
         ptr = b.add("exports", entry, ref.location, address)
         b.put(entry, ptr, "RegionId", ref.region.value, ref.region.location)
         b.scopes[int(ptr.rsplit("/", 1)[1])] = "bucket"
@@ -297,7 +303,8 @@ class _BucketRef:
     name: str | None
     location: Location | None
     region: Attr
-    needs_scope: bool = False
+    #: the bucket's element in the document (what an export's reference links to)
+    pointer: str | None = None
 
 
 _BUCKET_EXTRAS = ("alicloud_oss_bucket_acl", "alicloud_oss_bucket_server_side_encryption",
@@ -334,9 +341,12 @@ def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_bucket
 
 def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[str, str], Resource],
             stray: Mapping[str, Msg], strict: bool) -> None:
+    # a name the files do not decide: the address stands in as the element's key, recorded unknown, so it is
+    # found by an export's reference only and never read as a name (Annotations.links)
     entry: dict[str, Any] = {"Name": ref.name or r.address}
-    ptr = b.add("buckets", entry, r.location, r.address)
+    ptr = ref.pointer = b.add("buckets", entry, r.location, r.address)
     if ref.name is None:
+        b.unknown[f"{ptr}/Name"] = Msg("iac.name_unresolved", address=r.address)
         b.locations[f"{ptr}/Name"] = _name_loc(r, ("bucket",)) or r.location  # type: ignore[assignment]
     region = r.region.value
     b.put(entry, ptr, "Location", f"oss-{region}" if isinstance(region, str) else region,
