@@ -158,7 +158,7 @@ class _Builder:
     def _obj(self, found: Obj, reasons: Mapping[str, str | Msg]) -> Obj:
         """The entity's object with every reason its fields are unknown (live entries, IaC references)."""
         extra = self._child_unknown.get(found.pointer)
-        return Obj(found.data, found.pointer, {**reasons, **extra} if extra else reasons)
+        return Obj(found.data, found.pointer, {**reasons, **extra} if extra else reasons, self.annotations)
 
     def _field_locations(self, o: Obj) -> dict[str, Location] | None:
         by_key = self._child_locations.get(o.pointer)
@@ -166,6 +166,10 @@ class _Builder:
             return None
         facts = FIELD_FACTS.get(o.pointer.split("/")[1], {})
         return {fact: loc for key, loc in by_key.items() for fact in facts.get(key, (key,))}
+
+    def _place(self, o: Obj) -> str:
+        """What a reason calls the entity: its IaC address (what the user wrote), else its JSON pointer."""
+        return self.annotations.place(o.pointer) if self.annotations is not None else o.pointer
 
     def _address(self, o: Obj) -> str | None:
         return self.annotations.addresses.get(o.pointer) if self.annotations is not None else None
@@ -449,7 +453,7 @@ class _Builder:
         o = self._obj(found, self.unknowns.fields("roles", keys))
         trust = policy_field(o, "AssumeRolePolicyDocument")
         if trust is None:
-            trust = Unknown(Msg("snap.empty_trust", pointer=o.pointer))
+            trust = Unknown(Msg("snap.empty_trust", pointer=self._place(o)))
         attached = self._attached(o, keys)
         permissions = None if isinstance(attached, Unknown) else Permissions(attached)
         arn = o.str_("Arn")

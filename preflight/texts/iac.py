@@ -39,6 +39,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "iac.src_terraform_plan": {"en": "Terraform plan", "zh": "Terraform 计划"},
     "iac.src_ros_template": {"en": "ROS template", "zh": "ROS 模板"},
     "iac.absent": {"en": "not defined in the {source} checked", "zh": "未在所检查的 {source}中定义"},
+    # a field the document leaves out, named where the user writes it (Annotations.missing_reason)
+    "iac.argument_not_set": {"en": "{address}: {argument} is not set", "zh": "{address}：未设置 {argument}"},
+    "iac.field_not_set": {"en": "{address}: no argument in the files sets {field}",
+                          "zh": "{address}：文件中没有设置 {field} 的参数"},
     "iac.policy_undefined": {"en": "the {type} policy {name} is not defined in the {source} checked",
                              "zh": "{type} 策略 {name} 未在所检查的 {source}中定义"},
     # -- Terraform: expressions that are not evaluated --------------------------------------------------------

@@ -43,6 +43,19 @@ TYPES = ("alicloud_image_export", "alicloud_image", "alicloud_oss_bucket", "alic
          "alicloud_oss_bucket_replication", "alicloud_ram_role", "alicloud_ram_role_policy_attachment",
          "alicloud_ram_policy")
 SYSTEM = "System"
+#: the document's fields as the alicloud provider's arguments (section/nested object -> field -> argument): a
+#: field the document leaves out is named where the user writes it (Annotations.missing_reason)
+ARGUMENTS: dict[str, dict[str, str]] = {
+    "exports": {"RegionId": "region", "ImageId": "image_id", "OSSBucket": "oss_bucket", "OSSPrefix": "oss_prefix"},
+    "images": {"Platform": "platform", "OSType": "platform", "DiskDeviceMappings": "disk_device_mapping"},
+    "images/DiskDeviceMappings": {"Type": "disk_type", "Device": "device", "Size": "size",
+                                  "SnapshotId": "snapshot_id"},
+    "buckets": {"Name": "bucket", "StorageClass": "storage_class", "AccessControlList": "acl",
+                "ServerSideEncryptionRule": "server_side_encryption_rule", "Versioning": "versioning",
+                "Policy": "policy"},
+    "buckets/ServerSideEncryptionRule": {"SSEAlgorithm": "sse_algorithm", "KMSMasterKeyID": "kms_master_key_id"},
+    "roles": {"RoleName": "role_name", "AssumeRolePolicyDocument": "assume_role_policy_document"},
+}
 UNKNOWN_REGION = "(region unknown)"
 #: the kinds of files a document is built from, and their names in the catalogue
 SOURCES = {"Terraform files": "iac.src_terraform_files", "Terraform plan": "iac.src_terraform_plan",
@@ -62,6 +75,8 @@ class DocBuilder:
     addresses: dict[str, str] = field(default_factory=dict)
     #: field pointer -> element pointer: a reference followed to an entity of the files (Annotations.links)
     links: dict[str, str] = field(default_factory=dict)
+    #: the source's words for the document's fields (ARGUMENTS; ROS: its properties)
+    arguments: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: ARGUMENTS)
 
     def add(self, section: str, entry: dict[str, Any], location: Location | None, address: str | None = None
             ) -> str:
@@ -89,7 +104,7 @@ class DocBuilder:
     def annotations(self) -> Annotations:
         return Annotations(locations=self.locations, unknown=self.unknown, scopes=self.scopes,
                            absent_is_unknown=True, absent_reason=Msg("iac.absent", source=self.source_name),
-                           addresses=self.addresses, links=self.links)
+                           addresses=self.addresses, links=self.links, arguments=self.arguments)
 
     @property
     def source_name(self) -> Msg | str:
@@ -259,11 +274,15 @@ def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
         if isinstance(platform, str):  # ECS derives the OS type from the platform
             os_type = "windows" if platform.lower().startswith("windows") else "linux"
         b.put(entry, ptr, "OSType", os_type, r.body.loc("platform"))
-        b.put(entry, ptr, "DiskDeviceMappings", _disks(r), _disks_location(r))
+        why: dict[str, Msg | str] = {}
+        b.put(entry, ptr, "DiskDeviceMappings", _disks(r, why), _disks_location(r))
+        b.unknown.update({f"{ptr}/DiskDeviceMappings/{k}": v for k, v in why.items()})
     return _Targets({r.address: r.address for r in images})
 
 
-def _disks(r: Resource) -> Any:
+def _disks(r: Resource, why: dict[str, Msg | str]) -> Any:
+    """The image's disks; ``why`` gets the reason of each disk field the files do not decide (``"0/SnapshotId"``),
+    so that it is reported with its own reason rather than as a field nobody set."""
     mappings = r.body.nested("disk_device_mapping")
     if isinstance(mappings, Unresolved):
         return mappings  # a dynamic block whose disks are not known: the disks are unknown, never "none"
@@ -271,26 +290,27 @@ def _disks(r: Resource) -> Any:
         snapshot = r.body.attrs.get("snapshot_id")
         if snapshot is not None:  # an image of one system-disk snapshot
             disk: dict[str, Any] = {"Type": "system"}
-            sid = snapshot.target or _str(snapshot.value)
-            if is_known(sid):
-                disk["SnapshotId"] = sid
+            _disk_field(disk, why, 0, "SnapshotId", snapshot.target or _str(snapshot.value))
             return [disk]
         return Unresolved(Msg("iac.image_no_disks_instance" if "instance_id" in r.body.attrs
                               else "iac.image_no_disks_source"))
     out = []
-    for m in mappings:
+    for i, m in enumerate(mappings):
         disk = {}
         for key, arg in (("Type", "disk_type"), ("Device", "device"), ("Size", "size")):
-            v = _str(m.value(arg))
-            if is_known(v) and v is not None:
-                disk[key] = v
+            _disk_field(disk, why, i, key, _str(m.value(arg)))
         snap = m.attrs.get("snapshot_id")
         if snap is not None:
-            sid = snap.target or _str(snap.value)
-            if is_known(sid) and sid is not None:
-                disk["SnapshotId"] = sid
+            _disk_field(disk, why, i, "SnapshotId", snap.target or _str(snap.value))
         out.append(disk)
     return out
+
+
+def _disk_field(disk: dict[str, Any], why: dict[str, Msg | str], index: int, key: str, value: Any) -> None:
+    if isinstance(value, Unresolved):
+        why[f"{index}/{key}"] = value.reason
+    elif is_known(value) and value is not None:
+        disk[key] = value
 
 
 def _disks_location(r: Resource) -> Location | None:
