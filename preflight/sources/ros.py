@@ -579,6 +579,8 @@ def _image(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any
     d.put(entry, ptr, "Platform", platform, _prop_loc(d, logical_id, "Platform"))
     if isinstance(platform, str):
         entry["OSType"] = "windows" if platform.lower().startswith("windows") else "linux"
+    d.put(entry, ptr, "OSName", Unresolved(Msg("iac.image_os_name", resource="ALIYUN::ECS::CustomImage",
+                                               platform="Platform")), _prop_loc(d, logical_id, "Platform"))
     mappings = _get(resolver, props, "DiskDeviceMapping")
     if isinstance(mappings, list):
         disks = [{k: str(m[src]) for k, src in (("Type", "DiskType"), ("Size", "Size"), ("SnapshotId", "SnapshotId"),

@@ -274,6 +274,9 @@ def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
         if isinstance(platform, str):  # ECS derives the OS type from the platform
             os_type = "windows" if platform.lower().startswith("windows") else "linux"
         b.put(entry, ptr, "OSType", os_type, r.body.loc("platform"))
+        # PF205 reads OSName too: no argument decides it (README, IaC section), so it is unknown with the reason
+        b.put(entry, ptr, "OSName", Unresolved(Msg("iac.image_os_name", resource="alicloud_image",
+                                                   platform="platform")), r.body.loc("platform") or r.location)
         why: dict[str, Msg | str] = {}
         b.put(entry, ptr, "DiskDeviceMappings", _disks(r, why), _disks_location(r))
         b.unknown.update({f"{ptr}/DiskDeviceMappings/{k}": v for k, v in why.items()})
