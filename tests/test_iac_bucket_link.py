@@ -130,3 +130,43 @@ def test_two_exports_referring_to_one_bucket_share_its_facts(tmp_path: Path) -> 
     (tmp_path / "main.tf").write_text(text)
     first, second = iac.load([tmp_path]).subjects
     assert isinstance(first.bucket, Bucket) and first.bucket is second.bucket  # one fact, memoised once
+
+
+CHILD = '''resource "random_integer" "x" {
+  min = 1
+  max = 9
+}
+resource "alicloud_oss_bucket" "this" {
+  bucket = "exp-${random_integer.x.result}"
+  acl    = "public-read"
+}
+output "id" {
+  value = alicloud_oss_bucket.this.id
+}
+output "via_local" {
+  value = local.b
+}
+locals {
+  b = alicloud_oss_bucket.this.bucket
+}
+'''
+
+
+@pytest.mark.parametrize(("call", "ref", "status"), [
+    ("", "module.b.id", "fail"),  # the bucket module's output is that bucket: joined by the reference
+    ("", "module.b.via_local", "fail"),
+    ("  count = 1\n", "module.b[0].id", "unknown"),  # an instance of a counted module: not followed
+    ("", "module.b.nope", "unknown"),
+])
+def test_a_bucket_reached_through_a_local_module_output(cli: Callable[..., CliResult], tmp_path: Path, call: str,
+                                                        ref: str, status: str) -> None:
+    (tmp_path / "bucket").mkdir()
+    (tmp_path / "bucket" / "main.tf").write_text(CHILD)
+    (tmp_path / "main.tf").write_text(
+        'provider "alicloud" {\n  region = "cn-hangzhou"\n}\n'
+        f'module "b" {{\n  source = "./bucket"\n{call}}}\n'
+        f'resource "alicloud_image_export" "e" {{\n  image_id   = "m-1"\n  oss_bucket = {ref}\n}}\n')
+    results = _export_status(cli, tmp_path)
+    assert results["PF501"]["status"] == status, results["PF501"]
+    if status == "fail":
+        assert results["PF501"]["location"] == {"path": str(tmp_path / "bucket" / "main.tf"), "line": 7}
