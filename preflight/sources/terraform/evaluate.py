@@ -14,6 +14,7 @@ refers to (variables, locals, resources, ``count``/``each``, module outputs, spl
 from __future__ import annotations
 
 import abc
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -173,7 +174,9 @@ class Evaluator(abc.ABC):
         if c.name == "jsonencode" and len(c.args) == 1 and not c.expand:
             arg = self.eval_partial(c.args[0])
             if isinstance(arg, Partial) and not isinstance(arg.value, PartialText):
-                return arg  # a document known in part: the policy reader reads it as the object it encodes
+                # a document known in part: its JSON text with the unknown parts inside their strings, which a
+                # template may interpolate (``"RAM": ${local.arns}``) and the policy reader parses back
+                return Partial(arg.reason, arg.error, value=PartialText(_json_parts(arg.value)))
         if c.name == "length" and len(c.args) == 1:
             instances = self._instances_of(c.args[0])
             if instances is not None:
@@ -392,3 +395,40 @@ def _collect(items: list[Any]) -> Any:
         if isinstance(v, Unresolved):
             return v
     return items
+
+
+def _json_parts(v: Any) -> tuple[str | Hole, ...]:
+    """``jsonencode`` of a value whose strings may be known in part (:class:`PartialText`): the JSON text
+    (as :func:`preflight.sources.tffunctions` writes it) with each unknown part left as its :class:`Hole`, inside
+    its string. The value's size and depth were bounded when it was built."""
+    out: list[str | Hole] = []
+
+    def add(x: Any) -> None:
+        if isinstance(x, PartialText):
+            out.append('"')
+            out.extend(json.dumps(p)[1:-1] if isinstance(p, str) else p for p in x.parts)
+            out.append('"')
+        elif isinstance(x, dict):
+            out.append("{")
+            for i, (k, item) in enumerate(x.items()):
+                out.append(("," if i else "") + json.dumps(k) + ":")
+                add(item)
+            out.append("}")
+        elif isinstance(x, list):
+            out.append("[")
+            for i, item in enumerate(x):
+                if i:
+                    out.append(",")
+                add(item)
+            out.append("]")
+        else:
+            out.append(json.dumps(x, separators=(",", ":")))
+
+    add(v)
+    merged: list[str | Hole] = []
+    for part in out:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return tuple(merged)
