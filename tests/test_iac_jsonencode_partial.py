@@ -95,3 +95,43 @@ def test_json_parts_is_jsonencode_with_the_holes_in_place(value: Any) -> None:
     text = "".join(p if isinstance(p, str) else "HOLE" for p in parts)
     assert text == json.dumps(_filled(value), separators=(",", ":"))
     assert not any(isinstance(a, str) and isinstance(b, str) for a, b in itertools.pairwise(parts))
+
+
+CHOICE = '''provider "alicloud" {
+  region = "cn-hangzhou"
+}
+data "alicloud_account" "this" {}
+variable "trust_policy" {
+  default = ""
+}
+variable "no_value" {}
+variable "mfa" {
+  default = false
+}
+locals {
+  arns  = jsonencode(["acs:ram::${data.alicloud_account.this.id}:root"])
+  plain = <<EOF
+  {"Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"RAM": ${local.arns}}}], "Version": "1"}
+  EOF
+}
+resource "alicloud_ram_role" "r" {
+  name     = "AliyunECSImageExportDefaultRole"
+  document = DOCUMENT
+}
+'''
+
+
+@pytest.mark.parametrize(("document", "pf502"), [
+    ("coalesce(var.trust_policy, local.plain)", "fail"),  # the module idiom: no policy given, the built one
+    ('var.mfa ? "{}" : local.plain', "fail"),  # a known condition picks the branch known in part
+    ("coalesce(var.trust_policy, var.mfa ? local.plain : local.plain)", "fail"),
+    ("coalesce(var.no_value, local.plain)", "unknown"),  # an unknown before it: which one is not known
+    ("data.alicloud_account.this.id == \"1\" ? local.plain : local.plain", "unknown"),  # unknown condition
+])
+def test_a_partly_known_trust_through_coalesce_and_conditionals(cli: Callable[..., CliResult], tmp_path: Path,
+                                                                document: str, pf502: str) -> None:
+    (tmp_path / "main.tf").write_text(CHOICE.replace("DOCUMENT", document))
+    result = cli("check", str(tmp_path), "-f", "json")
+    assert result.code in (0, 1), result.err
+    status = {r["rule_id"]: r["status"] for r in result.json()["results"]}
+    assert status["PF502"] == pf502, status

@@ -181,6 +181,8 @@ class Evaluator(abc.ABC):
             instances = self._instances_of(c.args[0])
             if instances is not None:
                 return len(instances)
+        if c.name == "coalesce" and not c.expand:
+            return self._coalesce([self.eval_partial(a) for a in c.args])
         fn = tff.FUNCTIONS.get(c.name)
         if fn is None and c.name != "coalesce":
             return Unresolved(Msg("iac.function_not_static", name=c.name))
@@ -231,8 +233,11 @@ class Evaluator(abc.ABC):
     @staticmethod
     def _coalesce(args: list[Any]) -> Any:
         for a in args:
+            if isinstance(a, Partial) and isinstance(a.value, PartialText) and any(
+                    isinstance(p, str) and p for p in a.value.parts):
+                return a  # a string known in part and not empty whatever its unknown parts: the one taken
             if isinstance(a, Unresolved):
-                return a  # an unknown before any known value decides: unknown
+                return plain(a)  # an unknown before any known value decides: unknown
             if a is not None and a != "":
                 return a
         return Unresolved(Msg("iac.call_error", name="coalesce", what=Msg("iac.why_coalesce")), error=True)
@@ -247,7 +252,8 @@ class Evaluator(abc.ABC):
             chosen = tff.to_bool(cond, "condition")
         except tff.CallError as e:
             return Unresolved(e.msg, error=True)
-        return self.eval(c.then if chosen else c.other)
+        # a known condition picks the branch exactly: a branch known in part stays so (for the policy reader)
+        return self.eval_partial(c.then if chosen else c.other)
 
     def _operation(self, o: Operation) -> Any:
         from preflight.sources import tffunctions as tff
