@@ -5,6 +5,10 @@ section that is absent is unknown; a present section is the complete truth for i
 lacks is absent — unless the join declares a missing target unknown (:data:`preflight.facts.absence.JOINS`:
 a disk's snapshot), the entity was recorded unknown, or the document comes from IaC files, which describe
 part of an account only.
+
+An IaC source may also record that a request field *refers* to an entity of its files (``Annotations.links``);
+a join that declares that field as its ``link`` takes the entity by the reference when the name is not known
+(:meth:`Sections.linked`), and an entity whose name is not known is never found by name (:meth:`Sections.find`).
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from preflight.errors import Msg
-from preflight.facts.absence import missing_target
-from preflight.facts.decode import SECTIONS, WRAPPERS, Annotations, Obj, Unknowns, as_list, key_of
+from preflight.facts.absence import link_field, missing_target
+from preflight.facts.decode import KEY_FIELDS, SECTIONS, WRAPPERS, Annotations, Obj, Unknowns, as_list, key_of
 from preflight.facts.model import Task, Unknown
 
 RUNNING_TASK_STATUSES = frozenset({"Processing", "Waiting"})
@@ -46,7 +50,27 @@ class Sections:
         if index is None:
             return self.no_section(section)
         found = index.get(tuple(keys.values()))
+        if found is not None and self.name_unknown(section, found):
+            found = None  # its name is a stand-in: found by a reference only (linked)
         return self.missing(section, keys, join) if found is None else found
+
+    def name_unknown(self, section: str, o: Obj) -> bool:
+        """Is the entity's name (its key fields) recorded unknown? Then the name in the document only stands
+        for it (an IaC address) and is never matched as a name."""
+        unknown = self.annotations.unknown if self.annotations is not None else {}
+        return any(f"{o.pointer}/{f}" in unknown for f in KEY_FIELDS[section])
+
+    def linked(self, request: Obj, join: str) -> Obj | None:
+        """The entity the request's field reaches by reference (``Annotations.links``), for a join that
+        declares that field as its link (:data:`preflight.facts.absence.JOINS`); ``None`` when there is none."""
+        field = link_field(join)
+        if field is None or self.annotations is None:
+            return None
+        target = self.annotations.links.get(f"{request.pointer}/{field}")
+        if target is None:
+            return None
+        _, section, index = target.split("/")
+        return (self.lists[section] or [])[int(index)]  # a source's own pointer: a bad one is our bug
 
     def no_section(self, section: str) -> Unknown:
         if self.annotations is not None:
