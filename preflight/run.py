@@ -312,12 +312,17 @@ def resource_names(subject: Subject, locate: str) -> tuple[str, ...]:
     return (address, plain) if isinstance(address, str) else (plain,)
 
 
-def resource_resolver(subjects: Sequence[Subject], rules: Sequence[Rule]) -> Callable[[Result], tuple[str, ...]]:
-    by_name = {s.name: s for s in subjects}
+def resource_resolver(subjects: Sequence[Subject], rules: Sequence[Rule],
+                      accounts: Sequence[str | None] = ()) -> Callable[[Result], tuple[str, ...]]:
+    """The resource names of a result's finding, from its subject. ``accounts`` (``preflight audit``), one
+    per subject, is the account each is in: a result is matched by its account and subject name, as two
+    accounts may each have an export of the same name."""
+    owners = accounts or [None] * len(subjects)
+    by_key = {(account, s.name): s for account, s in zip(owners, subjects, strict=True)}
     locate = {r.id: r.locate for r in rules}
 
     def resource_of(result: Result) -> tuple[str, ...]:
-        subject = by_name.get(result.subject)
+        subject = by_key.get((result.account, result.subject))
         return resource_names(subject, locate.get(result.rule_id, "request")) if subject is not None else ()
 
     return resource_of
@@ -384,7 +389,7 @@ def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rul
 
 
 def govern(results: list[Result], subjects: Sequence[Subject], rules: Sequence[Rule],
-           options: CheckOptions) -> tuple[list[Result], list[Note]]:
+           options: CheckOptions, accounts: Sequence[str | None] = ()) -> tuple[list[Result], list[Note]]:
     """Apply the waivers (of every origin) to evaluated results; notes say which could not apply.
 
     Inline waivers found by a source are :class:`~preflight.model.Waiver` values too: add them to
@@ -395,7 +400,7 @@ def govern(results: list[Result], subjects: Sequence[Subject], rules: Sequence[R
 
     notes = waivers.unknown_rule_notes(options.waivers, (r.id for r in rules))
     results, applied = waivers.apply(results, options.waivers, options.config.mandatory, options.today,
-                                     resource_resolver(subjects, rules))
+                                     resource_resolver(subjects, rules, accounts))
     return results, notes + applied
 
 
