@@ -22,7 +22,6 @@ from preflight.facts import Subject, Unknown
 from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
 from preflight.sources.common import display_path, path_kind
-from preflight.sources.jsonpos import check_characters
 from preflight.sources.registry import Files, json_kind, meant_as_snapshot, meant_as_snapshot_doc, sniff_text
 
 if TYPE_CHECKING:
@@ -81,15 +80,14 @@ def _json_kind(doc: Any, *, strict: bool = True) -> str:
 
 def _parse_found_json(files: Files, path: Path, text: str, display: str, *, required: bool) -> Any:
     """A JSON document met while looking for inputs; None when it is not JSON and need not be (a
-    ``tsconfig.json`` with comments in a walked directory or a pre-commit file list): it is skipped."""
+    ``tsconfig.json`` with comments in a walked directory or a pre-commit file list): it is skipped. Its
+    characters are checked by whoever reads it as an input (the snapshot loader, the IaC source), once."""
     try:
-        doc = files.json(path)
+        return files.json(path)
     except PreflightError:
         if required or meant_as_snapshot(text):
             raise
         return None
-    check_characters(doc, text, display)
-    return doc
 
 
 @dataclass

@@ -38,7 +38,9 @@ class Sections:
                       for s, objs in self.lists.items() if s != "tasks"}
 
     def find(self, section: str, keys: Mapping[str, str], join: str) -> Obj | None | Unknown:
-        """The object of the entity with these key fields, ``None`` (learned absent), or unknown."""
+        """The object of the entity with these key fields, ``None`` (learned absent), or unknown: recorded
+        unknown (checked once, first: a recorded gap wins over a listing), its section absent, or missing from
+        its section where that is unknown (:meth:`absent`)."""
         why = self.unknowns.whole(section, keys)
         if why:
             return Unknown(why)
@@ -46,19 +48,17 @@ class Sections:
         if index is None:
             return self.no_section(section)
         found = index.get(tuple(keys.values()))
-        return self.missing(section, keys, join) if found is None else found
+        return self.absent(section, keys, join) if found is None else found
 
     def no_section(self, section: str) -> Unknown:
         if self.annotations is not None:
             return Unknown(Msg("snap.section_reason", section=section, reason=self.annotations.absent_reason))
         return Unknown(Msg("snap.no_section", section=section))
 
-    def missing(self, section: str, keys: Mapping[str, str | None], join: str) -> Unknown | None:
-        """An entity its (present) section lacks: unknown if recorded so, or for IaC, or where the join says
-        a missing target is unknown (:data:`preflight.facts.absence.JOINS`); else absent."""
-        why = self.unknowns.whole(section, keys)
-        if why:
-            return Unknown(why)
+    def absent(self, section: str, keys: Mapping[str, str | None], join: str) -> Unknown | None:
+        """An entity its (present) section lacks, and not recorded unknown (:meth:`find` asked): unknown for
+        IaC, or where the join says a missing target is unknown (:data:`preflight.facts.absence.JOINS`); else
+        absent."""
         if self.annotations is not None and self.annotations.absent_is_unknown:
             return Unknown(self.annotations.absent_reason)
         if missing_target(join) == "unknown":
