@@ -612,12 +612,11 @@ def _click_command(args: Sequence[str]) -> tuple[bool, Any]:
     (resolving each annotation): a run needs one, not every one."""
     import copy
 
-    name = next((a for a in args if not a.startswith("-")), None)
+    at = next((i for i, a in enumerate(args) if not a.startswith("-")), len(args))
+    name = args[at] if at < len(args) else None
     commands = [c for c in app.registered_commands if _command_name(c) == name]
     groups = [g for g in app.registered_groups if g.name == name]
-    if name is not None and not commands and not groups:
-        return False, typer.main.get_command(app)
-    if name is None and (not args or "--help" in args):
+    if (name is not None and not commands and not groups) or not args or "--help" in args[:at]:
         return False, typer.main.get_command(app)
     trimmed = copy.copy(app)
     trimmed.registered_commands, trimmed.registered_groups = commands, groups

@@ -235,7 +235,7 @@ def test_a_run_builds_only_the_command_it_runs(cli: Cli, built: list[str], args:
     assert sorted(built) == commands
 
 
-@pytest.mark.parametrize("args", [[], ["--help"], ["nonsense"], ["check", "--help"]])
+@pytest.mark.parametrize("args", [[], ["--help"], ["--help", "check"], ["nonsense"], ["check", "--help"]])
 def test_help_and_unknown_commands_see_the_whole_app(cli: Cli, built: list[str], args: list[str]) -> None:
     from preflight.cli import app
 
