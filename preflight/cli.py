@@ -448,6 +448,10 @@ def audit(
     if not live and path is None:
         raise error("audit.nothing")
     settings = resolve_config(config, Path.cwd())
+    if settings.max_file_size is not None:  # a config may lower the cap on what is read (never raise it)
+        from preflight.sources.common import set_file_size_cap
+
+        set_file_size_cap(settings.max_file_size)
     options = _audit_options(path, live, accounts, resource_directory, assume_role_name, regions, bucket, oss_prefix,
                              image_format, endpoint, profile, deadline, quiet, _lang(lang), settings=settings,
                              rules_dirs=rules or (), threshold=Severity(fail_on) if fail_on else None,

@@ -213,3 +213,14 @@ def test_a_config_raising_the_file_size_cap_stops_the_run(cli: Cli, warning_only
     assert cli("check", str(warning_only), "--max-file-size", "100MB").code == 2
     (tmp_path / ".preflight.yaml").write_text("max_file_size: 10MB\n", encoding="utf-8")
     assert cli("check", str(warning_only)).code == 0
+
+
+def test_a_config_s_lower_cap_holds_for_an_audit_too(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    fleet = Path(__file__).parent / "fixtures" / "audit" / "fleet.json"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fleet.json").write_text(fleet.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("audit", "fleet.json").code == 1  # an account there could not be read
+    (tmp_path / ".preflight.yaml").write_text("max_file_size: 1KB\n", encoding="utf-8")
+    got = cli("audit", "fleet.json")
+    assert got.code == 2 and got.err.startswith("preflight: error: fleet.json: not read: ") and "1000 bytes" in got.err
