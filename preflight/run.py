@@ -23,7 +23,6 @@ from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
 from preflight.sources import registry
 from preflight.sources.common import display_path
-from preflight.sources.jsonpos import check_characters
 from preflight.sources.registry import Files, json_kind, meant_as_snapshot, meant_as_snapshot_doc, sniff_text
 
 if TYPE_CHECKING:
@@ -82,15 +81,14 @@ def _json_kind(doc: Any, *, strict: bool = True) -> str:
 
 def _parse_found_json(files: Files, path: Path, text: str, display: str, *, required: bool) -> Any:
     """A JSON document met while looking for inputs; None when it is not JSON and need not be (a
-    ``tsconfig.json`` with comments in a walked directory or a pre-commit file list): it is skipped."""
+    ``tsconfig.json`` with comments in a walked directory or a pre-commit file list): it is skipped. Its
+    characters are checked by whoever reads it as an input (the snapshot loader, the IaC source), once."""
     try:
-        doc = files.json(path)
+        return files.json(path)
     except PreflightError:
         if required or meant_as_snapshot(text):
             raise
         return None
-    check_characters(doc, text, display)
-    return doc
 
 
 @dataclass
@@ -319,12 +317,17 @@ def resource_names(subject: Subject, locate: str) -> tuple[str, ...]:
     return (address, plain) if isinstance(address, str) else (plain,)
 
 
-def resource_resolver(subjects: Sequence[Subject], rules: Sequence[Rule]) -> Callable[[Result], tuple[str, ...]]:
-    by_name = {s.name: s for s in subjects}
+def resource_resolver(subjects: Sequence[Subject], rules: Sequence[Rule],
+                      accounts: Sequence[str | None] = ()) -> Callable[[Result], tuple[str, ...]]:
+    """The resource names of a result's finding, from its subject. ``accounts`` (``preflight audit``), one
+    per subject, is the account each is in: a result is matched by its account and subject name, as two
+    accounts may each have an export of the same name."""
+    owners = accounts or [None] * len(subjects)
+    by_key = {(account, s.name): s for account, s in zip(owners, subjects, strict=True)}
     locate = {r.id: r.locate for r in rules}
 
     def resource_of(result: Result) -> tuple[str, ...]:
-        subject = by_name.get(result.subject)
+        subject = by_key.get((result.account, result.subject))
         return resource_names(subject, locate.get(result.rule_id, "request")) if subject is not None else ()
 
     return resource_of
@@ -391,7 +394,7 @@ def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rul
 
 
 def govern(results: list[Result], subjects: Sequence[Subject], rules: Sequence[Rule],
-           options: CheckOptions) -> tuple[list[Result], list[Note]]:
+           options: CheckOptions, accounts: Sequence[str | None] = ()) -> tuple[list[Result], list[Note]]:
     """Apply the waivers (of every origin) to evaluated results; notes say which could not apply.
 
     Inline waivers found by a source are :class:`~preflight.model.Waiver` values too: add them to
@@ -402,7 +405,7 @@ def govern(results: list[Result], subjects: Sequence[Subject], rules: Sequence[R
 
     notes = waivers.unknown_rule_notes(options.waivers, (r.id for r in rules))
     results, applied = waivers.apply(results, options.waivers, options.config.mandatory, options.today,
-                                     resource_resolver(subjects, rules))
+                                     resource_resolver(subjects, rules, accounts))
     return results, notes + applied
 
 

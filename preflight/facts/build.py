@@ -240,15 +240,13 @@ class _Builder:
     def _region(self, region_id: str | Unknown | None) -> Region | None | Unknown:
         if region_id is None or isinstance(region_id, Unknown):
             return region_id
-        if self.sections.index["regions"] is None:
-            return self.sections.no_section("regions")
         return self.regions[region_id]  # one fact per region, shared by its exports
 
     def _build_region(self, region_id: str) -> Region | None | Unknown:
-        o = (self.sections.index["regions"] or {}).get((region_id,))
-        if o is None:
-            return self.sections.missing("regions", {"RegionId": region_id}, "Subject.region")
-        return Region(RegionId=region_id, location=self._loc(o))
+        found = self.sections.find("regions", {"RegionId": region_id}, "Subject.region")
+        if found is None or isinstance(found, Unknown):
+            return found
+        return Region(RegionId=region_id, location=self._loc(found))
 
     def _image(self, region_id: str | Unknown | None, image_id: str | Unknown | None) -> Image | None | Unknown:
         if region_id is None or image_id is None:

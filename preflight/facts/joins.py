@@ -42,7 +42,9 @@ class Sections:
                       for s, objs in self.lists.items() if s != "tasks"}
 
     def find(self, section: str, keys: Mapping[str, str], join: str) -> Obj | None | Unknown:
-        """The object of the entity with these key fields, ``None`` (learned absent), or unknown."""
+        """The object of the entity with these key fields, ``None`` (learned absent), or unknown: recorded
+        unknown (checked once, first: a recorded gap wins over a listing), its section absent, or missing from
+        its section where that is unknown (:meth:`absent`)."""
         why = self.unknowns.whole(section, keys)
         if why:
             return Unknown(why)
@@ -52,7 +54,7 @@ class Sections:
         found = index.get(tuple(keys.values()))
         if found is not None and self.name_unknown(section, found):
             found = None  # its name is a stand-in: found by a reference only (linked)
-        return self.missing(section, keys, join) if found is None else found
+        return self.absent(section, keys, join) if found is None else found
 
     def name_unknown(self, section: str, o: Obj) -> bool:
         """Is the entity's name (its key fields) recorded unknown? Then the name in the document only stands
@@ -77,12 +79,10 @@ class Sections:
             return Unknown(Msg("snap.section_reason", section=section, reason=self.annotations.absent_reason))
         return Unknown(Msg("snap.no_section", section=section))
 
-    def missing(self, section: str, keys: Mapping[str, str | None], join: str) -> Unknown | None:
-        """An entity its (present) section lacks: unknown if recorded so, or for IaC, or where the join says
-        a missing target is unknown (:data:`preflight.facts.absence.JOINS`); else absent."""
-        why = self.unknowns.whole(section, keys)
-        if why:
-            return Unknown(why)
+    def absent(self, section: str, keys: Mapping[str, str | None], join: str) -> Unknown | None:
+        """An entity its (present) section lacks, and not recorded unknown (:meth:`find` asked): unknown for
+        IaC, or where the join says a missing target is unknown (:data:`preflight.facts.absence.JOINS`); else
+        absent."""
         if self.annotations is not None and self.annotations.absent_is_unknown:
             return Unknown(self.annotations.absent_reason)
         if missing_target(join) == "unknown":
