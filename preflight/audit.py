@@ -306,7 +306,8 @@ def report_from_fleet(doc: Any, options: AuditOptions, *, display: str = "<live>
         cfg.check_rule_ids(settings, (r.id for r in ruleset.rules))
     rules = cfg.apply_to_rules(ruleset.rules, settings)
     results: list[Result] = []
-    subjects: list[Subject] = []
+    #: every subject with the account it is in: two accounts may each have an export of the same name
+    owned: list[tuple[str, Subject]] = []
     names: dict[tuple[str, str], str] = {}  # (account, image id) -> image name
     gaps: list[Gap] = []
     gap_ids: set[int] = set()
@@ -315,7 +316,7 @@ def report_from_fleet(doc: Any, options: AuditOptions, *, display: str = "<live>
         evaluated = evaluate(rules, subs, options.lang)
         evaluated = _no_bucket(evaluated, subs, rules, options.lang)
         results += [r._replace(account=acc.account_id) for r in evaluated]
-        subjects += subs
+        owned += [(acc.account_id, s) for s in subs]
         for image in acc.document.get("images", []):
             if isinstance(image, Mapping) and isinstance(image.get("ImageId"), str):
                 name = image.get("ImageName")
@@ -329,12 +330,12 @@ def report_from_fleet(doc: Any, options: AuditOptions, *, display: str = "<live>
     # a waiver speaks of findings about what was read; what was not read (a gap) is never waived, or an
     # account or region preflight could not look at would pass
     is_gap = [id(r) in gap_ids for r in results]
-    governed, notes = govern([r for r, g in zip(results, is_gap, strict=True) if not g], subjects, rules,
-                             check_options)
+    governed, notes = govern([r for r, g in zip(results, is_gap, strict=True) if not g], [s for _, s in owned],
+                             rules, check_options, accounts=[a for a, _ in owned])
     kept = iter(governed)
     results = [r if g else next(kept) for r, g in zip(results, is_gap, strict=True)]
     threshold = options.threshold or settings.fail_on or Severity.ERROR
-    summary = summarize(results, subjects, rules, accounts, gaps, names, threshold, options.lang)
+    summary = summarize(results, owned, rules, accounts, gaps, names, threshold, options.lang)
     mandatory = frozenset(settings.mandatory)
     return Report(mode=Mode.AUDIT, results=tuple(results), threshold=threshold, unknown_fails=True,
                   lang=options.lang,
@@ -349,54 +350,57 @@ def _check_options(options: AuditOptions) -> Any:
                         no_waivers=options.no_waivers, today=options.today)
 
 
-def summarize(results: Sequence[Result], subjects: Sequence[Subject], rules: Sequence[Rule],
+def summarize(results: Sequence[Result], subjects: Sequence[tuple[str, Subject]], rules: Sequence[Rule],
               accounts: Sequence[FleetAccount], gaps: Sequence[Gap], names: Mapping[tuple[str, str], str],
               threshold: Severity, lang: str) -> AuditSummary:
-    """The verdict of each image, the blockers, and the unsafe roles and buckets.
+    """The verdict of each image, the blockers, and the unsafe roles and buckets, from ``subjects`` (each with
+    its account) and their results.
 
     An image is *blocked* when a precondition rule at or above the threshold fails for it; else *unknown*
     when such a rule is unknown; else *exportable*. A role or bucket is *unsafe* when a security rule at or
-    above the threshold fails on it (waived findings are neither)."""
-    by_name = {s.name: s for s in subjects}
+    above the threshold fails on it (waived findings are neither). Everything is keyed by (account, subject):
+    two accounts may each have an image of the same id; and an export listed twice in one account is one
+    image, once (every count of every report is made from ``images``, :meth:`AuditSummary.count`)."""
+    by_key = {(account, s.name): s for account, s in subjects}
     locate = {r.id: r.locate for r in rules}
-    failing: dict[str, list[str]] = defaultdict(list)
-    unknown: dict[str, list[str]] = defaultdict(list)
+    failing: dict[tuple[str, str], set[str]] = defaultdict(set)
+    unknown: dict[tuple[str, str], set[str]] = defaultdict(set)
     unsafe: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     unsafe_images: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     titles: dict[str, str] = {}
     rank = threshold.rank
     for r in results:
-        if r.subject not in by_name or r.severity.rank < rank:
+        subject_key = (r.account or "", r.subject)
+        subject = by_key.get(subject_key)
+        if subject is None or r.severity.rank < rank:
             continue
         if r.category is Category.PRECONDITION and r.status is Status.FAIL:
-            failing[r.subject].append(r.rule_id)
+            failing[subject_key].add(r.rule_id)
             titles[r.rule_id] = r.title
         elif r.category is Category.PRECONDITION and r.status is Status.UNKNOWN:
-            unknown[r.subject].append(r.rule_id)
+            unknown[subject_key].add(r.rule_id)
             titles[r.rule_id] = r.title
         elif r.category is Category.SECURITY and r.status is Status.FAIL:
             kind = locate.get(r.rule_id, "request")
-            request = by_name[r.subject].request
+            request = subject.request
             value = request.EffectiveRoleName if kind == "role" else request.OSSBucket if kind == "bucket" else None
             if isinstance(value, str):
-                key = (r.account or "", kind, value)
+                key = (subject_key[0], kind, value)
                 unsafe[key].add(r.rule_id)
                 unsafe_images[key].add(r.subject)
     images: list[ImageVerdict] = []
-    account_of = {r.subject: r.account or "" for r in results}
-    for s in subjects:
+    for (account, name), s in by_key.items():
         region, image_id = s.request.RegionId, s.request.ImageId
         if not isinstance(region, str) or not isinstance(image_id, str):
             continue
-        account = account_of.get(s.name, "")
-        if failing.get(s.name):
-            verdict, why = Verdict.BLOCKED, failing[s.name]
-        elif unknown.get(s.name):
-            verdict, why = Verdict.UNKNOWN, unknown[s.name]
+        if failing.get((account, name)):
+            verdict, why = Verdict.BLOCKED, failing[(account, name)]
+        elif unknown.get((account, name)):
+            verdict, why = Verdict.UNKNOWN, unknown[(account, name)]
         else:
-            verdict, why = Verdict.EXPORTABLE, []
+            verdict, why = Verdict.EXPORTABLE, set()
         images.append(ImageVerdict(account, region, image_id, names.get((account, image_id), ""), verdict,
-                                   tuple(sorted(set(why))), s.name))
+                                   tuple(sorted(why)), name))
     images.sort(key=lambda i: (i.account, i.region, i.image_id))
     return AuditSummary(
         accounts=tuple(AuditedAccount(a.account_id, a.name, a.regions)

@@ -14,14 +14,16 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from preflight import __version__
 from preflight.errors import Foreign, Listing, Msg, PreflightError, error
 from preflight.i18n import lang_from_argv, t
-from preflight.sources.common import Skip
+
+if TYPE_CHECKING:
+    from preflight.sources.common import Skip
 
 app = typer.Typer(
     name="preflight",
@@ -446,6 +448,10 @@ def audit(
     if not live and path is None:
         raise error("audit.nothing")
     settings = resolve_config(config, Path.cwd())
+    if settings.max_file_size is not None:  # a config may lower the cap on what is read (never raise it)
+        from preflight.sources.common import set_file_size_cap
+
+        set_file_size_cap(settings.max_file_size)
     options = _audit_options(path, live, accounts, resource_directory, assume_role_name, regions, bucket, oss_prefix,
                              image_format, endpoint, profile, deadline, quiet, _lang(lang), settings=settings,
                              rules_dirs=rules or (), threshold=Severity(fail_on) if fail_on else None,
@@ -550,14 +556,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app, turns every failure into one-line errors and an exit code."""
     from contextlib import ExitStack
 
-    from preflight.sources.common import telling_skips
-
     debug, args = _debug_wanted(sys.argv[1:] if argv is None else argv)
     _fewer_collections()
-    command = typer.main.get_command(app)
+    named, command = _click_command(args)
     stack = ExitStack()
     lang = lang_from_argv(args)
-    stack.enter_context(telling_skips(lambda skip: _say_skip(skip, lang)))
+    if named:  # a command may walk directories: what a walk leaves out is said at once
+        from preflight.sources.common import telling_skips
+
+        stack.enter_context(telling_skips(lambda skip: _say_skip(skip, lang)))
     try:
         # in a context of its own: what a command sets (the file size cap) ends with it
         result = contextvars.copy_context().run(command.main, args=args, prog_name="preflight",
@@ -595,6 +602,29 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.close()
     return int(result) if isinstance(result, int) else 0
+
+
+def _command_name(info: Any) -> str:
+    return str(info.name or typer.main.get_command_name(info.callback.__name__))
+
+
+def _click_command(args: Sequence[str]) -> tuple[bool, Any]:
+    """Whether ``args`` name a command, and the click command to run them with: the app with only that
+    command when they name one; with none when they name none and ask for no help (``--version``, an
+    unknown flag); else the whole app (its help lists every command; an unknown command is told with the
+    commands it may have meant). Typer turns the signature of every command it builds into click parameters
+    (resolving each annotation): a run needs one, not every one."""
+    import copy
+
+    at = next((i for i, a in enumerate(args) if not a.startswith("-")), len(args))
+    name = args[at] if at < len(args) else None
+    commands = [c for c in app.registered_commands if _command_name(c) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if (name is not None and not commands and not groups) or not args or "--help" in args[:at]:
+        return False, typer.main.get_command(app)
+    trimmed = copy.copy(app)
+    trimmed.registered_commands, trimmed.registered_groups = commands, groups
+    return name is not None, typer.main.get_command(trimmed)
 
 
 def _debug_wanted(args: list[str]) -> tuple[bool, list[str]]:

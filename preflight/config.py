@@ -187,10 +187,25 @@ def parse(data: Any, display: str, line_of: LineOf, base: Path) -> Config:
         max_size = parse_size(data["max_file_size"])
         if max_size is None:
             bad(["max_file_size"], "err_type", key="max_file_size", expected="a size such as 50MB or 1000000")
+    caps = {"max_file_size": max_size}
+    for key, limit in hard_caps().items():
+        value = caps[key]
+        if value is not None and value > limit:
+            bad([key], "path.config_raises_cap", key=key, value=value, limit=limit)
     if problems:
         raise PreflightError.many(problems)
     return Config(display, fail_on, settings, mandatory, waivers, roles, buckets, max_size, rule_lines,
                   export_bucket_by_region=by_region)
+
+
+def hard_caps() -> dict[str, int]:
+    """The config keys that set a cap, each with the built-in cap it may lower but never raise. A config comes
+    with the pull request it is in: it must not make a run read more than preflight's own limit (whoever runs
+    preflight may raise it, with ``--max-file-size``). A cap added to the config is added here; a test holds
+    this table, ``docs/security.md`` and :func:`parse` together."""
+    from preflight.sources.common import DEFAULT_MAX_FILE_SIZE
+
+    return {"max_file_size": DEFAULT_MAX_FILE_SIZE}
 
 
 _SIZE = re.compile(r"([0-9]{1,15}) ?(?:([KMG])(i?)B?)?")

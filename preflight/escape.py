@@ -22,15 +22,24 @@ JSON and SARIF need nothing here: ``json.dumps`` escapes every control character
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+
+@functools.cache
+def _re(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled on its first use: each medium needs its own few, and a small check printing text
+    compiles none of the Markdown, XML or HTML ones (the patterns below are their sources)."""
+    return re.compile(pattern)
+
+
 #: C0 and C1 controls, DEL, bidirectional marks/overrides/isolates, line and paragraph separators, the BOM
 #: and lone surrogates (which cannot even be written as UTF-8)
 _OTHER_CONTROLS = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
-_CONTROL = re.compile(f"[\x00-\x1f{_OTHER_CONTROLS}]")
-_CONTROL_BUT_BREAKS = re.compile(f"[\x00-\x09\x0b\x0c\x0e-\x1f{_OTHER_CONTROLS}]")
+_CONTROL = f"[\x00-\x1f{_OTHER_CONTROLS}]"
+_CONTROL_BUT_BREAKS = f"[\x00-\x09\x0b\x0c\x0e-\x1f{_OTHER_CONTROLS}]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -45,12 +54,12 @@ def _visible(m: re.Match[str]) -> str:
 def controls(text: str) -> str:
     """``text`` with every control character shown as a visible escape: one line, no terminal sequence."""
     # (every character escaped here is non-printable for Python: most texts take the fast test alone)
-    return text if text.isprintable() or not _CONTROL.search(text) else _CONTROL.sub(_visible, text)
+    return text if text.isprintable() or not _re(_CONTROL).search(text) else _re(_CONTROL).sub(_visible, text)
 
 
 def controls_but_breaks(text: str) -> str:
     """Like :func:`controls`, but line feeds and carriage returns stay (for a medium that encodes them)."""
-    return _CONTROL_BUT_BREAKS.sub(_visible, text) if _CONTROL_BUT_BREAKS.search(text) else text
+    return _re(_CONTROL_BUT_BREAKS).sub(_visible, text) if _re(_CONTROL_BUT_BREAKS).search(text) else text
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -58,11 +67,11 @@ def controls_but_breaks(text: str) -> str:
 
 #: what a CI runner reads as a command at the start of a line (after white space): GitHub Actions' ``::cmd``
 #: and the older ``##[cmd]`` (also Azure Pipelines' ``##vso[``)
-_COMMAND_START = re.compile(r"^(\s*)(::|##)")
+_COMMAND_START = r"^(\s*)(::|##)"
 
 
 def _defuse(line: str) -> str:
-    return _COMMAND_START.sub(lambda m: m.group(1) + ("\\x3a:" if m.group(2) == "::" else "\\x23#"), line)
+    return _re(_COMMAND_START).sub(lambda m: m.group(1) + ("\\x3a:" if m.group(2) == "::" else "\\x23#"), line)
 
 
 def text_line(text: str) -> str:
@@ -70,35 +79,35 @@ def text_line(text: str) -> str:
     return _defuse(controls(text))
 
 
-_CONTROL_BUT_LF = re.compile(f"[\x00-\x09\x0b-\x1f{_OTHER_CONTROLS}]")
+_CONTROL_BUT_LF = f"[\x00-\x09\x0b-\x1f{_OTHER_CONTROLS}]"
 #: a line after the first that a runner would run (a literal line feed first: the search skips ahead fast)
-_COMMAND_LINE = re.compile(r"\n[^\S\n]*(?:::|##)")
+_COMMAND_LINE = r"\n[^\S\n]*(?:::|##)"
 
 
 def text_block(text: str, indent: str) -> str:
     """A text that may be several lines (a remediation): each line escaped and defused, the lines after the
     first indented by ``indent``."""
     printable = text.replace("\n", " ").isprintable()
-    if (not printable and _CONTROL_BUT_LF.search(text)) or (("::" in text or "##" in text)
-                                         and (_COMMAND_LINE.search(text) or _COMMAND_START.match(text))):
+    if (not printable and _re(_CONTROL_BUT_LF).search(text)) or (("::" in text or "##" in text)
+                                         and (_re(_COMMAND_LINE).search(text) or _re(_COMMAND_START).match(text))):
         text = "\n".join(text_line(line) for line in text.split("\n"))
     # (most texts need neither; the indent goes before every line after the first that is not empty, in one
     # C-level pass: remediations are many lines long, and a report has one per finding)
-    return _LINE_AFTER_FIRST.sub("\n" + indent.replace("\\", "\\\\"), text) if indent else text
+    return _re(_LINE_AFTER_FIRST).sub("\n" + indent.replace("\\", "\\\\"), text) if indent else text
 
 
 #: the start of a line after the first that is not empty
-_LINE_AFTER_FIRST = re.compile(r"\n(?=[^\n])")
+_LINE_AFTER_FIRST = r"\n(?=[^\n])"
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Markdown (CommonMark + GitHub's tables)
 
 #: characters that may start inline Markdown or HTML anywhere in a line
-_MD_INLINE = re.compile(r"[\\`*_\[\]<>&~]")
+_MD_INLINE = r"[\\`*_\[\]<>&~]"
 _MD_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 #: what makes a line a heading, quote, list item, thematic break or setext underline
-_MD_BLOCK_START = re.compile(r"^(\s*)(?:([#>+=-])|(\d{1,9})([.)]))")
+_MD_BLOCK_START = r"^(\s*)(?:([#>+=-])|(\d{1,9})([.)]))"
 
 
 def _md_block(m: re.Match[str]) -> str:
@@ -115,8 +124,8 @@ def _md_inline(m: re.Match[str]) -> str:
 def markdown_text(text: str) -> str:
     """Text shown as itself in Markdown: no emphasis, link, image, code, HTML, block structure or line break
     of its own (control characters are shown escaped)."""
-    out = _MD_INLINE.sub(_md_inline, controls(text))
-    out = _MD_BLOCK_START.sub(_md_block, out)
+    out = _re(_MD_INLINE).sub(_md_inline, controls(text))
+    out = _re(_MD_BLOCK_START).sub(_md_block, out)
     # Markdown drops whitespace at the end of a paragraph (Unicode whitespace too: a no-break space): keep the
     # value's own trailing characters other than plain spaces as character references
     trailing = len(out) - len(out.rstrip())
@@ -135,8 +144,8 @@ def markdown_code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})([A-Za-z0-9_+-]*)\s*$")
-_BACKTICKS = re.compile(r"`+")
+_FENCE_OPEN = r"^ {0,3}(`{3,}|~{3,})([A-Za-z0-9_+-]*)\s*$"
+_BACKTICKS = r"`+"
 
 
 class ValuedText(str):
@@ -165,14 +174,14 @@ def _masked(text: str) -> str:
 
 
 def _escape_inline(text: str, line_start: bool) -> str:
-    return markdown_text(text) if line_start else _MD_INLINE.sub(_md_inline, controls(text))
+    return markdown_text(text) if line_start else _re(_MD_INLINE).sub(_md_inline, controls(text))
 
 
 def _inline_rich(line: str, mask: str) -> str:
     """A line with the code spans its author wrote (CommonMark's pairing: a run of n backticks closes at the
     next run of exactly n; only the backticks of ``mask``, the rule's own, count): each span kept as a span of
     the same text, everything else escaped text."""
-    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(mask)]
+    runs = [(m.start(), m.end()) for m in _re(_BACKTICKS).finditer(mask)]
     closing: list[int | None] = [None] * len(runs)
     last: dict[int, int] = {}
     for j in range(len(runs) - 1, -1, -1):  # the next run of the same length (linear, whatever the line)
@@ -230,7 +239,7 @@ def _layout(masks: list[str]) -> Iterator[tuple[int, int | None, str]]:
     None, "")`` for a line of prose. The one reading :func:`markdown_rich` and :func:`rich_parts` share."""
     i = 0
     while i < len(masks):
-        m = _FENCE_OPEN.match(masks[i])
+        m = _re(_FENCE_OPEN).match(masks[i])
         if m:
             marker = m.group(1)
             end = next((j for j in range(i + 1, len(masks))
@@ -260,14 +269,14 @@ def markdown_cell_text(text: str) -> str:
 
 #: what XML 1.0 cannot hold (its Char production), and C1 controls and bidi overrides, which it can but
 #: which no CI page should show raw
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                      "\ud800-\udfff\ufffe\uffff]")
+_XML_BAD = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+            "\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(text: str) -> str:
     """Text an XML 1.0 document can hold (tab, line feed and carriage return stay; ElementTree escapes the
     markup characters)."""
-    return _XML_BAD.sub(_visible, text) if _XML_BAD.search(text) else text
+    return _re(_XML_BAD).sub(_visible, text) if _re(_XML_BAD).search(text) else text
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -291,13 +300,13 @@ def github_property(text: str) -> str:
 #: what HTML must not hold raw (the parse errors of the HTML standard's input stream: C0 controls but tab, LF,
 #: FF and CR; C1 controls and DEL; noncharacters; lone surrogates), CR and FF (the parser rewrites them), and
 #: the bidirectional controls no report should show raw
-_HTML_BAD = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHER_CONTROLS}\ufdd0-\ufdef\ufffe\uffff]")
+_HTML_BAD = f"[\x00-\x08\x0b-\x1f{_OTHER_CONTROLS}\ufdd0-\ufdef\ufffe\uffff]"
 #: noncharacters outside the BMP (U+1FFFE, U+1FFFF, ... U+10FFFF)
-_HTML_BAD_ASTRAL = re.compile("[\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe"
-                              "\U0004ffff\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff"
-                              "\U0008fffe\U0008ffff\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe"
-                              "\U000bffff\U000cfffe\U000cffff\U000dfffe\U000dffff\U000efffe\U000effff"
-                              "\U000ffffe\U000fffff\U0010fffe\U0010ffff]")
+_HTML_BAD_ASTRAL = ("[\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe"
+                    "\U0004ffff\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff"
+                    "\U0008fffe\U0008ffff\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe"
+                    "\U000bffff\U000cfffe\U000cffff\U000dfffe\U000dffff\U000efffe\U000effff"
+                    "\U000ffffe\U000fffff\U0010fffe\U0010ffff]")
 _HTML_ENTITY = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 
 
@@ -312,8 +321,8 @@ def html_text(text: str) -> str:
     character references; control characters, noncharacters and bidirectional controls as visible escapes
     (line feeds and tabs stay: the page decides how to lay them out)."""
     if not text.isprintable():
-        text = _HTML_BAD.sub(_html_visible, text)
-        text = _HTML_BAD_ASTRAL.sub(_html_visible, text)
+        text = _re(_HTML_BAD).sub(_html_visible, text)
+        text = _re(_HTML_BAD_ASTRAL).sub(_html_visible, text)
     return text.translate(_HTML_ENTITY)
 
 
@@ -346,7 +355,7 @@ def rich_parts(text: str) -> list[Part]:
 
 def _span_parts(line: str, mask: str) -> list[Part]:
     """One line's code spans (paired as :func:`_inline_rich` pairs them) and the text around them."""
-    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(mask)]
+    runs = [(m.start(), m.end()) for m in _re(_BACKTICKS).finditer(mask)]
     closing: list[int | None] = [None] * len(runs)
     last: dict[int, int] = {}
     for j in range(len(runs) - 1, -1, -1):

@@ -183,17 +183,25 @@ class ExportPermissions:
     Built once per role: only the statements that bear on an export action are kept, with the actions each
     covers. Exports on which every kept statement applies alike get the same answer (``signature``), so
     answers are memoised per signature: many exports share a role and a bucket.
+
+    ``documents`` holds (policy name, parsed document). A ``None`` document is one that could not be read —
+    except for :data:`DEFAULT_EXPORT_POLICY`, the documented system policy, taken as granting every export
+    action on ``*`` — and so are the policies named in ``unread``. A policy not read may grant what the others
+    lack or Deny what they grant: every answer it could change is unknown, naming it (never left out).
     """
 
-    def __init__(self, documents: Iterable[tuple[str, Policy | None]]) -> None:
+    def __init__(self, documents: Iterable[tuple[str, Policy | None]], unread: Iterable[str] = ()) -> None:
         self.documents: list[tuple[str, Policy]] = []
+        unread_names = list(unread)
         for name, doc in documents:
             if doc is None:
-                if name == DEFAULT_EXPORT_POLICY:
-                    doc = Policy("1", [Statement(1, None, "Allow", list(EXPORT_ACTIONS), [], ["*"], [], None, [])])
-                else:
+                if name != DEFAULT_EXPORT_POLICY:
+                    unread_names.append(name)
                     continue
+                doc = Policy("1", [Statement(1, None, "Allow", list(EXPORT_ACTIONS), [], ["*"], [], None, [])])
             self.documents.append((name, doc))
+        #: why an answer the policies not read could change is unknown; None when every document was read
+        self.unread = Unknown(Msg("snap.policy_doc_unknown", names=", ".join(unread_names))) if unread_names else None
         #: a document that lacks an element RAM requires: every answer is unknown (it may grant or deny anything)
         self.broken = next((why for name, doc in self.documents
                             if (why := broken(doc, Kind.PERMISSION, name)) is not None), None)
@@ -234,6 +242,13 @@ class ExportPermissions:
                   ) -> tuple[list[str] | Unknown, list[str] | Unknown]:
         if self.broken is not None:
             return self.broken, self.broken
+        missing, explained = self._evaluate_read(bucket, prefix, image_id, account)
+        if self.unread is not None and isinstance(missing, list):  # what is read is evidence; the answer is not
+            return self.unread, explained
+        return missing, explained
+
+    def _evaluate_read(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None
+                       ) -> tuple[list[str] | Unknown, list[str]]:
         bucket_arn, object_arn = export_targets(bucket, prefix, image_id, account)
         missing: list[str] = []
         conditional: list[str] = []
@@ -276,7 +291,7 @@ class ExportPermissions:
                             for a in (*BUCKET_ADMIN_ACTIONS, *_EXCESS_SAMPLES))
                     ):
                         found.append(Worded(Msg("snap.excess_action", action=pattern, where=where)))
-        return found
+        return found or self.unread or []
 
     def wildcard_resources(self) -> list[str] | Unknown:
         """Allows of export actions on every resource (``"*"``) rather than the export bucket."""
@@ -286,7 +301,7 @@ class ExportPermissions:
         for name, st, _ in self._relevant:
             if st.Effect == "Allow" and any(r in ("*", "acs:oss:*:*:*") for r in st.Resource):
                 found.append(Worded(Msg("snap.statement_ref", index=st.index, policy=name)))
-        return found
+        return found or self.unread or []
 
 
 def missing_export_actions(
@@ -295,7 +310,8 @@ def missing_export_actions(
     """Which export actions the attached policies do not allow on the export bucket (or a Deny blocks).
 
     ``documents`` holds (policy name, parsed document); a ``None`` document is the documented system policy
-    :data:`DEFAULT_EXPORT_POLICY`, taken as granting all export actions on ``*``.
+    :data:`DEFAULT_EXPORT_POLICY`, taken as granting all export actions on ``*``, or, for any other name, a
+    document that could not be read (the answer is then unknown, see :class:`ExportPermissions`).
     """
     return ExportPermissions(documents).missing(bucket, prefix, image_id)
 

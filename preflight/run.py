@@ -21,8 +21,8 @@ from preflight.errors import Listing, PreflightError, error
 from preflight.facts import Subject, Unknown
 from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
-from preflight.sources.common import display_path, path_kind
-from preflight.sources.jsonpos import check_characters
+from preflight.sources import registry
+from preflight.sources.common import display_path
 from preflight.sources.registry import Files, json_kind, meant_as_snapshot, meant_as_snapshot_doc, sniff_text
 
 if TYPE_CHECKING:
@@ -81,15 +81,14 @@ def _json_kind(doc: Any, *, strict: bool = True) -> str:
 
 def _parse_found_json(files: Files, path: Path, text: str, display: str, *, required: bool) -> Any:
     """A JSON document met while looking for inputs; None when it is not JSON and need not be (a
-    ``tsconfig.json`` with comments in a walked directory or a pre-commit file list): it is skipped."""
+    ``tsconfig.json`` with comments in a walked directory or a pre-commit file list): it is skipped. Its
+    characters are checked by whoever reads it as an input (the snapshot loader, the IaC source), once."""
     try:
-        doc = files.json(path)
+        return files.json(path)
     except PreflightError:
         if required or meant_as_snapshot(text):
             raise
         return None
-    check_characters(doc, text, display)
-    return doc
 
 
 @dataclass
@@ -115,6 +114,15 @@ def _not_fleet(doc: Any, display: str) -> None:
         raise error("audit.check_fleet", display)
 
 
+def _snapshot(files: Files, path: Path) -> list[Subject]:
+    """A snapshot's subjects, loaded by its source (:mod:`preflight.sources.registry`: read and parsed once)."""
+    from preflight.sources import snapshot
+
+    loaded = registry.load(files, path, "snapshot")
+    _not_fleet(loaded.document, loaded.display)
+    return snapshot.load_document(loaded.document, display=loaded.display, text=loaded.text)
+
+
 def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, pre_commit: bool = False) -> Inputs:
     """Snapshots are loaded here; Terraform (HCL, .tf.json, plan JSON) and ROS go to the IaC source.
 
@@ -122,29 +130,27 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
     the changed files are given), a file that is neither is skipped quietly, each IaC file's whole module is
     still read to resolve references, and only findings located in the given files are kept. A directory
     that holds IaC files but nothing about exports is read (a note says so), not an error."""
-    from preflight.sources import snapshot
 
     inputs = Inputs()
     files = Files()  # each file read and parsed once, here and by the IaC source
     iac_paths: list[Path] = []
     found_snapshots = 0
     for given in paths:
-        if path_kind(given) == "dir":
+        if files.kind(given) == "dir":
             for path in files.walk(given):  # one walk: the IaC source takes its files from the same list
                 if not path.name.endswith(".json"):
                     continue
                 text = files.text(path)
                 if '"exports"' in text:
-                    display = display_path(path)
+                    display = files.display(path)
                     doc = _parse_found_json(files, path, text, display, required=False)
                     if _json_kind(doc) == "snapshot" or meant_as_snapshot_doc(doc):
-                        _not_fleet(doc, display)
-                        inputs.subjects += snapshot.load_document(doc, display=display, text=text)
+                        inputs.subjects += _snapshot(files, path)
                         found_snapshots += 1
             iac_paths.append(given)
             continue
         text = files.text(given)
-        display = display_path(given)
+        display = files.display(given)
         kind = "other"
         if text.lstrip().startswith(("{", "[")):
             # JSON is YAML too: a YAML flow list need not be JSON; a changed file need not be ours at all
@@ -152,8 +158,7 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
                                     required=given.name.endswith(".json") and not pre_commit)
             kind = _json_kind(doc, strict=pre_commit)
             if kind == "snapshot":
-                _not_fleet(doc, display)
-                inputs.subjects += snapshot.load_document(doc, display=display, text=text)
+                inputs.subjects += _snapshot(files, given)
                 found_snapshots += 1
                 continue
         if kind in ("terraform", "plan", "ros") or sniff_text(given, text):
@@ -166,7 +171,7 @@ def subjects_from_paths(paths: Sequence[Path], *, config: Config | None = None, 
         files_read = _load_iac(inputs, iac_paths, config or Config(), pre_commit, files)
     iac_subjects = len(inputs.subjects) - snapshot_subjects
     if not inputs.subjects and not pre_commit and not found_snapshots:
-        dirs = [p for p in paths if path_kind(p) == "dir"]
+        dirs = [p for p in paths if files.kind(p) == "dir"]
         if dirs and not files_read:
             raise error("err_no_snapshot_in_dir", display_path(dirs[0]))
         if files_read:  # IaC that exports nothing: read, and nothing applied (one line says so)
@@ -312,12 +317,17 @@ def resource_names(subject: Subject, locate: str) -> tuple[str, ...]:
     return (address, plain) if isinstance(address, str) else (plain,)
 
 
-def resource_resolver(subjects: Sequence[Subject], rules: Sequence[Rule]) -> Callable[[Result], tuple[str, ...]]:
-    by_name = {s.name: s for s in subjects}
+def resource_resolver(subjects: Sequence[Subject], rules: Sequence[Rule],
+                      accounts: Sequence[str | None] = ()) -> Callable[[Result], tuple[str, ...]]:
+    """The resource names of a result's finding, from its subject. ``accounts`` (``preflight audit``), one
+    per subject, is the account each is in: a result is matched by its account and subject name, as two
+    accounts may each have an export of the same name."""
+    owners = accounts or [None] * len(subjects)
+    by_key = {(account, s.name): s for account, s in zip(owners, subjects, strict=True)}
     locate = {r.id: r.locate for r in rules}
 
     def resource_of(result: Result) -> tuple[str, ...]:
-        subject = by_name.get(result.subject)
+        subject = by_key.get((result.account, result.subject))
         return resource_names(subject, locate.get(result.rule_id, "request")) if subject is not None else ()
 
     return resource_of
@@ -384,7 +394,7 @@ def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rul
 
 
 def govern(results: list[Result], subjects: Sequence[Subject], rules: Sequence[Rule],
-           options: CheckOptions) -> tuple[list[Result], list[Note]]:
+           options: CheckOptions, accounts: Sequence[str | None] = ()) -> tuple[list[Result], list[Note]]:
     """Apply the waivers (of every origin) to evaluated results; notes say which could not apply.
 
     Inline waivers found by a source are :class:`~preflight.model.Waiver` values too: add them to
@@ -395,7 +405,7 @@ def govern(results: list[Result], subjects: Sequence[Subject], rules: Sequence[R
 
     notes = waivers.unknown_rule_notes(options.waivers, (r.id for r in rules))
     results, applied = waivers.apply(results, options.waivers, options.config.mandatory, options.today,
-                                     resource_resolver(subjects, rules))
+                                     resource_resolver(subjects, rules, accounts))
     return results, notes + applied
 
 

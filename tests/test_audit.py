@@ -685,3 +685,87 @@ def test_a_directory_listing_that_may_have_left_accounts_out_stops_the_audit(org
         with pytest.raises(PreflightError) as e:
             run_discover(cloud, resource_directory=True)
     assert [m.key for _, m in e.value.problems] == ["audit.directory_unreadable"]
+
+
+# ---- two accounts with images of the same id: never merged, never counted twice -------------------------
+
+A, B = "1000000000000001", "1000000000000002"
+
+
+def _twin_fleet() -> dict[str, Any]:
+    """The fleet fixture with its second account read, holding the same entities (image ids included) as the
+    first, except that its first image failed to build (PF203 blocks it there only)."""
+    doc = json.loads(FLEET.read_text(encoding="utf-8"))
+    first, second = doc["audit"]["accounts"]
+    second.update(gaps=[], regions=list(first["regions"]), public_access_block=first["public_access_block"])
+    for section in ("exports", "regions", "images", "snapshots", "tasks", "roles", "buckets"):
+        doc[section] = doc.get(section, []) + [{**json.loads(json.dumps(e)), "account": B}
+                                               for e in doc.get(section, []) if e.get("account") == A]
+    twin = next(i for i in doc["images"] if i["account"] == B and i["Status"] == "Available")
+    twin["Status"] = "CreateFailed"
+    return doc
+
+
+def _verdicts(report: Any) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
+    return {(i.account, i.image_id): (i.verdict.value, i.blockers) for i in report.audit.images}
+
+
+def test_two_accounts_with_the_same_image_ids_are_judged_apart() -> None:
+    doc = _twin_fleet()
+    broken = next(i["ImageId"] for i in doc["images"] if i["account"] == B and i["Status"] == "CreateFailed")
+    alone = report_of(json.loads(FLEET.read_text(encoding="utf-8")))
+    report = report_of(doc)
+    got = _verdicts(report)
+    mine = {k: v for k, v in got.items() if k[0] == A}
+    assert mine == {k: v for k, v in _verdicts(alone).items() if k[0] == A}  # B's images change nothing of A's
+    assert got[(B, broken)] == ("blocked", ("PF203",)) and got[(A, broken)][0] == "exportable"
+    assert len(report.audit.images) == 2 * len(mine)  # each image once, in its own account
+    for account in (A, B):
+        ids = [i.image_id for i in report.audit.images if i.account == account]
+        assert sorted(ids) == sorted(i["ImageId"] for i in doc["images"] if i["account"] == account)
+        assert sum(report.audit.count(v, account) for v in Verdict) == len(ids)
+    blocked = Counter(i.account for i in report.audit.images if i.verdict is Verdict.BLOCKED)
+    assert dict(report.audit.blockers())["PF203"] == sum(1 for i in report.audit.images if "PF203" in i.blockers)
+    assert blocked[B] == blocked[A] + 1
+
+
+def test_the_summaries_count_each_image_once(cli: Any, tmp_path: Path) -> None:
+    doc = _twin_fleet()
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    summary = json.loads(cli("audit", str(path), "--format", "json").out)["audit"]
+    images = doc["images"]
+    assert summary["images"] == len(images) == sum(a["images"] for a in summary["accounts"])
+    for a in summary["accounts"]:
+        assert a["images"] == sum(1 for i in images if i["account"] == a["account_id"])
+        assert a["images"] == sum(r["images"] for r in a["regions"])
+    rows = list(csv.reader(io.StringIO(cli("audit", str(path), "--format", "csv").out)))[1:]
+    assert sorted((r[0], r[2]) for r in rows) == sorted((i["account"], i["ImageId"]) for i in images)
+
+
+def test_an_export_listed_twice_in_one_account_is_one_image() -> None:
+    doc = json.loads(FLEET.read_text(encoding="utf-8"))
+    doc["exports"].append(dict(doc["exports"][0]))
+    report = report_of(doc)
+    keys = [(i.account, i.region, i.image_id) for i in report.audit.images]
+    assert len(keys) == len(set(keys)) == len(report_of(json.loads(FLEET.read_text(encoding="utf-8"))).audit.images)
+
+
+def test_a_waiver_by_resource_is_matched_in_the_result_s_own_account() -> None:
+    from preflight.engine import evaluate
+    from preflight.rules import load_rules
+    from preflight.run import resource_resolver
+    from preflight.sources.snapshot import subjects_from_document
+    from tests.conftest import BASE
+
+    rules = load_rules().rules
+    subjects, results = [], []
+    for account, role in ((A, "RoleOfA"), (B, "RoleOfB")):
+        doc = json.loads(json.dumps(BASE))
+        doc["exports"][0]["RoleName"] = role
+        subs = subjects_from_document(doc)
+        subjects += [(account, s) for s in subs]
+        results += [r._replace(account=account) for r in evaluate(rules, subs) if r.rule_id == "PF401"]
+    assert len({s.name for _, s in subjects}) == 1  # the same export name in both accounts
+    resource_of = resource_resolver([s for _, s in subjects], rules, [a for a, _ in subjects])
+    assert [(r.account, resource_of(r)) for r in results] == [(A, ("role/RoleOfA",)), (B, ("role/RoleOfB",))]

@@ -195,10 +195,95 @@ def test_version_loads_no_model_rules_or_texts_beyond_the_cli() -> None:
         "import sys\nfrom preflight.cli import main\n"
         "rc = main(['--version'])\n"
         "print(rc, sorted(m for m in sys.modules if m in ('preflight.model', 'preflight.facts', 'preflight.rules',"
-        " 'preflight.engine', 'preflight.run', 'preflight.reporters', 'yaml', 'jsonschema')))\n"
+        " 'preflight.engine', 'preflight.run', 'preflight.reporters', 'preflight.sources.common', 'yaml',"
+        " 'jsonschema')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout + out.stderr
+
+
+# -- start-up: a run builds the one command it runs, and compiles the escapes of its one medium --------------
+
+
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the commands typer turns into click commands (each signature resolved: the cost)."""
+    import typer.main
+
+    names: list[str] = []
+    build = typer.main.get_command_from_info
+
+    def counting(command_info: object, **kwargs: object) -> object:
+        command = build(command_info, **kwargs)  # type: ignore[arg-type]
+        names.append(str(command.name))
+        return command
+
+    monkeypatch.setattr(typer.main, "get_command_from_info", counting)
+    return names
+
+
+@pytest.mark.parametrize(("args", "code", "commands"), [
+    (["check", str(EXAMPLE), "-o", "/dev/null"], 1, ["check"]),
+    (["rules", "list"], 0, ["list", "show"]),
+    (["rules", "show", "PF104"], 0, ["list", "show"]),
+    (["--version"], 0, []),
+    (["--debug", "permissions"], 0, ["permissions"]),
+])
+def test_a_run_builds_only_the_command_it_runs(cli: Cli, built: list[str], args: list[str], code: int,
+                                               commands: list[str]) -> None:
+    assert cli(*args).code == code
+    assert sorted(built) == commands
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--help", "check"], ["nonsense"], ["check", "--help"]])
+def test_help_and_unknown_commands_see_the_whole_app(cli: Cli, built: list[str], args: list[str]) -> None:
+    from preflight.cli import app
+
+    got = cli(*args)
+    if args == ["check", "--help"]:
+        assert got.code == 0 and "--max-file-size" in got.out and built == ["check"]
+        return
+    assert len(built) == len(app.registered_commands) + 3  # the two groups' commands: rules list/show, waivers lint
+    assert "nonsense" not in args or (got.code == 2 and "nonsense" in got.err)
+    assert args == ["nonsense"] or all(n in got.out for n in ("check", "snapshot", "audit", "rules", "waivers"))
+
+
+def test_a_command_built_alone_is_the_command_of_the_whole_app() -> None:
+    import typer.main
+
+    from preflight.cli import _click_command, app
+
+    whole = typer.main.get_command(app)
+    for name, command in whole.commands.items():  # type: ignore[attr-defined]
+        named, alone = _click_command([name])
+        assert named and list(alone.commands) == [name]
+        mine = alone.commands[name]
+        assert (mine.help, [(p.name, p.opts, p.default) for p in mine.params]) == \
+            (command.help, [(p.name, p.opts, p.default) for p in command.params]), name
+        assert [(p.name, p.opts) for p in alone.params] == [(p.name, p.opts) for p in whole.params]
+
+
+def test_escapes_are_compiled_on_first_use_for_the_medium_printed(cli: Cli, monkeypatch: pytest.MonkeyPatch
+                                                                    ) -> None:
+    from preflight import escape
+
+    code = "import preflight.escape as e; print(e._re.cache_info().currsize)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "0"  # importing compiles none
+    compiled: set[str] = set()
+    original = escape._re
+
+    def recording(pattern: str) -> object:
+        compiled.add(pattern)
+        return original(pattern)
+
+    monkeypatch.setattr(escape, "_re", recording)
+    assert cli("check", str(EXAMPLE)).code == 1
+    others = {escape._MD_INLINE, escape._MD_BLOCK_START, escape._FENCE_OPEN, escape._BACKTICKS, escape._XML_BAD,
+              escape._HTML_BAD, escape._HTML_BAD_ASTRAL}
+    assert compiled and not compiled & others
+    assert cli("check", str(EXAMPLE), "-f", "markdown").code == 1
+    assert escape._MD_INLINE in compiled
 
 
 def test_console_script_entry_point() -> None:

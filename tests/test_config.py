@@ -149,6 +149,8 @@ DOCS = [
     ({"max_file_size": "5TB"}, False),
     ({"max_file_size": True}, False),
     ({"max_file_size": 1.5}, False),
+    ({"max_file_size": 52428800}, True),  # the built-in cap: a config may lower it, never raise it
+    ({"max_file_size": 52428801}, False),
 ]
 
 
@@ -173,3 +175,52 @@ def test_schema_names_every_key() -> None:
 
 def test_severity_type() -> None:
     assert config.parse({"fail_on": "warning"}, "c", lambda _: 1, Path()).fail_on is Severity.WARNING
+
+
+# -- a config comes with the pull request: it may lower a cap, never raise it ------------------------------
+
+ABOVE = {"max_file_size": ["50MiB", "52428801", 52428801, "51MiB", "100MB", "1G", "2GiB"]}
+
+
+@pytest.mark.parametrize("key", sorted(config.hard_caps()))
+def test_a_config_may_lower_a_cap_and_not_raise_it(key: str, tmp_path: Path) -> None:
+    limit = config.hard_caps()[key]
+    lines = {key: 3}
+    assert getattr(config.parse({key: limit}, "c.yaml", lambda _: 1, tmp_path), key) == limit
+    assert getattr(config.parse({key: 1000}, "c.yaml", lambda _: 1, tmp_path), key) == 1000
+    for value in ABOVE[key][1:]:
+        with pytest.raises(config.PreflightError) as got:
+            config.parse({"fail_on": "error", key: value}, "c.yaml", lambda path: lines.get(str(path[-1]), 1),
+                         tmp_path)
+        assert str(got.value).startswith(f"c.yaml:3: {key}: ") and "above the built-in limit" in str(got.value)
+    assert config.parse({key: ABOVE[key][0]}, "c.yaml", lambda _: 1, tmp_path)  # 50MiB is the cap itself
+
+
+def test_every_config_key_is_a_known_cap_or_sets_no_cap() -> None:
+    # a key added to the config that sets a cap must be listed in hard_caps (security.md names them too)
+    caps = set(config.hard_caps())
+    assert caps <= set(config.TOP_KEYS) and caps == {"max_file_size"}
+
+
+def test_a_config_raising_the_file_size_cap_stops_the_run(cli: Cli, warning_only: Path, tmp_path: Path) -> None:
+    (tmp_path / ".preflight.yaml").write_text("fail_on: error\nmax_file_size: 100MB\n", encoding="utf-8")
+    for lang in ("en", "zh"):
+        got = cli("check", str(warning_only), "--lang", lang)
+        assert got.code == 2 and got.out == "" and len(got.err.splitlines()) == 1, got
+        assert got.err.startswith("preflight: error: .preflight.yaml:2: max_file_size") and "Traceback" not in got.err
+        assert "100000000" in got.err and "52428800" in got.err and "--max-file-size" in got.err
+    # whoever runs preflight may raise it; the config still may not
+    assert cli("check", str(warning_only), "--max-file-size", "100MB").code == 2
+    (tmp_path / ".preflight.yaml").write_text("max_file_size: 10MB\n", encoding="utf-8")
+    assert cli("check", str(warning_only)).code == 0
+
+
+def test_a_config_s_lower_cap_holds_for_an_audit_too(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    fleet = Path(__file__).parent / "fixtures" / "audit" / "fleet.json"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fleet.json").write_text(fleet.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("audit", "fleet.json").code == 1  # an account there could not be read
+    (tmp_path / ".preflight.yaml").write_text("max_file_size: 1KB\n", encoding="utf-8")
+    got = cli("audit", "fleet.json")
+    assert got.code == 2 and got.err.startswith("preflight: error: fleet.json: not read: ") and "1000 bytes" in got.err

@@ -189,6 +189,43 @@ def test_find_reads_a_join_in_one_order(doc: dict[str, Any], annotations: Annota
         assert isinstance(got, Unknown) and isinstance(got.reason, Msg) and got.reason.key == want
 
 
+@pytest.mark.parametrize(("section", "match", "fact"), [
+    ("regions", {"RegionId": "cn-hangzhou"}, "region"),
+    ("images", {"RegionId": "cn-hangzhou", "ImageId": "m-good"}, "image"),
+    ("buckets", {"Name": "exports"}, "bucket"),
+    ("roles", {"RoleName": "AliyunECSImageExportDefaultRole"}, "role"),
+])
+def test_every_join_reads_a_recorded_unknown_first(section: str, match: dict[str, str], fact: str) -> None:
+    """An entity both listed and recorded unknown as a whole is unknown, whatever its section (the region's
+    join was built apart and read the listing first)."""
+    import copy
+
+    from preflight.i18n import render
+    from tests.conftest import BASE
+
+    doc = copy.deepcopy(BASE)
+    doc["unknown"] = [{"section": section, "match": match, "reason": "AccessDenied: recorded"}]
+    (subject,) = subjects_from_document(doc)
+    got = getattr(subject, fact)
+    assert isinstance(got, Unknown) and render(got.reason, "en") == "AccessDenied: recorded", got
+
+
+@pytest.mark.parametrize("doc", [{"buckets": []}, {"buckets": [{"Name": "b"}]}, {}, {"unknown": [RECORDED]}])
+def test_find_asks_the_recorded_unknowns_once(doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    sections = _sections(doc)
+    asked: list[tuple[str, Any]] = []
+    whole = Unknowns.whole
+
+    def counting(self: Unknowns, section: str, keys: Any) -> Any:
+        asked.append((section, dict(keys)))
+        return whole(self, section, keys)
+
+    monkeypatch.setattr(Unknowns, "whole", counting)
+    for name in ("b", "c"):
+        sections.find("buckets", {"Name": name}, "Subject.bucket")
+    assert asked == [("buckets", {"Name": "b"}), ("buckets", {"Name": "c"})]
+
+
 def test_a_join_declared_unknown_reads_unknown_when_its_target_is_missing() -> None:
     got = _sections({"snapshots": []}).find("snapshots", {"SnapshotId": "s-1"}, "Disk.snapshot")
     assert isinstance(got, Unknown) and isinstance(got.reason, Msg) and got.reason.key == "snap.not_in_section"

@@ -327,6 +327,48 @@ def test_a_lone_surrogate_in_a_snapshot(cli: Cli, here: Path, fmt: str) -> None:
     _one_error(zh, f"s.json:{line_no}: ")
 
 
+@pytest.mark.parametrize(("files", "args"), [
+    ({"s.json": "snapshot"}, ["s.json"]),
+    ({"d/s.json": "snapshot"}, ["d"]),
+    ({"p.json": "tests/iac/plan/export.plan.json"}, ["p.json"]),
+    ({"d/p.json": "tests/iac/plan/export.plan.json"}, ["d"]),
+    ({"r.json": "tests/iac/ros/managed-policy.json"}, ["r.json"]),
+    ({"s.json": "snapshot", "d/p.json": "tests/iac/plan/export.plan.json"}, ["s.json", "d"]),
+])
+def test_each_json_input_s_characters_are_checked_once(files: dict[str, str], args: list[str], here: Path,
+                                                       cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """By whoever reads it as an input (the snapshot loader, the IaC source), once; not also while looking."""
+    from preflight.sources import jsonpos
+    from tests.conftest import ROOT
+
+    for name, what in files.items():
+        (here / name).parent.mkdir(exist_ok=True)
+        if what == "snapshot":
+            _snapshot(here / name)
+        else:
+            (here / name).write_text((ROOT / what).read_text(encoding="utf-8"), encoding="utf-8")
+    checked: list[str] = []
+    lone_surrogate = jsonpos.lone_surrogate
+
+    def counting(doc: Any, text: str) -> str | None:
+        checked.append(text)
+        return lone_surrogate(doc, text)
+
+    monkeypatch.setattr(jsonpos, "lone_surrogate", counting)
+    assert cli("check", *args).code in (0, 1)
+    assert sorted(checked) == sorted((here / name).read_text(encoding="utf-8") for name in files)
+
+
+def test_a_snapshot_file_loaded_on_its_own_is_checked_for_lone_surrogates(here: Path) -> None:
+    from preflight.errors import PreflightError
+    from preflight.sources.snapshot import load_file
+
+    path = _snapshot(here / "s.json")
+    path.write_text(path.read_text().replace('"ImageId": "', '"ImageId": "\\ud800', 1))
+    with pytest.raises(PreflightError, match="lone UTF-16 surrogate"):
+        load_file(path)
+
+
 def test_a_surrogate_pair_is_a_character(cli: Cli, here: Path) -> None:
     path = _snapshot(here / "s.json")
     path.write_text(path.read_text().replace('"OSSPrefix": "', '"OSSPrefix": "\\ud83d\\ude00', 1))

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from preflight.engine import evaluate
+from preflight.facts import Bucket, Unknown
 from preflight.i18n import render
 from preflight.model import Location, Result, Status
 from preflight.rules import load_rules
@@ -113,8 +114,9 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict
 
 def test_environment_through_the_cli(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     report = cli("check", str(ENV), "-f", "json").json()
-    pf303 = next(r for r in report["results"] if r["rule_id"] == "PF303" and "oss://?" in r["subject"])
-    assert pf303["status"] == "unknown"  # the bucket's name is not known: which bucket the export uses neither
+    pf303 = next(r for r in report["results"] if r["rule_id"] == "PF303")
+    # the bucket's name is not known, but the export refers to it: joined by the reference, its KMS rule fails
+    assert pf303["status"] == "fail" and "oss://alicloud_oss_bucket.exports/" in pf303["subject"], pf303
     monkeypatch.setenv("TF_VAR_bucket_name", "from-env")
     result = cli("check", str(ENV), "-f", "json")
     assert result.code == 1
@@ -269,10 +271,12 @@ def test_module_results(rule: str, subject: str, status: Status, where: tuple[st
 
 def test_a_called_directory_given_itself_is_a_root_module() -> None:
     load = iac.load([MODS / "store"])
-    # var.bucket_name has no value: the export's bucket is unknown, the bucket is checked on its own
-    export, bucket = load.subjects
+    # var.bucket_name has no value: the export's bucket name is unknown, the export is joined to the bucket by
+    # its reference (no subject of its own, no made-up name)
+    (export,) = load.subjects
     assert str(export.request.OSSBucket.reason) == "the name of alicloud_oss_bucket.this cannot be resolved statically"
-    assert (bucket.scope, bucket.request.OSSBucket) == ("bucket", "alicloud_oss_bucket.this")
+    assert isinstance(export.bucket, Bucket) and export.bucket.address == "alicloud_oss_bucket.this"
+    assert isinstance(export.bucket.Name, Unknown) and export.bucket.Name.shown == "alicloud_oss_bucket.this"
 
 
 def test_modules_through_the_cli(cli: Cli) -> None:

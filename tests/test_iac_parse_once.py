@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from preflight.sources import common, iac, registry, terraform
+from preflight.sources import common, iac, terraform
+from preflight.sources import files as files_module
 from preflight.sources.terraform import reader
 
 ROOT = '''
@@ -50,7 +51,7 @@ def test_every_file_is_read_and_parsed_once(tmp_path: Path, monkeypatch: pytest.
         (example / "main.tf").write_text(EXAMPLE.replace("NAME", f"e{n}"))
     parsed: collections.Counter[str] = collections.Counter()
     read: collections.Counter[str] = collections.Counter()
-    real_parse, real_read = reader.parse_hcl, reader.read_text
+    real_parse, real_read = reader.parse_hcl, files_module.read_text
 
     def parse(text: str, display: str, *args: Any) -> Any:
         parsed[display] += 1
@@ -61,8 +62,8 @@ def test_every_file_is_read_and_parsed_once(tmp_path: Path, monkeypatch: pytest.
         return real_read(path)
 
     monkeypatch.setattr(reader, "parse_hcl", parse)  # where the parse cache looks them up
-    monkeypatch.setattr(reader, "read_text", read_text)
-    monkeypatch.setattr(registry, "read_text", read_text)  # the run's store, which the parse cache reads through
+    # the run's store, which the parse cache reads through (the reader itself has no other way to read)
+    monkeypatch.setattr(files_module, "read_text", read_text)
     load = iac.load([tmp_path])
     files = {common.display_path(p) for p in tmp_path.rglob("*.tf")}
     assert set(parsed) == files and set(parsed.values()) == {1}, parsed

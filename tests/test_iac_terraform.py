@@ -131,18 +131,20 @@ def test_tf_json_module_with_deprecated_arguments_and_scoped_subjects() -> None:
     assert not [r for r in results if r.subject.startswith("role") and r.rule_id.startswith("PF3")]
 
 
-def test_unresolvable_bucket_name_keeps_the_bucket_checked_on_its_own(tmp_path: Path) -> None:
+def test_unresolvable_bucket_name_joins_the_export_to_the_bucket_by_reference(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(
         'provider "alicloud" {\n  region = "cn-beijing"\n}\nvariable "name" {}\n'
         'resource "alicloud_oss_bucket" "b" {\n  bucket = var.name\n  storage_class = "ColdArchive"\n}\n'
         'resource "alicloud_image_export" "e" {\n  image_id = "m-1"\n  oss_bucket = alicloud_oss_bucket.b.id\n}\n')
     doc, ann = _doc(tmp_path)
-    assert doc["exports"] == [{"RegionId": "cn-beijing", "ImageId": "m-1"},
-                              {"OSSBucket": "alicloud_oss_bucket.b", "RegionId": "cn-beijing"}]
+    # no pseudo-export with a made-up bucket name: the export links the bucket element
+    assert doc["exports"] == [{"RegionId": "cn-beijing", "ImageId": "m-1"}]
     assert "cannot be resolved statically" in str(ann.unknown["/exports/0/OSSBucket"])
-    assert ann.scopes == {1: "bucket"}
+    assert "/buckets/0/Name" in ann.unknown and ann.links == {"/exports/0/OSSBucket": "/buckets/0"}
+    assert ann.scopes == {}
     results = _results(tmp_path)
-    assert _find(results, "PF304", "bucket oss://alicloud_oss_bucket.b").status is Status.FAIL
+    pf304 = _find(results, "PF304", "oss://alicloud_oss_bucket.b")
+    assert pf304.status is Status.FAIL and "Bucket alicloud_oss_bucket.b has storage class ColdArchive" in pf304.message
 
 
 @pytest.mark.parametrize(("expr", "expected"), [

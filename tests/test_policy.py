@@ -464,7 +464,6 @@ MISSING_CASES: list[tuple[str, list[tuple[str, Any]], dict[str, Any], list[str]]
     ("seed custom policy, Resource *", [("EcsImageExport", SEED_CUSTOM)], {}, []),
     ("seed custom policy as RAM's JSON string", [("EcsImageExport", json.dumps(SEED_CUSTOM))], {}, []),
     ("default system policy named without document", [(pol.DEFAULT_EXPORT_POLICY, None)], {}, []),
-    ("another policy without document grants nothing", [("SomethingElse", None)], {}, ALL),
     ("no policies", [], {}, ALL),
     ("a policy with no statements", [("Empty", {"Version": "1", "Statement": []})], {}, ALL),
     ("scoped to the bucket, owner known", [("Scoped", bucket_scoped("exports"))], {"account": OWNER}, []),
@@ -525,6 +524,13 @@ MISSING_CASES: list[tuple[str, list[tuple[str, Any]], dict[str, Any], list[str]]
                          [pytest.param(d, t, e, id=i) for i, d, t, e in MISSING_CASES])
 def test_missing_export_actions(documents: list[tuple[str, Any]], target: dict[str, Any], expected: list[str]) -> None:
     assert missing(documents, **target) == expected
+
+
+@pytest.mark.parametrize("others", [[], [("EcsImageExport", SEED_CUSTOM)]])
+def test_another_policy_without_document_is_unknown_not_nothing(others: list[tuple[str, Any]]) -> None:
+    # it may Deny what the others grant: neither "grants nothing" (all missing) nor left out (nothing missing)
+    got = missing([*others, ("SomethingElse", None)])
+    assert isinstance(got, Unknown) and "SomethingElse" in str(got)
 
 
 @pytest.mark.parametrize(

@@ -294,3 +294,40 @@ def test_evaluator_agrees_with_the_reference(policy: list[dict[str, Any]], actio
                                              context: dict[str, tuple[str, ...]]) -> None:
     got = decide(*policy, request=Request(action, resource, context=context))
     assert got is ref_evaluate(policy, action, resource, context)
+
+
+# -- a policy whose document could not be read makes the answers it could change unknown, never vanishes ----
+
+SCOPED = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": list(pol.EXPORT_ACTIONS),
+                                         "Resource": ["acs:oss:*:*:exports", "acs:oss:*:*:exports/*"]}]}
+BROAD = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "oss:*", "Resource": "*"}]}
+
+
+@pytest.mark.parametrize("how", ["none", "unread"])
+@pytest.mark.parametrize(("known", "certain"), [
+    ([], {}),  # nothing read: all missing before, now unknown
+    ([("Scoped", SCOPED)], {}),  # read ones allow all: the unread one may Deny
+    ([("Broad", BROAD)], {"excess": True, "wildcard": True}),  # what is read to be too broad stays a finding
+    ([(pol.DEFAULT_EXPORT_POLICY, None)], {"wildcard": True}),  # the documented system policy is read as such
+])
+def test_a_policy_not_read_makes_the_answer_unknown(how: str, known: list[tuple[str, Any]],
+                                                     certain: dict[str, bool]) -> None:
+    documents = [(name, pol.parse_policy(doc) if doc is not None else None) for name, doc in known]
+    perms = (pol.ExportPermissions([*documents, ("CustomDeny", None)]) if how == "none"
+             else pol.ExportPermissions(documents, ["CustomDeny"]))
+    missing = perms.missing("exports", "EcsExport", "m-1", "123")
+    assert isinstance(missing, pol.Unknown) and "CustomDeny" in str(missing)
+    assert isinstance(perms.decisions("exports", "EcsExport", "m-1", "123"), list)  # evidence of what was read
+    for name, found in (("excess", perms.excess()), ("wildcard", perms.wildcard_resources())):
+        if certain.get(name):
+            assert isinstance(found, list) and found, name
+        else:
+            assert isinstance(found, pol.Unknown) and "CustomDeny" in str(found), name
+    assert isinstance(pol.missing_export_actions([*documents, ("CustomDeny", None)], "exports", "EcsExport", "m-1"),
+                      pol.Unknown)
+
+
+def test_every_document_read_keeps_the_answer() -> None:
+    perms = pol.ExportPermissions([("Scoped", pol.parse_policy(SCOPED))], [])
+    assert perms.missing("exports", "EcsExport", "m-1", "123") == [] and perms.unread is None
+    assert pol.ExportPermissions([]).missing("exports", "EcsExport", "m-1", "123") == list(pol.EXPORT_ACTIONS)

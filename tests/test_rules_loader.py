@@ -208,3 +208,41 @@ def test_count_over_partly_unknown_elements() -> None:
                     with_disks(100, drop="Size")).__class__ is Unknown
     assert evaluate({"path": "image.disks", "where": {"path": "Type", "eq": "data"}, "count": {"lte": 4}},
                     with_disks(1, 2, 3, 4, 5, drop="Size")) is False
+
+
+@pytest.mark.parametrize("where", ["root", "rules", "elsewhere", "linked"])
+def test_a_bundled_rule_s_source_is_its_display_path(where: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shown paths of the bundled rules come from their directory resolved once; each is what
+    display_path(file) says, from any working directory, a rule file that is a symlink resolved on its own."""
+    import shutil
+
+    from preflight.rules import load as loader
+    from preflight.sources.common import display_path
+    from tests.conftest import ROOT
+
+    rules = ROOT / "rules"
+    if where == "linked":  # a copy of the pack in which one rule file is a symlink to a file elsewhere
+        copy = tmp_path / "pack"
+        shutil.copytree(rules, copy)
+        target = tmp_path / "elsewhere" / "PF104-oss-prefix-format.yaml"
+        target.parent.mkdir()
+        (copy / target.name).rename(target)
+        (copy / target.name).symlink_to(target)
+        monkeypatch.setattr(loader, "rules_dir", lambda: copy)
+        monkeypatch.setenv("PREFLIGHT_NO_CACHE", "1")
+        rules = copy
+    monkeypatch.chdir({"root": ROOT, "rules": ROOT / "rules", "elsewhere": tmp_path, "linked": tmp_path}[where])
+    resolved: list[Path] = []
+
+    def counting(path: Path | str) -> str:
+        resolved.append(Path(path))
+        return display_path(path)
+
+    monkeypatch.setattr(loader, "display_path", counting)
+    got = {r.id: r.source for r in loader.load_rules().rules}
+    want = {p.name.split("-", 1)[0]: display_path(p) for p in rules.glob("PF*.yaml")}
+    assert got == want
+    assert resolved == ([rules] if where != "linked" else [rules, rules / "PF104-oss-prefix-format.yaml"])
+    if where == "linked":
+        assert got["PF104"] == "elsewhere/PF104-oss-prefix-format.yaml"

@@ -64,3 +64,20 @@ def test_every_row_is_checked() -> None:
     checked = {n for n, _ in EXPECTED} | {"evaluation depth (Terraform / ROS)",
                                           "live per-call timeout and retries"}
     assert set(_caps()) == checked
+
+
+def test_every_cap_a_config_sets_is_lower_only() -> None:
+    """A cap ``.preflight.yaml`` can change is one the config may only lower (it comes with the pull request):
+    the row says so, and names a key :func:`preflight.config.hard_caps` bounds."""
+    from preflight import config
+
+    text = DOC.read_text(encoding="utf-8")
+    table = text.split("## Caps and their defaults", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split("|")[1:4] for line in table.splitlines() if line.startswith("|")][2:]
+    by_config = {name.strip(): how for name, _, how in rows if ".preflight.yaml" in how}
+    assert by_config, "the file size cap can be set in the config"
+    keys = set(config.hard_caps())
+    for name, how in by_config.items():
+        named = set(re.findall(r"`([a-z_]+):`", how))
+        assert named and named <= keys and "lowers it only" in how, name
+    assert keys <= {k for how in by_config.values() for k in re.findall(r"`([a-z_]+):`", how)}

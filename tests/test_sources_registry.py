@@ -12,7 +12,7 @@ import pytest
 
 from preflight import run, yamlpos
 from preflight.errors import PreflightError
-from preflight.sources import common, iac, registry, snapshot, terraform
+from preflight.sources import common, files, iac, registry, snapshot, terraform
 from preflight.sources.registry import Files, json_kind
 from preflight.sources.terraform import reader, tfjson
 
@@ -64,10 +64,10 @@ def test_each_file_is_read_once_and_parsed_once(tmp_path: Path, monkeypatch: pyt
         walks[directory] += 1
         return real_walk(directory, suffixes)
 
-    for module in (registry, run, iac):  # the registry's, and any a source would do on its own
+    for module in (files, registry, run, iac):  # the store's, and any a source would do on its own
         if getattr(module, "walk", None) is real_walk:
             monkeypatch.setattr(module, "walk", walk)
-    for module in (registry, reader, tfjson, snapshot):  # every module that names the one reader
+    for module in (files, tfjson, snapshot):  # every module that names the one reader (reader: only the store)
         monkeypatch.setattr(module, "read_text", read_text)
     monkeypatch.setattr(snapshot, "parse_json", parse_json)
     for module in (reader, tfjson):  # the modules that call the HCL front end
@@ -113,7 +113,8 @@ def test_json_kind_by_the_table(doc: Any, strict: bool, kind: str) -> None:
     ("x.tf.json", "{}", True),
     ("prod.tfvars", "a = 1", True),
     ("template.yaml", "ROSTemplateFormatVersion: '2015-09-01'\n", True),
-    ("template.yaml", "x: 1\n" + " " * 5000 + "ROSTemplateFormatVersion: 1", False),  # only the first bytes
+    # one rule for the mark, in a walk and for a file given: anywhere in the text (then the shape decides)
+    ("template.yaml", "Description: " + "x" * 5000 + "\nROSTemplateFormatVersion: '2015-09-01'\n", True),
     ("README.md", "terraform", False),
     ("main.tf.bak", "", False),
 ])

@@ -9,7 +9,8 @@ readers take no flag), and the README's snapshot section lists the same fields (
 Joins (an export naming an image, a disk naming a snapshot) are listed too: when the target is not in its
 section although the section is present, the join says whether that is learned-absent (``None``: the
 section is the complete truth for its kind, design.md) or unknown (a reference that cannot be resolved
-means the section lost an entity the API would have returned, so nothing may be concluded from it).
+means the section lost an entity the API would have returned, so nothing may be concluded from it). A join
+also declares whether an IaC reference may make it when the name is not known (``link``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ class Join(NamedTuple):
     #: treats as not applicable: unknown unless the condition says ``if_absent``)
     through: Literal["none", "absent"]
     why: str
+    #: the request field whose *reference* also makes the join: an IaC source that followed the field to an
+    #: entity of the files (``oss_bucket = alicloud_oss_bucket.b.bucket``) records the link in its
+    #: annotations (``Annotations.links``), and the join takes that entity although its name is not known
+    #: (the field itself stays unknown: no name is made up). ``None``: joined by name only
+    link: str | None = None
 
 
 JOINS: dict[str, Join] = {j.fact: j for j in (
@@ -74,9 +80,12 @@ JOINS: dict[str, Join] = {j.fact: j for j in (
     Join("Subject.image", "none", "absent",
          "DescribeImages was asked for the image: not returned means it does not exist (PF201); a no-go"),
     Join("Subject.bucket", "none", "absent",
-         "the bucket was asked for by name: not returned means it does not exist (PF301); a no-go"),
+         "the bucket was asked for by name: not returned means it does not exist (PF301); a no-go. An IaC "
+         "export whose oss_bucket refers to a bucket resource of the files is joined to it by that reference",
+         link="OSSBucket"),
     Join("Subject.role", "none", "absent",
-         "the role was asked for by name: not returned means it does not exist (PF401); a no-go"),
+         "the role was asked for by name: not returned means it does not exist (PF401); a no-go. (No IaC "
+         "export names its role: alicloud_image_export sends no RoleName and ROS has no export, so no link)"),
     Join("Subject.fix", None, "absent", "no least-privilege role can be written without a role name"),
     Join("Disk.snapshot", "unknown", "none",
          "a disk names the snapshot the image was built from: one missing from the snapshots section was lost, "
@@ -85,6 +94,11 @@ JOINS: dict[str, Join] = {j.fact: j for j in (
     Join("Bucket.Policy", None, "none", "\"Policy\": null is GetBucketPolicy's NoSuchBucketPolicy: no statements"),
     Join("Statement.Principal", None, "none", "a statement without a Principal names no principal"),
 )}
+
+
+def link_field(fact: str) -> str | None:
+    """The request field whose IaC reference may make the join ``fact`` (see :attr:`Join.link`)."""
+    return JOINS[fact].link
 
 
 def missing_target(fact: str) -> Literal["none", "unknown"]:

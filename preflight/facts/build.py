@@ -96,6 +96,8 @@ class _Builder:
         self.snapshots: Memo[str, Snapshot | None | Unknown] = Memo(self._build_snapshot)
         self.buckets: Memo[str, Bucket | None | Unknown] = Memo(self._build_bucket)
         self.roles: Memo[str, RoleBase | None | Unknown] = Memo(self._build_role)
+        #: buckets joined by reference, by their element pointer (see :meth:`_linked_bucket`)
+        self.linked_buckets: dict[str, Bucket] = {}
 
     def check_unreferenced(self) -> None:
         """Build what no export referenced too, so a malformed entity is reported wherever it is."""
@@ -156,7 +158,7 @@ class _Builder:
     def _obj(self, found: Obj, reasons: Mapping[str, str | Msg]) -> Obj:
         """The entity's object with every reason its fields are unknown (live entries, IaC references)."""
         extra = self._child_unknown.get(found.pointer)
-        return Obj(found.data, found.pointer, {**reasons, **extra} if extra else reasons)
+        return Obj(found.data, found.pointer, {**reasons, **extra} if extra else reasons, self.annotations)
 
     def _field_locations(self, o: Obj) -> dict[str, Location] | None:
         by_key = self._child_locations.get(o.pointer)
@@ -164,6 +166,10 @@ class _Builder:
             return None
         facts = FIELD_FACTS.get(o.pointer.split("/")[1], {})
         return {fact: loc for key, loc in by_key.items() for fact in facts.get(key, (key,))}
+
+    def _place(self, o: Obj) -> str:
+        """What a reason calls the entity: its IaC address (what the user wrote), else its JSON pointer."""
+        return self.annotations.place(o.pointer) if self.annotations is not None else o.pointer
 
     def _address(self, o: Obj) -> str | None:
         return self.annotations.addresses.get(o.pointer) if self.annotations is not None else None
@@ -186,6 +192,13 @@ class _Builder:
     def subject(self, o: Obj) -> Subject:
         req = self._request(o)
         bucket = self.buckets[req.OSSBucket] if isinstance(req.OSSBucket, str) else req.OSSBucket
+        linked = self.sections.linked(o, "Subject.bucket") if isinstance(req.OSSBucket, Unknown) else None
+        if linked is not None and isinstance(req.OSSBucket, Unknown):
+            # joined by the reference: the bucket's facts, its name still unknown (shown as its address)
+            bucket = self._linked_bucket(linked)
+            if isinstance(bucket.Name, Unknown):
+                req = dataclasses.replace(req, OSSBucket=Unknown(req.OSSBucket.reason, req.OSSBucket.path,
+                                                                 bucket.Name.shown))
         owner = bucket.OwnerId if isinstance(bucket, Bucket) else bucket
         # the bucket owner's account goes into the ARNs the role's policies must cover. An owner not learned
         # (the bucket or its Owner unknown) may be another account: no account (policy.py then answers unknown
@@ -227,15 +240,13 @@ class _Builder:
     def _region(self, region_id: str | Unknown | None) -> Region | None | Unknown:
         if region_id is None or isinstance(region_id, Unknown):
             return region_id
-        if self.sections.index["regions"] is None:
-            return self.sections.no_section("regions")
         return self.regions[region_id]  # one fact per region, shared by its exports
 
     def _build_region(self, region_id: str) -> Region | None | Unknown:
-        o = (self.sections.index["regions"] or {}).get((region_id,))
-        if o is None:
-            return self.sections.missing("regions", {"RegionId": region_id}, "Subject.region")
-        return Region(RegionId=region_id, location=self._loc(o))
+        found = self.sections.find("regions", {"RegionId": region_id}, "Subject.region")
+        if found is None or isinstance(found, Unknown):
+            return found
+        return Region(RegionId=region_id, location=self._loc(found))
 
     def _image(self, region_id: str | Unknown | None, image_id: str | Unknown | None) -> Image | None | Unknown:
         if region_id is None or image_id is None:
@@ -375,6 +386,22 @@ class _Builder:
         found = self.sections.find("buckets", keys, "Subject.bucket")
         if not isinstance(found, Obj):
             return found
+        return self._bucket(found, name, keys)
+
+    def _linked_bucket(self, found: Obj) -> Bucket:
+        """The bucket an export reaches by reference (:meth:`Sections.linked`): one per entity, its name
+        unknown when the source recorded it so (shown as the entity's address, never read as a name)."""
+        bucket = self.linked_buckets.get(found.pointer)
+        if bucket is None:
+            keys = {"Name": found.req_str("Name")}
+            name = self._obj(found, {}).str_("Name")
+            if not isinstance(name, str):
+                why = name.reason if isinstance(name, Unknown) else Msg("snap.required_string", key="Name")
+                name = Unknown(why, shown=self._address(found) or "?")
+            bucket = self.linked_buckets[found.pointer] = self._bucket(found, name, keys)
+        return bucket
+
+    def _bucket(self, found: Obj, name: str | Unknown, keys: Mapping[str, str]) -> Bucket:
         o = self._obj(found, self.unknowns.fields("buckets", keys))
         acl = nested_str(o, "AccessControlList", "Grant")
         owner = nested_str(o, "Owner", "ID")
@@ -424,7 +451,7 @@ class _Builder:
         o = self._obj(found, self.unknowns.fields("roles", keys))
         trust = policy_field(o, "AssumeRolePolicyDocument")
         if trust is None:
-            trust = Unknown(Msg("snap.empty_trust", pointer=o.pointer))
+            trust = Unknown(Msg("snap.empty_trust", pointer=self._place(o)))
         attached = self._attached(o, keys)
         permissions = None if isinstance(attached, Unknown) else Permissions(attached)
         arn = o.str_("Arn")

@@ -65,12 +65,14 @@ class Annotations:
     (A plain slotted class: the records here are not facts, and each dataclass costs start-up time.)
     """
 
-    __slots__ = ("absent_is_unknown", "absent_reason", "addresses", "locations", "scopes", "unknown")
+    __slots__ = ("absent_is_unknown", "absent_reason", "addresses", "arguments", "links", "locations", "scopes",
+                 "unknown")
 
     def __init__(self, *, locations: Mapping[str, Location] | None = None,
                  unknown: Mapping[str, str | Msg] | None = None, scopes: Mapping[int, str] | None = None,
                  absent_is_unknown: bool = True, absent_reason: str | Msg | None = None,
-                 addresses: Mapping[str, str] | None = None) -> None:
+                 addresses: Mapping[str, str] | None = None, links: Mapping[str, str] | None = None,
+                 arguments: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.locations: Mapping[str, Location] = locations if locations is not None else {}
         self.unknown: Mapping[str, str | Msg] = unknown if unknown is not None else {}
         #: export index -> "role" or "bucket": an entry that stands for an export role or bucket on its own
@@ -80,9 +82,44 @@ class Annotations:
         #: element pointer -> the IaC address of the resource it was made from (what waivers' resource globs
         #: match)
         self.addresses: Mapping[str, str] = addresses if addresses is not None else {}
+        #: field pointer -> element pointer: a reference the source followed from a request field to the
+        #: entity it names (``{"/exports/0/OSSBucket": "/buckets/1"}``), which the joins that declare the
+        #: field as their ``link`` (:data:`preflight.facts.absence.JOINS`) take when the name is not known.
+        #: An element whose key field is recorded unknown is found by such a link only, never by its name
+        self.links: Mapping[str, str] = links if links is not None else {}
+        #: the source's words for the document's fields: ``{"images/DiskDeviceMappings": {"SnapshotId":
+        #: "snapshot_id"}}`` (Terraform arguments, ROS properties), for :meth:`missing_reason`
+        self.arguments: Mapping[str, Mapping[str, str]] = arguments if arguments is not None else {}
 
     def __repr__(self) -> str:
         return f"Annotations({len(self.locations)} locations, {len(self.unknown)} unknown, scopes={self.scopes!r})"
+
+    def missing_reason(self, pointer: str, key: str) -> Msg | None:
+        """Why a field the document leaves out is unknown, named at the user's place: the resource's address
+        and the argument as written (``alicloud_image.i: disk_device_mapping[1].snapshot_id``), or the field
+        when no argument of the source sets it. ``None`` for an element without an address (the caller then
+        names the pointer)."""
+        tokens = pointer.split("/")[1:]
+        address = self.addresses.get("/".join(("", *tokens[:2]))) if len(tokens) >= 2 else None
+        if address is None:
+            return None
+        where, words = tokens[0], list[str]()
+        for token in (*tokens[2:], key):
+            if token.isdigit():
+                if words:
+                    words[-1] = f"{words[-1]}[{token}]"
+                continue
+            word = self.arguments.get(where, {}).get(token)
+            if word is None:
+                return Msg("iac.field_not_set", address=address, field=key)
+            words.append(word)
+            where = f"{where}/{token}"
+        return Msg("iac.argument_not_set", address=address, argument=".".join(words))
+
+    def place(self, pointer: str) -> str:
+        """The element's address when the source gave one (what the user wrote), else its pointer."""
+        tokens = pointer.split("/")[1:]
+        return self.addresses.get("/".join(("", *tokens[:2])), pointer) if len(tokens) >= 2 else pointer
 
     def children(self, table: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         """{parent pointer: {last token: value}} for one of the pointer tables."""
@@ -127,20 +164,24 @@ class Obj:
     (A plain slotted class, not a frozen dataclass: one is made per entity and export read, and a frozen
     dataclass's ``__init__`` goes through ``object.__setattr__``.)"""
 
-    __slots__ = ("data", "pointer", "reasons")
+    __slots__ = ("annotations", "data", "pointer", "reasons")
 
-    def __init__(self, data: Mapping[str, Any], pointer: str, reasons: Mapping[str, str | Msg] | None = None
-                 ) -> None:
+    def __init__(self, data: Mapping[str, Any], pointer: str, reasons: Mapping[str, str | Msg] | None = None,
+                 annotations: Annotations | None = None) -> None:
         self.data = data
         self.pointer = pointer
         #: field -> why it is unknown
         self.reasons: Mapping[str, str | Msg] = reasons if reasons is not None else _NO_REASONS
+        #: an IaC source's annotations: a missing field is then named where the user writes it
+        self.annotations = annotations
 
     def __repr__(self) -> str:
         return f"Obj(pointer={self.pointer!r})"
 
     def missing(self, key: str) -> Unknown:
         reason = self.reasons.get(key)
+        if reason is None and self.annotations is not None:
+            reason = self.annotations.missing_reason(self.pointer, key)
         return Unknown(reason if reason is not None else Msg("snap.has_no", pointer=self.pointer or "/", key=key))
 
     @property
@@ -332,12 +373,13 @@ class Unknowns:
 
 
 #: the fields that identify an entity of each section
-_KEY_FIELDS = {"regions": ("RegionId",), "images": ("RegionId", "ImageId"), "snapshots": ("SnapshotId",),
+#: the fields that identify an entity of each section (its name)
+KEY_FIELDS = {"regions": ("RegionId",), "images": ("RegionId", "ImageId"), "snapshots": ("SnapshotId",),
                "buckets": ("Name",), "roles": ("RoleName",)}
 
 
 def key_of(section: str, o: Obj) -> tuple[str, ...]:
-    return tuple(o.req_str(f) for f in _KEY_FIELDS[section])
+    return tuple(o.req_str(f) for f in KEY_FIELDS[section])
 
 
 def nested_str(o: Obj, outer: str, inner: str) -> str | None | Unknown:

@@ -25,27 +25,22 @@ NOT_JOINED = Unknown(Msg("snap.role_not_joined"))
 
 
 class Permissions:
-    """What a role's attached policies grant, and the names of those whose documents are unknown."""
+    """What a role's attached policies grant (a policy whose document is unknown makes the answers it could
+    change unknown: :class:`preflight.policy.ExportPermissions`)."""
 
-    __slots__ = ("export", "unknown_docs")
+    __slots__ = ("export",)
 
     def __init__(self, attached: list[AttachedPolicy]) -> None:
         documents: list[tuple[str, Policy | None]] = []
-        unknown_docs: list[str] = []
+        unread: list[str] = []
         for a in attached:
             if not isinstance(a.PolicyDocument, Unknown):
                 documents.append((a.PolicyName, a.PolicyDocument))
             elif a.PolicyName == DEFAULT_EXPORT_POLICY and a.PolicyType == "System":
                 documents.append((a.PolicyName, None))  # the documented system policy: all export actions
             else:  # a custom policy, even one of that name, may say anything
-                unknown_docs.append(a.PolicyName)
-        self.export = pol.ExportPermissions(documents)
-        #: the policies whose documents are unknown, comma-separated ("" when every one was read)
-        self.unknown_docs = ", ".join(unknown_docs)
-
-    def partial(self) -> Unknown:
-        """A document not read may grant what the others lack, or Deny what they grant (Deny wins)."""
-        return Unknown(Msg("snap.policy_doc_unknown", names=self.unknown_docs))
+                unread.append(a.PolicyName)
+        self.export = pol.ExportPermissions(documents, unread)
 
 
 def role_facts(role: Role, trust: Policy | Unknown, attached: list[AttachedPolicy] | Unknown,
@@ -58,9 +53,6 @@ def role_facts(role: Role, trust: Policy | Unknown, attached: list[AttachedPolic
         excess = wildcard = attached
     else:
         excess, wildcard = permissions.export.excess(), permissions.export.wildcard_resources()
-        if permissions.unknown_docs:
-            excess = excess or permissions.partial()
-            wildcard = wildcard or permissions.partial()
     return dataclasses.replace(
         role,
         ecs_can_assume=trust if isinstance(trust, Unknown) else pol.ecs_can_assume(trust),
@@ -117,8 +109,6 @@ class PerExport:
         judged = self._roles.get(role_key)
         if judged is None:
             missing, decisions = permissions.export.answer(*target, signature=signature)
-            if isinstance(missing, list) and permissions.unknown_docs:
-                missing = permissions.partial()
             judged = self._roles[role_key] = dataclasses.replace(role, missing_export_actions=missing,
                                                                  export_decisions=decisions)
         return judged

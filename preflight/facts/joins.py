@@ -5,6 +5,10 @@ section that is absent is unknown; a present section is the complete truth for i
 lacks is absent — unless the join declares a missing target unknown (:data:`preflight.facts.absence.JOINS`:
 a disk's snapshot), the entity was recorded unknown, or the document comes from IaC files, which describe
 part of an account only.
+
+An IaC source may also record that a request field *refers* to an entity of its files (``Annotations.links``);
+a join that declares that field as its ``link`` takes the entity by the reference when the name is not known
+(:meth:`Sections.linked`), and an entity whose name is not known is never found by name (:meth:`Sections.find`).
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from preflight.errors import Msg
-from preflight.facts.absence import missing_target
-from preflight.facts.decode import SECTIONS, WRAPPERS, Annotations, Obj, Unknowns, as_list, key_of
+from preflight.facts.absence import link_field, missing_target
+from preflight.facts.decode import KEY_FIELDS, SECTIONS, WRAPPERS, Annotations, Obj, Unknowns, as_list, key_of
 from preflight.facts.model import Task, Unknown
 
 RUNNING_TASK_STATUSES = frozenset({"Processing", "Waiting"})
@@ -38,7 +42,9 @@ class Sections:
                       for s, objs in self.lists.items() if s != "tasks"}
 
     def find(self, section: str, keys: Mapping[str, str], join: str) -> Obj | None | Unknown:
-        """The object of the entity with these key fields, ``None`` (learned absent), or unknown."""
+        """The object of the entity with these key fields, ``None`` (learned absent), or unknown: recorded
+        unknown (checked once, first: a recorded gap wins over a listing), its section absent, or missing from
+        its section where that is unknown (:meth:`absent`)."""
         why = self.unknowns.whole(section, keys)
         if why:
             return Unknown(why)
@@ -46,19 +52,37 @@ class Sections:
         if index is None:
             return self.no_section(section)
         found = index.get(tuple(keys.values()))
-        return self.missing(section, keys, join) if found is None else found
+        if found is not None and self.name_unknown(section, found):
+            found = None  # its name is a stand-in: found by a reference only (linked)
+        return self.absent(section, keys, join) if found is None else found
+
+    def name_unknown(self, section: str, o: Obj) -> bool:
+        """Is the entity's name (its key fields) recorded unknown? Then the name in the document only stands
+        for it (an IaC address) and is never matched as a name."""
+        unknown = self.annotations.unknown if self.annotations is not None else {}
+        return any(f"{o.pointer}/{f}" in unknown for f in KEY_FIELDS[section])
+
+    def linked(self, request: Obj, join: str) -> Obj | None:
+        """The entity the request's field reaches by reference (``Annotations.links``), for a join that
+        declares that field as its link (:data:`preflight.facts.absence.JOINS`); ``None`` when there is none."""
+        field = link_field(join)
+        if field is None or self.annotations is None:
+            return None
+        target = self.annotations.links.get(f"{request.pointer}/{field}")
+        if target is None:
+            return None
+        _, section, index = target.split("/")
+        return (self.lists[section] or [])[int(index)]  # a source's own pointer: a bad one is our bug
 
     def no_section(self, section: str) -> Unknown:
         if self.annotations is not None:
             return Unknown(Msg("snap.section_reason", section=section, reason=self.annotations.absent_reason))
         return Unknown(Msg("snap.no_section", section=section))
 
-    def missing(self, section: str, keys: Mapping[str, str | None], join: str) -> Unknown | None:
-        """An entity its (present) section lacks: unknown if recorded so, or for IaC, or where the join says
-        a missing target is unknown (:data:`preflight.facts.absence.JOINS`); else absent."""
-        why = self.unknowns.whole(section, keys)
-        if why:
-            return Unknown(why)
+    def absent(self, section: str, keys: Mapping[str, str | None], join: str) -> Unknown | None:
+        """An entity its (present) section lacks, and not recorded unknown (:meth:`find` asked): unknown for
+        IaC, or where the join says a missing target is unknown (:data:`preflight.facts.absence.JOINS`); else
+        absent."""
         if self.annotations is not None and self.annotations.absent_is_unknown:
             return Unknown(self.annotations.absent_reason)
         if missing_target(join) == "unknown":

@@ -39,14 +39,17 @@ class Unknown:
     Chinese), or a plain string when it comes from the input (a snapshot's own ``unknown`` entries).
     """
 
-    __slots__ = ("path", "reason")
+    __slots__ = ("path", "reason", "shown")
 
-    def __init__(self, reason: str | Msg, path: str | None = None) -> None:
+    def __init__(self, reason: str | Msg, path: str | None = None, shown: str | None = None) -> None:
         self.reason = reason
         self.path = path
+        #: how a message's text names the unknown value, where the input says what it stands for (an IaC
+        #: resource address for a name the files do not decide); never read by a rule, which sees unknown
+        self.shown = shown
 
     def at(self, path: str) -> Unknown:
-        return self if self.path == path else Unknown(self.reason, path)
+        return self if self.path == path else Unknown(self.reason, path, self.shown)
 
     def __repr__(self) -> str:
         return f"Unknown({str(self.reason)!r}, path={self.path!r})"
@@ -250,7 +253,9 @@ class Role:
 @dataclass(frozen=True, eq=False)
 class Bucket:
     # (field names `Location` and `Policy` shadow the types in the class body, hence the aliases)
-    Name: str
+    #: unknown for a bucket an IaC export reaches by reference whose name the files do not decide (the
+    #: unknown is shown as the resource's address in texts)
+    Name: str | Unknown
     Location: str | Unknown
     StorageClass: str | Unknown
     #: ``AccessControlList.Grant``: private | public-read | public-read-write
@@ -319,7 +324,7 @@ class Subject:
             return f"bucket oss://{r.OSSBucket if isinstance(r.OSSBucket, str) else '?'}{_module(address)}"
 
         def show(v: str | Unknown | None) -> str:
-            return v if isinstance(v, str) else "?"
+            return v if isinstance(v, str) else v.shown if isinstance(v, Unknown) and v.shown else "?"
 
         prefix = f"/{show(r.OSSPrefix)}" if r.OSSPrefix else ""
         return f"{show(r.RegionId)}/{show(r.ImageId)} → oss://{show(r.OSSBucket)}{prefix}{_module(r.address)}"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -54,7 +54,7 @@ def schema_problems(doc: Any, display: str, lines: Any) -> list[tuple[str | None
 
 
 def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schema: bool,
-                   parsed: Any = None) -> Rule:
+                   parsed: Any = None, display: str | None = None) -> Rule:
     """Load, validate and compile one rule file.
 
     User rules (``validate_schema``) are parsed once with line tracking (duplicate keys are errors),
@@ -62,8 +62,9 @@ def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schem
     checked against the schema, which names every remaining problem at once. The bundled pack, which the
     test-suite validates, takes the fast path: its parsed documents come from the cache (``parsed``) or a
     plain safe load; only if compiling fails is the file parsed again with lines, to report where.
+    ``display`` is the path as shown (:func:`display_path`'s, when the caller knows it already).
     """
-    display = display_path(path)
+    display = display or display_path(path)
     if not validate_schema and parsed is not None:
         try:
             return compile_rule(parsed, lists, display)
@@ -88,6 +89,20 @@ def load_rule_file(path: Path, lists: Mapping[str, NamedList], *, validate_schem
         if problems:
             raise PreflightError.many(problems)
     return rule
+
+
+def _display_in(directory: Path) -> Callable[[Path], str]:
+    """:func:`display_path` of the files of ``directory``, resolving the directory once rather than every file
+    (each resolution walks the whole path: a third of the start-up's rule loading): a file that is a symlink
+    is resolved on its own."""
+    base = display_path(directory)
+
+    def shown(path: Path) -> str:
+        if path.parent != directory or path.is_symlink():
+            return display_path(path)
+        return path.name if base == "." else f"{base}/{path.name}"
+
+    return shown
 
 
 def _rule_files(directory: Path) -> list[Path]:
@@ -128,10 +143,12 @@ def load_rules(extra_dirs: Sequence[Path] = (), *, validate_bundled: bool = Fals
                 lists = {**lists, name: lst}
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    sources = [(p, validate_bundled, (cached or {}).get(p.name)) for p in _rule_files(bundled)]
-    sources += [(p, True, None) for files in extra_files for p in files]
-    for path, validate, parsed in sources:
-        rule = load_rule_file(path, lists, validate_schema=validate, parsed=parsed)
+    shown = _display_in(bundled)
+    sources: list[tuple[Path, bool, Any, str | None]] = [
+        (p, validate_bundled, (cached or {}).get(p.name), shown(p)) for p in _rule_files(bundled)]
+    sources += [(p, True, None, None) for files in extra_files for p in files]
+    for path, validate, parsed, display in sources:
+        rule = load_rule_file(path, lists, validate_schema=validate, parsed=parsed, display=display)
         if rule.id in seen:
             raise PreflightError(Msg("rule.duplicate_id", rule=rule.id, first=seen[rule.id]), rule.source)
         seen[rule.id] = rule.source

@@ -44,9 +44,12 @@ class Placeholder(NamedTuple):
         return hash(self[1:])
 
     def render(self, subject: Any, lang: str) -> str:
-        text = format_value(self.getter(subject), lang)
+        value = self.getter(subject)
+        text = format_value(value, lang)
         if self.shell:
-            text = shlex.quote(text)
+            # an unknown value shown by what stands for it (an IaC address) is a placeholder in a command,
+            # never a word that could pass for the value: `<alicloud_oss_bucket.b>`
+            text = shlex.quote(f"<{text}>" if isinstance(value, Unknown) and value.shown is not None else text)
         # a value can never add a line (a CI command, a fake heading) or a terminal sequence to a report
         return controls_but_breaks(text) if self.lines else controls(text)
 
@@ -97,7 +100,7 @@ _NONE_WORD = {"en": "none", "zh": "无"}
 
 def format_value(v: Any, lang: str = "en") -> str:
     if isinstance(v, Unknown):
-        return _UNKNOWN_WORD.get(lang, "unknown")
+        return v.shown if v.shown is not None else _UNKNOWN_WORD.get(lang, "unknown")
     if v is None or v.__class__ is Absent:
         return _NONE_WORD.get(lang, "none")
     if isinstance(v, bool):

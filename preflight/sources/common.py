@@ -280,10 +280,19 @@ def _skip_or_fail(path: Path, why: Msg) -> None:
     skipped(path, why)
 
 
-def readable(path: Path) -> bool:
-    """Whether a file found by listing a directory (not given by the user) is read: a regular file within the
-    size cap. One that is not is recorded (:func:`skipped`)."""
-    why = _walk_skip(path, None, max_file_size())
+def module_file(path: Path) -> bool:
+    """Whether a name a module's listing found is one of its files, with one look at it: a directory is not
+    (quietly); a regular file within the size cap is; anything else (a FIFO, a device, too big) is an error
+    naming it (:func:`_skip_or_fail`: a module file left out would change what the module declares)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:  # gone since the listing, or a dangling link: nothing to read (as before)
+        return False
+    except OSError as e:  # a loop: what it is is not known, so it is an error, not a skip
+        raise _os_error(e, path) from None
+    if stat.S_ISDIR(info.st_mode):
+        return False
+    why = _not_regular(info.st_mode) or _too_big(info.st_size, max_file_size())
     if why is not None:
         _skip_or_fail(path, why)
     return why is None

@@ -21,20 +21,15 @@ import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from preflight.errors import Msg, PreflightError
 from preflight.facts import Subject
 from preflight.model import Location
-from preflight.sources.common import display_path, list_dir, path_kind, readable, resolved
-from preflight.sources.registry import ROS_MARK, SOURCES, Files
-
-#: directories never walked into
-_TF_SUFFIXES = (".tf", ".tf.json")
-_VAR_SUFFIXES = (".tfvars", ".tfvars.json")
-_DATA_SUFFIXES = (".json", ".yaml", ".yml")
+from preflight.sources import registry
+from preflight.sources.common import list_dir, module_file, resolved
+from preflight.sources.registry import DATA_SUFFIXES, SOURCES, TF_CONFIG_SUFFIXES, TF_VAR_SUFFIXES, Files
 
 
 @dataclass(frozen=True)
@@ -158,7 +153,7 @@ class _Plan:
     """What the given paths amount to, by kind."""
 
     modules: dict[Path, list[Path]] = field(default_factory=dict)  # directory -> explicit var files
-    documents: list[tuple[Path, str, str, Any]] = field(default_factory=list)  # (path, kind, text, parsed)
+    documents: list[registry.Loaded] = field(default_factory=list)  # plans and ROS templates, loaded
     given: set[str] = field(default_factory=set)
     #: the directories given, and those of the files given: root modules even when another module calls them
     roots: set[Path] = field(default_factory=set)
@@ -169,48 +164,46 @@ class _Plan:
     files: Files = field(default_factory=Files)
 
 
-def json_kind(doc: Any) -> str:
-    """The IaC kind of a parsed JSON document (the registry's ``ros`` and ``plan`` sniffs), else ``other``."""
-    return next((kind for kind in ("ros", "plan") if SOURCES[kind]["sniff"](doc)), "other")
-
-
 def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
+    """What one file is, by the source table (:mod:`preflight.sources.registry`): Terraform by its name; a
+    JSON/YAML file with a ROS or plan mark is loaded by its source and kept when its shape is that source's."""
     name = path.name
-    if name.endswith(_TF_SUFFIXES):
+    if name.endswith(TF_CONFIG_SUFFIXES):
         plan.modules.setdefault(path.parent, [])
         return
-    if name.endswith(_VAR_SUFFIXES):
+    if name.endswith(TF_VAR_SUFFIXES):
         if explicit:
             plan.modules.setdefault(path.parent, []).append(path)
         return
-    if not name.endswith(_DATA_SUFFIXES):
+    if not name.endswith(DATA_SUFFIXES):
         if explicit:
-            plan.skipped.append(display_path(path))
+            plan.skipped.append(plan.files.display(path))
         return
     text = plan.files.text(path)
-    display = display_path(path)
+    display = plan.files.display(path)
     if name.endswith(".json"):
-        if explicit or ROS_MARK in text or "planned_values" in text or "resource_changes" in text:
+        if explicit or registry.marked(text):
             try:
                 doc = plan.files.json(path)
             except PreflightError:
                 # a file that says it is a template or a plan and does not parse is a broken input, said where
                 # it breaks: skipping it would drop its resources and could turn a no-go into a go
-                if (explicit and not plan.only_changed) or ROS_MARK in text or "planned_values" in text \
-                        or "resource_changes" in text:
+                if (explicit and not plan.only_changed) or registry.marked(text):
                     raise
                 plan.skipped.append(display)  # not JSON (a tsconfig.json with comments): not an input of ours
                 return
-            kind = json_kind(doc)
-            if kind != "other":
+            kind = registry.json_kind(doc)
+            if kind in ("ros", "plan"):  # a snapshot is run.py's; Terraform JSON is claimed by its name
                 from preflight.sources.jsonpos import check_characters
 
                 check_characters(doc, text, display)
-                plan.documents.append((path, kind, text, doc))
+                plan.documents.append(registry.load(plan.files, path, kind))
                 return
-    elif ROS_MARK in text:
-        plan.documents.append((path, "ros", text, None))
-        return
+    elif registry.marked(text):
+        loaded = registry.load(plan.files, path, "ros")
+        if SOURCES["ros"]["sniff"](loaded.document.data):  # the mark in a comment or a value is not a template
+            plan.documents.append(loaded)
+            return
     if explicit:
         plan.skipped.append(display)
 
@@ -218,29 +211,32 @@ def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
 def _plan(paths: Sequence[Path], only_changed: bool = False, files: Files | None = None) -> _Plan:
     plan = _Plan(only_changed=only_changed, files=files or Files())
     for given in paths:
-        kind = path_kind(given)
+        kind = plan.files.kind(given)
         if kind == "dir":
             plan.roots.add(given)
             for p in plan.files.walk(given):
                 _classify(p, False, plan)
         else:
             if kind == "missing":
-                raise PreflightError(Msg("iac.no_such_path"), display_path(given))
-            plan.given.add(display_path(given))
+                raise PreflightError(Msg("iac.no_such_path"), plan.files.display(given))
+            plan.given.add(plan.files.display(given))
             plan.roots.add(given.parent)
             _classify(given, True, plan)
     return plan
 
 
-def _module_files(directory: Path) -> tuple[list[Path], list[Path]]:
-    """A module's configuration files and its auto-loaded variable files, in Terraform's order."""
+def _module_files(directory: Path, files: Files | None = None) -> tuple[list[Path], list[Path]]:
+    """A module's configuration files and its auto-loaded variable files, in Terraform's order. Each is
+    looked at once per run: a file the run's walk already found readable is not stat'ed again, any other
+    once (:func:`~preflight.sources.common.module_file`: a FIFO, a device, an oversized file is an error naming
+    it; a directory named ``x.tf`` is no file of the module)."""
+    files = files if files is not None else Files()
     names = list_dir(directory)
-    tf = [directory / n for n in names if n.endswith(_TF_SUFFIXES)
-          and path_kind(directory / n) in ("file", "other")]
+    tf = [directory / n for n in names if n.endswith(TF_CONFIG_SUFFIXES)]
     auto = [directory / n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     auto += [directory / n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
-    # a FIFO, a device (a committed symlink to /dev/zero) or an oversized file is left out, and said
-    return [p for p in tf if readable(p)], [p for p in auto if readable(p)]
+    return ([p for p in tf if files.walked(p) or module_file(p)],
+            [p for p in auto if files.walked(p) or module_file(p)])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -260,7 +256,7 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
     # together, so a pull request cannot multiply them by adding directories
     budget = _budget()
     cache = _parse_cache(plan.files)  # each file parsed once, however many modules read it
-    modules = {directory: _terraform(directory, var_files, budget, cache)
+    modules = {directory: _terraform(directory, var_files, budget, cache, plan.files)
                for directory, var_files in sorted(plan.modules.items())}
     # a directory another module calls (module "x" { source = "./x" }) is read as part of it, not on its own,
     # unless it was given itself
@@ -279,19 +275,17 @@ def load(paths: Sequence[Path], *, export_roles: Sequence[str] = (), export_buck
             if display not in read:  # a child module's files, read once however many modules call it
                 read.add(display)
                 waivers += find_waivers(text, display, ranges)
-    for path, kind, text, parsed in plan.documents:
-        display = display_path(path)
-        if kind == "plan":
+    for loaded in plan.documents:
+        if loaded.kind == "plan":
             import preflight.sources.plan as tfplan
 
-            doc, ann = tfplan.document(parsed, text, display, export_roles=export_roles,
+            doc, ann = tfplan.document(loaded.document, loaded.text, loaded.display, export_roles=export_roles,
                                        export_buckets=export_buckets)
         else:
             import preflight.sources.ros as ros
 
-            template = plan.files.loaded(path, "ros", partial(ros.load_template, text, display, parsed))
-            doc, ann = ros.document(template, export_roles=export_roles, export_buckets=export_buckets)
-            waivers += find_waivers(text, display, template.ranges)
+            doc, ann = ros.document(loaded.document, export_roles=export_roles, export_buckets=export_buckets)
+            waivers += find_waivers(loaded.text, loaded.display, loaded.document.ranges)
         subjects += _subjects(snapshot, doc, ann)
     return IacLoad(subjects, waivers, frozenset(plan.given) if only_changed else None, plan.skipped,
                    [(where, why) for (where, _), why in unread.items()], len(read) + len(plan.documents))
@@ -311,11 +305,11 @@ def _parse_cache(files: Files) -> Any:
     return terraform.ParseCache(files)
 
 
-def _terraform(directory: Path, var_files: Sequence[Path], budget: Any, cache: Any) -> Any:
+def _terraform(directory: Path, var_files: Sequence[Path], budget: Any, cache: Any, files: Files) -> Any:
     """The module of a directory (``terraform.ModuleLoad``): its resources and those of the modules it calls."""
     from preflight.sources import terraform
 
-    tf_files, auto_vars = _module_files(directory)
+    tf_files, auto_vars = _module_files(directory, files)
     return terraform.load_module(tf_files, [*auto_vars, *(v for v in var_files if v not in auto_vars)],
                                  budget=budget, cache=cache)
 

@@ -1,32 +1,36 @@
-"""The one table of input sources, and the one store of the files a run reads.
+"""The one table of input sources.
 
 Like pre-commit's table of languages, :data:`SOURCES` names every kind of input ``check`` reads, each with
-how it is recognised (``suffixes`` from the name, ``sniff`` from the parsed shape) — the only place a
-kind is detected. :class:`Files` is the run's store: each file is read once (through
-:func:`~preflight.sources.common.read_text`, which keeps the hostile-input properties: regular files only,
-the size cap, BOM, lone surrogates) and its JSON parsed once, however many walks and sources look at it.
+the same three things: ``suffixes`` (the file names it claims), ``sniff`` (the test of a parsed document's
+shape) and ``load`` (the file read once and parsed once through the run's :class:`~.files.Files`, giving the
+document and what locates things in it). It is the only place a kind is detected or a file of a kind is
+loaded: ``run.py`` (snapshots) and ``iac.py`` (Terraform, plans, ROS) dispatch through it.
+
+One rule for the text marks (:func:`marked`): a ROS or plan mark *anywhere* in a JSON/YAML file's text makes
+it worth parsing; the parsed shape (``sniff``) then decides. (A ROS template with a long description before
+its ``ROSTemplateFormatVersion`` is still one.)
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypedDict, TypeVar
+from typing import Any, TypedDict
 
-from preflight.errors import PreflightError
-from preflight.sources.common import display_path, read_text, walk
+from preflight.sources.files import TF_CONFIG_SUFFIXES, TF_VAR_SUFFIXES, WALKED, Files, Kind, Loaded
 
-T = TypeVar("T")
-Kind = Literal["snapshot", "plan", "ros", "terraform", "other"]
+__all__ = ["DATA_SUFFIXES", "ROS_MARK", "SOURCES", "TF_CONFIG_SUFFIXES", "TF_VAR_SUFFIXES", "WALKED", "Files",
+           "Kind", "Loaded", "Source", "by_name", "is_snapshot", "json_kind", "load", "marked", "meant_as_snapshot",
+           "meant_as_snapshot_doc", "sniff_text"]
 
 
 class Source(TypedDict):
-    """One kind of input: the file names it claims and the test of a parsed JSON document's shape."""
+    """One kind of input: the file names it claims, the test of a parsed document's shape, and its loader."""
 
     suffixes: tuple[str, ...]
     sniff: Callable[[Any], bool]
+    load: Callable[[Files, Path], Loaded]
 
 
 def is_snapshot(doc: Any) -> bool:
@@ -51,20 +55,67 @@ def _is_terraform_json(doc: Any) -> bool:
     return isinstance(doc, Mapping) and ("resource" in doc or "provider" in doc or "variable" in doc)
 
 
+def _load_json(kind: Kind) -> Callable[[Files, Path], Loaded]:
+    """A JSON source's load: the text and its parse, each once per run (positions: from the text)."""
+
+    def load(files: Files, path: Path) -> Loaded:
+        return files.loaded(path, kind, lambda: Loaded(kind, files.display(path), files.text(path), files.json(path)))
+
+    return load
+
+
+def _load_ros(files: Files, path: Path) -> Loaded:
+    """A ROS template (YAML with its short tags, or JSON), with the lines of its keys and resources."""
+
+    def make() -> Loaded:
+        from preflight.sources import ros
+
+        text, display = files.text(path), files.display(path)
+        parsed = files.json(path) if path.name.endswith(".json") else None
+        return Loaded("ros", display, text, ros.load_template(text, display, parsed))
+
+    return files.loaded(path, "ros", make)
+
+
+def _load_terraform(files: Files, path: Path) -> Loaded:
+    """A Terraform configuration file's body (HCL or ``.tf.json``), parsed once per run (the module reader's
+    parse cache shares the same store). Variable files are read with their module."""
+    from preflight.sources.terraform import reader
+
+    display, text, body = reader.ParseCache(files).get(path)
+    return Loaded("terraform", display, text, body)
+
+
 #: every source, in the order a JSON document is tried against them (the first whose ``sniff`` holds wins)
 SOURCES: dict[Kind, Source] = {
-    "snapshot": {"suffixes": (".json",), "sniff": is_snapshot},
-    "ros": {"suffixes": (".json", ".yaml", ".yml"), "sniff": _is_ros},
-    "plan": {"suffixes": (".json",), "sniff": _is_plan},
-    "terraform": {"suffixes": (".tf", ".tf.json", ".tfvars", ".tfvars.json"), "sniff": _is_terraform_json},
+    "snapshot": {"suffixes": (".json",), "sniff": is_snapshot, "load": _load_json("snapshot")},
+    "ros": {"suffixes": (".json", ".yaml", ".yml"), "sniff": _is_ros, "load": _load_ros},
+    "plan": {"suffixes": (".json",), "sniff": _is_plan, "load": _load_json("plan")},
+    "terraform": {"suffixes": (*TF_CONFIG_SUFFIXES, *TF_VAR_SUFFIXES), "sniff": _is_terraform_json,
+                  "load": _load_terraform},
 }
 
-#: the names one walk of a given directory collects, for every source at once (snapshots and ROS/plan JSON,
-#: ROS YAML, Terraform configuration; variable files are read with their module, not walked)
-WALKED = (".tf", ".tf.json", ".json", ".yaml", ".yml")
+#: the names whose kind only their content tells (the sources other than Terraform's)
+DATA_SUFFIXES = tuple(dict.fromkeys(s for kind, source in SOURCES.items() if kind != "terraform"
+                                    for s in source["suffixes"]))
 
-#: a text's first bytes that mark a ROS template whatever its syntax (YAML is not parsed to sniff it)
+#: the text that marks a ROS template whatever its syntax (YAML is not parsed to sniff it)
 ROS_MARK = "ROSTemplateFormatVersion"
+#: the texts that mark a Terraform plan (``terraform show -json``)
+_PLAN_MARKS = ("planned_values", "resource_changes")
+
+
+def marked(text: str) -> bool:
+    """Whether a JSON/YAML text may be a ROS template or a plan: a mark anywhere in it (then it is parsed and
+    its shape decides). The one rule, for a walk and for a file given alike."""
+    return ROS_MARK in text or any(m in text for m in _PLAN_MARKS)
+
+
+def load(files: Files, path: Path, kind: Kind) -> Loaded:
+    """The file loaded by its source (read and parsed once per run)."""
+    if kind == "other":
+        raise ValueError(kind)
+    return SOURCES[kind]["load"](files, path)
 
 
 def json_kind(doc: Any, *, strict: bool = True) -> Kind:
@@ -102,59 +153,5 @@ def by_name(path: Path) -> Kind | None:
 
 
 def sniff_text(path: Path, text: str) -> bool:
-    """Whether a file that is not JSON is still an IaC input: by its name, or a ROS mark in its first bytes."""
-    return by_name(path) is not None or ROS_MARK in text[:4096]
-
-
-@dataclass
-class Files:
-    """The files of one run by display path: each read once and its JSON parsed once (a parse error is kept
-    and raised again, not parsed again). ``reads`` and ``parses`` count them (for tests and the bench)."""
-
-    _texts: dict[str, str] = field(default_factory=dict)
-    _json: dict[str, Any] = field(default_factory=dict)
-    _loaded: dict[tuple[str, str], Any] = field(default_factory=dict)
-    _walks: dict[Path, list[Path]] = field(default_factory=dict)
-    reads: int = 0
-    parses: int = 0
-
-    def walk(self, directory: Path) -> list[Path]:
-        """The files of :data:`WALKED` under ``directory`` (:func:`~preflight.sources.common.walk`: skips told
-        once), walked once per run however many sources look for their files in it."""
-        known = self._walks.get(directory)
-        if known is None:
-            known = self._walks[directory] = walk(directory, WALKED)
-        return known
-
-    def text(self, path: Path) -> str:
-        display = display_path(path)
-        known = self._texts.get(display)
-        if known is None:
-            known = self._texts[display] = read_text(path)
-            self.reads += 1
-        return known
-
-    def json(self, path: Path) -> Any:
-        """The parsed JSON of a file (a :class:`PreflightError` naming its line when it is not JSON)."""
-        display = display_path(path)
-        if display not in self._json:
-            from preflight.sources.snapshot import parse_json
-
-            text = self.text(path)
-            self.parses += 1
-            try:
-                self._json[display] = parse_json(text, display)
-            except PreflightError as e:
-                self._json[display] = e
-        known = self._json[display]
-        if isinstance(known, PreflightError):
-            raise known
-        return known
-
-    def loaded(self, path: Path, kind: Kind, load: Callable[[], T]) -> T:
-        """What a source's ``load`` made of a file, made once per run (a file given and also met in a walk)."""
-        key = (display_path(path), kind)
-        if key not in self._loaded:
-            self._loaded[key] = load()
-        known: T = self._loaded[key]
-        return known
+    """Whether a file that is not JSON is still an IaC input: by its name, or a ROS mark in it (:func:`marked`)."""
+    return by_name(path) is not None or ROS_MARK in text

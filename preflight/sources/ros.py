@@ -350,9 +350,22 @@ class Resolver:
 # Template → document
 
 
+#: the document's fields as the ROS resources' properties (see terraform.mapping.ARGUMENTS)
+PROPERTIES: dict[str, dict[str, str]] = {
+    "images": {"Platform": "Platform", "OSType": "Platform", "DiskDeviceMappings": "DiskDeviceMapping"},
+    "images/DiskDeviceMappings": {"Type": "DiskType", "Device": "Device", "Size": "Size", "SnapshotId": "SnapshotId"},
+    "buckets": {"Name": "BucketName", "StorageClass": "StorageClass", "AccessControlList": "AccessControl",
+                "ServerSideEncryptionRule": "ServerSideEncryptionConfiguration", "Policy": "Policy",
+                "Versioning": "VersioningConfiguration"},
+    "buckets/ServerSideEncryptionRule": {"SSEAlgorithm": "SSEAlgorithm", "KMSMasterKeyID": "KMSMasterKeyID"},
+    "roles": {"RoleName": "RoleName", "AssumeRolePolicyDocument": "AssumeRolePolicyDocument",
+              "AttachedPolicies": "Policies"},
+}
+
+
 @dataclass
 class _Doc(DocBuilder):
-    """The Terraform source's document builder, with the template being read."""
+    """The ROS source's document builder, with the template being read."""
 
     template: Template | None = None
     #: role pointer -> the names in its AttachedPolicies so far
@@ -369,7 +382,8 @@ _ABSENT: Any = object()
 def document(template: Template, *, export_roles: Sequence[str] = (), export_buckets: Sequence[str] = ()
              ) -> tuple[dict[str, Any], Annotations]:
     resolver = Resolver(template.data)
-    d = _Doc(source="ROS template", doc={"images": [], "buckets": [], "roles": []}, template=template)
+    d = _Doc(source="ROS template", doc={"images": [], "buckets": [], "roles": []}, template=template,
+             arguments=PROPERTIES)
     by_type: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for logical_id, r in resolver.resources.items():
         if isinstance(r, Mapping) and isinstance(r.get("Type"), str):
@@ -565,6 +579,8 @@ def _image(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any
     d.put(entry, ptr, "Platform", platform, _prop_loc(d, logical_id, "Platform"))
     if isinstance(platform, str):
         entry["OSType"] = "windows" if platform.lower().startswith("windows") else "linux"
+    d.put(entry, ptr, "OSName", Unresolved(Msg("iac.image_os_name", resource="ALIYUN::ECS::CustomImage",
+                                               platform="Platform")), _prop_loc(d, logical_id, "Platform"))
     mappings = _get(resolver, props, "DiskDeviceMapping")
     if isinstance(mappings, list):
         disks = [{k: str(m[src]) for k, src in (("Type", "DiskType"), ("Size", "Size"), ("SnapshotId", "SnapshotId"),

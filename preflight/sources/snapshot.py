@@ -46,7 +46,11 @@ def schema_problems(doc: Any) -> list[tuple[str, Msg]]:
 
 
 def load_document(doc: Any, *, display: str, text: str | None = None) -> list[Subject]:
-    """Subjects from a parsed snapshot; every problem reported as file:line (pointer) in one error."""
+    """Subjects from a parsed snapshot; every problem reported as file:line (pointer) in one error. With the
+    ``text`` it was parsed from, a string holding a lone surrogate is bad input too: checked here, the one
+    place every snapshot file passes (an IaC JSON file is checked by the IaC source, a fleet by the audit)."""
+    if text is not None:
+        jsonpos.check_characters(doc, text, display)
     lines = jsonpos.section_lines(text, frozenset((*SECTIONS, "exports"))) if text is not None else {}
     try:
         return subjects_from_document(doc, path=display, lines=lines)

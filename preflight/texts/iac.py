@@ -42,6 +42,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "iac.src_terraform_plan": {"en": "Terraform plan", "zh": "Terraform 计划"},
     "iac.src_ros_template": {"en": "ROS template", "zh": "ROS 模板"},
     "iac.absent": {"en": "not defined in the {source} checked", "zh": "未在所检查的 {source}中定义"},
+    # a field the document leaves out, named where the user writes it (Annotations.missing_reason)
+    "iac.argument_not_set": {"en": "{address}: {argument} is not set", "zh": "{address}：未设置 {argument}"},
+    "iac.field_not_set": {"en": "{address}: no argument in the files sets {field}",
+                          "zh": "{address}：文件中没有设置 {field} 的参数"},
     "iac.policy_undefined": {"en": "the {type} policy {name} is not defined in the {source} checked",
                              "zh": "{type} 策略 {name} 未在所检查的 {source}中定义"},
     # -- Terraform: expressions that are not evaluated --------------------------------------------------------
@@ -153,6 +157,12 @@ TEXTS: dict[str, dict[str, str]] = {
                          "zh": "镜像的状态要在创建之后才能确定"},
     "iac.image_product_code": {"en": "whether the image derives from a Marketplace image depends on its source disks",
                                "zh": "镜像是否源自云市场镜像取决于它的源磁盘"},
+    "iac.image_os_name": {
+        "en": "ECS names the operating system (OSName) from what it finds on the image's source instance or "
+              "snapshots; no argument of {resource} sets it, and {platform} decides it only when a data-disk "
+              "snapshot becomes the system disk, which the files cannot tell",
+        "zh": "ECS 根据镜像来源实例或快照上的操作系统确定 OSName；{resource} 没有设置它的参数，"
+              "{platform} 仅在以数据盘快照创建系统盘时才决定它，而文件无法说明是否如此"},
     "iac.image_no_platform": {"en": "the image sets no platform: it comes from its source instance or snapshots",
                               "zh": "镜像没有设置 platform：它来自源实例或快照"},
     "iac.image_no_disks_instance": {

@@ -18,6 +18,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "path.special": {"en": "not a regular file", "zh": "不是普通文件"},
     "path.too_big": {"en": "{size} bytes, more than the limit of {limit} bytes (--max-file-size)",
                      "zh": "大小为 {size} 字节，超过 {limit} 字节的上限（--max-file-size）"},
+    #: a cap set in .preflight.yaml above the built-in one (config.hard_caps)
+    "path.config_raises_cap": {
+        "en": "{key}: {value} bytes is above the built-in limit of {limit} bytes; a configuration file may lower "
+        "the limit, not raise it (whoever runs preflight may, with --max-file-size)",
+        "zh": "{key}：{value} 字节超过内置上限 {limit} 字节；配置文件只能降低该上限，不能提高（运行 preflight 的人"
+        "可以用 --max-file-size 提高）"},
     "path.nothing_applied": {
         "en": "read {count} IaC file(s): nothing in them exports an image or is an export's bucket or role, so no "
         "rule applied",

@@ -221,11 +221,15 @@ class Evaluator(abc.ABC):
         if c.name == "jsonencode" and len(c.args) == 1 and not c.expand:
             arg = self.eval_partial(c.args[0], env)
             if isinstance(arg, Partial) and not isinstance(arg.value, PartialText):
-                return arg  # a document known in part: the policy reader reads it as the object it encodes
+                # a document known in part: its JSON text with the unknown parts inside their strings, which a
+                # template may interpolate (``"RAM": ${local.arns}``) and the policy reader parses back
+                return Partial(arg.reason, arg.error, value=PartialText(_json_parts(arg.value)))
         if c.name == "length" and len(c.args) == 1:
             instances = env.module._instances_of(c.args[0])
             if instances is not None:
                 return len(instances)
+        if c.name == "coalesce" and not c.expand:
+            return self._coalesce([self.eval_partial(a, env) for a in c.args])
         fn = tff.FUNCTIONS.get(c.name)
         if fn is None and c.name != "coalesce":
             return Unresolved(Msg("iac.function_not_static", name=c.name))
@@ -276,8 +280,11 @@ class Evaluator(abc.ABC):
     @staticmethod
     def _coalesce(args: list[Any]) -> Any:
         for a in args:
+            if isinstance(a, Partial) and isinstance(a.value, PartialText) and any(
+                    isinstance(p, str) and p for p in a.value.parts):
+                return a  # a string known in part and not empty whatever its unknown parts: the one taken
             if isinstance(a, Unresolved):
-                return a  # an unknown before any known value decides: unknown
+                return plain(a)  # an unknown before any known value decides: unknown
             if a is not None and a != "":
                 return a
         return Unresolved(Msg("iac.call_error", name="coalesce", what=Msg("iac.why_coalesce")), error=True)
@@ -292,7 +299,8 @@ class Evaluator(abc.ABC):
             chosen = tff.to_bool(cond, "condition")
         except tff.CallError as e:
             return Unresolved(e.msg, error=True)
-        return self.eval(c.then if chosen else c.other, env)
+        # a known condition picks the branch exactly: a branch known in part stays so (for the policy reader)
+        return self.eval_partial(c.then if chosen else c.other, env)
 
     def _operation(self, o: Operation, env: Env) -> Any:
         from preflight.sources import tffunctions as tff
@@ -436,3 +444,40 @@ def _collect(items: list[Any]) -> Any:
         if isinstance(v, Unresolved):
             return v
     return items
+
+
+def _json_parts(v: Any) -> tuple[str | Hole, ...]:
+    """``jsonencode`` of a value whose strings may be known in part (:class:`PartialText`): the JSON text
+    (as :func:`preflight.sources.tffunctions` writes it) with each unknown part left as its :class:`Hole`, inside
+    its string. The value's size and depth were bounded when it was built."""
+    out: list[str | Hole] = []
+
+    def add(x: Any) -> None:
+        if isinstance(x, PartialText):
+            out.append('"')
+            out.extend(json.dumps(p)[1:-1] if isinstance(p, str) else p for p in x.parts)
+            out.append('"')
+        elif isinstance(x, dict):
+            out.append("{")
+            for i, (k, item) in enumerate(x.items()):
+                out.append(("," if i else "") + json.dumps(k) + ":")
+                add(item)
+            out.append("}")
+        elif isinstance(x, list):
+            out.append("[")
+            for i, item in enumerate(x):
+                if i:
+                    out.append(",")
+                add(item)
+            out.append("]")
+        else:
+            out.append(json.dumps(x, separators=(",", ":")))
+
+    add(v)
+    merged: list[str | Hole] = []
+    for part in out:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return tuple(merged)

@@ -43,6 +43,19 @@ TYPES = ("alicloud_image_export", "alicloud_image", "alicloud_oss_bucket", "alic
          "alicloud_oss_bucket_replication", "alicloud_ram_role", "alicloud_ram_role_policy_attachment",
          "alicloud_ram_policy")
 SYSTEM = "System"
+#: the document's fields as the alicloud provider's arguments (section/nested object -> field -> argument): a
+#: field the document leaves out is named where the user writes it (Annotations.missing_reason)
+ARGUMENTS: dict[str, dict[str, str]] = {
+    "exports": {"RegionId": "region", "ImageId": "image_id", "OSSBucket": "oss_bucket", "OSSPrefix": "oss_prefix"},
+    "images": {"Platform": "platform", "OSType": "platform", "DiskDeviceMappings": "disk_device_mapping"},
+    "images/DiskDeviceMappings": {"Type": "disk_type", "Device": "device", "Size": "size",
+                                  "SnapshotId": "snapshot_id"},
+    "buckets": {"Name": "bucket", "StorageClass": "storage_class", "AccessControlList": "acl",
+                "ServerSideEncryptionRule": "server_side_encryption_rule", "Versioning": "versioning",
+                "Policy": "policy"},
+    "buckets/ServerSideEncryptionRule": {"SSEAlgorithm": "sse_algorithm", "KMSMasterKeyID": "kms_master_key_id"},
+    "roles": {"RoleName": "role_name", "AssumeRolePolicyDocument": "assume_role_policy_document"},
+}
 UNKNOWN_REGION = "(region unknown)"
 #: the kinds of files a document is built from, and their names in the catalogue
 SOURCES = {"Terraform files": "iac.src_terraform_files", "Terraform plan": "iac.src_terraform_plan",
@@ -60,6 +73,10 @@ class DocBuilder:
     unknown_entries: list[dict[str, Any]] = field(default_factory=list)
     scopes: dict[int, str] = field(default_factory=dict)
     addresses: dict[str, str] = field(default_factory=dict)
+    #: field pointer -> element pointer: a reference followed to an entity of the files (Annotations.links)
+    links: dict[str, str] = field(default_factory=dict)
+    #: the source's words for the document's fields (ARGUMENTS; ROS: its properties)
+    arguments: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: ARGUMENTS)
 
     def add(self, section: str, entry: dict[str, Any], location: Location | None, address: str | None = None
             ) -> str:
@@ -87,7 +104,7 @@ class DocBuilder:
     def annotations(self) -> Annotations:
         return Annotations(locations=self.locations, unknown=self.unknown, scopes=self.scopes,
                            absent_is_unknown=True, absent_reason=Msg("iac.absent", source=self.source_name),
-                           addresses=self.addresses)
+                           addresses=self.addresses, links=self.links, arguments=self.arguments)
 
     @property
     def source_name(self) -> Msg | str:
@@ -190,7 +207,11 @@ def build_document(resources: Sequence[Resource], *, source: str, export_roles: 
 def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: dict[str, _BucketRef]
              ) -> set[str]:
     """One export per ``alicloud_image_export`` (always RAW with the default role: the provider sends
-    neither ImageFormat nor RoleName). Returns the bucket addresses the exports reach by name."""
+    neither ImageFormat nor RoleName). Returns the addresses of the buckets the exports reach.
+
+    An ``oss_bucket`` that refers to a bucket of the files whose name they do not decide
+    (``bucket = "exports-${random_integer.x.result}"``) is joined to that bucket by the reference
+    (``links``): the bucket rules read its facts; ``OSSBucket`` stays unknown (nothing reads a made-up name)."""
     covered: set[str] = set()
     bucket_targets = _Targets({a: ref.name for a, ref in buckets.items()})
     for r in exports:
@@ -207,12 +228,13 @@ def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: 
         found = bucket_targets.find(bucket_attr) if bucket_attr is not None else None
         if isinstance(found, str):
             ref = buckets[found]
-            if ref.name is None:  # the bucket is known, its name is not: check it on its own
+            covered.add(found)
+            if ref.name is None:  # the bucket is known, its name is not: joined by the reference
                 bucket = Unresolved(Msg("iac.name_unresolved", address=found))
-                ref.needs_scope = True
+                if ref.pointer is not None:
+                    b.links[f"{ptr}/OSSBucket"] = ref.pointer
             else:
                 bucket = ref.name
-                covered.add(found)
         b.put(entry, ptr, "OSSBucket", bucket, r.body.loc("oss_bucket"))
         b.put(entry, ptr, "OSSPrefix", _str(r.body.value("oss_prefix")), r.body.loc("oss_prefix"))
     return covered
@@ -227,10 +249,9 @@ def _scoped(b: DocBuilder, roles: dict[str, tuple[str, Location | None]], bucket
             ptr = b.add("exports", {"RoleName": name}, location)
             b.scopes[int(ptr.rsplit("/", 1)[1])] = "role"
     for address, ref in buckets.items():
-        listed = ref.name is not None and ref.name in export_buckets
-        if address in covered or not (listed or ref.needs_scope):
+        if address in covered or ref.name is None or ref.name not in export_buckets:
             continue
-        entry: dict[str, Any] = {"OSSBucket": ref.name or address}
+        entry: dict[str, Any] = {"OSSBucket": ref.name}
         ptr = b.add("exports", entry, ref.location, address)
         b.put(entry, ptr, "RegionId", ref.region.value, ref.region.location)
         b.scopes[int(ptr.rsplit("/", 1)[1])] = "bucket"
@@ -253,11 +274,18 @@ def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
         if isinstance(platform, str):  # ECS derives the OS type from the platform
             os_type = "windows" if platform.lower().startswith("windows") else "linux"
         b.put(entry, ptr, "OSType", os_type, r.body.loc("platform"))
-        b.put(entry, ptr, "DiskDeviceMappings", _disks(r), _disks_location(r))
+        # PF205 reads OSName too: no argument decides it (README, IaC section), so it is unknown with the reason
+        b.put(entry, ptr, "OSName", Unresolved(Msg("iac.image_os_name", resource="alicloud_image",
+                                                   platform="platform")), r.body.loc("platform") or r.location)
+        why: dict[str, Msg | str] = {}
+        b.put(entry, ptr, "DiskDeviceMappings", _disks(r, why), _disks_location(r))
+        b.unknown.update({f"{ptr}/DiskDeviceMappings/{k}": v for k, v in why.items()})
     return _Targets({r.address: r.address for r in images})
 
 
-def _disks(r: Resource) -> Any:
+def _disks(r: Resource, why: dict[str, Msg | str]) -> Any:
+    """The image's disks; ``why`` gets the reason of each disk field the files do not decide (``"0/SnapshotId"``),
+    so that it is reported with its own reason rather than as a field nobody set."""
     mappings = r.body.nested("disk_device_mapping")
     if isinstance(mappings, Unresolved):
         return mappings  # a dynamic block whose disks are not known: the disks are unknown, never "none"
@@ -265,26 +293,27 @@ def _disks(r: Resource) -> Any:
         snapshot = r.body.attrs.get("snapshot_id")
         if snapshot is not None:  # an image of one system-disk snapshot
             disk: dict[str, Any] = {"Type": "system"}
-            sid = snapshot.target or _str(snapshot.value)
-            if is_known(sid):
-                disk["SnapshotId"] = sid
+            _disk_field(disk, why, 0, "SnapshotId", snapshot.target or _str(snapshot.value))
             return [disk]
         return Unresolved(Msg("iac.image_no_disks_instance" if "instance_id" in r.body.attrs
                               else "iac.image_no_disks_source"))
     out = []
-    for m in mappings:
+    for i, m in enumerate(mappings):
         disk = {}
         for key, arg in (("Type", "disk_type"), ("Device", "device"), ("Size", "size")):
-            v = _str(m.value(arg))
-            if is_known(v) and v is not None:
-                disk[key] = v
+            _disk_field(disk, why, i, key, _str(m.value(arg)))
         snap = m.attrs.get("snapshot_id")
         if snap is not None:
-            sid = snap.target or _str(snap.value)
-            if is_known(sid) and sid is not None:
-                disk["SnapshotId"] = sid
+            _disk_field(disk, why, i, "SnapshotId", snap.target or _str(snap.value))
         out.append(disk)
     return out
+
+
+def _disk_field(disk: dict[str, Any], why: dict[str, Msg | str], index: int, key: str, value: Any) -> None:
+    if isinstance(value, Unresolved):
+        why[f"{index}/{key}"] = value.reason
+    elif is_known(value) and value is not None:
+        disk[key] = value
 
 
 def _disks_location(r: Resource) -> Location | None:
@@ -297,7 +326,8 @@ class _BucketRef:
     name: str | None
     location: Location | None
     region: Attr
-    needs_scope: bool = False
+    #: the bucket's element in the document (what an export's reference links to)
+    pointer: str | None = None
 
 
 _BUCKET_EXTRAS = ("alicloud_oss_bucket_acl", "alicloud_oss_bucket_server_side_encryption",
@@ -334,9 +364,12 @@ def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_bucket
 
 def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[str, str], Resource],
             stray: Mapping[str, Msg], strict: bool) -> None:
+    # a name the files do not decide: the address stands in as the element's key, recorded unknown, so it is
+    # found by an export's reference only and never read as a name (Annotations.links)
     entry: dict[str, Any] = {"Name": ref.name or r.address}
-    ptr = b.add("buckets", entry, r.location, r.address)
+    ptr = ref.pointer = b.add("buckets", entry, r.location, r.address)
     if ref.name is None:
+        b.unknown[f"{ptr}/Name"] = Msg("iac.name_unresolved", address=r.address)
         b.locations[f"{ptr}/Name"] = _name_loc(r, ("bucket",)) or r.location  # type: ignore[assignment]
     region = r.region.value
     b.put(entry, ptr, "Location", f"oss-{region}" if isinstance(region, str) else region,

@@ -296,12 +296,23 @@ class Module(Evaluator):
         return value
 
     def target(self, expr: Any, env: Env | None = None, depth: int = 0) -> str | None:
-        """The managed resource (instance) an expression refers to (through locals), for joins; an index
-        written as an expression is evaluated in ``env`` (this module's own by default)."""
+        """The managed resource (instance) an expression refers to (through locals, and through the output
+        of a local module called once: ``module.b.id`` whose ``value = alicloud_oss_bucket.this.id``), for
+        joins; an index written as an expression is evaluated in ``env`` (this module's own by default)."""
         if isinstance(expr, Template) and len(expr.parts) == 1:
             expr = expr.parts[0]
         if not isinstance(expr, Traversal) or depth > 10:
             return None
+        if expr.root == "module" and len(expr.steps) == 2 and all(isinstance(s, str) for s in expr.steps):
+            call = self.call(str(expr.steps[0]))
+            if call is None or isinstance(call.children, Unresolved) or len(call.children) != 1 \
+                    or call.children[0][0] is not None:
+                return None  # a remote or counted module: which instance's resource is not told here
+            child = call.children[0][1]
+            block = child.outputs.get(str(expr.steps[1]))
+            if block is None or "value" not in block.body.attrs:
+                return None
+            return child.target(block.body.attrs["value"][0], None, depth + 1)
         if expr.root == "local" and expr.steps and len(expr.steps) == 1 and isinstance(expr.steps[0], str):
             local = self.locals.get(expr.steps[0])
             if not local:

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from preflight.sources.common import display_path, read_text
-from preflight.sources.registry import Files
+from preflight.sources.files import TF_CONFIG_SUFFIXES, Files
 from preflight.sources.terraform.hcl import parse_hcl
 from preflight.sources.terraform.limits import LIMITS, Limits
 from preflight.sources.terraform.syntax import RawBlock, RawBody
@@ -25,23 +24,25 @@ class ParseCache:
     never changed by their readers, so one copy serves them all."""
 
     def __init__(self, files: Files | None = None) -> None:
-        self._files: dict[str, tuple[str, RawBody]] = {}
-        #: the run's store (:mod:`preflight.sources.registry`): a file the run already read is not read again
-        self._store = files
-        #: files parsed (for tests and the bench)
+        #: the run's store (:mod:`preflight.sources.files`): a file the run already read or parsed (as the
+        #: source table's Terraform ``load`` does) is not read or parsed again
+        self._store = files if files is not None else Files()
+        #: files parsed here (for tests and the bench)
         self.parsed = 0
 
-    def get(self, path: Path, limits: Limits) -> tuple[str, str, RawBody]:
+    def get(self, path: Path, limits: Limits = LIMITS) -> tuple[str, str, RawBody]:
         """(display path, text, parsed body) of a ``.tf`` or ``.tf.json`` file."""
-        display = display_path(path)
-        known = self._files.get(display)
-        if known is None:
-            text = self._store.text(path) if self._store is not None else read_text(path)
+        display = self._store.display(path)
+
+        def parse() -> tuple[str, RawBody]:
+            text = self._store.text(path)
             body = (parse_tf_json(text, display) if path.name.endswith(".json")
                     else parse_hcl(text, display, limits))
             self.parsed += 1
-            known = self._files[display] = (text, body)
-        return display, known[0], known[1]
+            return text, body
+
+        text, body = self._store.loaded(path, "terraform", parse)
+        return display, text, body
 
 
 @dataclass
@@ -68,7 +69,7 @@ class _Reader:
         """The blocks of a module directory; None when it is not a directory of Terraform files."""
         if directory not in self.parsed:
             try:
-                names = sorted(n for n in os.listdir(directory) if n.endswith((".tf", ".tf.json")))
+                names = sorted(n for n in os.listdir(directory) if n.endswith(TF_CONFIG_SUFFIXES))
             except OSError:
                 return None
             files = [directory / n for n in names if (directory / n).is_file()]
