@@ -62,7 +62,7 @@ class Listing(Msg):
 
 
 class Foreign:
-    """A text written by another library (json, PyYAML, Lark, the OS, an SDK), in English.
+    """A text written by another library (json, PyYAML, the OS, an SDK), in English.
 
     ``kind`` names the library; :mod:`preflight.texts.foreign` words the few texts users meet daily (syntax
     errors, a missing file, a denied permission) and quotes any other verbatim inside a sentence of ours.

@@ -210,6 +210,12 @@ def test_offline_snapshot_checks_do_not_import_the_hcl_parser() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+def test_the_version_does_not_import_the_hcl_parser() -> None:
+    code = ("import sys\nfrom preflight.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "assert not any(m.startswith('tree_sitter') for m in sys.modules), sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True)
+
+
 def test_the_hcl_parser_is_imported_by_the_first_parse() -> None:
     code = ("import sys\nfrom preflight.sources import terraform\n"
             "print(sorted(m for m in sys.modules if m in ('tree_sitter', 'tree_sitter_hcl')))\n"
