@@ -281,3 +281,13 @@ def test_idioms_where_tree_sitter_hcl_reads_otherwise_evaluate_as_terraform_does
     text = ('variable "create" {\n  default = false\n}\nvariable "by_instance" {\n  default = false\n}\n'
             f'locals {{\n  n = 1\n  e = {expr}\n}}\n')
     assert terraform.Module(hcl.parse_hcl(text, "t.tf").blocks, {}).local("e") == value
+
+
+def test_threads_parsing_at_once_each_get_their_own_tree() -> None:
+    """A tree-sitter parser holds the state of its parse: each thread has its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"x{i} = [{', '.join(str(j) for j in range(i % 50))}]\n" * 50 for i in range(200)]
+    expected = [repr(hcl.parse_hcl(t, "t.tf")) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(lambda t: repr(hcl.parse_hcl(t, "t.tf")), texts)) == expected

@@ -254,9 +254,11 @@ def test_long_numbers_end_to_end_are_unknown_not_internal_errors(tmp_path: Path,
 
 @pytest.fixture
 def fresh_parser() -> Any:
-    hcl._parser.cache_clear()
+    hcl._language.cache_clear()
+    hcl._PARSERS.__dict__.clear()
     yield
-    hcl._parser.cache_clear()
+    hcl._language.cache_clear()
+    hcl._PARSERS.__dict__.clear()
 
 
 def test_a_bug_while_building_the_parser_propagates(monkeypatch: pytest.MonkeyPatch, fresh_parser: None) -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import time
 from typing import Any
 
@@ -96,11 +97,25 @@ class _Syntax(Exception):
 
 
 @functools.cache
-def _parser() -> Any:
+def _language() -> Any:
     import tree_sitter
     import tree_sitter_hcl
 
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    return tree_sitter.Language(tree_sitter_hcl.language())
+
+
+#: one tree-sitter parser per thread: a parser holds the state of the parse it is doing (and of a cancelled one
+#: until reset), so two threads must never share one
+_PARSERS = threading.local()
+
+
+def _parser() -> Any:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        import tree_sitter
+
+        parser = _PARSERS.parser = tree_sitter.Parser(_language())
+    return parser
 
 
 def _kids(node: Node) -> list[Node]:
