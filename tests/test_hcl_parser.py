@@ -167,6 +167,7 @@ def test_a_unicode_byte_order_mark_and_unicode_before_an_attribute_keep_its_line
 ERRORS = [
     ("x = 1 @\n", "t.tf:1:7", "not valid HCL: unexpected character '@'"),
     ("x = 1 2\n", "t.tf:1:7", "not valid HCL: unexpected '2'"),
+    ("x = 1 2\ny = 3\n", "t.tf:1:7", "not valid HCL: unexpected '2'"),
     ("a = 1 b = 2\n", "t.tf:1:7", "not valid HCL: unexpected 'b'"),
     ('resource "a" "b" {\n', "t.tf:2:1", "not valid HCL: unexpected end of input"),
     ('resource "a" "b" {\n  bucket = \n}\n', "t.tf:2:11", "not valid HCL: unexpected end of line"),

@@ -477,6 +477,8 @@ def _culprit(node: Node) -> Node:
     """The leaf where the text stops fitting the grammar: in an ERROR node, the first zero-width, error or
     scanner token; an ERROR node of ordinary tokens holds a start the parser gave up on when it met the
     token after it, so that one (at the end of the input, a closing bracket it ends with, else the end)."""
+    if _first_leaf(node).start_byte > node.start_byte:  # text the parser skipped without a token for it
+        return _Skipped(node.start_byte)
     stack = [node]
     while stack:
         n = stack.pop()
@@ -507,6 +509,12 @@ class _EndOfInput:
 
     def __init__(self, at: int) -> None:
         self.start_byte = self.end_byte = at
+
+
+class _Skipped(_EndOfInput):
+    """Text at the start of an ERROR node that no token of it covers (stands for a leaf in :func:`_error`)."""
+
+    is_missing = False
 
 
 def _first_leaf(node: Node) -> Node:
