@@ -477,7 +477,7 @@ def _culprit(node: Node) -> Node:
     """The leaf where the text stops fitting the grammar: in an ERROR node, the first zero-width, error or
     scanner token; an ERROR node of ordinary tokens holds a start the parser gave up on when it met the
     token after it, so that one (at the end of the input, a closing bracket it ends with, else the end)."""
-    if _first_leaf(node).start_byte > node.start_byte:  # text the parser skipped without a token for it
+    if _first_leaf(node).start_point[0] > node.start_point[0]:  # a line's end skipped without a token for it
         return _Skipped(node.start_byte)
     stack = [node]
     while stack:
@@ -512,7 +512,8 @@ class _EndOfInput:
 
 
 class _Skipped(_EndOfInput):
-    """Text at the start of an ERROR node that no token of it covers (stands for a leaf in :func:`_error`)."""
+    """Text an ERROR node starts with, up to the end of its line, that no token of it covers (stands for a leaf
+    in :func:`_error`)."""
 
     is_missing = False
 
