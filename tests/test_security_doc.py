@@ -10,6 +10,7 @@ import pytest
 
 from preflight import yamlpos
 from preflight.sources import common, live, plan, ros, terraform
+from preflight.sources.terraform import hcl
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
 MIB = 1024 * 1024
@@ -42,6 +43,8 @@ EXPECTED: list[tuple[str, float]] = [
     ("size of one evaluated value (characters + elements)", L.value_size),
     ("depth of one evaluated value", L.value_depth),
     ("characters of HCL per file (past it: error)", L.hcl_chars),
+    ("HCL parse time per file, seconds (past it: error; plus 1 s per 500,000 bytes of text)", hcl.PARSE_SECONDS),
+    ("nesting of HCL expressions (past it: error, or unknown for an expression given as text)", hcl.MAX_DEPTH),
     ("`${…}` interpolations parsed per root module", L.expressions),
     ("digits of an integer literal (past it: unknown)", terraform.MAX_INT_DIGITS),
     ("nested blocks in a plan", plan.MAX_BLOCK_DEPTH),
