@@ -150,6 +150,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "iac.name_unresolved": {"en": "the name of {address} cannot be resolved statically",
                             "zh": "{address} 的名称无法静态解析"},
     # -- Terraform: what the files cannot say ----------------------------------------------------------------
+    "iac.image_id_created": {"en": "ECS gives {address} its image ID when it creates the image",
+                             "zh": "ECS 在创建镜像时才为 {address} 分配镜像 ID"},
     "iac.image_status": {"en": "the status of an image is known only once it is created",
                          "zh": "镜像的状态要在创建之后才能确定"},
     "iac.image_product_code": {"en": "whether the image derives from a Marketplace image depends on its source disks",

@@ -75,6 +75,8 @@ class DocBuilder:
     addresses: dict[str, str] = field(default_factory=dict)
     #: field pointer -> element pointer: a reference followed to an entity of the files (Annotations.links)
     links: dict[str, str] = field(default_factory=dict)
+    #: request fields written with a value the files do not decide (Annotations.given)
+    given: set[str] = field(default_factory=set)
     #: the source's words for the document's fields (ARGUMENTS; ROS: its properties)
     arguments: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: ARGUMENTS)
 
@@ -104,7 +106,8 @@ class DocBuilder:
     def annotations(self) -> Annotations:
         return Annotations(locations=self.locations, unknown=self.unknown, scopes=self.scopes,
                            absent_is_unknown=True, absent_reason=Msg("iac.absent", source=self.source_name),
-                           addresses=self.addresses, links=self.links, arguments=self.arguments)
+                           addresses=self.addresses, links=self.links, arguments=self.arguments,
+                           given=frozenset(self.given))
 
     @property
     def source_name(self) -> Msg | str:
@@ -211,7 +214,10 @@ def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: 
 
     An ``oss_bucket`` that refers to a bucket of the files whose name they do not decide
     (``bucket = "exports-${random_integer.x.result}"``) is joined to that bucket by the reference
-    (``links``): the bucket rules read its facts; ``OSSBucket`` stays unknown (nothing reads a made-up name)."""
+    (``links``): the bucket rules read its facts; ``OSSBucket`` stays unknown (nothing reads a made-up name).
+    An ``image_id`` that refers to an ``alicloud_image`` of the files is joined to it the same way: ECS gives
+    the id when it creates the image, so ``ImageId`` is unknown (the object names are known but for it).
+    An argument written with a value the files do not decide is given (``given``), its value unknown."""
     covered: set[str] = set()
     bucket_targets = _Targets({a: ref.name for a, ref in buckets.items()})
     for r in exports:
@@ -220,8 +226,10 @@ def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: 
         b.put(entry, ptr, "RegionId", r.region.value, r.region.location)
         image = r.body.attrs.get("image_id")
         image_id: Any = MISSING if image is None else _str(image.value)
-        if image is not None and image.target in images.by_address:
-            image_id = image.target  # the synthetic id the image is listed under
+        image_ptr = images.by_address.get(image.target) if image is not None and image.target else None
+        if image is not None and image_ptr is not None:
+            image_id = Unresolved(Msg("iac.image_id_created", address=image.target))
+            b.links[f"{ptr}/ImageId"] = image_ptr
         b.put(entry, ptr, "ImageId", image_id, r.body.loc("image_id"))
         bucket_attr = r.body.attrs.get("oss_bucket")
         bucket: Any = MISSING if bucket_attr is None else _str(bucket_attr.value)
@@ -237,6 +245,11 @@ def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: 
                 bucket = ref.name
         b.put(entry, ptr, "OSSBucket", bucket, r.body.loc("oss_bucket"))
         b.put(entry, ptr, "OSSPrefix", _str(r.body.value("oss_prefix")), r.body.loc("oss_prefix"))
+        # a request parameter the export writes is given, whatever the files say of its value (RegionId: the
+        # provider's region, written in its block)
+        written = {"RegionId": r.region.location is not None,
+                   **{k: ARGUMENTS["exports"][k] in r.body.attrs for k in ("ImageId", "OSSBucket", "OSSPrefix")}}
+        b.given.update(f"{ptr}/{k}" for k, w in written.items() if w and f"{ptr}/{k}" in b.unknown)
     return covered
 
 
@@ -258,12 +271,17 @@ def _scoped(b: DocBuilder, roles: dict[str, tuple[str, Location | None]], bucket
 
 
 def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
+    """The images the files create; returns their element pointers by address (what an export links to)."""
+    pointers: dict[str, str | None] = {}
     for r in images:
         region = r.region.value if isinstance(r.region.value, str) else UNKNOWN_REGION
+        # ECS gives an image its id when it creates it: the address stands in as the element's key, recorded
+        # unknown, so it is found by an export's reference only and never read as an id (Annotations.links)
         entry: dict[str, Any] = {"RegionId": region, "ImageId": r.address,
                                  # an image Terraform creates is a custom image of the account
                                  "ImageOwnerAlias": "self"}
-        ptr = b.add("images", entry, r.location, r.address)
+        ptr = pointers[r.address] = b.add("images", entry, r.location, r.address)
+        b.unknown[f"{ptr}/ImageId"] = Msg("iac.image_id_created", address=r.address)
         b.put(entry, ptr, "Status", Unresolved(Msg("iac.image_status")), None)
         b.put(entry, ptr, "ProductCode", Unresolved(Msg("iac.image_product_code")), None)
         platform = _str(r.body.value("platform"))
@@ -280,7 +298,7 @@ def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
         why: dict[str, Msg | str] = {}
         b.put(entry, ptr, "DiskDeviceMappings", _disks(r, why), _disks_location(r))
         b.unknown.update({f"{ptr}/DiskDeviceMappings/{k}": v for k, v in why.items()})
-    return _Targets({r.address: r.address for r in images})
+    return _Targets(pointers)
 
 
 def _disks(r: Resource, why: dict[str, Msg | str]) -> Any:
