@@ -99,6 +99,11 @@ class OpenText:
         return f"{self.head}<{self.shown}>{self.tail}"
 
 
+#: characters the unknown run never holds: it is one name (an image id is ``m-`` and letters and digits; any
+#: other character is allowed, which only widens what may match), never a field or path separator of an ARN
+_NOT_IN_OPEN = frozenset(":/")
+
+
 def _closure(pattern: str, states: set[int]) -> set[int]:
     """The pattern positions reachable without consuming a character: past each ``*`` (which may match none)."""
     out = set(states)
@@ -121,13 +126,32 @@ def _step(pattern: str, states: set[int], char: str) -> set[int]:
     return _closure(pattern, nxt)
 
 
+def _through_open(pattern: str, states: set[int]) -> set[int]:
+    """The positions reachable from ``states`` by one or more characters of an unknown run (one sweep)."""
+    n = len(pattern)
+    start = [False] * (n + 1)
+    for i in states:
+        start[i] = True
+    after = [False] * (n + 1)  # reachable having taken at least one character
+    for j in range(n + 1):
+        if j > 0:
+            p = pattern[j - 1]
+            if p == "*":
+                after[j] = after[j] or after[j - 1]  # past a * after taking characters
+            elif p == "?" or p not in _NOT_IN_OPEN:
+                after[j] = after[j] or start[j - 1] or after[j - 1]
+        if j < n and pattern[j] == "*" and (start[j] or after[j]):
+            after[j] = True  # a * takes them
+    return {j for j in range(n + 1) if after[j]}
+
+
 @functools.lru_cache(maxsize=4096)
 def open_match(pattern: str, text: OpenText) -> bool | None:
     """Does the RAM wildcard ``pattern`` match ``text`` whatever its unknown part? True: for every value;
     False: for none; None: for some values only (the answer depends on what is not known).
 
     "None" is exact: the pattern is run as a set of positions over the known characters, and the unknown run
-    (any characters, at least one) can take a position ``m`` to every later one, and to itself at a ``*``.
+    (at least one character, none of them ``:`` or ``/``) takes each position to those it can reach.
     "Every" is decided soundly, not always: the pattern must have a ``*`` that its part before matches a
     prefix of ``head`` and its part after a suffix of ``tail`` (that ``*`` takes the unknown run, whatever it
     is); a pattern that covers every value otherwise (``?`` standing for the unknown run) answers None, which
@@ -139,8 +163,9 @@ def open_match(pattern: str, text: OpenText) -> bool | None:
         if not states:
             return False
     after_head = states
-    m = min(after_head)
-    states = _closure(pattern, {i for i in range(m + 1, n + 1)} | ({m} if m < n and pattern[m] == "*" else set()))
+    states = _closure(pattern, _through_open(pattern, after_head))
+    if not states:
+        return False
     for char in text.tail:
         states = _step(pattern, states, char)
         if not states:
