@@ -152,7 +152,7 @@ class _Builder:
         raw = self.doc["public_access_block"]
         if not isinstance(raw, Mapping):
             raise ShapeError("/public_access_block", not_of_type(short(raw), "object"))
-        o = Obj(raw, "/public_access_block")
+        o = self._obj(Obj(raw, "/public_access_block"), {})  # (with the reasons an IaC source recorded)
         v = o.bool_("BlockPublicAccess")
         return o.missing("BlockPublicAccess") if v is None else v
 

@@ -138,7 +138,8 @@ class Annotations:
 FIELD_FACTS: dict[str, dict[str, tuple[str, ...]]] = {
     "exports": {"ImageFormat": ("ImageFormat", "EffectiveImageFormat"), "RoleName": ("RoleName", "EffectiveRoleName")},
     "buckets": {"AccessControlList": ("Grant",), "Owner": ("OwnerId",), "Policy": ("Policy", "public_grants"),
-                "ServerSideEncryptionRule": ("SSEAlgorithm", "KMSMasterKeyID")},
+                "ServerSideEncryptionRule": ("SSEAlgorithm", "KMSMasterKeyID"),
+                "BlockPublicAccess": ("BlockPublicAccess", "public_access_blocked")},
     "images": {"DiskDeviceMappings": ("disks", "data_disks")},
     "roles": {"AssumeRolePolicyDocument": ("trust_policy", "ecs_can_assume", "other_principals",
                                            "ecs_trust_conditions"),

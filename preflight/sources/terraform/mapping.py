@@ -40,7 +40,8 @@ from preflight.sources.terraform.values import (
 
 TYPES = ("alicloud_image_export", "alicloud_image", "alicloud_oss_bucket", "alicloud_oss_bucket_acl",
          "alicloud_oss_bucket_server_side_encryption", "alicloud_oss_bucket_policy", "alicloud_oss_bucket_versioning",
-         "alicloud_oss_bucket_replication", "alicloud_ram_role", "alicloud_ram_role_policy_attachment",
+         "alicloud_oss_bucket_replication", "alicloud_oss_bucket_public_access_block",
+         "alicloud_oss_account_public_access_block", "alicloud_ram_role", "alicloud_ram_role_policy_attachment",
          "alicloud_ram_policy")
 SYSTEM = "System"
 #: the document's fields as the alicloud provider's arguments (section/nested object -> field -> argument): a
@@ -52,7 +53,7 @@ ARGUMENTS: dict[str, dict[str, str]] = {
                                   "SnapshotId": "snapshot_id"},
     "buckets": {"Name": "bucket", "StorageClass": "storage_class", "AccessControlList": "acl",
                 "ServerSideEncryptionRule": "server_side_encryption_rule", "Versioning": "versioning",
-                "Policy": "policy"},
+                "Policy": "policy", "BlockPublicAccess": "block_public_access"},
     "buckets/ServerSideEncryptionRule": {"SSEAlgorithm": "sse_algorithm", "KMSMasterKeyID": "kms_master_key_id"},
     "roles": {"RoleName": "role_name", "AssumeRolePolicyDocument": "assume_role_policy_document"},
 }
@@ -197,6 +198,7 @@ def build_document(resources: Sequence[Resource], *, source: str, export_roles: 
     b = DocBuilder(source)
     images = _images(b, by_type.get("alicloud_image", []))
     buckets = _buckets(b, by_type, export_buckets)
+    _account_bpa(b, by_type.get("alicloud_oss_account_public_access_block", []))
     roles = _roles(b, by_type, export_roles)
     b.doc.setdefault("images", [])
     b.doc.setdefault("buckets", [])
@@ -349,7 +351,8 @@ class _BucketRef:
 
 
 _BUCKET_EXTRAS = ("alicloud_oss_bucket_acl", "alicloud_oss_bucket_server_side_encryption",
-                  "alicloud_oss_bucket_policy", "alicloud_oss_bucket_versioning", "alicloud_oss_bucket_replication")
+                  "alicloud_oss_bucket_policy", "alicloud_oss_bucket_versioning", "alicloud_oss_bucket_replication",
+                  "alicloud_oss_bucket_public_access_block")
 
 
 def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_buckets: Sequence[str]
@@ -423,6 +426,9 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
         cross = "Disabled"
     b.put(entry, ptr, "CrossRegionReplication", cross,
           replication.location if replication is not None else r.location)
+    bpa, bpa_loc = _block_public_access(r, extras.get((r.address, "alicloud_oss_bucket_public_access_block")),
+                                        stray.get("alicloud_oss_bucket_public_access_block"))
+    b.put(entry, ptr, "BlockPublicAccess", bpa, bpa_loc)
     policy_res = extras.get((r.address, "alicloud_oss_bucket_policy"))
     policy_src = policy_res.body if policy_res is not None else r.body
     policy = policy_src.value("policy")
@@ -430,6 +436,42 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
         policy = Unresolved(stray["alicloud_oss_bucket_policy"])
     policy_loc = policy_src.loc("policy") or (policy_res.location if policy_res else None) or r.location
     b.put(entry, ptr, "Policy", None if policy is MISSING else _policy_text(policy, policy_loc, strict), policy_loc)
+
+
+def _block_public_access(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any, Location | None]:
+    """The bucket's Block Public Access from ``alicloud_oss_bucket_public_access_block``; without one, what
+    Terraform creates: off (the provider's default); unknown when such a resource whose bucket cannot be told
+    may be this bucket's."""
+    if separate is None:
+        return (Unresolved(stray) if stray is not None else False), r.location
+    return _bool(separate.body.value("block_public_access")), separate.body.loc("block_public_access") or \
+        separate.location
+
+
+def _bool(v: Any) -> Any:
+    """A bool argument as Terraform converts it (``"true"``/``"false"`` strings too); anything else unknown."""
+    v = plain(v)
+    if isinstance(v, bool | Unresolved):
+        return v
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    return Unresolved(Msg("iac.not_a_bool", value="(not set)" if v is MISSING else _str(v)))
+
+
+def _account_bpa(b: DocBuilder, blocks: Sequence[Resource]) -> None:
+    """``alicloud_oss_account_public_access_block``: the account's Block Public Access, as the snapshot's
+    ``public_access_block``. Without one the account's setting lies outside the files (unknown)."""
+    if not blocks:
+        return
+    values = [(_bool(x.body.value("block_public_access")), x) for x in blocks]
+    value, where = values[0]
+    if len(values) > 1 and any(v != value for v, _ in values):  # one setting per account: which one wins?
+        value = Unresolved(Msg("iac.account_bpa_conflict", addresses=", ".join(x.address for x in blocks)))
+    entry: dict[str, Any] = {}
+    b.doc["public_access_block"] = entry
+    b.locations["/public_access_block"] = where.location  # type: ignore[assignment]
+    b.put(entry, "/public_access_block", "BlockPublicAccess", value,
+          where.body.loc("block_public_access") or where.location)
 
 
 def _versioning(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any, Location | None]:
