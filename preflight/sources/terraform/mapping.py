@@ -53,7 +53,7 @@ ARGUMENTS: dict[str, dict[str, str]] = {
                                   "SnapshotId": "snapshot_id"},
     "buckets": {"Name": "bucket", "StorageClass": "storage_class", "AccessControlList": "acl",
                 "ServerSideEncryptionRule": "server_side_encryption_rule", "Versioning": "versioning",
-                "Policy": "policy", "BlockPublicAccess": "block_public_access"},
+                "Policy": "policy"},
     "buckets/ServerSideEncryptionRule": {"SSEAlgorithm": "sse_algorithm", "KMSMasterKeyID": "kms_master_key_id"},
     "roles": {"RoleName": "role_name", "AssumeRolePolicyDocument": "assume_role_policy_document"},
 }
