@@ -34,10 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_core import preflight_command
 
+from preflight.sources import registry
+
 _SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__"})
 _TF = (".tf", ".tf.json")
 _DATA = (".json", ".yaml", ".yml")
-_MARKERS = ("ROSTemplateFormatVersion", "planned_values", "resource_changes")
 #: bytes of a data file read to decide whether it is an input
 _SNIFF_BYTES = 1 << 20
 
@@ -73,7 +74,7 @@ def _is_input(path: Path) -> bool:
             head = f.read(_SNIFF_BYTES).decode("utf-8", "replace")
     except OSError:
         return False
-    return any(m in head for m in _MARKERS)
+    return registry.marked(head)  # the registry's one rule for ROS and plan marks
 
 
 def run(command: Sequence[str], path: Path, timeout: float, cwd: str | None = None) -> Outcome:

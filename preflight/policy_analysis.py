@@ -24,7 +24,7 @@ from preflight.policy_eval import (
     evaluate,
     principal_matches,
 )
-from preflight.policy_match import _arn_covered, _is_ecs_service, action_covered, glob_match
+from preflight.policy_match import OpenText, _arn_covered, _is_ecs_service, action_covered, glob_match
 from preflight.policy_parse import Kind, broken
 
 # ---------------------------------------------------------------------------------------------------------
@@ -154,15 +154,23 @@ def _holds_placeholder(value: Any, placeholder: Callable[[Any], str | None], dep
 # Permission policies of the export role
 
 
-def export_targets(bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
-                   ) -> tuple[str, str]:
+#: what follows the image id in the name of an object the export writes (domain.md §1 notes)
+_OBJECT_TAIL = "_system.raw.tar.gz"
+
+
+def export_targets(bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None = None
+                   ) -> tuple[str, str | OpenText]:
     """The bucket ARN and a representative object ARN the export writes (naming per domain.md §1 notes).
 
     The account field is the bucket owner's when known, else ``*``; the region field is ``*`` (OSS ARNs
-    take only ``*`` as region)."""
-    obj = f"{prefix or ''}_{image_id or 'm-image'}_system.raw.tar.gz"
+    take only ``*`` as region). An image id that is not known (an image the IaC files create: ECS gives its
+    id) makes the object ARN an :class:`OpenText`, known but for the id (never a made-up id): the evaluator
+    then decides what holds whatever the id, and the rest is unknown."""
     acct = account or "*"
-    return f"acs:oss:*:{acct}:{bucket}", f"acs:oss:*:{acct}:{bucket}/{obj}"
+    head = f"acs:oss:*:{acct}:{bucket}/{prefix or ''}_"
+    if isinstance(image_id, Unknown):
+        return f"acs:oss:*:{acct}:{bucket}", OpenText(head, _OBJECT_TAIL, image_id.shown or "ImageId")
+    return f"acs:oss:*:{acct}:{bucket}", f"{head}{image_id or 'm-image'}{_OBJECT_TAIL}"
 
 
 EXCESS_PREFIXES = ("ram:", "ecs:", "kms:", "sts:")
@@ -215,22 +223,24 @@ class ExportPermissions:
         )
         self._memo: dict[tuple[object, ...], tuple[list[str] | Unknown, list[str] | Unknown]] = {}
 
-    def signature(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
-                  ) -> tuple[object, ...]:
+    def signature(self, bucket: str, prefix: str | None, image_id: str | Unknown | None,
+                  account: str | None = None) -> tuple[object, ...]:
         """Equal for two exports exactly when every statement applies to both alike (same answer)."""
         bucket_arn, object_arn = export_targets(bucket, prefix, image_id, account)
-        return (bucket_arn, *(_arn_covered(s, object_arn) for _, s, _ in self._relevant))
+        # (an unknown id's name is in it: an answer that depends on the id says which image)
+        opened = object_arn.shown if isinstance(object_arn, OpenText) else None
+        return (bucket_arn, opened, *(_arn_covered(s, object_arn) for _, s, _ in self._relevant))
 
-    def missing(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
+    def missing(self, bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None = None
                 ) -> list[str] | Unknown:
         return self.answer(bucket, prefix, image_id, account)[0]
 
-    def decisions(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None
+    def decisions(self, bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None = None
                   ) -> list[str] | Unknown:
         """For each export action: which statement allowed or denied it (evidence)."""
         return self.answer(bucket, prefix, image_id, account)[1]
 
-    def answer(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None = None,
+    def answer(self, bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None = None,
                signature: tuple[object, ...] | None = None) -> tuple[list[str] | Unknown, list[str] | Unknown]:
         """(missing actions, decisions) for an export's target; ``signature`` when the caller has it already."""
         key = signature if signature is not None else self.signature(bucket, prefix, image_id, account)
@@ -238,7 +248,7 @@ class ExportPermissions:
             self._memo[key] = self._evaluate(bucket, prefix, image_id, account)
         return self._memo[key]
 
-    def _evaluate(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None
+    def _evaluate(self, bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None
                   ) -> tuple[list[str] | Unknown, list[str] | Unknown]:
         if self.broken is not None:
             return self.broken, self.broken
@@ -247,11 +257,12 @@ class ExportPermissions:
             return self.unread, explained
         return missing, explained
 
-    def _evaluate_read(self, bucket: str, prefix: str | None, image_id: str | None, account: str | None
+    def _evaluate_read(self, bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None
                        ) -> tuple[list[str] | Unknown, list[str]]:
         bucket_arn, object_arn = export_targets(bucket, prefix, image_id, account)
         missing: list[str] = []
         conditional: list[str] = []
+        on_id: list[str] = []  # conditional on the unknown image id (the objects' names)
         explained: list[str] = []
         for action in EXPORT_ACTIONS:
             request = Request(action, bucket_arn if action in BUCKET_LEVEL_ACTIONS else object_arn)
@@ -259,13 +270,17 @@ class ExportPermissions:
             decision = evaluate(policies, request)
             explained.append(decision.explain(request))
             if decision.effect is Effect.CONDITIONAL:
-                conditional.append(action)
+                opened = request.resource if isinstance(request.resource, OpenText) else None
+                (on_id if opened and f"<{opened.shown}>" in decision.undecided else conditional).append(action)
             elif not decision.allowed:
                 missing.append(action)
         if missing:
             return missing, explained
         if account is None and self._names_accounts:
             return Unknown(Msg("snap.account_scoped", bucket=bucket)), explained
+        if on_id and isinstance(object_arn, OpenText):
+            why = Msg("snap.depends_on_image_id", actions=Listing(on_id), image=object_arn.shown)
+            return Unknown(why), explained
         if conditional:
             return Unknown(Msg("snap.depends_on_conditions", actions=Listing(conditional))), explained
         return [], explained

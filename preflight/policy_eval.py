@@ -14,7 +14,14 @@ from preflight.errors import Listing, Msg, Worded
 from preflight.export_role import ECS_SERVICE
 from preflight.facts import Policy, Principal, Statement, Unknown
 from preflight.i18n import render
-from preflight.policy_match import _arn_covered, _service_name, action_covered, conditions_hold, glob_match
+from preflight.policy_match import (
+    OpenText,
+    _arn_covered,
+    _service_name,
+    action_covered,
+    conditions_hold,
+    glob_match,
+)
 from preflight.policy_parse import Kind, broken
 
 # ---------------------------------------------------------------------------------------------------------
@@ -46,7 +53,9 @@ ANONYMOUS = PrincipalRef("Anonymous")
 @dataclass(frozen=True)
 class Request:
     action: str
-    resource: str = "*"
+    #: an :class:`OpenText` when part of it is not known (a statement that may or may not cover it makes the
+    #: answer depend on that part, like an undecided Condition)
+    resource: str | OpenText = "*"
     principal: PrincipalRef | None = None
     #: condition keys known for this request (``acs:SecureTransport`` -> ("true",)); others are unknown
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -83,7 +92,7 @@ class Decision:
         return self.effect is Effect.ALLOW
 
     def explain(self, request: Request) -> Worded:
-        what = {"action": request.action, "resource": request.resource}
+        what = {"action": request.action, "resource": str(request.resource)}
         if self.effect is Effect.IMPLICIT_DENY:
             return Worded(Msg("snap.decision_none", **what))
         if self.effect is Effect.BROKEN and self.unknown is not None:
@@ -126,16 +135,19 @@ def principal_matches(p: Principal | None, who: PrincipalRef | None) -> bool:
     return False  # anonymous: only "*"
 
 
-def applies(st: Statement, request: Request) -> bool:
-    """Action, resource and principal of the statement cover the request (Conditions aside)."""
+def applies(st: Statement, request: Request) -> bool | None:
+    """Action, resource and principal of the statement cover the request (Conditions aside); None when that
+    depends on the part of the request's resource that is not known (:class:`OpenText`)."""
     if not action_covered(st, request.action):
         return False
+    covered: bool | None = True
     if st.Resource or st.NotResource:
-        if not _arn_covered(st, request.resource):
+        covered = _arn_covered(st, request.resource)
+        if covered is False:
             return False
     elif request.principal is None:
         return False  # a permission statement without Resource grants nothing (trust statements have none)
-    return principal_matches(st.Principal, request.principal)
+    return covered if principal_matches(st.Principal, request.principal) else False
 
 
 def evaluate(policies: Iterable[tuple[str, Policy]], request: Request, kind: Kind | None = None) -> Decision:
@@ -156,11 +168,15 @@ def evaluate(policies: Iterable[tuple[str, Policy]], request: Request, kind: Kin
     undecided: list[str] = []
     for name, policy in policies:
         for st in policy.Statement:
-            if not applies(st, request):
+            covers = applies(st, request)
+            if covers is False:
                 continue
             held, keys = conditions_hold(st.Condition, request.context)
             if held is False:
                 continue
+            if covers is None and isinstance(request.resource, OpenText):
+                # it covers the resource for some values of its unknown part only: the answer depends on it
+                held, keys = None, (*keys, f"<{request.resource.shown}>")
             ref = StatementRef(name, st.index, st.Effect, bool(st.Condition))
             deny = st.Effect == "Deny"
             if held:

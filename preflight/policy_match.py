@@ -8,6 +8,7 @@ import datetime
 import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from preflight.export_role import ECS_SERVICE
 from preflight.facts import ConditionClause, Statement
@@ -84,6 +85,116 @@ def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     return True
 
 
+@dataclass(frozen=True, slots=True)
+class OpenText:
+    """A text known but for one run of characters in its middle: ``head``, then one or more characters not
+    known, then ``tail`` (the name of an object the export writes when the image's id is not known: the id is
+    given by ECS when the image is created). ``shown`` names the unknown part in texts (an IaC address)."""
+
+    head: str
+    tail: str
+    shown: str
+
+    def __str__(self) -> str:
+        return f"{self.head}<{self.shown}>{self.tail}"
+
+
+#: characters the unknown run never holds: it is one name (an image id is ``m-`` and letters and digits; any
+#: other character is allowed, which only widens what may match), never a field or path separator of an ARN
+_NOT_IN_OPEN = frozenset(":/")
+
+
+def _closure(pattern: str, states: set[int]) -> set[int]:
+    """The pattern positions reachable without consuming a character: past each ``*`` (which may match none)."""
+    out = set(states)
+    for i in sorted(states):
+        while i < len(pattern) and pattern[i] == "*":
+            i += 1
+            out.add(i)
+    return out
+
+
+def _step(pattern: str, states: set[int], char: str) -> set[int]:
+    nxt: set[int] = set()
+    for i in states:
+        if i < len(pattern):
+            p = pattern[i]
+            if p == "*":
+                nxt.add(i)
+            elif p == "?" or p == char:
+                nxt.add(i + 1)
+    return _closure(pattern, nxt)
+
+
+def _through_open(pattern: str, states: set[int]) -> set[int]:
+    """The positions reachable from ``states`` by one or more characters of an unknown run (one sweep)."""
+    n = len(pattern)
+    start = [False] * (n + 1)
+    for i in states:
+        start[i] = True
+    after = [False] * (n + 1)  # reachable having taken at least one character
+    for j in range(n + 1):
+        if j > 0:
+            p = pattern[j - 1]
+            if p == "*":
+                after[j] = after[j] or after[j - 1]  # past a * after taking characters
+            elif p == "?" or p not in _NOT_IN_OPEN:
+                after[j] = after[j] or start[j - 1] or after[j - 1]
+        if j < n and pattern[j] == "*" and (start[j] or after[j]):
+            after[j] = True  # a * takes them
+    return {j for j in range(n + 1) if after[j]}
+
+
+@functools.lru_cache(maxsize=4096)
+def open_match(pattern: str, text: OpenText) -> bool | None:
+    """Does the RAM wildcard ``pattern`` match ``text`` whatever its unknown part? True: for every value;
+    False: for none; None: for some values only (the answer depends on what is not known).
+
+    "None" is exact: the pattern is run as a set of positions over the known characters, and the unknown run
+    (at least one character, none of them ``:`` or ``/``) takes each position to those it can reach.
+    "Every" is decided soundly, not always: the pattern must have a ``*`` that its part before matches a
+    prefix of ``head`` and its part after a suffix of ``tail`` (that ``*`` takes the unknown run, whatever it
+    is); a pattern that covers every value otherwise (``?`` standing for the unknown run) answers None, which
+    is never a pass. Work is proportional to ``len(pattern) * len(text)``: no backtracking."""
+    n = len(pattern)
+    states = _closure(pattern, {0})
+    for char in text.head:
+        states = _step(pattern, states, char)
+        if not states:
+            return False
+    after_head = states
+    states = _closure(pattern, _through_open(pattern, after_head))
+    if not states:
+        return False
+    for char in text.tail:
+        states = _step(pattern, states, char)
+        if not states:
+            return False
+    if n not in states:
+        return False
+    # every value: a * reached after the head whose rest matches a suffix of the tail.
+    # ends[i]: pattern[i:] matches some suffix of the tail (suffix DP, one row per tail position)
+    tail = text.tail
+    row = [False] * (n + 1)  # pattern[i:] matches tail[len(tail):] (the empty suffix)
+    row[n] = True
+    for i in range(n - 1, -1, -1):
+        row[i] = pattern[i] == "*" and row[i + 1]
+    ends = list(row)
+    for k in range(len(tail) - 1, -1, -1):
+        nxt = [False] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            p = pattern[i]
+            if p == "*":
+                nxt[i] = nxt[i + 1] or row[i]
+            elif p == "?" or p == tail[k]:
+                nxt[i] = row[i + 1]
+        row = nxt
+        ends = [a or b for a, b in zip(ends, row, strict=True)]
+    if any(pattern[s] == "*" and ends[s + 1] for s in after_head if s < n):
+        return True
+    return None
+
+
 def action_covered(st: Statement, action: str) -> bool:
     """Does the statement's Action (or NotAction) apply to ``action``? Actions are case-insensitive."""
     if st.NotAction:
@@ -91,20 +202,28 @@ def action_covered(st: Statement, action: str) -> bool:
     return any(glob_match(p, action, ignore_case=True) for p in st.Action)
 
 
-def _arn_covered(st: Statement, arn: str) -> bool:
-    # OSS ARNs carry only `*` as region, so a pattern's region field is compared as a wildcard. A target
-    # whose account is not known (`*`) is matched by any account field: the caller marks that case.
+def _arn_covered(st: Statement, arn: str | OpenText) -> bool | None:
+    """Does the statement's Resource (or NotResource) cover ``arn``? None when that depends on the unknown
+    part of an :class:`OpenText` ARN (its fields up to the object name are known: they are in its head).
+
+    OSS ARNs carry only `*` as region, so a pattern's region field is compared as a wildcard. A target
+    whose account is not known (`*`) is matched by any account field: the caller marks that case."""
     patterns = st.NotResource or st.Resource
-    target = arn.split(":", 4)
-    hit = False
+    target = (arn.head if isinstance(arn, OpenText) else arn).split(":", 4)
+    hit: bool | None = False
     for pat in patterns:
         parts = pat.split(":", 4)
         if len(parts) == 5 and len(target) == 5:
             account = "*" if target[3] == "*" else parts[3]
             pat = ":".join([parts[0], parts[1], "*", account, parts[4]])
-        if glob_match(pat, arn):
+        found = open_match(pat, arn) if isinstance(arn, OpenText) else glob_match(pat, arn)
+        if found:
             hit = True
             break
+        if found is None:
+            hit = None  # may match: a later pattern may still match for sure
+    if hit is None:
+        return None
     return not hit if st.NotResource else hit
 
 

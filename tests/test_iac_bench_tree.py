@@ -41,3 +41,14 @@ def test_run_classifies_exit_codes_tracebacks_and_timeouts(tmp_path: Path, code:
     assert (outcome.code, outcome.traceback) == (expected, traceback)
     if expected == "2":
         assert outcome.first_error == "preflight: error: x"
+
+
+def test_inputs_use_the_registrys_marks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One rule for what marks a ROS template or plan: the registry's (a mark it adds is the bench's too)."""
+    from preflight.sources import registry
+
+    (tmp_path / "doc.json").write_text('{"format_version": "1.2"}')
+    assert list(bench_tree.inputs(tmp_path, per_file=False)) == []
+    monkeypatch.setattr(registry, "marked", lambda text: "format_version" in text)
+    assert bench_tree._is_input(tmp_path / "doc.json")
+    assert not hasattr(bench_tree, "_MARKERS")

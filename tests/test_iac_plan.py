@@ -30,9 +30,11 @@ def _doc() -> tuple[dict[str, Any], Annotations]:
 
 def test_plan_document() -> None:
     doc, ann = _doc()
-    # image_id is unknown until apply, but the configuration's references name the image
-    assert doc["exports"] == [{"RegionId": "ap-southeast-1", "ImageId": "alicloud_image.app",
-                               "OSSBucket": "sg-image-exports", "OSSPrefix": "app_2026"}]
+    # image_id is unknown until apply, but the configuration's references name the image: joined by the
+    # reference, the id unknown (never the address read as an id)
+    assert doc["exports"] == [{"RegionId": "ap-southeast-1", "OSSBucket": "sg-image-exports", "OSSPrefix": "app_2026"}]
+    assert ann.links["/exports/0/ImageId"] == "/images/0" and "/exports/0/ImageId" in ann.given
+    assert "/images/0/ImageId" in ann.unknown
     (bucket,) = doc["buckets"]
     assert bucket["ServerSideEncryptionRule"] == {"SSEAlgorithm": "AES256"}  # the separate resource
     assert bucket["Location"] == "oss-ap-southeast-1"  # provider region from var.region's planned value

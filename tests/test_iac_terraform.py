@@ -46,13 +46,18 @@ def test_exports_resolve_variables_tfvars_locals_and_references() -> None:
     doc, ann = _doc(MODULE)
     assert doc["exports"] == [
         # prefix: var default "EcsExport", overridden by prefix.auto.tfvars (auto-loaded after terraform.tfvars)
-        {"RegionId": "cn-hangzhou", "ImageId": "alicloud_image.build", "OSSBucket": "corp-image-exports",
-         "OSSPrefix": "ecs-export-prod"},
-        {"RegionId": "cn-hangzhou", "ImageId": "alicloud_image.windows", "OSSBucket": "corp-image-archive"},
+        # an image the files create has no id until ECS creates it: joined by the reference, never a made-up id
+        {"RegionId": "cn-hangzhou", "OSSBucket": "corp-image-exports", "OSSPrefix": "ecs-export-prod"},
+        {"RegionId": "cn-hangzhou", "OSSBucket": "corp-image-archive"},
         {"RegionId": "cn-hangzhou", "OSSBucket": "corp-image-exports", "OSSPrefix": "golden"},
     ]
     why = "data.alicloud_images.golden is read from the account when Terraform runs"
     assert str(ann.unknown["/exports/2/ImageId"]) == why
+    created = "ECS gives alicloud_image.build its image ID when it creates the image"
+    assert str(ann.unknown["/exports/0/ImageId"]) == created
+    assert {k: v for k, v in ann.links.items() if k.endswith("/ImageId")} == {"/exports/0/ImageId": "/images/0",
+                                                                             "/exports/1/ImageId": "/images/1"}
+    assert {f"/exports/{i}/ImageId" for i in range(3)} <= ann.given
     assert ann.locations["/exports/0/OSSPrefix"] == Location(str(MODULE / "exports.tf"), 4)
     assert ann.locations["/exports/0/RegionId"] == Location(str(MODULE / "providers.tf"), 11)
     assert ann.absent_is_unknown and str(ann.absent_reason) == "not defined in the Terraform files checked"

@@ -27,6 +27,7 @@ def _tree(tmp_path: Path) -> Path:
     shutil.copy(IAC / "ros" / "managed-policy.json", tmp_path / "ros.json")
     shutil.copy(IAC / "plan" / "export.plan.json", tmp_path / "export.plan.json")
     (tmp_path / "main.tf").write_text('resource "alicloud_oss_bucket" "b" {\n  bucket = "b"\n}\n')
+    (tmp_path / "terraform.tfvars").write_text('x = "1"\n')  # read through the store too, once
     (tmp_path / "package.json").write_text('{"version": "1.0.0", "exports": {".": "./x.js"}}')
     (tmp_path / "tsconfig.json").write_text('{\n  // a comment\n  "exports": []\n}\n')
     return tmp_path
@@ -67,7 +68,7 @@ def test_each_file_is_read_once_and_parsed_once(tmp_path: Path, monkeypatch: pyt
     for module in (files, registry, run, iac):  # the store's, and any a source would do on its own
         if getattr(module, "walk", None) is real_walk:
             monkeypatch.setattr(module, "walk", walk)
-    for module in (files, tfjson, snapshot):  # every module that names the one reader (reader: only the store)
+    for module in (files, snapshot):  # every module that names the one reader (reader, tfjson: only the store)
         monkeypatch.setattr(module, "read_text", read_text)
     monkeypatch.setattr(snapshot, "parse_json", parse_json)
     for module in (reader, tfjson):  # the modules that call the HCL front end
@@ -83,7 +84,7 @@ def test_each_file_is_read_once_and_parsed_once(tmp_path: Path, monkeypatch: pyt
     assert reads and set(reads.values()) == {1}, reads
     assert parses and set(parses.values()) == {1}, parses
     # every input of ours was parsed; the package.json holds no "exports" list and is not
-    assert {"snap.json", "main.tf", "export.plan.json", "ros.json", "ros.yaml"} <= set(parses)
+    assert {"snap.json", "main.tf", "export.plan.json", "ros.json", "ros.yaml", "terraform.tfvars"} <= set(parses)
 
 
 @pytest.mark.parametrize(("doc", "strict", "kind"), [

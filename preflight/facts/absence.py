@@ -78,7 +78,9 @@ JOINS: dict[str, Join] = {j.fact: j for j in (
     Join("Subject.region", "none", "absent",
          "DescribeRegions lists every region: one it lacks does not exist (PF109)"),
     Join("Subject.image", "none", "absent",
-         "DescribeImages was asked for the image: not returned means it does not exist (PF201); a no-go"),
+         "DescribeImages was asked for the image: not returned means it does not exist (PF201); a no-go. An IaC "
+         "export whose image_id refers to an image resource of the files is joined to it by that reference (its "
+         "id is given by ECS when the image is created)", link="ImageId"),
     Join("Subject.bucket", "none", "absent",
          "the bucket was asked for by name: not returned means it does not exist (PF301); a no-go. An IaC "
          "export whose oss_bucket refers to a bucket resource of the files is joined to it by that reference",

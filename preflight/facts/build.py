@@ -96,8 +96,9 @@ class _Builder:
         self.snapshots: Memo[str, Snapshot | None | Unknown] = Memo(self._build_snapshot)
         self.buckets: Memo[str, Bucket | None | Unknown] = Memo(self._build_bucket)
         self.roles: Memo[str, RoleBase | None | Unknown] = Memo(self._build_role)
-        #: buckets joined by reference, by their element pointer (see :meth:`_linked_bucket`)
+        #: buckets and images joined by reference, by their element pointer (see :meth:`_linked_bucket`)
         self.linked_buckets: dict[str, Bucket] = {}
+        self.linked_images: dict[str, Image] = {}
 
     def check_unreferenced(self) -> None:
         """Build what no export referenced too, so a malformed entity is reported wherever it is."""
@@ -151,7 +152,7 @@ class _Builder:
         raw = self.doc["public_access_block"]
         if not isinstance(raw, Mapping):
             raise ShapeError("/public_access_block", not_of_type(short(raw), "object"))
-        o = Obj(raw, "/public_access_block")
+        o = self._obj(Obj(raw, "/public_access_block"), {})  # (with the reasons an IaC source recorded)
         v = o.bool_("BlockPublicAccess")
         return o.missing("BlockPublicAccess") if v is None else v
 
@@ -205,17 +206,38 @@ class _Builder:
         # for Resources that name one), never the exporting account in its place
         account = owner if isinstance(owner, str) else None if isinstance(owner, Unknown) else \
             self.account_id if isinstance(self.account_id, str) else None
+        image = self._image(req.RegionId, req.ImageId)
+        linked_image = self.sections.linked(o, "Subject.image") if isinstance(req.ImageId, Unknown) else None
+        if linked_image is not None and isinstance(req.ImageId, Unknown):
+            # joined by the reference: the image's facts, its id still unknown (shown as its address). An
+            # image of another region (or one not known) is not the export's: the join by region stands
+            found = self._linked_image(linked_image)
+            if isinstance(req.RegionId, str) and found.RegionId == req.RegionId:
+                image = found
+            if isinstance(found.ImageId, Unknown):
+                req = dataclasses.replace(req, ImageId=Unknown(req.ImageId.reason, req.ImageId.path,
+                                                               found.ImageId.shown))
         return Subject(
-            request=req,
+            request=self._given(req, o),
             account_id=self.account_id,
             region=self._region(req.RegionId),
-            image=self._image(req.RegionId, req.ImageId),
+            image=image,
             tasks=self._running_tasks(req.RegionId, req.ImageId),
             bucket=bucket,
             role=self._role(req, account),
             fix=self.per_export.fix(req, account),
             location=req.location,
         )
+
+    def _given(self, req: Request, o: Obj) -> Request:
+        """The request with its parameters that are written, their values unknown, marked given
+        (``Annotations.given``). Done last: a join or derived fact that takes such an unknown as its own
+        (the image of an unknown ImageId) is unknown, not given."""
+        given = self.annotations.given if self.annotations is not None else frozenset()
+        marked = {k: Unknown(v.reason, v.path, v.shown, given=True)
+                  for k in ("RegionId", "ImageId", "OSSBucket", "OSSPrefix")
+                  if isinstance(v := getattr(req, k), Unknown) and f"{o.pointer}/{k}" in given}
+        return dataclasses.replace(req, **marked) if marked else req  # type: ignore[arg-type]
 
     def _request(self, o: Obj) -> Request:
         o = self._obj(o, {})
@@ -310,6 +332,22 @@ class _Builder:
         found = self.sections.find("images", keys, "Subject.image")
         if not isinstance(found, Obj):
             return found
+        return self._image_of(found, region_id, image_id, keys)
+
+    def _linked_image(self, found: Obj) -> Image:
+        """The image an export reaches by reference (:meth:`Sections.linked`): one per entity, its id unknown
+        when the source recorded it so (shown as the entity's address, never read as an id)."""
+        image = self.linked_images.get(found.pointer)
+        if image is None:
+            keys = {"RegionId": found.req_str("RegionId"), "ImageId": found.req_str("ImageId")}
+            image_id = self._obj(found, {}).str_("ImageId")
+            if not isinstance(image_id, str):
+                why = image_id.reason if isinstance(image_id, Unknown) else Msg("snap.required_string", key="ImageId")
+                image_id = Unknown(why, shown=self._address(found) or "?")
+            image = self.linked_images[found.pointer] = self._image_of(found, keys["RegionId"], image_id, keys)
+        return image
+
+    def _image_of(self, found: Obj, region_id: str, image_id: str | Unknown, keys: Mapping[str, str]) -> Image:
         o = self._obj(found, self.unknowns.fields("images", keys))
         disks: list[Disk] | Unknown
         data: list[Disk] | Unknown

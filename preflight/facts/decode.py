@@ -65,14 +65,15 @@ class Annotations:
     (A plain slotted class: the records here are not facts, and each dataclass costs start-up time.)
     """
 
-    __slots__ = ("absent_is_unknown", "absent_reason", "addresses", "arguments", "links", "locations", "scopes",
-                 "unknown")
+    __slots__ = ("absent_is_unknown", "absent_reason", "addresses", "arguments", "given", "links", "locations",
+                 "scopes", "unknown")
 
     def __init__(self, *, locations: Mapping[str, Location] | None = None,
                  unknown: Mapping[str, str | Msg] | None = None, scopes: Mapping[int, str] | None = None,
                  absent_is_unknown: bool = True, absent_reason: str | Msg | None = None,
                  addresses: Mapping[str, str] | None = None, links: Mapping[str, str] | None = None,
-                 arguments: Mapping[str, Mapping[str, str]] | None = None) -> None:
+                 arguments: Mapping[str, Mapping[str, str]] | None = None,
+                 given: frozenset[str] = frozenset()) -> None:
         self.locations: Mapping[str, Location] = locations if locations is not None else {}
         self.unknown: Mapping[str, str | Msg] = unknown if unknown is not None else {}
         #: export index -> "role" or "bucket": an entry that stands for an export role or bucket on its own
@@ -90,6 +91,9 @@ class Annotations:
         #: the source's words for the document's fields: ``{"images/DiskDeviceMappings": {"SnapshotId":
         #: "snapshot_id"}}`` (Terraform arguments, ROS properties), for :meth:`missing_reason`
         self.arguments: Mapping[str, Mapping[str, str]] = arguments if arguments is not None else {}
+        #: field pointers of request parameters the files write whose value they do not decide
+        #: (``/exports/0/OSSBucket`` for ``oss_bucket = var.b``): given, the value unknown
+        self.given = given
 
     def __repr__(self) -> str:
         return f"Annotations({len(self.locations)} locations, {len(self.unknown)} unknown, scopes={self.scopes!r})"
@@ -134,7 +138,8 @@ class Annotations:
 FIELD_FACTS: dict[str, dict[str, tuple[str, ...]]] = {
     "exports": {"ImageFormat": ("ImageFormat", "EffectiveImageFormat"), "RoleName": ("RoleName", "EffectiveRoleName")},
     "buckets": {"AccessControlList": ("Grant",), "Owner": ("OwnerId",), "Policy": ("Policy", "public_grants"),
-                "ServerSideEncryptionRule": ("SSEAlgorithm", "KMSMasterKeyID")},
+                "ServerSideEncryptionRule": ("SSEAlgorithm", "KMSMasterKeyID"),
+                "BlockPublicAccess": ("BlockPublicAccess", "public_access_blocked")},
     "images": {"DiskDeviceMappings": ("disks", "data_disks")},
     "roles": {"AssumeRolePolicyDocument": ("trust_policy", "ecs_can_assume", "other_principals",
                                            "ecs_trust_conditions"),

@@ -93,7 +93,9 @@ class PerExport:
         rule outcomes on shared facts)."""
         if permissions is None:
             return role
-        unknown_input = next((v for v in (bucket, prefix, image_id) if isinstance(v, Unknown)), None)
+        # an unknown image id leaves the objects' names known but for the id: the policies are judged on
+        # those (policy.export_targets), and what turns on the id is unknown
+        unknown_input = next((v for v in (bucket, prefix) if isinstance(v, Unknown)), None)
         if unknown_input is not None:  # which bucket or objects the role must reach is not known
             key = (name, unknown_input.reason)
             unknown_target = self._unknown_target.get(key)
@@ -102,7 +104,6 @@ class PerExport:
                     role, missing_export_actions=unknown_input, export_decisions=unknown_input)
             return unknown_target
         assert not isinstance(bucket, Unknown) and not isinstance(prefix, Unknown)
-        assert not isinstance(image_id, Unknown)
         target = (bucket or "*", prefix, image_id, account)
         signature = permissions.export.signature(*target)  # (ARN matching: once per export, not three times)
         role_key = (name, *map(str, signature))

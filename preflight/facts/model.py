@@ -39,17 +39,21 @@ class Unknown:
     Chinese), or a plain string when it comes from the input (a snapshot's own ``unknown`` entries).
     """
 
-    __slots__ = ("path", "reason", "shown")
+    __slots__ = ("given", "path", "reason", "shown")
 
-    def __init__(self, reason: str | Msg, path: str | None = None, shown: str | None = None) -> None:
+    def __init__(self, reason: str | Msg, path: str | None = None, shown: str | None = None, *,
+                 given: bool = False) -> None:
         self.reason = reason
         self.path = path
         #: how a message's text names the unknown value, where the input says what it stands for (an IaC
         #: resource address for a name the files do not decide); never read by a rule, which sees unknown
         self.shown = shown
+        #: a request parameter that is written (an IaC argument whose value the files do not decide): that it
+        #: is given is known, only its value is not (the rule operator ``exists`` reads it as there)
+        self.given = given
 
     def at(self, path: str) -> Unknown:
-        return self if self.path == path else Unknown(self.reason, path, self.shown)
+        return self if self.path == path else Unknown(self.reason, path, self.shown, given=self.given)
 
     def __repr__(self) -> str:
         return f"Unknown({str(self.reason)!r}, path={self.path!r})"
@@ -154,7 +158,9 @@ class Disk:
 @dataclass(frozen=True, eq=False)
 class Image:
     RegionId: str
-    ImageId: str
+    #: unknown for an image an IaC export reaches by reference (ECS gives the id when it creates the image;
+    #: the unknown is shown as the resource's address in texts, never read as an id)
+    ImageId: str | Unknown
     Status: str | Unknown
     ImageOwnerAlias: str | Unknown
     ProductCode: str | None | Unknown

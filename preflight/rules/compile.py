@@ -108,7 +108,8 @@ def _leaf(leaf: Leaf) -> Pred:
 
         def sees_absent(s: Any, e: Any) -> Tri:
             v = get(s if use_root else e)
-            return v.at(text) if isinstance(v, Unknown) else test(v, s)
+            # a parameter written with a value not known is there (``exists``): only its value is unknown
+            return v.at(text) if isinstance(v, Unknown) and not v.given else test(v, s)
 
         return sees_absent
     if_absent = _if_absent(leaf.if_absent, text)

@@ -573,6 +573,8 @@ def _image(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any
     # stack's, which a template does not name.
     entry: dict[str, Any] = {"RegionId": "ALIYUN::Region", "ImageId": logical_id, "ImageOwnerAlias": "self"}
     ptr = d.add("images", entry, d.at("Resources", logical_id), logical_id)
+    # ECS gives the id when it creates the image: the logical id only stands in, never read as an image id
+    d.unknown[f"{ptr}/ImageId"] = Msg("iac.image_id_created", address=logical_id)
     platform = _get(resolver, props, "Platform")
     if platform is _ABSENT:
         platform = Unresolved(Msg("iac.ros_image_no_platform"))

@@ -153,6 +153,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "iac.name_unresolved": {"en": "the name of {address} cannot be resolved statically",
                             "zh": "{address} 的名称无法静态解析"},
     # -- Terraform: what the files cannot say ----------------------------------------------------------------
+    "iac.image_id_created": {"en": "ECS gives {address} its image ID when it creates the image",
+                             "zh": "ECS 在创建镜像时才为 {address} 分配镜像 ID"},
+    "iac.not_a_bool": {"en": "{value} is not true or false", "zh": "{value} 不是 true 或 false"},
+    "iac.account_bpa_conflict": {
+        "en": "the files set the account's Block Public Access differently in {addresses}",
+        "zh": "这些文件在 {addresses} 中对账号级阻止公共访问的设置互相矛盾"},
     "iac.image_status": {"en": "the status of an image is known only once it is created",
                          "zh": "镜像的状态要在创建之后才能确定"},
     "iac.image_product_code": {"en": "whether the image derives from a Marketplace image depends on its source disks",

@@ -86,6 +86,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "the policies scope their Resource to accounts, and the account that owns bucket {bucket} is not known",
         "zh": "策略的 Resource 限定了账号，而存储桶 {bucket} 所属的账号未知",
     },
+    "snap.depends_on_image_id": {
+        "en": "whether ECS may use {actions} depends on the ID of image {image}, which is known only once it is "
+              "created (the names of the objects it writes hold the ID)",
+        "zh": "ECS 能否使用 {actions} 取决于镜像 {image} 的 ID，而该 ID 要在镜像创建后才能确定"
+              "（导出写入的对象名称中含有该 ID）",
+    },
     "snap.depends_on_conditions": {"en": "whether ECS may use {actions} depends on policy Conditions",
                                    "zh": "ECS 能否使用 {actions} 取决于策略中的 Condition"},
     # -- what the policy analysis found (facts shown in rule messages and evidence) ------------------------

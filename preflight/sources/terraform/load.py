@@ -16,7 +16,7 @@ from preflight.sources.terraform.limits import LIMITS, PARSES, Budget, Limits, P
 from preflight.sources.terraform.mapping import TYPES
 from preflight.sources.terraform.module import Module
 from preflight.sources.terraform.reader import ParseCache, _Reader
-from preflight.sources.terraform.tfjson import _env_values, parse_tfvars
+from preflight.sources.terraform.tfjson import _env_values
 from preflight.sources.terraform.values import Resource, Unresolved
 
 
@@ -56,7 +56,7 @@ def _load_module(tf_files: Sequence[Path], var_files: Sequence[Path], environ: M
     blocks = reader.read(tf_files)
     tfvars = _env_values(blocks, os.environ if environ is None else environ)
     for path in var_files:  # later files win, as in Terraform
-        tfvars.update(parse_tfvars(path, limits))
+        tfvars.update(cache.tfvars(path, limits))
     module = Module(blocks, tfvars, reader=reader,
                     chain=tuple(sorted(d.resolve() for d in {p.parent for p in tf_files})) or None,
                     budget=budget if budget is not None else Budget(limits))

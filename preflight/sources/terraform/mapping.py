@@ -40,7 +40,8 @@ from preflight.sources.terraform.values import (
 
 TYPES = ("alicloud_image_export", "alicloud_image", "alicloud_oss_bucket", "alicloud_oss_bucket_acl",
          "alicloud_oss_bucket_server_side_encryption", "alicloud_oss_bucket_policy", "alicloud_oss_bucket_versioning",
-         "alicloud_oss_bucket_replication", "alicloud_ram_role", "alicloud_ram_role_policy_attachment",
+         "alicloud_oss_bucket_replication", "alicloud_oss_bucket_public_access_block",
+         "alicloud_oss_account_public_access_block", "alicloud_ram_role", "alicloud_ram_role_policy_attachment",
          "alicloud_ram_policy")
 SYSTEM = "System"
 #: the document's fields as the alicloud provider's arguments (section/nested object -> field -> argument): a
@@ -75,6 +76,8 @@ class DocBuilder:
     addresses: dict[str, str] = field(default_factory=dict)
     #: field pointer -> element pointer: a reference followed to an entity of the files (Annotations.links)
     links: dict[str, str] = field(default_factory=dict)
+    #: request fields written with a value the files do not decide (Annotations.given)
+    given: set[str] = field(default_factory=set)
     #: the source's words for the document's fields (ARGUMENTS; ROS: its properties)
     arguments: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: ARGUMENTS)
 
@@ -104,7 +107,8 @@ class DocBuilder:
     def annotations(self) -> Annotations:
         return Annotations(locations=self.locations, unknown=self.unknown, scopes=self.scopes,
                            absent_is_unknown=True, absent_reason=Msg("iac.absent", source=self.source_name),
-                           addresses=self.addresses, links=self.links, arguments=self.arguments)
+                           addresses=self.addresses, links=self.links, arguments=self.arguments,
+                           given=frozenset(self.given))
 
     @property
     def source_name(self) -> Msg | str:
@@ -194,6 +198,7 @@ def build_document(resources: Sequence[Resource], *, source: str, export_roles: 
     b = DocBuilder(source)
     images = _images(b, by_type.get("alicloud_image", []))
     buckets = _buckets(b, by_type, export_buckets)
+    _account_bpa(b, by_type.get("alicloud_oss_account_public_access_block", []))
     roles = _roles(b, by_type, export_roles)
     b.doc.setdefault("images", [])
     b.doc.setdefault("buckets", [])
@@ -211,7 +216,10 @@ def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: 
 
     An ``oss_bucket`` that refers to a bucket of the files whose name they do not decide
     (``bucket = "exports-${random_integer.x.result}"``) is joined to that bucket by the reference
-    (``links``): the bucket rules read its facts; ``OSSBucket`` stays unknown (nothing reads a made-up name)."""
+    (``links``): the bucket rules read its facts; ``OSSBucket`` stays unknown (nothing reads a made-up name).
+    An ``image_id`` that refers to an ``alicloud_image`` of the files is joined to it the same way: ECS gives
+    the id when it creates the image, so ``ImageId`` is unknown (the object names are known but for it).
+    An argument written with a value the files do not decide is given (``given``), its value unknown."""
     covered: set[str] = set()
     bucket_targets = _Targets({a: ref.name for a, ref in buckets.items()})
     for r in exports:
@@ -220,8 +228,10 @@ def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: 
         b.put(entry, ptr, "RegionId", r.region.value, r.region.location)
         image = r.body.attrs.get("image_id")
         image_id: Any = MISSING if image is None else _str(image.value)
-        if image is not None and image.target in images.by_address:
-            image_id = image.target  # the synthetic id the image is listed under
+        image_ptr = images.by_address.get(image.target) if image is not None and image.target else None
+        if image is not None and image_ptr is not None:
+            image_id = Unresolved(Msg("iac.image_id_created", address=image.target))
+            b.links[f"{ptr}/ImageId"] = image_ptr
         b.put(entry, ptr, "ImageId", image_id, r.body.loc("image_id"))
         bucket_attr = r.body.attrs.get("oss_bucket")
         bucket: Any = MISSING if bucket_attr is None else _str(bucket_attr.value)
@@ -237,6 +247,11 @@ def _exports(b: DocBuilder, exports: list[Resource], images: _Targets, buckets: 
                 bucket = ref.name
         b.put(entry, ptr, "OSSBucket", bucket, r.body.loc("oss_bucket"))
         b.put(entry, ptr, "OSSPrefix", _str(r.body.value("oss_prefix")), r.body.loc("oss_prefix"))
+        # a request parameter the export writes is given, whatever the files say of its value (RegionId: the
+        # provider's region, written in its block)
+        written = {"RegionId": r.region.location is not None,
+                   **{k: ARGUMENTS["exports"][k] in r.body.attrs for k in ("ImageId", "OSSBucket", "OSSPrefix")}}
+        b.given.update(f"{ptr}/{k}" for k, w in written.items() if w and f"{ptr}/{k}" in b.unknown)
     return covered
 
 
@@ -258,12 +273,17 @@ def _scoped(b: DocBuilder, roles: dict[str, tuple[str, Location | None]], bucket
 
 
 def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
+    """The images the files create; returns their element pointers by address (what an export links to)."""
+    pointers: dict[str, str | None] = {}
     for r in images:
         region = r.region.value if isinstance(r.region.value, str) else UNKNOWN_REGION
+        # ECS gives an image its id when it creates it: the address stands in as the element's key, recorded
+        # unknown, so it is found by an export's reference only and never read as an id (Annotations.links)
         entry: dict[str, Any] = {"RegionId": region, "ImageId": r.address,
                                  # an image Terraform creates is a custom image of the account
                                  "ImageOwnerAlias": "self"}
-        ptr = b.add("images", entry, r.location, r.address)
+        ptr = pointers[r.address] = b.add("images", entry, r.location, r.address)
+        b.unknown[f"{ptr}/ImageId"] = Msg("iac.image_id_created", address=r.address)
         b.put(entry, ptr, "Status", Unresolved(Msg("iac.image_status")), None)
         b.put(entry, ptr, "ProductCode", Unresolved(Msg("iac.image_product_code")), None)
         platform = _str(r.body.value("platform"))
@@ -280,7 +300,7 @@ def _images(b: DocBuilder, images: list[Resource]) -> _Targets:
         why: dict[str, Msg | str] = {}
         b.put(entry, ptr, "DiskDeviceMappings", _disks(r, why), _disks_location(r))
         b.unknown.update({f"{ptr}/DiskDeviceMappings/{k}": v for k, v in why.items()})
-    return _Targets({r.address: r.address for r in images})
+    return _Targets(pointers)
 
 
 def _disks(r: Resource, why: dict[str, Msg | str]) -> Any:
@@ -331,7 +351,8 @@ class _BucketRef:
 
 
 _BUCKET_EXTRAS = ("alicloud_oss_bucket_acl", "alicloud_oss_bucket_server_side_encryption",
-                  "alicloud_oss_bucket_policy", "alicloud_oss_bucket_versioning", "alicloud_oss_bucket_replication")
+                  "alicloud_oss_bucket_policy", "alicloud_oss_bucket_versioning", "alicloud_oss_bucket_replication",
+                  "alicloud_oss_bucket_public_access_block")
 
 
 def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_buckets: Sequence[str]
@@ -405,6 +426,9 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
         cross = "Disabled"
     b.put(entry, ptr, "CrossRegionReplication", cross,
           replication.location if replication is not None else r.location)
+    bpa, bpa_loc = _block_public_access(r, extras.get((r.address, "alicloud_oss_bucket_public_access_block")),
+                                        stray.get("alicloud_oss_bucket_public_access_block"))
+    b.put(entry, ptr, "BlockPublicAccess", bpa, bpa_loc)
     policy_res = extras.get((r.address, "alicloud_oss_bucket_policy"))
     policy_src = policy_res.body if policy_res is not None else r.body
     policy = policy_src.value("policy")
@@ -412,6 +436,42 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
         policy = Unresolved(stray["alicloud_oss_bucket_policy"])
     policy_loc = policy_src.loc("policy") or (policy_res.location if policy_res else None) or r.location
     b.put(entry, ptr, "Policy", None if policy is MISSING else _policy_text(policy, policy_loc, strict), policy_loc)
+
+
+def _block_public_access(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any, Location | None]:
+    """The bucket's Block Public Access from ``alicloud_oss_bucket_public_access_block``; without one, what
+    Terraform creates: off (the provider's default); unknown when such a resource whose bucket cannot be told
+    may be this bucket's."""
+    if separate is None:
+        return (Unresolved(stray) if stray is not None else False), r.location
+    return _bool(separate.body.value("block_public_access")), separate.body.loc("block_public_access") or \
+        separate.location
+
+
+def _bool(v: Any) -> Any:
+    """A bool argument as Terraform converts it (``"true"``/``"false"`` strings too); anything else unknown."""
+    v = plain(v)
+    if isinstance(v, bool | Unresolved):
+        return v
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    return Unresolved(Msg("iac.not_a_bool", value="(not set)" if v is MISSING else _str(v)))
+
+
+def _account_bpa(b: DocBuilder, blocks: Sequence[Resource]) -> None:
+    """``alicloud_oss_account_public_access_block``: the account's Block Public Access, as the snapshot's
+    ``public_access_block``. Without one the account's setting lies outside the files (unknown)."""
+    if not blocks:
+        return
+    values = [(_bool(x.body.value("block_public_access")), x) for x in blocks]
+    value, where = values[0]
+    if len(values) > 1 and any(v != value for v, _ in values):  # one setting per account: which one wins?
+        value = Unresolved(Msg("iac.account_bpa_conflict", addresses=", ".join(x.address for x in blocks)))
+    entry: dict[str, Any] = {}
+    b.doc["public_access_block"] = entry
+    b.locations["/public_access_block"] = where.location  # type: ignore[assignment]
+    b.put(entry, "/public_access_block", "BlockPublicAccess", value,
+          where.body.loc("block_public_access") or where.location)
 
 
 def _versioning(r: Resource, separate: Resource | None, stray: Msg | None) -> tuple[Any, Location | None]:

@@ -9,12 +9,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from preflight.model import Location
 from preflight.sources.files import TF_CONFIG_SUFFIXES, Files
 from preflight.sources.terraform.hcl import parse_hcl
 from preflight.sources.terraform.limits import LIMITS, Limits
 from preflight.sources.terraform.syntax import RawBlock, RawBody
-from preflight.sources.terraform.tfjson import parse_tf_json
+from preflight.sources.terraform.tfjson import parse_tf_json, parse_tfvars
 
 
 class ParseCache:
@@ -43,6 +45,11 @@ class ParseCache:
 
         text, body = self._store.loaded(path, "terraform", parse)
         return display, text, body
+
+    def tfvars(self, path: Path, limits: Limits = LIMITS) -> dict[str, tuple[Any, Location]]:
+        """The values of a ``.tfvars``/``.tfvars.json`` file: read and parsed once per run (however many root
+        modules of the directory take it), through the run's store, with its caps. Never changed by readers."""
+        return self._store.loaded(path, "terraform", lambda: parse_tfvars(path, limits, self._store))
 
 
 @dataclass

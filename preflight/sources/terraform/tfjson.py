@@ -17,7 +17,7 @@ from typing import Any
 from preflight.errors import Msg, PreflightError
 from preflight.model import Location
 from preflight.sources import jsonpos
-from preflight.sources.common import display_path, read_text
+from preflight.sources.files import Files
 from preflight.sources.terraform.hcl import parse_expression, parse_hcl, parse_template
 from preflight.sources.terraform.limits import LIMITS, Limits
 from preflight.sources.terraform.mapping import TYPES
@@ -137,10 +137,12 @@ def parse_tf_json(text: str, display: str) -> RawBody:
     return out
 
 
-def parse_tfvars(path: Path, limits: Limits = LIMITS) -> dict[str, tuple[Any, Location]]:
-    """Variable values from a ``.tfvars`` (HCL) or ``.tfvars.json`` file."""
-    display = display_path(path)
-    text = read_text(path)
+def parse_tfvars(path: Path, limits: Limits = LIMITS, files: Files | None = None) -> dict[str, tuple[Any, Location]]:
+    """Variable values from a ``.tfvars`` (HCL) or ``.tfvars.json`` file, read through the run's ``files``
+    (once per run, with the caps every input is read with)."""
+    store = files if files is not None else Files()
+    display = store.display(path)
+    text = store.text(path)
     if path.name.endswith(".json"):
         from preflight.sources.snapshot import parse_json
 
