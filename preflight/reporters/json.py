@@ -17,22 +17,24 @@ from collections.abc import Iterator
 from typing import Any
 
 from preflight import __version__
-from preflight.model import Location, Report, Result
+from preflight.i18n import render as render_message
+from preflight.model import Location, Message, Report, Result
 
 SCHEMA_VERSION = 1
 
 
-def result_dict(r: Result) -> dict[str, Any]:
+def result_dict(r: Result, lang: str = "en") -> dict[str, Any]:
+    """One result as the report's JSON object, its texts in ``lang``."""
     return {
         "rule_id": r.rule_id,
-        "title": r.title,
+        "title": render_message(r.title, lang),
         "severity": r.severity.value,
         "category": r.category.value,
         "status": r.status.value,
         "subject": r.subject,
         "prevents": list(r.prevents),
-        "message": r.message,
-        "remediation": r.remediation,
+        "message": render_message(r.message, lang),
+        "remediation": render_message(r.remediation, lang),
         "location": None if r.location is None else {"path": r.location.path, "line": r.location.line},
         "evidence": r.evidence,
         **_optional(r),
@@ -72,7 +74,7 @@ def audit_dict(report: Report) -> dict[str, Any]:
         })
     return {
         **counts(),
-        "blockers": [{"rule_id": rule, "title": audit.titles.get(rule, ""), "images": n}
+        "blockers": [{"rule_id": rule, "title": render_message(audit.titles.get(rule, ""), report.lang), "images": n}
                      for rule, n in audit.blockers()],
         "unreachable": list(audit.unreachable()),
         "accounts": accounts,
@@ -103,7 +105,7 @@ def envelope(report: Report) -> dict[str, Any]:
 
 
 def report_dict(report: Report) -> dict[str, Any]:
-    return {**envelope(report), "results": [result_dict(r) for r in report.results]}
+    return {**envelope(report), "results": [result_dict(r, report.lang) for r in report.results]}
 
 
 def render(report: Report, options: object = None) -> str:
@@ -117,7 +119,7 @@ def chunks(report: Report, options: object = None, batch: int = 2000) -> Iterato
     if not report.results:
         yield ',\n  "results": []\n}\n'
         return
-    encoder = _ResultEncoder()
+    encoder = _ResultEncoder(report.lang)
     results = report.results
     for start in range(0, len(results), batch):
         lead = ',\n  "results": [\n    ' if start == 0 else ",\n    "
@@ -126,14 +128,15 @@ def chunks(report: Report, options: object = None, batch: int = 2000) -> Iterato
 
 
 class _ResultEncoder:
-    """Encodes results exactly as ``json.dumps(result_dict(r))`` would (a test holds the two equal), reusing
-    what results share: a rule's fixed fields, and the location, message and evidence objects that the
-    engine hands to every export with the same facts. A 10,000-export check has 300,000 results."""
+    """Encodes results exactly as ``json.dumps(result_dict(r, lang))`` would (a test holds the two equal),
+    reusing what results share: a rule's fixed fields, and the location, message and evidence objects that
+    the engine hands to every export with the same facts. A 10,000-export check has 300,000 results."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "en") -> None:
+        self._lang = lang
         self._dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
         self._string = json.encoder.encode_basestring  # C-accelerated
-        self._rule: dict[tuple[str, str], str] = {}
+        self._rule: dict[tuple[str, Message], str] = {}
         self._by_id: dict[int, str] = {}
 
     def _shared(self, value: Any) -> str:
@@ -145,13 +148,13 @@ class _ResultEncoder:
             text = self._by_id[key] = self._dump(plain)
         return text
 
-    def _text(self, value: str) -> str:
+    def _text(self, value: Message) -> str:
         # a message or remediation object is shared by every result with the same facts (a PF505 fix is
-        # ~5 KB): encode each object once
+        # ~5 KB): word and encode each object once
         key = id(value)
         text = self._by_id.get(key)
         if text is None:
-            text = self._by_id[key] = self._string(value)
+            text = self._by_id[key] = self._string(render_message(value, self._lang))
         return text
 
     def lines(self, results: tuple[Result, ...]) -> list[str]:
@@ -160,7 +163,8 @@ class _ResultEncoder:
             fixed = self._rule.get((r.rule_id, r.title))
             if fixed is None:
                 fixed = self._rule[(r.rule_id, r.title)] = self._dump(
-                    {"rule_id": r.rule_id, "title": r.title, "severity": r.severity.value,
+                    {"rule_id": r.rule_id, "title": render_message(r.title, self._lang),
+                     "severity": r.severity.value,
                      "category": r.category.value})[:-1]
             loc = "null" if r.location is None else self._shared(r.location)
             out.append(

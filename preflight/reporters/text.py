@@ -11,7 +11,7 @@ from preflight.escape import text_block, text_line
 from preflight.i18n import colon, pad, t, word
 from preflight.model import Report, Result, Severity, Status, is_export_name
 from preflight.reporters import RenderOptions
-from preflight.reporters._common import summary_line, verdict_line
+from preflight.reporters._common import Words, summary_line, verdict_line
 
 _MARK = {Status.FAIL: "✗", Status.UNKNOWN: "?", Status.WAIVED: "~", Status.PASS: "✓", Status.SKIP: "-"}
 _COLOR = {Status.FAIL: "31", Status.UNKNOWN: "33", Status.WAIVED: "36", Status.PASS: "32", Status.SKIP: "2"}
@@ -30,14 +30,14 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
-def _finding(r: Result, report: Report, color: bool, labels: dict[str, str]) -> list[str]:
+def _finding(r: Result, report: Report, color: bool, labels: dict[str, str], words: Words) -> list[str]:
     lang = report.lang
     mark = _paint(_MARK[r.status], _COLOR[r.status], color)
     sev = pad(word(r.severity.value, lang), 7)
     if r.status is Status.FAIL and r.severity is Severity.ERROR:
         sev = _paint(sev, "1;31", color)
     indent = " " * 18
-    lines = [f"  {mark} {sev} {r.rule_id:<6} {text_block(r.message, indent)}"]
+    lines = [f"  {mark} {sev} {r.rule_id:<6} {text_block(words(r.message), indent)}"]
     details = []
     if r.location is not None:
         details.append(f"{labels['at']} {text_line(str(r.location))}")
@@ -56,8 +56,9 @@ def _finding(r: Result, report: Report, color: bool, labels: dict[str, str]) -> 
         lines.append(indent + _paint(" · ".join(parts), "36", color))
     if r.baselined:
         lines.append(indent + _paint(t("baselined", lang), "2", color))
-    if r.remediation:
-        lines.append(f"{indent}{labels['fix']}{colon(lang)}{text_block(r.remediation, indent)}")
+    remediation = words(r.remediation)
+    if remediation:
+        lines.append(f"{indent}{labels['fix']}{colon(lang)}{text_block(remediation, indent)}")
     return lines
 
 
@@ -69,6 +70,7 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
     """The text report in pieces (a few hundred exports each) that join to :func:`render`'s text."""
     color, lang = options.color, report.lang
     labels = {key: t(key, lang) for key in ("at", "prevents", "fix")}
+    words = Words(lang)
     subjects = {r.subject for r in report.results}
     rules = {r.rule_id for r in report.results}
     exports = sum(1 for s in subjects if is_export_name(s))
@@ -94,9 +96,9 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
             if r.status in _QUIET:
                 out.append(f"  {_paint(_MARK[r.status], _COLOR[r.status], color)} "
                            f"{pad(word(r.severity.value, lang), 7)} "
-                           f"{r.rule_id:<6} {text_block(r.message, ' ' * 18)}")
+                           f"{r.rule_id:<6} {text_block(words(r.message), ' ' * 18)}")
             else:
-                out += _finding(r, report, color, labels)
+                out += _finding(r, report, color, labels, words)
         if not options.verbose:
             passed = list(map(_STATUS, group)).count(Status.PASS)
             quiet_line = t("quiet_line", lang, passed=passed, skipped=len(group) - len(shown) - passed)

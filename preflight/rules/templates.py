@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from preflight.errors import Msg, in_language
 from preflight.escape import ValuedText, controls, controls_but_breaks
 from preflight.facts import Absent, Unknown
+from preflight.msg import Composed
 from preflight.rules.paths import Getter, PathRef, RuleError, Where, project, resolve_path, subject_path
 
 #: a placeholder in a rule text: ``{path}`` or ``{path|filter|…}``; group 1 is the path, group 2 the filters
@@ -44,7 +45,11 @@ class Placeholder(NamedTuple):
         return hash(self[1:])
 
     def render(self, subject: Any, lang: str) -> str:
-        text = format_value(self.getter(subject), lang)
+        return self.show(self.getter(subject), lang)
+
+    def show(self, value: Any, lang: str) -> str:
+        """The fact as the text shows it in the language (quoted, escaped)."""
+        text = format_value(value, lang)
         if self.shell:
             text = shlex.quote(text)
         # a value can never add a line (a CI command, a fake heading) or a terminal sequence to a report
@@ -61,8 +66,16 @@ class Template(NamedTuple):
     def reads(self) -> tuple[PathRef, ...]:
         return tuple(p.reads for p in self.parts if not isinstance(p, str) and p.reads is not None)
 
+    @property
+    def placeholders(self) -> tuple[Placeholder, ...]:
+        return tuple(p for p in self.parts if not isinstance(p, str))
+
     def render(self, subject: Any, lang: str = "en") -> str:
-        pieces = [p if isinstance(p, str) else p.render(subject, lang) for p in self.parts]
+        return self.words({p.expr: p.getter(subject) for p in self.placeholders}, lang)
+
+    def words(self, facts: Mapping[str, Any], lang: str = "en") -> str:
+        """The text in the language with its placeholders showing ``facts`` (placeholder as written -> fact)."""
+        pieces = [p if isinstance(p, str) else p.show(facts[p.expr], lang) for p in self.parts]
         text = "".join(pieces)
         if "`" not in text:
             return text
@@ -88,6 +101,53 @@ class Template(NamedTuple):
                 return v
             out.append(format_value(v))
         return "".join(out)
+
+
+class BiTemplate(NamedTuple):
+    """A rule's text (``message``, ``remediation``) in both languages, each parsed once."""
+
+    en: Template
+    zh: Template
+
+    def render(self, subject: Any, lang: str) -> str:
+        return (self.zh if lang == "zh" else self.en).render(subject, lang)
+
+    def fill(self, subject: Any) -> Filled:
+        """The text as a message: the templates with the facts the subject fills them with (read now; worded
+        in a language when a reporter asks)."""
+        values = {p.expr: p.getter(subject) for t in self for p in t.placeholders}
+        return Filled(self, tuple(values.items()))
+
+
+class Filled(Composed):
+    """A rule's text as a message: its templates and the facts that fill them (placeholder as written ->
+    the fact's value), read from the subject when the rule was evaluated. Plain data: it holds no subject;
+    :func:`preflight.i18n.render` words it in a language, and each language is worded once per message (the
+    engine hands one message to every export with the same facts, so a large check words each distinct
+    text once per language)."""
+
+    __slots__ = ("_worded", "template", "values")
+
+    def __init__(self, template: BiTemplate, values: tuple[tuple[str, Any], ...]) -> None:
+        self.template = template
+        self.values = values
+        self._worded: dict[str, str] = {}
+
+    def words(self, lang: str) -> str:
+        text = self._worded.get(lang)
+        if text is None:
+            tpl = self.template.zh if lang == "zh" else self.template.en
+            text = self._worded[lang] = tpl.words(dict(self.values), lang)
+        return text
+
+    def __repr__(self) -> str:
+        return f"Filled({self.template.en.source!r}, {dict(self.values)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Filled) and (self.template, self.values) == (other.template, other.values)
+
+    def __hash__(self) -> int:
+        return hash((self.template.en.source, self.template.zh.source))
 
 
 #: how a placeholder shows a fact that is unknown or empty, in the language of the text holding it
