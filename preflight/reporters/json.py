@@ -136,7 +136,9 @@ class _ResultEncoder:
         self._lang = lang
         self._dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
         self._string = json.encoder.encode_basestring  # C-accelerated
-        self._rule: dict[tuple[str, Message], str] = {}
+        #: (rule id, identity of the title message) -> the rule's fixed fields, encoded (a title is a rule's
+        #: Text, held by every result of the rule: its identity is cheaper to hash than its value)
+        self._rule: dict[tuple[str, int], str] = {}
         self._by_id: dict[int, str] = {}
 
     def _shared(self, value: Any) -> str:
@@ -160,9 +162,10 @@ class _ResultEncoder:
     def lines(self, results: tuple[Result, ...]) -> list[str]:
         out = []
         for r in results:
-            fixed = self._rule.get((r.rule_id, r.title))
+            rule_key = (r.rule_id, id(r.title))
+            fixed = self._rule.get(rule_key)
             if fixed is None:
-                fixed = self._rule[(r.rule_id, r.title)] = self._dump(
+                fixed = self._rule[rule_key] = self._dump(
                     {"rule_id": r.rule_id, "title": render_message(r.title, self._lang),
                      "severity": r.severity.value,
                      "category": r.category.value})[:-1]
