@@ -187,7 +187,7 @@ def test_a_shared_message_is_worded_once_per_language(worded: Counter[int]) -> N
         for lang in LANGS:
             get_reporter(fmt)(_in(report, lang), RenderOptions(generated_at=GENERATED))
     # every distinct message and remediation is worded exactly once in each language, by all formats together
-    assert set(worded) <= {id(tpl) for m in distinct.values() for tpl in m.template}
+    assert set(worded) <= {id(tpl) for m in distinct.values() for tpl in (m.template.en, m.template.zh)}
     assert sum(worded.values()) == 2 * len(distinct)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from preflight import __version__
 from preflight.i18n import render as render_message
-from preflight.model import Location, Message, Report, Result
+from preflight.model import Location, Message, Report, Result, Status
 
 SCHEMA_VERSION = 1
 
@@ -136,9 +136,11 @@ class _ResultEncoder:
         self._lang = lang
         self._dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
         self._string = json.encoder.encode_basestring  # C-accelerated
-        #: (rule id, identity of the title message) -> the rule's fixed fields, encoded (a title is a rule's
-        #: Text, held by every result of the rule: its identity is cheaper to hash than its value)
-        self._rule: dict[tuple[str, int], str] = {}
+        #: (rule id, identity of the title message, status) -> the encoded fields before the subject's value
+        #: (a title is a rule's Text, held by every result of the rule: its identity is cheaper to hash)
+        self._heads: dict[tuple[str, int, Status], str] = {}
+        #: identities of (prevents, message, remediation, location, evidence) -> the encoded fields after it
+        self._tails: dict[tuple[int, int, int, int, int], str] = {}
         self._by_id: dict[int, str] = {}
 
     def _shared(self, value: Any) -> str:
@@ -159,23 +161,36 @@ class _ResultEncoder:
             text = self._by_id[key] = self._string(render_message(value, self._lang))
         return text
 
-    def lines(self, results: tuple[Result, ...]) -> list[str]:
-        out = []
-        for r in results:
-            rule_key = (r.rule_id, id(r.title))
-            fixed = self._rule.get(rule_key)
-            if fixed is None:
-                fixed = self._rule[rule_key] = self._dump(
-                    {"rule_id": r.rule_id, "title": render_message(r.title, self._lang),
-                     "severity": r.severity.value,
-                     "category": r.category.value})[:-1]
-            loc = "null" if r.location is None else self._shared(r.location)
-            out.append(
-                f'{fixed}, "status": "{r.status.value}", "subject": {self._string(r.subject)}, '
-                f'"prevents": {self._shared(r.prevents)}, "message": {self._text(r.message)}, '
+    def _head(self, r: Result) -> str:
+        """Up to the subject's value: a rule's fixed fields and the status."""
+        fixed = self._dump({"rule_id": r.rule_id, "title": render_message(r.title, self._lang),
+                            "severity": r.severity.value, "category": r.category.value})[:-1]
+        return f'{fixed}, "status": "{r.status.value}", "subject": '
+
+    def _tail(self, r: Result) -> str:
+        """After the subject's value, without the optional fields and the closing brace."""
+        loc = "null" if r.location is None else self._shared(r.location)
+        return (f', "prevents": {self._shared(r.prevents)}, "message": {self._text(r.message)}, '
                 f'"remediation": {self._text(r.remediation)}, "location": {loc}, '
-                f'"evidence": {self._shared(r.evidence) if r.evidence else "{}"}'
-                + (f", {self._dump(_optional(r))[1:-1]}}}"
-                   if r.waiver is not None or r.baselined or r.account is not None else "}")
-            )
+                f'"evidence": {self._shared(r.evidence) if r.evidence else "{}"}')
+
+    def lines(self, results: tuple[Result, ...]) -> list[str]:
+        # a result is its subject between two shared pieces: the head (rule, title, status) and the tail
+        # (prevents, message, remediation, location, evidence: objects the engine shares between exports),
+        # each encoded once and keyed by the identities of what it is made of
+        out: list[str] = []
+        append, string, heads, tails = out.append, self._string, self._heads, self._tails
+        for r in results:
+            hkey = (r.rule_id, id(r.title), r.status)
+            head = heads.get(hkey)
+            if head is None:
+                head = heads[hkey] = self._head(r)
+            tkey = (id(r.prevents), id(r.message), id(r.remediation), id(r.location), id(r.evidence))
+            tail = tails.get(tkey)
+            if tail is None:
+                tail = tails[tkey] = self._tail(r)
+            if r.waiver is not None or r.baselined or r.account is not None:
+                append(f"{head}{string(r.subject)}{tail}, {self._dump(_optional(r))[1:-1]}}}")
+            else:
+                append(f"{head}{string(r.subject)}{tail}}}")
         return out

@@ -82,7 +82,7 @@ def _text(node: Any, where: Where) -> Text:
 
 def _bitemplate(node: Any, where: Where) -> BiTemplate:
     text = _text(node, where)
-    return BiTemplate(compile_template(text.en, (*where, "en")), compile_template(text.zh, (*where, "zh")))
+    return BiTemplate.of(compile_template(text.en, (*where, "en")), compile_template(text.zh, (*where, "zh")))
 
 
 def _paths(node: Any, key: str) -> tuple[PathRef, ...]:

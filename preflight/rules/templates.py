@@ -108,6 +108,12 @@ class BiTemplate(NamedTuple):
 
     en: Template
     zh: Template
+    #: the placeholders of both, each expression once (:meth:`of` computes them; :meth:`fill` reads them)
+    slots: tuple[Placeholder, ...] | None = None
+
+    @classmethod
+    def of(cls, en: Template, zh: Template) -> BiTemplate:
+        return cls(en, zh, tuple({p.expr: p for t in (en, zh) for p in t.placeholders}.values()))
 
     def render(self, subject: Any, lang: str) -> str:
         return (self.zh if lang == "zh" else self.en).render(subject, lang)
@@ -115,8 +121,9 @@ class BiTemplate(NamedTuple):
     def fill(self, subject: Any) -> Filled:
         """The text as a message: the templates with the facts the subject fills them with (read now; worded
         in a language when a reporter asks)."""
-        values = {p.expr: p.getter(subject) for t in self for p in t.placeholders}
-        return Filled(self, tuple(values.items()))
+        slots = self.slots if self.slots is not None else BiTemplate.of(self.en, self.zh).slots
+        assert slots is not None
+        return Filled(self, tuple((p.expr, p.getter(subject)) for p in slots))
 
 
 class Filled(Composed):
@@ -156,6 +163,8 @@ _NONE_WORD = {"en": "none", "zh": "无"}
 
 
 def format_value(v: Any, lang: str = "en") -> str:
+    if v.__class__ is str:  # (most facts: a plain string is itself in every language)
+        return v
     if isinstance(v, Unknown):
         return _UNKNOWN_WORD.get(lang, "unknown")
     if v is None or v.__class__ is Absent:
