@@ -23,12 +23,9 @@ class Words:
         self._by_id: dict[int, str] = {}
 
     def __call__(self, message: Message) -> str:
-        if type(message) is str:  # (a plain text: the same in every language)
-            return message
-        key = id(message)
-        text = self._by_id.get(key)
-        if text is None:
-            text = self._by_id[key] = render(message, self.lang)
+        text = self._by_id.get(id(message))
+        if text is None:  # (a plain string is worded as itself, and kept like any other message)
+            text = self._by_id[id(message)] = render(message, self.lang)
         return text
 
 
