@@ -153,13 +153,9 @@ class _ResultEncoder:
         return text
 
     def _text(self, value: Message) -> str:
-        # a message or remediation object is shared by every result with the same facts (a PF505 fix is
-        # ~5 KB): word and encode each object once
-        key = id(value)
-        text = self._by_id.get(key)
-        if text is None:
-            text = self._by_id[key] = self._string(render_message(value, self._lang))
-        return text
+        # not kept: it is part of the middle that is (a PF505 fix is ~5 KB; a second copy of every distinct
+        # one, as a 10,000-export check has 11,000, would cost ~30 MB)
+        return self._string(render_message(value, self._lang))
 
     def _head(self, r: Result) -> str:
         """Up to the subject's value: a rule's fixed fields and the status."""
