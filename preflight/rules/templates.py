@@ -121,34 +121,45 @@ class BiTemplate(NamedTuple):
     def fill(self, subject: Any) -> Filled:
         """The text as a message: the templates with the facts the subject fills them with (read now; worded
         in a language when a reporter asks)."""
-        slots = self.slots if self.slots is not None else BiTemplate.of(self.en, self.zh).slots
-        assert slots is not None
-        return Filled(self, tuple((p.expr, p.getter(subject)) for p in slots))
+        return Filled(self, tuple(p.getter(subject) for p in self.placeholders))
+
+    @property
+    def placeholders(self) -> tuple[Placeholder, ...]:
+        """The placeholders of both texts, each expression once (what :meth:`fill` reads, in its order)."""
+        return self.slots if self.slots is not None else BiTemplate.of(self.en, self.zh).placeholders
 
 
 class Filled(Composed):
-    """A rule's text as a message: its templates and the facts that fill them (placeholder as written ->
-    the fact's value), read from the subject when the rule was evaluated. Plain data: it holds no subject;
-    :func:`preflight.i18n.render` words it in a language, and each language is worded once per message (the
-    engine hands one message to every export with the same facts, so a large check words each distinct
-    text once per language)."""
+    """A rule's text as a message: its templates and the facts that fill them (``values``, one for each of
+    the template's :attr:`~BiTemplate.placeholders`), read from the subject when the rule was evaluated.
+    Plain data: it holds no subject; :func:`preflight.i18n.render` words it in a language, and each language
+    is worded once per message (the engine hands one message to every export with the same facts, so a
+    large check words each distinct text once per language)."""
 
-    __slots__ = ("_worded", "template", "values")
+    __slots__ = ("_en", "_zh", "template", "values")
 
-    def __init__(self, template: BiTemplate, values: tuple[tuple[str, Any], ...]) -> None:
+    def __init__(self, template: BiTemplate, values: tuple[Any, ...]) -> None:
         self.template = template
         self.values = values
-        self._worded: dict[str, str] = {}
+        self._en: str | None = None  # the words in each language, once worded (two slots, not a dict: a
+        self._zh: str | None = None  # 10,000-export check holds 22,000 of these)
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """Each placeholder as written -> the fact it shows."""
+        return {p.expr: v for p, v in zip(self.template.placeholders, self.values, strict=True)}
 
     def words(self, lang: str) -> str:
-        text = self._worded.get(lang)
-        if text is None:
-            tpl = self.template.zh if lang == "zh" else self.template.en
-            text = self._worded[lang] = tpl.words(dict(self.values), lang)
-        return text
+        if lang == "zh":
+            if self._zh is None:
+                self._zh = self.template.zh.words(self.facts, lang)
+            return self._zh
+        if self._en is None:
+            self._en = self.template.en.words(self.facts, lang)
+        return self._en
 
     def __repr__(self) -> str:
-        return f"Filled({self.template.en.source!r}, {dict(self.values)!r})"
+        return f"Filled({self.template.en.source!r}, {self.facts!r})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Filled) and (self.template, self.values) == (other.template, other.values)
