@@ -132,17 +132,16 @@ class BiTemplate(NamedTuple):
 class Filled(Composed):
     """A rule's text as a message: its templates and the facts that fill them (``values``, one for each of
     the template's :attr:`~BiTemplate.placeholders`), read from the subject when the rule was evaluated.
-    Plain data: it holds no subject; :func:`preflight.i18n.render` words it in a language, and each language
-    is worded once per message (the engine hands one message to every export with the same facts, so a
-    large check words each distinct text once per language)."""
+    Plain, immutable data: it holds no subject and no words; :func:`preflight.i18n.render` words it in a
+    language. The engine hands one message to every export with the same facts, and a reporter words each
+    distinct message once (:class:`preflight.reporters._common.Words`, the JSON encoder's pieces), so a large
+    check words each distinct text once per report, in the report's language only."""
 
-    __slots__ = ("_en", "_zh", "template", "values")
+    __slots__ = ("template", "values")
 
     def __init__(self, template: BiTemplate, values: tuple[Any, ...]) -> None:
         self.template = template
         self.values = values
-        self._en: str | None = None  # the words in each language, once worded (two slots, not a dict: a
-        self._zh: str | None = None  # 10,000-export check holds 22,000 of these)
 
     @property
     def facts(self) -> dict[str, Any]:
@@ -150,13 +149,7 @@ class Filled(Composed):
         return {p.expr: v for p, v in zip(self.template.placeholders, self.values, strict=True)}
 
     def words(self, lang: str) -> str:
-        if lang == "zh":
-            if self._zh is None:
-                self._zh = self.template.zh.words(self.facts, lang)
-            return self._zh
-        if self._en is None:
-            self._en = self.template.en.words(self.facts, lang)
-        return self._en
+        return (self.template.zh if lang == "zh" else self.template.en).words(self.facts, lang)
 
     def __repr__(self) -> str:
         return f"Filled({self.template.en.source!r}, {self.facts!r})"
