@@ -49,7 +49,7 @@ class Placeholder(NamedTuple):
 
     def show(self, value: Any, lang: str) -> str:
         """The fact as the text shows it in the language (quoted, escaped)."""
-        text = format_value(value, lang)
+        text = value if value.__class__ is str else format_value(value, lang)
         if self.shell:
             text = shlex.quote(text)
         # a value can never add a line (a CI command, a fake heading) or a terminal sequence to a report
@@ -75,7 +75,10 @@ class Template(NamedTuple):
 
     def words(self, facts: Mapping[str, Any], lang: str = "en") -> str:
         """The text in the language with its placeholders showing ``facts`` (placeholder as written -> fact)."""
-        pieces = [p if isinstance(p, str) else p.show(facts[p.expr], lang) for p in self.parts]
+        return self.joined([p if isinstance(p, str) else p.show(facts[p.expr], lang) for p in self.parts])
+
+    def joined(self, pieces: list[str]) -> str:
+        """The text of its parts worded (``pieces``, one for each of :attr:`parts`)."""
         text = "".join(pieces)
         if "`" not in text:
             return text
@@ -103,6 +106,10 @@ class Template(NamedTuple):
         return "".join(out)
 
 
+#: a text's parts, each placeholder with the index of its value (:meth:`BiTemplate.word`)
+Plan = tuple[str | tuple[Placeholder, int], ...]
+
+
 class BiTemplate(NamedTuple):
     """A rule's text (``message``, ``remediation``) in both languages, each parsed once."""
 
@@ -110,10 +117,27 @@ class BiTemplate(NamedTuple):
     zh: Template
     #: the placeholders of both, each expression once (:meth:`of` computes them; :meth:`fill` reads them)
     slots: tuple[Placeholder, ...] | None = None
+    #: each text's parts with each placeholder's index in ``slots`` (what :meth:`word` fills)
+    plans: tuple[Plan, Plan] | None = None
 
     @classmethod
     def of(cls, en: Template, zh: Template) -> BiTemplate:
-        return cls(en, zh, tuple({p.expr: p for t in (en, zh) for p in t.placeholders}.values()))
+        slots = tuple({p.expr: p for t in (en, zh) for p in t.placeholders}.values())
+        index = {p.expr: i for i, p in enumerate(slots)}
+
+        def plan(t: Template) -> Plan:
+            return tuple(p if isinstance(p, str) else (p, index[p.expr]) for p in t.parts)
+
+        return cls(en, zh, slots, (plan(en), plan(zh)))
+
+    def word(self, values: tuple[Any, ...], lang: str) -> str:
+        """The text in the language, its placeholders showing ``values`` (one for each of
+        :attr:`placeholders`, as :meth:`fill` reads them)."""
+        plans = self.plans if self.plans is not None else BiTemplate.of(self.en, self.zh).plans
+        assert plans is not None
+        zh = lang == "zh"
+        return (self.zh if zh else self.en).joined(
+            [p if isinstance(p, str) else p[0].show(values[p[1]], lang) for p in plans[zh]])
 
     def render(self, subject: Any, lang: str) -> str:
         return (self.zh if lang == "zh" else self.en).render(subject, lang)
@@ -149,7 +173,7 @@ class Filled(Composed):
         return {p.expr: v for p, v in zip(self.template.placeholders, self.values, strict=True)}
 
     def words(self, lang: str) -> str:
-        return (self.template.zh if lang == "zh" else self.template.en).words(self.facts, lang)
+        return self.template.word(self.values, lang)
 
     def __repr__(self) -> str:
         return f"Filled({self.template.en.source!r}, {self.facts!r})"
