@@ -140,8 +140,8 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject]) -> list[Result]
 
     Two memos per rule: the verdict, keyed by the facts the condition reads; and, for what fails or is
     unknown, the texts, keyed by every fact the rule reads. Passing and skipped results share one outcome.
-    The results carry messages in no particular language: one evaluation is reported in any (the reporters
-    word each shared message once per language).
+    The results carry messages in no particular language: one evaluation is reported in any (a reporter
+    words each shared message once, in its report's language).
     """
     ordered_rules = sorted(rules, key=lambda r: r.id)
     # in the order the exports are written (stable: live requests keep the order they were given in)

@@ -4,7 +4,7 @@ The engine takes no language. A report evaluated once and handed to every report
 ``en`` or ``zh`` must read exactly as a separate run in that language: byte for byte the golden files the
 CLI writes (``tests/golden``), and equal to a report evaluated for that language in-process. The memo that
 shares one message between exports with the same facts must word it as each export's own facts would, in
-both languages; and each distinct message is worded once per language, however many results share it.
+both languages; and a reporter words each distinct message once, however many results share it.
 """
 
 from __future__ import annotations
