@@ -115,7 +115,7 @@ def breakdown(path: Path, runs: int) -> dict[str, float]:
         marks.append(time.perf_counter())
         subjects = snapshot.load_document(doc, display=path.name, text=text)
         marks.append(time.perf_counter())
-        results = evaluate(ruleset.rules, subjects, "en")
+        results = evaluate(ruleset.rules, subjects)
         marks.append(time.perf_counter())
         report = Report(mode=Mode.SNAPSHOT, results=tuple(results), lang="en")
         _ = report.ok, report.summary

@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 from preflight.config import Config
 from preflight.engine import evaluate
-from preflight.errors import PreflightError, error
+from preflight.errors import Msg, PreflightError, error
 from preflight.model import (
     AuditedAccount,
     AuditSummary,
     Category,
     Gap,
     ImageVerdict,
+    Message,
     Mode,
     Report,
     Result,
@@ -266,16 +267,14 @@ def _depends_on_bucket(rule: Rule) -> bool:
                for path in rule.condition_depends_on)
 
 
-def _no_bucket(results: list[Result], subjects: Sequence[Subject], rules: Sequence[Rule], lang: str) -> list[Result]:
+def _no_bucket(results: list[Result], subjects: Sequence[Subject], rules: Sequence[Rule]) -> list[Result]:
     """Where the audit names no bucket for an image's region, the rules that depend on the bucket do not
     apply: ``skip``, with a message that says so (not ``fail``: no export was asked with a bucket)."""
-    from preflight.i18n import t
-
     bucketless = {s.name for s in subjects if s.request.OSSBucket is None}
     ids = {r.id for r in rules if _depends_on_bucket(r)}
     if not bucketless or not ids:
         return results
-    message = t("audit.no_bucket", lang)
+    message = Msg("audit.no_bucket")
     return [r._replace(status=Status.SKIP, message=message, remediation="", evidence={})
             if r.subject in bucketless and r.rule_id in ids else r for r in results]
 
@@ -286,10 +285,10 @@ def _gap_results(gap: Gap, rules: Sequence[Rule], lang: str) -> list[Result]:
 
     where = f"{gap.account}/{gap.region}" if gap.region else gap.account
     subject = t("audit.gap_subject", lang, where=where)
-    message = t("audit.gap_message", lang, reason=gap.reason)
-    remediation = t("audit.gap_remediation", lang)
+    message = Msg("audit.gap_message", reason=gap.reason)
+    remediation = Msg("audit.gap_remediation")
     evidence: dict[str, Any] = {"account": gap.account, "region": gap.region, "reason": gap.reason}
-    return [Result(r.id, r.title.get(lang), r.severity, r.category, Status.UNKNOWN, subject, r.prevents, message,
+    return [Result(r.id, r.title, r.severity, r.category, Status.UNKNOWN, subject, r.prevents, message,
                    remediation, None, evidence, r.references, account=gap.account) for r in rules]
 
 
@@ -313,8 +312,8 @@ def report_from_fleet(doc: Any, options: AuditOptions, *, display: str = "<live>
     gap_ids: set[int] = set()
     for acc in sorted(accounts, key=lambda a: a.account_id):
         subs = _subjects(acc, display, text)
-        evaluated = evaluate(rules, subs, options.lang)
-        evaluated = _no_bucket(evaluated, subs, rules, options.lang)
+        evaluated = evaluate(rules, subs)
+        evaluated = _no_bucket(evaluated, subs, rules)
         results += [r._replace(account=acc.account_id) for r in evaluated]
         owned += [(acc.account_id, s) for s in subs]
         for image in acc.document.get("images", []):
@@ -367,7 +366,7 @@ def summarize(results: Sequence[Result], subjects: Sequence[tuple[str, Subject]]
     unknown: dict[tuple[str, str], set[str]] = defaultdict(set)
     unsafe: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     unsafe_images: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    titles: dict[str, str] = {}
+    titles: dict[str, Message] = {}
     rank = threshold.rank
     for r in results:
         subject_key = (r.account or "", r.subject)

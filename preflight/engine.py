@@ -17,11 +17,13 @@ from typing import Any
 
 from preflight.errors import Foreign, Msg
 from preflight.facts import Absent, Subject, Unknown, fact_fields
-from preflight.i18n import t
-from preflight.model import Location, Result, Status
+from preflight.model import Location, Message, Result, Status
 from preflight.rules import OMIT, Rule, Tri
 
-Outcome = tuple[Status, str, str, dict[str, Any]]
+Outcome = tuple[Status, Message, Message, dict[str, Any]]
+
+#: what an unknown result says to do, in every language (one message for all of them)
+UNKNOWN_REMEDIATION = Msg("unknown_remediation")
 
 
 def to_json(v: Any) -> Any:
@@ -55,10 +57,10 @@ def _fact_location(rule: Rule, subject: Subject) -> Location | None:
     return None if rule.locate == "request" else _entity_location(rule, getattr(subject, rule.locate, None))
 
 
-def _unknown_text(u: Unknown, lang: str) -> str:
+def _unknown_message(u: Unknown) -> Msg:
     if u.path:
-        return t("unknown_fact", lang, path=u.path, reason=u.reason)
-    return t("unknown_plain", lang, reason=u.reason)
+        return Msg("unknown_fact", path=u.path, reason=u.reason)
+    return Msg("unknown_plain", reason=u.reason)
 
 
 def _status(outcome: Tri) -> Status:
@@ -84,16 +86,17 @@ def answer(rule: Rule, subject: Subject) -> Tri | object:
     return rule.check(subject, subject)
 
 
-def texts(rule: Rule, subject: Subject, verdict: Tri | object, lang: str) -> Outcome:
-    """Status, message, remediation and evidence for a verdict."""
+def texts(rule: Rule, subject: Subject, verdict: Tri | object) -> Outcome:
+    """Status, message, remediation and evidence for a verdict. The message and remediation are messages,
+    not text (:data:`preflight.model.Message`): the reporters word them in the report's language."""
     if verdict is SKIP:
-        return Status.SKIP, t("skipped", lang, title=rule.title.get(lang)), "", {}
+        return Status.SKIP, Msg("skipped", title=rule.title), "", {}
     if verdict is True:
-        return Status.PASS, rule.title.get(lang), "", _pass_evidence(rule, subject)
+        return Status.PASS, rule.title, "", _pass_evidence(rule, subject)
     evidence = {key: to_json(v) for key, get in rule.evidence if (v := get(subject)) is not OMIT}
     if isinstance(verdict, Unknown):
-        return Status.UNKNOWN, _unknown_text(verdict, lang), t("unknown_remediation", lang), evidence
-    return Status.FAIL, rule.message.render(subject, lang), rule.remediation.render(subject, lang), evidence
+        return Status.UNKNOWN, _unknown_message(verdict), UNKNOWN_REMEDIATION, evidence
+    return Status.FAIL, rule.message.fill(subject), rule.remediation.fill(subject), evidence
 
 
 def _pass_evidence(rule: Rule, subject: Subject) -> dict[str, Any]:
@@ -102,19 +105,19 @@ def _pass_evidence(rule: Rule, subject: Subject) -> dict[str, Any]:
             if not isinstance(v := get(subject), Unknown | Absent) and v not in (None, False, "", [])}
 
 
-def outcome(rule: Rule, subject: Subject, lang: str = "en") -> Outcome:
+def outcome(rule: Rule, subject: Subject) -> Outcome:
     """Status, message, remediation and evidence of one rule on one subject."""
-    return texts(rule, subject, answer(rule, subject), lang)
+    return texts(rule, subject, answer(rule, subject))
 
 
-def _result(rule: Rule, title: str, subject: Subject, name: str, out: Outcome) -> Result:
+def _result(rule: Rule, title: Message, subject: Subject, name: str, out: Outcome) -> Result:
     status, message, remediation, evidence = out
     return Result(rule.id, title, rule.severity, rule.category, status, name, rule.prevents, message, remediation,
                   _location(rule, subject), evidence, rule.references, subject.location)
 
 
-def evaluate_one(rule: Rule, subject: Subject, lang: str = "en") -> Result:
-    return _result(rule, rule.title.get(lang), subject, subject.name, outcome(rule, subject, lang))
+def evaluate_one(rule: Rule, subject: Subject) -> Result:
+    return _result(rule, rule.title, subject, subject.name, outcome(rule, subject))
 
 
 def _memo_key(deps: tuple[tuple[str, ...], ...]) -> Callable[[Subject], Any]:
@@ -132,11 +135,13 @@ def _memo_key(deps: tuple[tuple[str, ...], ...]) -> Callable[[Subject], Any]:
     return lambda s: tuple(id(v) if isinstance(v, list) else v for v in get(s))
 
 
-def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en") -> list[Result]:
+def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject]) -> list[Result]:
     """Every rule on every subject: exports in the order they are written, rules by id.
 
     Two memos per rule: the verdict, keyed by the facts the condition reads; and, for what fails or is
     unknown, the texts, keyed by every fact the rule reads. Passing and skipped results share one outcome.
+    The results carry messages in no particular language: one evaluation is reported in any (a reporter
+    words each shared message once, in its report's language).
     """
     ordered_rules = sorted(rules, key=lambda r: r.id)
     # in the order the exports are written (stable: live requests keep the order they were given in)
@@ -144,16 +149,16 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en
                    key=lambda p: (p[1].location.path if p[1].location else "",
                                   (p[1].location.line or 0) if p[1].location else 0))
     Key = Callable[[Subject], Any]
-    prepared: list[tuple[Rule, str, Key, Key, dict[Any, tuple[Any, Location | None]], dict[Any, Outcome],
+    prepared: list[tuple[Rule, Message, Key, Key, dict[Any, tuple[Any, Location | None]], dict[Any, Outcome],
                          dict[Any, Outcome], bool]] = []
     for rule in ordered_rules:
         # the place to fix follows from the memoised facts when the condition reads the fact it points at
         shared_location = any(d[0] == rule.locate for d in rule.condition_depends_on)
-        fixed = {True: texts(rule, named[0][1], True, lang), SKIP: texts(rule, named[0][1], SKIP, lang)} \
+        fixed = {True: texts(rule, named[0][1], True), SKIP: texts(rule, named[0][1], SKIP)} \
             if named else {}
         if rule.pass_evidence:  # a pass says why, per subject
             fixed.pop(True, None)
-        prepared.append((rule, rule.title.get(lang), _memo_key(rule.condition_depends_on),
+        prepared.append((rule, rule.title, _memo_key(rule.condition_depends_on),
                          _memo_key(rule.depends_on), {}, {}, fixed, shared_location))
     results: list[Result] = []
     append = results.append
@@ -174,7 +179,7 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject], lang: str = "en
                 tkey = text_key(subject)
                 out = outcomes.get(tkey)
                 if out is None:
-                    out = outcomes[tkey] = texts(rule, subject, verdict, lang)
+                    out = outcomes[tkey] = texts(rule, subject, verdict)
             status, message, remediation, evidence = out
             if location is None or not shared_location:
                 location = _location(rule, subject)

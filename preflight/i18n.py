@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from preflight.msg import Foreign, Listing, Msg, use_wording
-
-if TYPE_CHECKING:
-    from preflight.model import Text
+from preflight.msg import LANGS, Composed, Foreign, Listing, Message, Msg, Text, use_wording
 
 #: preflight's core texts; the rest of the catalogue is in :mod:`preflight.texts`, merged into MESSAGES
 CORE: dict[str, dict[str, str]] = {
@@ -294,15 +290,21 @@ def _value(name: str, value: object, lang: str) -> object:
     return _expected(value, lang) if name == "expected" else in_language(value, lang)
 
 
-def render(message: Msg | Foreign | Worded, lang: str = "en") -> str:
+def render(message: Message, lang: str = "en") -> str:
     """The one function that words a message in a language: a catalogue message with its values (themselves
-    worded in that language), a list of items, or another library's text."""
+    worded in that language), a list of items, another library's text, a text in both languages, a rule's
+    template with its facts (:class:`~preflight.msg.Composed`: it words itself), or a plain string (the same
+    in every language; a string that keeps its message, :class:`Worded`, is worded from the message)."""
+    if isinstance(message, str):
+        return render(message.msg, lang) if isinstance(message, Worded) else message
     if isinstance(message, Listing):
         return ("、" if lang == "zh" else ", ").join(str(in_language(item, lang)) for item in message.items)
     if isinstance(message, Msg):
         return t(message.key, lang, **message.values)
-    if isinstance(message, Worded):
-        return render(message.msg, lang)
+    if isinstance(message, Text):
+        return message.get(lang)
+    if isinstance(message, Composed):
+        return message.words(lang)
     if lang == "en":
         return message.text
     from preflight.texts.foreign import translate  # the foreign tables are loaded only when one is worded
@@ -317,7 +319,7 @@ def render(message: Msg | Foreign | Worded, lang: str = "en") -> str:
 def in_language(value: object, lang: str) -> object:
     """A value inside a text, in the text's language: a message, another library's text or a :class:`Worded`
     text is worded in it; anything else is itself. (The one place that decides which values are worded.)"""
-    return render(value, lang) if isinstance(value, Msg | Foreign | Worded) else value
+    return render(value, lang) if isinstance(value, Msg | Foreign | Worded | Text | Composed) else value
 
 
 class Worded(str):
@@ -345,8 +347,6 @@ use_wording(render)
 
 def both(message_key: str, /, **values: object) -> Text:
     """A message in every language the report may be shown in (notes, lint problems)."""
-    from preflight.model import LANGS, Text  # (not on the path of `preflight --version`)
-
     return Text(*(t(message_key, lang, **values) for lang in LANGS))
 
 

@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+# messages (what a result's title, message and remediation are) are plain data of the leaf module msg
+from preflight.msg import LANGS as LANGS
+from preflight.msg import Message as Message
+from preflight.msg import Text as Text
+
 
 class Status(enum.StrEnum):
     PASS = "pass"
@@ -49,20 +54,6 @@ class Mode(enum.StrEnum):
     IAC = "iac"
     MIXED = "mixed"
     AUDIT = "audit"
-
-
-LANGS = ("en", "zh")
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in both languages the product speaks."""
-
-    en: str
-    zh: str
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -127,17 +118,25 @@ class Waiver:
 
 class Result(NamedTuple):
     """One rule on one export. Immutable; a NamedTuple rather than a frozen dataclass because a large check
-    makes hundreds of thousands of them and tuple construction is several times cheaper."""
+    makes hundreds of thousands of them and tuple construction is several times cheaper.
+
+    ``title``, ``message`` and ``remediation`` are *messages*, not finished strings (:data:`Message`): the
+    rule's title in both languages, a catalogue message with its values, or the rule's text template with
+    the facts it fills. One evaluation can so be reported in any language: the reporters word them in the
+    report's language. To get the text, ask :meth:`text` (``result.text("message", "zh")``);
+    ``str(result.message)`` is the English text. A plain ``str`` is a message too (the same in every
+    language), so results built by hand with strings keep working.
+    """
 
     rule_id: str
-    title: str
+    title: Message
     severity: Severity
     category: Category
     status: Status
     subject: str
     prevents: tuple[str, ...]
-    message: str
-    remediation: str
+    message: Message
+    remediation: Message
     location: Location | None
     evidence: dict[str, Any]
     references: tuple[str, ...] = ()
@@ -151,6 +150,14 @@ class Result(NamedTuple):
     #: the account the subject belongs to (``preflight audit``; None elsewhere)
     account: str | None = None
 
+    def text(self, field: str, lang: str = "en") -> str:
+        """The text of ``title``, ``message`` or ``remediation`` in a language (``en`` or ``zh``)."""
+        if field not in _TEXT_FIELDS:
+            raise ValueError(f"not a text field of a result: {field!r} (one of {', '.join(_TEXT_FIELDS)})")
+        from preflight.i18n import render  # (the catalogue: not needed to build results)
+
+        return render(getattr(self, field), lang)
+
     @property
     def sort_key(self) -> tuple[str, int, str, str]:
         """Exports in the order they are written (by subject when they come from no file), rules by id."""
@@ -163,6 +170,9 @@ class Result(NamedTuple):
         bucket and prefix, or the role or bucket on its own); never a line number, so moving unrelated lines
         keeps it (SARIF ``partialFingerprints``, baselines)."""
         return fingerprint(self.rule_id, self.subject)
+
+
+_TEXT_FIELDS = ("title", "message", "remediation")
 
 
 def fingerprint(rule_id: str, subject: str) -> str:
@@ -344,8 +354,8 @@ class AuditSummary:
     images: tuple[ImageVerdict, ...]
     gaps: tuple[Gap, ...]
     unsafe: tuple[Unsafe, ...]
-    #: rule id -> title, of the rules that block or leave unknown at least one image
-    titles: dict[str, str]
+    #: rule id -> title (a message: reporters word it), of the rules that block or leave unknown an image
+    titles: dict[str, Message]
 
     def count(self, verdict: Verdict, account: str | None = None, region: str | None = None) -> int:
         return sum(1 for i in self.images if i.verdict is verdict and account in (None, i.account)

@@ -8,7 +8,8 @@ function's English text).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 #: the one function that words a message in a language, :func:`preflight.i18n.render`, which hands itself
 #: over when the catalogue loads (:func:`use_wording`): this module stays a leaf that imports nothing of
@@ -61,6 +62,39 @@ class Listing(Msg):
         super().__init__("listing", items=self.items)
 
 
+#: the languages the product speaks
+LANGS = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in both languages the product speaks (a rule's title; a note about the run). A message like the
+    others: :func:`preflight.i18n.render` picks the language; ``str(text)`` is the English text."""
+
+    en: str
+    zh: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def __str__(self) -> str:
+        return self.en
+
+
+class Composed:
+    """A message that words itself: a rule's text template with the facts it fills
+    (:class:`preflight.rules.templates.Filled`). Subclasses say how (:meth:`words`), and
+    :func:`preflight.i18n.render` asks them; ``str(message)`` is the English text."""
+
+    __slots__ = ()
+
+    def words(self, lang: str) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.words("en")
+
+
 class Foreign:
     """A text written by another library (json, PyYAML, the OS, an SDK), in English.
 
@@ -85,6 +119,12 @@ class Foreign:
 
     def __hash__(self) -> int:
         return hash(self.text)
+
+
+#: what a result's title, message and remediation are (:class:`preflight.model.Result`): a plain text (the
+#: same in every language), a catalogue message, another library's text, a text in both languages, or a
+#: rule's template with its facts; :func:`preflight.i18n.render` words each in the reader's language
+Message: TypeAlias = str | Msg | Foreign | Text | Composed
 
 
 def one_line(text: str) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from preflight.config import CONFIG_NAME, WAIVERS_NAME, Config, find_upwards
 from preflight.engine import evaluate
-from preflight.errors import Listing, PreflightError, error
+from preflight.errors import Listing, Msg, PreflightError, error
 from preflight.facts import Subject, Unknown
 from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
@@ -368,9 +368,9 @@ def check_inputs(options: CheckOptions) -> tuple[Report, list[Subject], list[Rul
         iac_names = inputs.iac_names
     else:
         raise error("err_nothing")
-    results = evaluate(rules, subjects, options.lang)
+    results = evaluate(rules, subjects)
     if iac_names:  # what Terraform/ROS files leave unknown is made known in the files or the account
-        fix = t("unknown_remediation_iac", options.lang)
+        fix = Msg("unknown_remediation_iac")
         results = [r._replace(remediation=fix) if r.status is Status.UNKNOWN and r.subject in iac_names else r
                    for r in results]
     if restrict_to is not None:  # pre-commit: only what the changed files say

@@ -119,7 +119,7 @@ def test_an_account_that_cannot_be_assumed_is_unknown_and_named(org: dict[str, A
     assert report.audit is not None and report.audit.unreachable() == (denied,)
     gap_results = [r for r in report.results if r.account == denied]
     assert gap_results and all(r.status is Status.UNKNOWN for r in gap_results)
-    assert "NoPermission" in gap_results[0].message
+    assert "NoPermission" in gap_results[0].text("message")
     assert not report.ok  # an account not read never says "go"
     others = [i for i in report.audit.images if i.account != denied]
     assert len(others) == 12 and all(i.verdict is Verdict.EXPORTABLE for i in others if i.region == "cn-hangzhou")
@@ -274,8 +274,8 @@ def test_replay_gives_identical_verdicts(org: dict[str, Any]) -> None:
     live_doc = fleet_document(reads, Scope(buckets=BUCKETS))
     live = report_from_fleet(live_doc, AuditOptions(today=TODAY))
     replayed = report_of(fleet_of(reads))
-    assert [(r.account, r.subject, r.rule_id, r.status, r.message) for r in live.results] == \
-        [(r.account, r.subject, r.rule_id, r.status, r.message) for r in replayed.results]
+    assert [(r.account, r.subject, r.rule_id, r.status, r.text("message")) for r in live.results] == \
+        [(r.account, r.subject, r.rule_id, r.status, r.text("message")) for r in replayed.results]
     assert live.audit == replayed.audit
 
 

@@ -67,3 +67,22 @@ def test_several_formats_in_one_run(cli: Cli, tmp_path: Path, monkeypatch: pytes
 def test_bad_report_flag(cli: Cli, value: str) -> None:
     r = cli("check", "examples/snapshot.json", "--report", value)
     assert r.code == 2 and r.err.startswith("preflight: error: --report") and "FORMAT=PATH" in r.err
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_fast_encoder_is_json_dumps_on_shared_messages(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many exports sharing outcomes (the encoder reuses each shared piece by identity) and results that
+    differ only in what follows the subject (waived, baselined, an account): every line as json.dumps."""
+    from preflight.engine import evaluate
+    from preflight.rules import load_rules
+    from preflight.sources.snapshot import subjects_from_document
+
+    doc = json.loads((ROOT / "examples/snapshot.json").read_text(encoding="utf-8"))
+    doc["exports"] = [{**e, "OSSPrefix": f"p{i % 3}x{n}"} for n in range(4) for i, e in enumerate(doc["exports"])]
+    results = evaluate(load_rules().rules, subjects_from_document(doc))
+    results[1::7] = [r._replace(status=Status.WAIVED, waiver=WAIVER) for r in results[1::7]]
+    results[2::7] = [r._replace(baselined=True) for r in results[2::7]]
+    results[3::7] = [r._replace(account="1234") for r in results[3::7]]
+    lines = _ResultEncoder(lang).lines(tuple(results))
+    assert lines == [json.dumps(result_dict(r, lang), ensure_ascii=False, separators=(", ", ": ")) for r in results]
+    assert len(set(lines)) == len(results)

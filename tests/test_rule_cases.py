@@ -66,16 +66,17 @@ def test_rule_case(rule_id: str, case: dict[str, Any]) -> None:
     assert subjects, "a case needs at least one export"
     for subject in subjects:
         result = evaluate_one(rule, subject)
-        assert result.status == Status(case["expect"]), (case["name"], result.message, result.evidence)
+        message = result.text("message")
+        assert result.status == Status(case["expect"]), (case["name"], message, result.evidence)
         if "message_contains" in case:
-            assert case["message_contains"] in result.message, result.message
+            assert case["message_contains"] in message, message
         if result.status is Status.FAIL:
-            assert "{" not in result.message and result.remediation, result
+            assert "{" not in message and result.text("remediation"), result
 
 
 def test_base_snapshot_passes_every_rule() -> None:
     subjects = subjects_from_document(BASE)
-    failing = [(r.id, evaluate_one(r, s).message) for s in subjects for r in RULES.rules
+    failing = [(r.id, evaluate_one(r, s).text("message")) for s in subjects for r in RULES.rules
                if evaluate_one(r, s).status not in (Status.PASS, Status.SKIP)]
     assert failing == []
 

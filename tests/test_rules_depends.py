@@ -72,9 +72,8 @@ def reads_beyond(rule: Rule, subject: Subject) -> tuple[set[Read], set[Read]]:
     verdicts: list[Any] = [verdict]
     if verdict is not SKIP:  # the texts of each verdict the engine may word for this subject
         verdicts += [True, False, Unknown("x")]
-    for v in verdicts:
-        for lang in ("en", "zh"):
-            texts(rule, spy, v, lang)
+    for v in verdicts:  # (the messages read every fact their texts show, in both languages, when made)
+        texts(rule, spy, v)
     return beyond_condition, outside(log, rule.depends_on)
 
 

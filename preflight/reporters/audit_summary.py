@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from preflight.escape import text_line
-from preflight.i18n import t
+from preflight.i18n import render, t
 from preflight.model import Report, Verdict
 
 
@@ -26,7 +26,8 @@ def summary_lines(report: Report, *, indent: str = "  ") -> list[str]:
     blockers = audit.blockers()
     if blockers:
         out.append(t("audit.blockers", lang))
-        out += [f"{indent}{n:>6}  {rule:<6} {text_line(audit.titles.get(rule, ''))}" for rule, n in blockers]
+        out += [f"{indent}{n:>6}  {rule:<6} {text_line(render(audit.titles.get(rule, ''), lang))}"
+            for rule, n in blockers]
     out.append(t("audit.per_account", lang))
     for a in audit.accounts:
         label = f"{a.account_id} ({a.name})" if a.name else a.account_id
@@ -76,7 +77,8 @@ def markdown_lines(report: Report) -> list[str]:
     blockers = audit.blockers()
     if blockers:
         out += [markdown_text(t("audit.blockers", lang)), ""]
-        out += [f"- {markdown_text(rule)} {markdown_text(audit.titles.get(rule, ''))}: {n}" for rule, n in blockers]
+        out += [f"- {markdown_text(rule)} {markdown_text(render(audit.titles.get(rule, ''), lang))}: {n}"
+                for rule, n in blockers]
         out.append("")
     if audit.gaps:
         out += [f"- {markdown_text(g.account + ('/' + g.region if g.region else ''))}: "

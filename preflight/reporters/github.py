@@ -13,9 +13,11 @@ from preflight.escape import github_data, github_property, text_line
 from preflight.i18n import colon, t
 from preflight.model import Location, Report, Result, Severity, Status
 from preflight.reporters import RenderOptions
-from preflight.reporters._common import fails, summary_line, verdict_line
+from preflight.reporters._common import Words, fails, summary_line, verdict_line
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+#: results that are not annotated (unless baselined)
+_QUIET = frozenset({Status.PASS, Status.SKIP})
 
 
 escape_data = github_data
@@ -32,17 +34,20 @@ def command(kind: str, message: str, title: str, where: Location | None) -> str:
     return f"::{kind} {','.join(props)}::{escape_data(message)}"
 
 
-def _annotation(r: Result, report: Report) -> str | None:
+def _annotation(r: Result, report: Report, words: Words) -> str | None:
     lang = report.lang
+    if r.status in _QUIET and not r.baselined:
+        return None  # (as below, without wording what is not shown)
     # a rule's title states what should hold: the annotation's title says how that came out
-    title = t("gh_title", lang, rule=r.rule_id, status=t(f"st_{r.status.value}", lang), title=r.title)
-    body = r.message + (f"\n{t('fix', lang)}{colon(lang)}{r.remediation}" if r.remediation else "")
+    title = t("gh_title", lang, rule=r.rule_id, status=t(f"st_{r.status.value}", lang), title=words(r.title))
+    message, remediation = words(r.message), words(r.remediation)
+    body = message + (f"\n{t('fix', lang)}{colon(lang)}{remediation}" if remediation else "")
     body += f"\n({r.subject})"
     if r.status is Status.WAIVED and r.waiver is not None:
         reason = t("waived_by", lang, reason=r.waiver.reason)
-        return command("notice", f"{reason} ({t('at', lang)} {r.waiver.source})\n{r.message}", title, r.location)
+        return command("notice", f"{reason} ({t('at', lang)} {r.waiver.source})\n{message}", title, r.location)
     if r.baselined:
-        return command("notice", f"{t('baselined', lang)}\n{r.message}", title, r.location)
+        return command("notice", f"{t('baselined', lang)}\n{message}", title, r.location)
     if r.status is Status.FAIL:
         return command(COMMAND[r.severity], body, title, r.location)
     if r.status is Status.UNKNOWN:
@@ -52,7 +57,8 @@ def _annotation(r: Result, report: Report) -> str | None:
 
 def render(report: Report, options: RenderOptions | None = None) -> str:
     lang = report.lang
-    out = [line for r in report.results if (line := _annotation(r, report)) is not None]
+    words = Words(lang)
+    out = [line for r in report.results if (line := _annotation(r, report, words)) is not None]
     out += [command("warning", n.message.get(lang), "preflight", n.where) for n in report.notes]
     out.append(summary_line(report))
     if report.baseline is not None:

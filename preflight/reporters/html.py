@@ -35,7 +35,7 @@ from preflight.escape import html_text, rich_parts
 from preflight.i18n import t, word
 from preflight.model import Report, Result, Severity, Status, failing_predicate
 from preflight.reporters import RenderOptions
-from preflight.reporters._common import rule_infos, summary_line, verdict_line
+from preflight.reporters._common import Words, rule_infos, summary_line, verdict_line
 
 #: results above which a page is *large*: passes and skips are counted per rule (listed on demand, not one by
 #: one), findings that do not fail the run are short (the rule's fix, in the rules table, not their own), and
@@ -178,11 +178,13 @@ class Page:
     fails: Callable[[Result], bool]
     fixes: dict[str, int] = field(default_factory=dict)
     count: int = 0
+    #: the results' messages in the page's language (each worded once)
+    words: Words = field(default_factory=lambda: Words("en"))
 
     @classmethod
     def of(cls, report: Report, large: bool | None = None) -> Page:
         return cls(report.lang, len(report.results) > LARGE if large is None else large,
-                   failing_predicate(report.threshold, report.unknown_fails))
+                   failing_predicate(report.threshold, report.unknown_fails), words=Words(report.lang))
 
 
 def _rule_link(rule_id: str) -> str:
@@ -208,13 +210,14 @@ def _waiver(r: Result, lang: str) -> str:
 def _fix(r: Result, page: Page, anchor: str) -> str:
     """The result's fix; on a large page, a fix already shown word for word links to where it is."""
     label = f'<span class="label">{e(t("fix", page.lang))}:</span> '
+    remediation = page.words(r.remediation)
     if page.large:
-        first = page.fixes.get(r.remediation)
+        first = page.fixes.get(remediation)
         if first is not None:
             return (f'<div class="fix">{label}<a href="#f-{first}">{e(t("html.same_fix", page.lang))}</a>'
                     "</div>")
-        page.fixes[r.remediation] = page.count
-    return f'<div class="fix"{anchor}>{label}{rich(r.remediation, page.lang)}</div>'
+        page.fixes[remediation] = page.count
+    return f'<div class="fix"{anchor}>{label}{rich(remediation, page.lang)}</div>'
 
 
 def finding(r: Result, page: Page, *, full: bool = True) -> str:
@@ -229,29 +232,30 @@ def finding(r: Result, page: Page, *, full: bool = True) -> str:
     location = f"<code>{e(str(r.location))}</code>" if r.location is not None else ""
     if not full:
         return (f'<article class="finding short st-{e(r.status.value)}" {_data(r)}><p>{badges}'
-                f'{_rule_link(r.rule_id)} {rich(r.message, lang)}{" · " + location if location else ""}</p>'
+                f'{_rule_link(r.rule_id)} {rich(page.words(r.message), lang)}{" · " + location if location else ""}</p>'
                 f"{_waiver(r, lang)}</article>")
-    head = f'{badges}{_badge("cat", word(r.category.value, lang))} {_rule_link(r.rule_id)} {e(r.title)}'
+    head = f'{badges}{_badge("cat", word(r.category.value, lang))} {_rule_link(r.rule_id)} {e(page.words(r.title))}'
     facts = []
     if location:
         facts.append((t("location", lang), location))
     if r.prevents:
         facts.append((t("prevents", lang), ", ".join(f"<code>{e(p)}</code>" for p in r.prevents)))
     out = [f'<article class="finding st-{e(r.status.value)}" {_data(r)}><h4>{head}</h4>',
-           f'<div class="msg">{rich(r.message, lang)}</div>']
+           f'<div class="msg">{rich(page.words(r.message), lang)}</div>']
     if facts:
         out.append("<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     out.append(_waiver(r, lang))
     out.append(_evidence(r.evidence, lang))
-    if r.remediation:
+    if page.words(r.remediation):
         out.append(_fix(r, page, f' id="f-{page.count}"' if page.large else ""))
     out.append("</article>")
     return "".join(out)
 
 
-def _quiet_item(r: Result, lang: str) -> str:
+def _quiet_item(r: Result, page: Page) -> str:
+    lang = page.lang
     return (f'<li class="finding q" {_data(r)}>{_badge(r.status.value, t(f"st_{r.status.value}", lang))} '
-            f'<code class="rule">{e(r.rule_id)}</code> {e(r.message)}</li>')
+            f'<code class="rule">{e(r.rule_id)}</code> {e(page.words(r.message))}</li>')
 
 
 def subject_card(index: int, subject: str, results: list[Result], page: Page) -> str:
@@ -275,7 +279,7 @@ def subject_card(index: int, subject: str, results: list[Result], page: Page) ->
     label = e(t("html.quiet", lang, passed=passed, skipped=len(quiet) - passed))
     if quiet and not page.large:
         out.append(f'<details class="quiet"><summary>{label}</summary><ul>'
-                   + "".join(_quiet_item(r, lang) for r in quiet) + "</ul></details>")
+                   + "".join(_quiet_item(r, page) for r in quiet) + "</ul></details>")
     elif quiet:
         out.append(f'<p class="quiet-count">{label}</p>')
     out.append("</section>")

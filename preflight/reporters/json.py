@@ -17,22 +17,24 @@ from collections.abc import Iterator
 from typing import Any
 
 from preflight import __version__
-from preflight.model import Location, Report, Result
+from preflight.i18n import render as render_message
+from preflight.model import Location, Message, Report, Result, Status
 
 SCHEMA_VERSION = 1
 
 
-def result_dict(r: Result) -> dict[str, Any]:
+def result_dict(r: Result, lang: str = "en") -> dict[str, Any]:
+    """One result as the report's JSON object, its texts in ``lang``."""
     return {
         "rule_id": r.rule_id,
-        "title": r.title,
+        "title": render_message(r.title, lang),
         "severity": r.severity.value,
         "category": r.category.value,
         "status": r.status.value,
         "subject": r.subject,
         "prevents": list(r.prevents),
-        "message": r.message,
-        "remediation": r.remediation,
+        "message": render_message(r.message, lang),
+        "remediation": render_message(r.remediation, lang),
         "location": None if r.location is None else {"path": r.location.path, "line": r.location.line},
         "evidence": r.evidence,
         **_optional(r),
@@ -72,7 +74,7 @@ def audit_dict(report: Report) -> dict[str, Any]:
         })
     return {
         **counts(),
-        "blockers": [{"rule_id": rule, "title": audit.titles.get(rule, ""), "images": n}
+        "blockers": [{"rule_id": rule, "title": render_message(audit.titles.get(rule, ""), report.lang), "images": n}
                      for rule, n in audit.blockers()],
         "unreachable": list(audit.unreachable()),
         "accounts": accounts,
@@ -103,7 +105,7 @@ def envelope(report: Report) -> dict[str, Any]:
 
 
 def report_dict(report: Report) -> dict[str, Any]:
-    return {**envelope(report), "results": [result_dict(r) for r in report.results]}
+    return {**envelope(report), "results": [result_dict(r, report.lang) for r in report.results]}
 
 
 def render(report: Report, options: object = None) -> str:
@@ -117,7 +119,7 @@ def chunks(report: Report, options: object = None, batch: int = 2000) -> Iterato
     if not report.results:
         yield ',\n  "results": []\n}\n'
         return
-    encoder = _ResultEncoder()
+    encoder = _ResultEncoder(report.lang)
     results = report.results
     for start in range(0, len(results), batch):
         lead = ',\n  "results": [\n    ' if start == 0 else ",\n    "
@@ -126,14 +128,19 @@ def chunks(report: Report, options: object = None, batch: int = 2000) -> Iterato
 
 
 class _ResultEncoder:
-    """Encodes results exactly as ``json.dumps(result_dict(r))`` would (a test holds the two equal), reusing
-    what results share: a rule's fixed fields, and the location, message and evidence objects that the
-    engine hands to every export with the same facts. A 10,000-export check has 300,000 results."""
+    """Encodes results exactly as ``json.dumps(result_dict(r, lang))`` would (a test holds the two equal),
+    reusing what results share: a rule's fixed fields, and the location, message and evidence objects that
+    the engine hands to every export with the same facts. A 10,000-export check has 300,000 results."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "en") -> None:
+        self._lang = lang
         self._dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
         self._string = json.encoder.encode_basestring  # C-accelerated
-        self._rule: dict[tuple[str, str], str] = {}
+        #: (rule id, identity of the title message, status) -> the encoded fields before the subject's value
+        #: (a title is a rule's Text, held by every result of the rule: its identity is cheaper to hash)
+        self._heads: dict[tuple[str, int, Status], str] = {}
+        #: identities of (prevents, message, remediation) -> the encoded fields after it, up to the location
+        self._middles: dict[tuple[int, int, int], str] = {}
         self._by_id: dict[int, str] = {}
 
     def _shared(self, value: Any) -> str:
@@ -145,30 +152,43 @@ class _ResultEncoder:
             text = self._by_id[key] = self._dump(plain)
         return text
 
-    def _text(self, value: str) -> str:
-        # a message or remediation object is shared by every result with the same facts (a PF505 fix is
-        # ~5 KB): encode each object once
-        key = id(value)
-        text = self._by_id.get(key)
-        if text is None:
-            text = self._by_id[key] = self._string(value)
-        return text
+    def _text(self, value: Message) -> str:
+        # not kept: it is part of the middle that is (a PF505 fix is ~5 KB; a second copy of every distinct
+        # one, as a 10,000-export check has 11,000, would cost ~30 MB)
+        return self._string(render_message(value, self._lang))
+
+    def _head(self, r: Result) -> str:
+        """Up to the subject's value: a rule's fixed fields and the status."""
+        fixed = self._dump({"rule_id": r.rule_id, "title": render_message(r.title, self._lang),
+                            "severity": r.severity.value, "category": r.category.value})[:-1]
+        return f'{fixed}, "status": "{r.status.value}", "subject": '
+
+    def _middle(self, r: Result) -> str:
+        """After the subject's value, up to the location: what a rule's outcome shares between exports."""
+        return (f', "prevents": {self._shared(r.prevents)}, "message": {self._text(r.message)}, '
+                f'"remediation": {self._text(r.remediation)}, "location": ')
 
     def lines(self, results: tuple[Result, ...]) -> list[str]:
-        out = []
+        # a result is its subject, location and evidence between two shared pieces, each encoded once and
+        # keyed by the identities of what it is made of: the head (rule, title, status) and the middle
+        # (prevents, message, remediation: the objects the engine hands to every export with the same facts);
+        # the lookups are inlined, as this runs for each of a large check's 360,000 results
+        out: list[str] = []
+        append, string, heads, middles = out.append, self._string, self._heads, self._middles
+        by_id, shared = self._by_id, self._shared
         for r in results:
-            fixed = self._rule.get((r.rule_id, r.title))
-            if fixed is None:
-                fixed = self._rule[(r.rule_id, r.title)] = self._dump(
-                    {"rule_id": r.rule_id, "title": r.title, "severity": r.severity.value,
-                     "category": r.category.value})[:-1]
-            loc = "null" if r.location is None else self._shared(r.location)
-            out.append(
-                f'{fixed}, "status": "{r.status.value}", "subject": {self._string(r.subject)}, '
-                f'"prevents": {self._shared(r.prevents)}, "message": {self._text(r.message)}, '
-                f'"remediation": {self._text(r.remediation)}, "location": {loc}, '
-                f'"evidence": {self._shared(r.evidence) if r.evidence else "{}"}'
-                + (f", {self._dump(_optional(r))[1:-1]}}}"
-                   if r.waiver is not None or r.baselined or r.account is not None else "}")
-            )
+            head = heads.get((r.rule_id, id(r.title), r.status))
+            if head is None:
+                head = heads[(r.rule_id, id(r.title), r.status)] = self._head(r)
+            middle = middles.get((id(r.prevents), id(r.message), id(r.remediation)))
+            if middle is None:
+                middle = middles[(id(r.prevents), id(r.message), id(r.remediation))] = self._middle(r)
+            loc, evidence = r.location, r.evidence
+            where = "null" if loc is None else by_id.get(id(loc)) or shared(loc)
+            facts = (by_id.get(id(evidence)) or shared(evidence)) if evidence else "{}"
+            if r.waiver is not None or r.baselined or r.account is not None:
+                append(f'{head}{string(r.subject)}{middle}{where}, "evidence": {facts}, '
+                       f"{self._dump(_optional(r))[1:-1]}}}")
+            else:
+                append(f'{head}{string(r.subject)}{middle}{where}, "evidence": {facts}}}')
         return out

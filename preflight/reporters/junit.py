@@ -20,39 +20,41 @@ from preflight.escape import xml_text
 from preflight.i18n import colon, t, word
 from preflight.model import Report, Result, Status
 from preflight.reporters import RenderOptions
-from preflight.reporters._common import fails
+from preflight.reporters._common import Words, fails
 
 
-def _details(r: Result, lang: str) -> str:
-    lines = [r.message, f"{t('severity', lang)}{colon(lang)}{word(r.severity.value, lang)} · "
+def _details(r: Result, lang: str, words: Words) -> str:
+    lines = [words(r.message), f"{t('severity', lang)}{colon(lang)}{word(r.severity.value, lang)} · "
                         f"{word(r.category.value, lang)}"]
     if r.location is not None:
         lines.append(f"{t('at', lang)}{colon(lang)}{r.location}")
     if r.prevents:
         lines.append(f"{t('prevents', lang)}{colon(lang)}{', '.join(r.prevents)}")
-    if r.remediation:
-        lines.append(f"{t('fix', lang)}{colon(lang)}{r.remediation}")
+    remediation = words(r.remediation)
+    if remediation:
+        lines.append(f"{t('fix', lang)}{colon(lang)}{remediation}")
     if r.evidence:
         lines.append(t("evidence", lang) + colon(lang) + json.dumps(r.evidence, ensure_ascii=False, sort_keys=True))
     return "\n".join(lines)
 
 
-def _outcome(case: ET.Element, r: Result, report: Report) -> str:
+def _outcome(case: ET.Element, r: Result, report: Report, words: Words) -> str:
     """Adds the outcome element; returns 'failure', 'skipped' or 'pass'."""
     lang = report.lang
     if (r.status is Status.FAIL and not r.baselined) or (r.status is Status.UNKNOWN and fails(r, report)):
         kind = r.severity.value if r.status is Status.FAIL else "unknown"
-        failure = ET.SubElement(case, "failure", {"message": r.message, "type": kind})
-        failure.text = _details(r, lang)
+        failure = ET.SubElement(case, "failure", {"message": words(r.message), "type": kind})
+        failure.text = _details(r, lang, words)
         return "failure"
     if r.status is Status.PASS:
         return "pass"
     if r.waiver is not None:
-        message = f"{t('waived_by', lang, reason=r.waiver.reason)} ({t('at', lang)} {r.waiver.source}): {r.message}"
+        message = (f"{t('waived_by', lang, reason=r.waiver.reason)} ({t('at', lang)} {r.waiver.source}): "
+                   f"{words(r.message)}")
     elif r.baselined:
-        message = f"{t('baselined', lang)}{colon(lang)}{r.message}"
+        message = f"{t('baselined', lang)}{colon(lang)}{words(r.message)}"
     else:
-        message = r.message
+        message = words(r.message)
     ET.SubElement(case, "skipped", {"message": message})
     return "skipped"
 
@@ -69,6 +71,7 @@ def _xml_safe(root: ET.Element) -> None:
 def render(report: Report, options: RenderOptions | None = None) -> str:
     root = ET.Element("testsuites", {"name": "preflight"})
     totals = {"tests": 0, "failures": 0, "skipped": 0}
+    words = Words(report.lang)
     for subject, group in groupby(report.results, key=lambda r: r.subject):
         results = list(group)
         suite = ET.SubElement(root, "testsuite", {"name": subject})
@@ -78,13 +81,13 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
             props = ET.SubElement(suite, "properties")
             ET.SubElement(props, "property", {"name": "origin", "value": str(origin)})
         for r in results:
-            attrs = {"name": f"{r.rule_id} {r.title}", "classname": subject, "time": "0"}
+            attrs = {"name": f"{r.rule_id} {words(r.title)}", "classname": subject, "time": "0"}
             if r.location is not None:
                 attrs["file"] = r.location.path
                 if r.location.line:
                     attrs["line"] = str(r.location.line)
             case = ET.SubElement(suite, "testcase", attrs)
-            counts[_outcome(case, r, report)] += 1
+            counts[_outcome(case, r, report, words)] += 1
         suite.attrib.update({"tests": str(len(results)), "failures": str(counts["failure"]), "errors": "0",
                              "skipped": str(counts["skipped"]), "time": "0"})
         totals["tests"] += len(results)

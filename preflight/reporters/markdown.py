@@ -7,7 +7,7 @@ from preflight.escape import markdown_cell, markdown_cell_text, markdown_code, m
 from preflight.i18n import colon, t, word
 from preflight.model import Report, Result, Status
 from preflight.reporters import RenderOptions
-from preflight.reporters._common import fails, summary_line, verdict_line
+from preflight.reporters._common import Words, fails, summary_line, verdict_line
 
 _STATUS_KEYS = (("pass", "st_pass"), ("fail", "st_fail"), ("unknown", "st_unknown"), ("skip", "st_skip"),
                 ("waived", "st_waived"))
@@ -18,22 +18,24 @@ cell = markdown_cell
 _code = markdown_code
 
 
-def _failure(r: Result, lang: str) -> list[str]:
-    out = [f"#### {word(r.severity.value, lang)} · {markdown_text(r.rule_id)} · {markdown_text(r.title)}", "",
+def _failure(r: Result, lang: str, words: Words) -> list[str]:
+    out = [f"#### {word(r.severity.value, lang)} · {markdown_text(r.rule_id)} · {markdown_text(words(r.title))}", "",
            f"- **{t('md_export', lang)}**{colon(lang)}{_code(r.subject)}"]
     if r.location is not None:
         out.append(f"- **{t('location', lang)}**{colon(lang)}{_code(str(r.location))}")
     if r.prevents:
         out.append(f"- **{t('prevents', lang)}**{colon(lang)}{', '.join(_code(p) for p in r.prevents)}")
-    out.append(f"- **{t('message', lang)}**{colon(lang)}{markdown_rich(r.message)}")
-    if r.remediation:
-        out.append(f"- **{t('fix', lang)}**{colon(lang)}{markdown_rich(r.remediation)}")
+    out.append(f"- **{t('message', lang)}**{colon(lang)}{markdown_rich(words(r.message))}")
+    remediation = words(r.remediation)
+    if remediation:
+        out.append(f"- **{t('fix', lang)}**{colon(lang)}{markdown_rich(remediation)}")
     out.append("")
     return out
 
 
 def render(report: Report, options: RenderOptions | None = None) -> str:
     lang = report.lang
+    words = Words(lang)
     failing = report.failing
     mark = "✅" if not failing else "❌"
     title = t("md_title_ok" if not failing else "md_title_fail", lang)
@@ -55,7 +57,7 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     if not failing:
         out += [t("md_none", lang), ""]
     for r in failing:
-        out += _failure(r, lang)
+        out += _failure(r, lang, words)
     others = [r for r in report.results if r.status in (Status.FAIL, Status.UNKNOWN) and not fails(r, report)]
     if others:
         out += [f"### {t('md_other', lang)} ({len(others)})", "",
@@ -64,7 +66,7 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
         for r in others:
             status = t(f"st_{r.status.value}", lang) + (f" · {t('baselined', lang)}" if r.baselined else "")
             out.append(f"| {word(r.severity.value, lang)} | {markdown_cell_text(r.rule_id)} | {status} | "
-                       f"{markdown_cell_text(r.subject)} | {cell(r.message)} | "
+                       f"{markdown_cell_text(r.subject)} | {cell(words(r.message))} | "
                        f"{markdown_cell_text(str(r.location or ''))} |")
         out.append("")
     waived = [r for r in report.results if r.waiver is not None]

@@ -27,7 +27,7 @@ from preflight import __version__
 from preflight.i18n import t
 from preflight.model import Category, Location, Report, Result, RuleInfo, Severity, Status
 from preflight.reporters import RenderOptions
-from preflight.reporters._common import FINDINGS, LEVEL, fails, rule_infos
+from preflight.reporters._common import FINDINGS, LEVEL, Words, fails, rule_infos
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -83,13 +83,14 @@ def _level(r: Result, report: Report) -> str:
     return LEVEL[r.severity]
 
 
-def _result(r: Result, report: Report, index: dict[str, int]) -> dict[str, Any]:
+def _result(r: Result, report: Report, index: dict[str, int], words: Words) -> dict[str, Any]:
     out: dict[str, Any] = {"ruleId": r.rule_id}
     if r.rule_id in index:
         out["ruleIndex"] = index[r.rule_id]
     out["level"] = _level(r, report)
-    text = r.message if r.status is not Status.UNKNOWN or r.message else t("unknown_result", report.lang,
-                                                                             title=r.title)
+    text = words(r.message)
+    if r.status is Status.UNKNOWN and not text:
+        text = t("unknown_result", report.lang, title=words(r.title))
     out["message"] = {"text": text}
     location: dict[str, Any] = {}
     if r.location is not None:
@@ -114,8 +115,9 @@ def _result(r: Result, report: Report, index: dict[str, int]) -> dict[str, Any]:
         properties["account"] = r.account
     if r.prevents:
         properties["prevents"] = list(r.prevents)
-    if r.remediation:
-        properties["remediation"] = r.remediation
+    remediation = words(r.remediation)
+    if remediation:
+        properties["remediation"] = remediation
     if r.evidence:
         properties["evidence"] = r.evidence
     out["properties"] = properties
@@ -126,12 +128,13 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     lang = report.lang
     infos = rule_infos(report)
     index = {info.id: i for i, info in enumerate(infos)}
+    words = Words(lang)
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "preflight", "version": __version__, "semanticVersion": __version__,
                             "rules": [_descriptor(info, lang) for info in infos]}},
         "originalUriBaseIds": {SRCROOT: {"description": {"text": t("sarif_base", lang)}}},
         "language": "zh-CN" if lang == "zh" else "en-US",
-        "results": [_result(r, report, index) for r in report.results if r.status in FINDINGS],
+        "results": [_result(r, report, index, words) for r in report.results if r.status in FINDINGS],
         "columnKind": "unicodeCodePoints",
         "properties": {"mode": report.mode.value, "ok": report.ok, "threshold": report.threshold.value,
                        "summary": report.summary.as_dict()},

@@ -9,7 +9,8 @@ from operator import attrgetter
 from preflight import __version__
 from preflight.escape import text_block, text_line
 from preflight.i18n import colon, pad, t, word
-from preflight.model import Report, Result, Severity, Status, is_export_name
+from preflight.i18n import render as word_message
+from preflight.model import Message, Report, Result, Severity, Status, is_export_name
 from preflight.reporters import RenderOptions
 from preflight.reporters._common import summary_line, verdict_line
 
@@ -22,6 +23,35 @@ _SUBJECT = attrgetter("subject")
 _STATUS = attrgetter("status")
 
 
+#: where a finding's texts continue on their next lines
+_INDENT = " " * 18
+
+
+class _Blocks:
+    """Each message of the results as its text block (worded in the report's language, escaped, its lines
+    after the first indented), made once while it is in use: the engine hands one message to every export
+    with the same facts. At most :data:`_KEPT` blocks are kept (a 10,000-export check has 11,000 distinct
+    ~1 KB fixes, each shown once: keeping them all held 40 MB)."""
+
+    __slots__ = ("_by_id", "_lang")
+
+    def __init__(self, lang: str) -> None:
+        self._lang = lang
+        self._by_id: dict[int, str] = {}
+
+    def __call__(self, message: Message) -> str:
+        block = self._by_id.get(id(message))
+        if block is None:  # (held by a result for as long as the report is rendered: the identity is its own)
+            if len(self._by_id) >= _KEPT:
+                self._by_id.clear()
+            block = self._by_id[id(message)] = text_block(word_message(message, self._lang), _INDENT)
+        return block
+
+
+#: how many text blocks :class:`_Blocks` keeps
+_KEPT = 2048
+
+
 def _order(r: Result) -> tuple[int, int, str]:
     return _ORDER[r.status], _SEV_ORDER[r.severity], r.rule_id
 
@@ -30,14 +60,14 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
-def _finding(r: Result, report: Report, color: bool, labels: dict[str, str]) -> list[str]:
+def _finding(r: Result, report: Report, color: bool, labels: dict[str, str], blocks: _Blocks) -> list[str]:
     lang = report.lang
     mark = _paint(_MARK[r.status], _COLOR[r.status], color)
     sev = pad(word(r.severity.value, lang), 7)
     if r.status is Status.FAIL and r.severity is Severity.ERROR:
         sev = _paint(sev, "1;31", color)
-    indent = " " * 18
-    lines = [f"  {mark} {sev} {r.rule_id:<6} {text_block(r.message, indent)}"]
+    indent = _INDENT
+    lines = [f"  {mark} {sev} {r.rule_id:<6} {blocks(r.message)}"]
     details = []
     if r.location is not None:
         details.append(f"{labels['at']} {text_line(str(r.location))}")
@@ -56,8 +86,9 @@ def _finding(r: Result, report: Report, color: bool, labels: dict[str, str]) -> 
         lines.append(indent + _paint(" · ".join(parts), "36", color))
     if r.baselined:
         lines.append(indent + _paint(t("baselined", lang), "2", color))
-    if r.remediation:
-        lines.append(f"{indent}{labels['fix']}{colon(lang)}{text_block(r.remediation, indent)}")
+    remediation = blocks(r.remediation)
+    if remediation:
+        lines.append(f"{indent}{labels['fix']}{colon(lang)}{remediation}")
     return lines
 
 
@@ -69,6 +100,7 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
     """The text report in pieces (a few hundred exports each) that join to :func:`render`'s text."""
     color, lang = options.color, report.lang
     labels = {key: t(key, lang) for key in ("at", "prevents", "fix")}
+    blocks = _Blocks(lang)
     subjects = {r.subject for r in report.results}
     rules = {r.rule_id for r in report.results}
     exports = sum(1 for s in subjects if is_export_name(s))
@@ -94,9 +126,9 @@ def chunks(report: Report, options: RenderOptions, batch: int = 500) -> Iterator
             if r.status in _QUIET:
                 out.append(f"  {_paint(_MARK[r.status], _COLOR[r.status], color)} "
                            f"{pad(word(r.severity.value, lang), 7)} "
-                           f"{r.rule_id:<6} {text_block(r.message, ' ' * 18)}")
+                           f"{r.rule_id:<6} {blocks(r.message)}")
             else:
-                out += _finding(r, report, color, labels)
+                out += _finding(r, report, color, labels, blocks)
         if not options.verbose:
             passed = list(map(_STATUS, group)).count(Status.PASS)
             quiet_line = t("quiet_line", lang, passed=passed, skipped=len(group) - len(shown) - passed)

@@ -39,20 +39,28 @@ from preflight.rules.rule import (
     ID_PATTERN,
     LOCATABLE,
     RULE_KEYS,
-    BiTemplate,
     NamedList,
     Rule,
     compile_rule,
     dependencies,
 )
-from preflight.rules.templates import FILTERS, PLACEHOLDER, Placeholder, Template, compile_template, format_value
+from preflight.rules.templates import (
+    FILTERS,
+    PLACEHOLDER,
+    BiTemplate,
+    Filled,
+    Placeholder,
+    Template,
+    compile_template,
+    format_value,
+)
 
 #: the leaf operators' names (the registry's keys)
 LEAF_OPS = frozenset(OPERATORS)
 
 __all__ = [
     "CODE_PATTERN", "COMPARE_OPS", "COUNT_UNKNOWN", "FILTERS", "ID_PATTERN", "LEAF_OPS", "LOCATABLE", "OMIT",
-    "OPERATORS", "PLACEHOLDER", "QUANTIFIERS", "RULE_KEYS", "BiTemplate", "Getter", "NamedList", "Operator",
+    "OPERATORS", "PLACEHOLDER", "QUANTIFIERS", "RULE_KEYS", "BiTemplate", "Filled", "Getter", "NamedList", "Operator",
     "PathRef", "Placeholder", "Pred", "Rule", "RuleError", "RuleSet", "Template", "Tri", "compile_rule",
     "compile_template", "dependencies", "format_value", "load_lists", "load_rule_file", "load_rules",
     "resolve_path", "schema_problems",

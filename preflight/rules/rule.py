@@ -20,7 +20,7 @@ from preflight.model import Category, Severity, Text
 from preflight.rules.compile import compile_condition
 from preflight.rules.operators import Context
 from preflight.rules.paths import Getter, PathRef, Pred, RuleError, Where, subject_path
-from preflight.rules.templates import Template, compile_template
+from preflight.rules.templates import BiTemplate, compile_template
 from preflight.rules.tree import Condition, asserted_paths, evidence, parse_condition, reads
 
 RULE_KEYS = frozenset({
@@ -40,14 +40,6 @@ class NamedList(NamedTuple):
     description: str
     values: tuple[str, ...]
     source: str
-
-
-class BiTemplate(NamedTuple):
-    en: Template
-    zh: Template
-
-    def render(self, subject: Any, lang: str) -> str:
-        return (self.zh if lang == "zh" else self.en).render(subject, lang)
 
 
 @dataclass(frozen=True)
@@ -90,7 +82,7 @@ def _text(node: Any, where: Where) -> Text:
 
 def _bitemplate(node: Any, where: Where) -> BiTemplate:
     text = _text(node, where)
-    return BiTemplate(compile_template(text.en, (*where, "en")), compile_template(text.zh, (*where, "zh")))
+    return BiTemplate.of(compile_template(text.en, (*where, "en")), compile_template(text.zh, (*where, "zh")))
 
 
 def _paths(node: Any, key: str) -> tuple[PathRef, ...]:

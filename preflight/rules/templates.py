@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from preflight.errors import Msg, in_language
 from preflight.escape import ValuedText, controls, controls_but_breaks
 from preflight.facts import Absent, Unknown
+from preflight.msg import Composed
 from preflight.rules.paths import Getter, PathRef, RuleError, Where, project, resolve_path, subject_path
 
 #: a placeholder in a rule text: ``{path}`` or ``{path|filter|…}``; group 1 is the path, group 2 the filters
@@ -44,8 +45,11 @@ class Placeholder(NamedTuple):
         return hash(self[1:])
 
     def render(self, subject: Any, lang: str) -> str:
-        value = self.getter(subject)
-        text = format_value(value, lang)
+        return self.show(self.getter(subject), lang)
+
+    def show(self, value: Any, lang: str) -> str:
+        """The fact as the text shows it in the language (quoted, escaped)."""
+        text = value if value.__class__ is str else format_value(value, lang)
         if self.shell:
             # an unknown value shown by what stands for it (an IaC address) is a placeholder in a command,
             # never a word that could pass for the value: `<alicloud_oss_bucket.b>`
@@ -64,8 +68,19 @@ class Template(NamedTuple):
     def reads(self) -> tuple[PathRef, ...]:
         return tuple(p.reads for p in self.parts if not isinstance(p, str) and p.reads is not None)
 
+    @property
+    def placeholders(self) -> tuple[Placeholder, ...]:
+        return tuple(p for p in self.parts if not isinstance(p, str))
+
     def render(self, subject: Any, lang: str = "en") -> str:
-        pieces = [p if isinstance(p, str) else p.render(subject, lang) for p in self.parts]
+        return self.words({p.expr: p.getter(subject) for p in self.placeholders}, lang)
+
+    def words(self, facts: Mapping[str, Any], lang: str = "en") -> str:
+        """The text in the language with its placeholders showing ``facts`` (placeholder as written -> fact)."""
+        return self.joined([p if isinstance(p, str) else p.show(facts[p.expr], lang) for p in self.parts])
+
+    def joined(self, pieces: list[str]) -> str:
+        """The text of its parts worded (``pieces``, one for each of :attr:`parts`)."""
         text = "".join(pieces)
         if "`" not in text:
             return text
@@ -93,12 +108,93 @@ class Template(NamedTuple):
         return "".join(out)
 
 
+#: a text's parts, each placeholder with the index of its value (:meth:`BiTemplate.word`)
+Plan = tuple[str | tuple[Placeholder, int], ...]
+
+
+class BiTemplate(NamedTuple):
+    """A rule's text (``message``, ``remediation``) in both languages, each parsed once."""
+
+    en: Template
+    zh: Template
+    #: the placeholders of both, each expression once (:meth:`of` computes them; :meth:`fill` reads them)
+    slots: tuple[Placeholder, ...] | None = None
+    #: each text's parts with each placeholder's index in ``slots`` (what :meth:`word` fills)
+    plans: tuple[Plan, Plan] | None = None
+
+    @classmethod
+    def of(cls, en: Template, zh: Template) -> BiTemplate:
+        slots = tuple({p.expr: p for t in (en, zh) for p in t.placeholders}.values())
+        index = {p.expr: i for i, p in enumerate(slots)}
+
+        def plan(t: Template) -> Plan:
+            return tuple(p if isinstance(p, str) else (p, index[p.expr]) for p in t.parts)
+
+        return cls(en, zh, slots, (plan(en), plan(zh)))
+
+    def word(self, values: tuple[Any, ...], lang: str) -> str:
+        """The text in the language, its placeholders showing ``values`` (one for each of
+        :attr:`placeholders`, as :meth:`fill` reads them)."""
+        plans = self.plans if self.plans is not None else BiTemplate.of(self.en, self.zh).plans
+        assert plans is not None
+        zh = lang == "zh"
+        return (self.zh if zh else self.en).joined(
+            [p if isinstance(p, str) else p[0].show(values[p[1]], lang) for p in plans[zh]])
+
+    def render(self, subject: Any, lang: str) -> str:
+        return (self.zh if lang == "zh" else self.en).render(subject, lang)
+
+    def fill(self, subject: Any) -> Filled:
+        """The text as a message: the templates with the facts the subject fills them with (read now; worded
+        in a language when a reporter asks)."""
+        return Filled(self, tuple(p.getter(subject) for p in self.placeholders))
+
+    @property
+    def placeholders(self) -> tuple[Placeholder, ...]:
+        """The placeholders of both texts, each expression once (what :meth:`fill` reads, in its order)."""
+        return self.slots if self.slots is not None else BiTemplate.of(self.en, self.zh).placeholders
+
+
+class Filled(Composed):
+    """A rule's text as a message: its templates and the facts that fill them (``values``, one for each of
+    the template's :attr:`~BiTemplate.placeholders`), read from the subject when the rule was evaluated.
+    Plain, immutable data: it holds no subject and no words; :func:`preflight.i18n.render` words it in a
+    language. The engine hands one message to every export with the same facts, and a reporter words each
+    distinct message once (:class:`preflight.reporters._common.Words`, the JSON encoder's pieces), so a large
+    check words each distinct text once per report, in the report's language only."""
+
+    __slots__ = ("template", "values")
+
+    def __init__(self, template: BiTemplate, values: tuple[Any, ...]) -> None:
+        self.template = template
+        self.values = values
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """Each placeholder as written -> the fact it shows."""
+        return {p.expr: v for p, v in zip(self.template.placeholders, self.values, strict=True)}
+
+    def words(self, lang: str) -> str:
+        return self.template.word(self.values, lang)
+
+    def __repr__(self) -> str:
+        return f"Filled({self.template.en.source!r}, {self.facts!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Filled) and (self.template, self.values) == (other.template, other.values)
+
+    def __hash__(self) -> int:
+        return hash((self.template.en.source, self.template.zh.source))
+
+
 #: how a placeholder shows a fact that is unknown or empty, in the language of the text holding it
 _UNKNOWN_WORD = {"en": "unknown", "zh": "未知"}
 _NONE_WORD = {"en": "none", "zh": "无"}
 
 
 def format_value(v: Any, lang: str = "en") -> str:
+    if v.__class__ is str:  # (most facts: a plain string is itself in every language)
+        return v
     if isinstance(v, Unknown):
         return v.shown if v.shown is not None else _UNKNOWN_WORD.get(lang, "unknown")
     if v is None or v.__class__ is Absent:
