@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import enum
 import functools
-import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -166,8 +165,10 @@ class Result(NamedTuple):
 
 
 def fingerprint(rule_id: str, subject: str) -> str:
+    from hashlib import sha256  # here, not at the top: a report without fingerprints does not load OpenSSL
+
     key = "\0".join((rule_id, subject, ""))  # (the empty third part keeps the fingerprints of version 1)
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
