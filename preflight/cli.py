@@ -4,8 +4,6 @@ Exit codes: 0 nothing fails at the threshold · 1 something does · 2 the run it
 (bad input, bad rule, bad flag, no credentials). Every error is one line per problem on stderr.
 """
 
-from __future__ import annotations
-
 import gc
 
 # as _fewer_collections() below does, and done here, before the imports: importing typer and what a check
@@ -642,7 +640,7 @@ def _debug_wanted(args: list[str]) -> tuple[bool, list[str]]:
     return len(rest) != len(args) or env not in ("", "0"), rest
 
 
-def _say_skip(skip: Skip, lang: str) -> None:
+def _say_skip(skip: "Skip", lang: str) -> None:
     """One stderr line for a file a walk left out (a FIFO, a device, too big, a symlink out of the tree)."""
     sys.stderr.write(f"preflight: warning: {skip.line(lang)}\n")  # worded like "preflight: error: …"
 

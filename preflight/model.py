@@ -3,7 +3,6 @@
 Frozen dataclasses and enums only; no behaviour beyond ordering and small derived values.
 """
 
-from __future__ import annotations
 
 import datetime
 import enum
@@ -226,7 +225,7 @@ class Summary:
     waived: int = 0
 
     @classmethod
-    def of(cls, results: tuple[Result, ...] | list[Result]) -> Summary:
+    def of(cls, results: tuple[Result, ...] | list[Result]) -> "Summary":
         counts = Counter(map(_STATUS, results))  # counted in C: a large check has hundreds of thousands
         return cls(
             passed=counts[Status.PASS],
@@ -260,7 +259,7 @@ class Report:
     notes: tuple[Note, ...] = ()
     baseline: BaselineSummary | None = None
     #: ``preflight audit``: the fleet summary a reviewer reads first (:mod:`preflight.audit`)
-    audit: AuditSummary | None = None
+    audit: "AuditSummary | None" = None
 
     # computed once: reporters ask for them several times, and a large check has 360,000 results
     @functools.cached_property

@@ -15,7 +15,9 @@ Fact objects are built once per entity by :mod:`preflight.facts.build` and share
 them; this module only declares them.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: these annotations are the model rule paths are checked
+# against (:func:`fact_fields`). Evaluated once, as the classes are made, they are objects; as strings,
+# ``typing.get_type_hints`` compiled each of them (~150) again on every run that loads rules.
 
 import dataclasses
 import functools
@@ -30,6 +32,7 @@ from preflight.model import Location
 
 DEFAULT_ROLE_NAME = "AliyunECSImageExportDefaultRole"
 DEFAULT_IMAGE_FORMAT = "raw"
+Loc = Location  # (for Bucket, whose field ``Location`` shadows the class in its body)
 
 
 class Unknown:
@@ -48,7 +51,7 @@ class Unknown:
         #: resource address for a name the files do not decide); never read by a rule, which sees unknown
         self.shown = shown
 
-    def at(self, path: str) -> Unknown:
+    def at(self, path: str) -> "Unknown":
         return self if self.path == path else Unknown(self.reason, path, self.shown)
 
     def __repr__(self) -> str:
@@ -218,6 +221,9 @@ class Policy:
     Statement: list[Statement]
 
 
+PolicyDoc = Policy  # (for Bucket, whose field ``Policy`` shadows the class in its body)
+
+
 @dataclass(frozen=True, eq=False)
 class AttachedPolicy:
     PolicyName: str
@@ -338,9 +344,6 @@ def _module(address: str | None) -> str:
         return ""
     return f" ({address})"
 
-
-Loc = Location
-PolicyDoc = Policy
 
 
 # ---------------------------------------------------------------------------------------------------------

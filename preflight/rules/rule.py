@@ -6,8 +6,6 @@ from those alone the predicates, the evidence, ``depends_on`` (the engine's memo
 field: no second walk over the raw YAML.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping

@@ -4,8 +4,6 @@ A template is parsed once into literal parts and :class:`Placeholder` s; each pl
 :class:`~preflight.rules.paths.PathRef` it reads, which is what the rule's ``depends_on`` is computed from.
 """
 
-from __future__ import annotations
-
 import re
 import shlex
 from collections.abc import Callable
