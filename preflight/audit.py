@@ -21,22 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from preflight.audit_model import AuditedAccount, AuditSummary, Gap, ImageVerdict, Unsafe, Verdict
 from preflight.config import Config
 from preflight.engine import evaluate
 from preflight.errors import PreflightError, error
 from preflight.model import (
-    AuditedAccount,
-    AuditSummary,
     Category,
-    Gap,
-    ImageVerdict,
     Mode,
     Report,
     Result,
     Severity,
     Status,
-    Unsafe,
-    Verdict,
     Waiver,
 )
 

@@ -54,3 +54,15 @@ def test_a_small_check_compiles_no_annotation_of_ours_but_recursive_ones() -> No
     )
     # rules.tree: a condition holds conditions; escape: ValuedText.__new__ returns a ValuedText
     assert _run(code) == "1 ['preflight.escape', 'preflight.rules.tree']"
+
+
+def test_a_small_check_does_not_import_what_only_other_commands_use() -> None:
+    """The audit's vocabulary (five frozen dataclasses, ~0.5 ms each to define), OpenSSL (fingerprints are
+    made for SARIF and baselines only), waivers and baselines (no such file here) are not a check's cost."""
+    code = (
+        "import sys\nfrom preflight.cli import main\n"
+        f"rc = main(['check', {str(EXAMPLE)!r}, '-o', '/dev/null'])\n"
+        "print(rc, sorted(m for m in sys.modules if m in ('preflight.audit', 'preflight.audit_model',"
+        " 'preflight.baseline', 'preflight.waivers', 'hashlib', '_hashlib')))\n"
+    )
+    assert _run(code) == "1 []"
