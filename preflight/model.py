@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from preflight.fieldrepr import FieldsRepr
+
 if TYPE_CHECKING:
     from preflight.audit_model import AuditSummary
 
@@ -55,8 +57,8 @@ class Mode(enum.StrEnum):
 LANGS = ("en", "zh")
 
 
-@dataclass(frozen=True)
-class Text:
+@dataclass(frozen=True, repr=False)
+class Text(FieldsRepr):
     """A text in both languages the product speaks."""
 
     en: str
@@ -66,8 +68,8 @@ class Text:
         return self.zh if lang == "zh" else self.en
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Location:
+@dataclass(frozen=True, slots=True, order=True, repr=False)
+class Location(FieldsRepr):
     """Where the user fixes a finding: a file (relative to the working directory when under it) and a line."""
 
     path: str
@@ -77,8 +79,8 @@ class Location:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
-@dataclass(frozen=True)
-class Waiver:
+@dataclass(frozen=True, repr=False)
+class Waiver(FieldsRepr):
     """An accepted risk: it turns the matching ``fail`` and ``unknown`` results into ``waived``.
 
     Every origin makes the same type, and :func:`preflight.waivers.apply` applies a list of them alike:
@@ -173,8 +175,8 @@ def fingerprint(rule_id: str, subject: str) -> str:
     return sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+@dataclass(frozen=True, repr=False)
+class RuleInfo(FieldsRepr):
     """What reports say about a rule that was evaluated (SARIF ``tool.driver.rules``; Markdown, JUnit)."""
 
     id: str
@@ -190,16 +192,16 @@ class RuleInfo:
     mandatory: bool = False
 
 
-@dataclass(frozen=True)
-class Note:
+@dataclass(frozen=True, repr=False)
+class Note(FieldsRepr):
     """A warning about the run that is not a rule's result (an expired waiver, a waiver that cannot apply)."""
 
     message: Text
     where: Location | None = None
 
 
-@dataclass(frozen=True)
-class BaselineSummary:
+@dataclass(frozen=True, repr=False)
+class BaselineSummary(FieldsRepr):
     """How the current findings compare with the baseline given with ``--baseline``."""
 
     path: str
@@ -219,8 +221,8 @@ _STATUS = attrgetter("status")
 OPEN_FINDINGS = frozenset({Status.FAIL, Status.UNKNOWN})
 
 
-@dataclass(frozen=True)
-class Summary:
+@dataclass(frozen=True, repr=False)
+class Summary(FieldsRepr):
     passed: int = 0
     failed: int = 0
     unknown: int = 0
@@ -248,8 +250,8 @@ class Summary:
         }
 
 
-@dataclass(frozen=True)
-class Report:
+@dataclass(frozen=True, repr=False)
+class Report(FieldsRepr):
     mode: Mode
     results: tuple[Result, ...]
     threshold: Severity = Severity.ERROR

@@ -6,9 +6,13 @@ counters of this test process say nothing about a real start).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import subprocess
 import sys
+from typing import Any
 
+from preflight.model import Text
 from tests.conftest import EXAMPLE, ROOT
 
 
@@ -66,3 +70,68 @@ def test_a_small_check_does_not_import_what_only_other_commands_use() -> None:
         " 'preflight.baseline', 'preflight.waivers', 'hashlib', '_hashlib')))\n"
     )
     assert _run(code) == "1 []"
+
+
+# -- one written __repr__ instead of one generated per class ---------------------------------------------------
+
+
+def _shared_repr_classes() -> list[type]:
+    import preflight.facts.model
+    import preflight.model
+
+    return [c for m in (preflight.model, preflight.facts.model) for c in vars(m).values()
+            if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == m.__name__]
+
+
+def test_the_vocabulary_and_the_facts_generate_no_repr_of_their_own() -> None:
+    """``@dataclass`` compiles a ``__repr__`` per class at every start; these classes share one."""
+    from preflight.fieldrepr import FieldsRepr
+
+    classes = _shared_repr_classes()
+    assert len(classes) >= 20
+    assert [c.__name__ for c in classes if "__repr__" in vars(c) or not issubclass(c, FieldsRepr)] == []
+
+
+def _instances(value: Any, found: dict[int, Any]) -> None:
+    if id(value) in found:
+        return
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        found[id(value)] = value
+        for f in dataclasses.fields(value):
+            _instances(getattr(value, f.name), found)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _instances(v, found)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _instances(v, found)
+
+
+def _generated_repr(obj: Any) -> str:
+    """What ``@dataclass(repr=True)`` would show for ``obj``: a subclass of the same name made with it."""
+    cls = type(obj)
+    ref = dataclasses.dataclass(frozen=True, eq=False, repr=True)(
+        type(cls.__name__, (cls,), {"__qualname__": cls.__qualname__}))
+    copy = object.__new__(ref)
+    for f in dataclasses.fields(obj):
+        object.__setattr__(copy, f.name, getattr(obj, f.name))
+    return repr(copy)
+
+
+def test_the_shared_repr_shows_what_dataclass_would_generate() -> None:
+    """Every vocabulary and fact object of a real check (subjects, report, rules' metadata) is shown as the
+    generated ``__repr__`` showed it, nested objects and ``repr=False`` fields included."""
+    from preflight.run import CheckOptions, check_inputs
+
+    report, subjects, _ = check_inputs(CheckOptions(paths=(EXAMPLE,), today=datetime.date(2026, 12, 1)))
+    found: dict[int, Any] = {}
+    _instances([report, subjects, [r.location for r in report.results]], found)
+    shared = set(_shared_repr_classes())
+    checked = [o for o in found.values() if type(o) in shared]
+    assert len({type(o) for o in checked}) >= 15
+    for obj in checked:
+        assert repr(obj) == _generated_repr(obj)
+    loop: list[Any] = []
+    itself = Text(en=loop, zh="z")  # type: ignore[arg-type]  (a value that contains itself)
+    loop.append(itself)
+    assert repr(itself) == "Text(en=[...], zh='z')"  # as the generated one: "..." where it recurs
