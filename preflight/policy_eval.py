@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from preflight.errors import Listing, Msg, Worded
 from preflight.export_role import ECS_SERVICE
 from preflight.facts import Policy, Principal, Statement, Unknown
+from preflight.fieldrepr import FieldsRepr
 from preflight.i18n import render
 from preflight.policy_match import _arn_covered, _service_name, action_covered, conditions_hold, glob_match
 from preflight.policy_parse import Kind, broken
@@ -29,8 +30,8 @@ class Effect(enum.StrEnum):
     BROKEN = "broken"  # a document lacks an element RAM requires: what it allows cannot be told
 
 
-@dataclass(frozen=True)
-class PrincipalRef:
+@dataclass(frozen=True, repr=False)
+class PrincipalRef(FieldsRepr):
     """Who makes a request: ``Service`` (``ecs.aliyuncs.com``), ``RAM`` (an ARN such as
     ``acs:ram::123:root`` / ``:user/x`` / ``:role/y``, or an account UID in OSS bucket policies),
     ``Federated`` (a SAML provider ARN) or ``Anonymous``."""
@@ -43,8 +44,8 @@ ECS_PRINCIPAL = PrincipalRef("Service", ECS_SERVICE)
 ANONYMOUS = PrincipalRef("Anonymous")
 
 
-@dataclass(frozen=True)
-class Request:
+@dataclass(frozen=True, repr=False)
+class Request(FieldsRepr):
     action: str
     resource: str = "*"
     principal: PrincipalRef | None = None
@@ -52,8 +53,8 @@ class Request:
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class StatementRef:
+@dataclass(frozen=True, repr=False)
+class StatementRef(FieldsRepr):
     policy: str
     index: int
     effect: str
@@ -68,8 +69,8 @@ class StatementRef:
         return render(self.msg, "en")
 
 
-@dataclass(frozen=True)
-class Decision:
+@dataclass(frozen=True, repr=False)
+class Decision(FieldsRepr):
     effect: Effect
     #: the statements that decided: the Denies for deny, the Allows for allow, the conditional ones otherwise
     by: tuple[StatementRef, ...] = ()

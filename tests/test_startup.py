@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import importlib
 import subprocess
 import sys
 from typing import Any
@@ -75,11 +76,15 @@ def test_a_small_check_does_not_import_what_only_other_commands_use() -> None:
 # -- one written __repr__ instead of one generated per class ---------------------------------------------------
 
 
-def _shared_repr_classes() -> list[type]:
-    import preflight.facts.model
-    import preflight.model
+#: the modules whose dataclasses a small check defines (each class of them shares FieldsRepr's __repr__)
+SHARED_REPR_MODULES = ("preflight.model", "preflight.facts.model", "preflight.rules.rule", "preflight.rules.paths",
+                       "preflight.policy_eval", "preflight.policy_parse", "preflight.sources.common", "preflight.run",
+                       "preflight.config")
 
-    return [c for m in (preflight.model, preflight.facts.model) for c in vars(m).values()
+
+def _shared_repr_classes() -> list[type]:
+    modules = [importlib.import_module(name) for name in SHARED_REPR_MODULES]
+    return [c for m in modules for c in vars(m).values()
             if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == m.__name__]
 
 
@@ -88,7 +93,7 @@ def test_the_vocabulary_and_the_facts_generate_no_repr_of_their_own() -> None:
     from preflight.fieldrepr import FieldsRepr
 
     classes = _shared_repr_classes()
-    assert len(classes) >= 20
+    assert len(classes) >= 35
     assert [c.__name__ for c in classes if "__repr__" in vars(c) or not issubclass(c, FieldsRepr)] == []
 
 
@@ -110,7 +115,8 @@ def _instances(value: Any, found: dict[int, Any]) -> None:
 def _generated_repr(obj: Any) -> str:
     """What ``@dataclass(repr=True)`` would show for ``obj``: a subclass of the same name made with it."""
     cls = type(obj)
-    ref = dataclasses.dataclass(frozen=True, eq=False, repr=True)(
+    frozen = cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    ref = dataclasses.dataclass(frozen=frozen, eq=False, repr=True)(
         type(cls.__name__, (cls,), {"__qualname__": cls.__qualname__}))
     copy = object.__new__(ref)
     for f in dataclasses.fields(obj):
@@ -123,12 +129,14 @@ def test_the_shared_repr_shows_what_dataclass_would_generate() -> None:
     generated ``__repr__`` showed it, nested objects and ``repr=False`` fields included."""
     from preflight.run import CheckOptions, check_inputs
 
-    report, subjects, _ = check_inputs(CheckOptions(paths=(EXAMPLE,), today=datetime.date(2026, 12, 1)))
+    options = CheckOptions(paths=(EXAMPLE,), today=datetime.date(2026, 12, 1))
+    report, subjects, rules = check_inputs(options)
     found: dict[int, Any] = {}
-    _instances([report, subjects, [r.location for r in report.results]], found)
+    _instances([options, report, subjects, [r.location for r in report.results], rules,
+                [r.conditions for r in rules]], found)
     shared = set(_shared_repr_classes())
     checked = [o for o in found.values() if type(o) in shared]
-    assert len({type(o) for o in checked}) >= 15
+    assert len({type(o) for o in checked}) >= 18
     for obj in checked:
         assert repr(obj) == _generated_repr(obj)
     loop: list[Any] = []

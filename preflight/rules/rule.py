@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from preflight.errors import Listing, Msg
 from preflight.facts import Subject
+from preflight.fieldrepr import FieldsRepr
 from preflight.model import Category, Severity, Text
 from preflight.rules.compile import compile_condition
 from preflight.rules.operators import Context
@@ -48,8 +49,8 @@ class BiTemplate(NamedTuple):
         return (self.zh if lang == "zh" else self.en).render(subject, lang)
 
 
-@dataclass(frozen=True)
-class Rule:
+@dataclass(frozen=True, repr=False)
+class Rule(FieldsRepr):
     """A compiled rule: metadata, texts, predicates, and what the engine needs to memoise and locate it."""
 
     id: str
