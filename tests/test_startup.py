@@ -13,6 +13,8 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
+
 from preflight.model import Text
 from tests.conftest import EXAMPLE, ROOT
 
@@ -143,3 +145,31 @@ def test_the_shared_repr_shows_what_dataclass_would_generate() -> None:
     itself = Text(en=loop, zh="z")  # type: ignore[arg-type]  (a value that contains itself)
     loop.append(itself)
     assert repr(itself) == "Text(en=[...], zh='z')"  # as the generated one: "..." where it recurs
+
+
+# -- a placeholder expression is parsed once per process -------------------------------------------------------
+
+
+def test_the_same_placeholder_in_two_texts_is_parsed_once() -> None:
+    """A message and its translation name the same facts: the pack's ~270 placeholders are ~50 expressions."""
+    from preflight.rules.templates import compile_template
+
+    en = compile_template("image {image.ImageId} of {image.disks|count} disks", ("message", "en"))
+    zh = compile_template("镜像 {image.ImageId}（{image.disks|count} 块磁盘）", ("message", "zh"))
+    placeholders = [[p for p in t.parts if not isinstance(p, str)] for t in (en, zh)]
+    assert [p.expr for p in placeholders[0]] == [p.expr for p in placeholders[1]]
+    assert all(a is b for a, b in zip(*placeholders, strict=True))
+
+
+@pytest.mark.parametrize("text", ["{image.NoSuchFact}", "{image.ImageId|nosuchfilter}", "{image.disks[*].Nope}",
+                                  "{image.ImageId|count}"])
+def test_a_bad_placeholder_is_reported_where_it_is_each_time(text: str) -> None:
+    from preflight.rules.paths import RuleError
+    from preflight.rules.templates import compile_template
+
+    wheres = []
+    for where in (("message", "en"), ("remediation", "zh")):
+        with pytest.raises(RuleError) as e:
+            compile_template(f"x {text} y", where)
+        wheres.append(e.value.where[:2])
+    assert wheres == [("message", "en"), ("remediation", "zh")]
