@@ -21,23 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from preflight.audit_model import AuditedAccount, AuditSummary, Gap, ImageVerdict, Unsafe, Verdict
 from preflight.config import Config
 from preflight.engine import evaluate
 from preflight.errors import Msg, PreflightError, error
 from preflight.model import (
-    AuditedAccount,
-    AuditSummary,
     Category,
-    Gap,
-    ImageVerdict,
     Message,
     Mode,
     Report,
     Result,
     Severity,
     Status,
-    Unsafe,
-    Verdict,
     Waiver,
 )
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from preflight.errors import Listing, Msg, PreflightError, error
+from preflight.fieldrepr import FieldsRepr
 from preflight.model import Severity
 
 if TYPE_CHECKING:
@@ -39,14 +40,14 @@ RULE_KEYS = ("enabled", "severity")
 SEVERITIES = tuple(s.value for s in Severity)
 
 
-@dataclass(frozen=True)
-class RuleSetting:
+@dataclass(frozen=True, repr=False)
+class RuleSetting(FieldsRepr):
     enabled: bool = True
     severity: Severity | None = None
 
 
-@dataclass(frozen=True)
-class Config:
+@dataclass(frozen=True, repr=False)
+class Config(FieldsRepr):
     """The settings of a run. ``Config()`` is the default when no file is found."""
 
     #: display path of the file, ``None`` when there is none

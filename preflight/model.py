@@ -3,17 +3,20 @@
 Frozen dataclasses and enums only; no behaviour beyond ordering and small derived values.
 """
 
-from __future__ import annotations
 
 import datetime
 import enum
 import functools
-import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from preflight.fieldrepr import FieldsRepr
+
+if TYPE_CHECKING:
+    from preflight.audit_model import AuditSummary
 
 # messages (what a result's title, message and remediation are) are plain data of the leaf module msg
 from preflight.msg import LANGS as LANGS
@@ -56,8 +59,8 @@ class Mode(enum.StrEnum):
     AUDIT = "audit"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Location:
+@dataclass(frozen=True, slots=True, order=True, repr=False)
+class Location(FieldsRepr):
     """Where the user fixes a finding: a file (relative to the working directory when under it) and a line."""
 
     path: str
@@ -67,8 +70,8 @@ class Location:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
-@dataclass(frozen=True)
-class Waiver:
+@dataclass(frozen=True, repr=False)
+class Waiver(FieldsRepr):
     """An accepted risk: it turns the matching ``fail`` and ``unknown`` results into ``waived``.
 
     Every origin makes the same type, and :func:`preflight.waivers.apply` applies a list of them alike:
@@ -176,12 +179,14 @@ _TEXT_FIELDS = ("title", "message", "remediation")
 
 
 def fingerprint(rule_id: str, subject: str) -> str:
+    from hashlib import sha256  # here, not at the top: a report without fingerprints does not load OpenSSL
+
     key = "\0".join((rule_id, subject, ""))  # (the empty third part keeps the fingerprints of version 1)
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+@dataclass(frozen=True, repr=False)
+class RuleInfo(FieldsRepr):
     """What reports say about a rule that was evaluated (SARIF ``tool.driver.rules``; Markdown, JUnit)."""
 
     id: str
@@ -197,16 +202,16 @@ class RuleInfo:
     mandatory: bool = False
 
 
-@dataclass(frozen=True)
-class Note:
+@dataclass(frozen=True, repr=False)
+class Note(FieldsRepr):
     """A warning about the run that is not a rule's result (an expired waiver, a waiver that cannot apply)."""
 
     message: Text
     where: Location | None = None
 
 
-@dataclass(frozen=True)
-class BaselineSummary:
+@dataclass(frozen=True, repr=False)
+class BaselineSummary(FieldsRepr):
     """How the current findings compare with the baseline given with ``--baseline``."""
 
     path: str
@@ -226,8 +231,8 @@ _STATUS = attrgetter("status")
 OPEN_FINDINGS = frozenset({Status.FAIL, Status.UNKNOWN})
 
 
-@dataclass(frozen=True)
-class Summary:
+@dataclass(frozen=True, repr=False)
+class Summary(FieldsRepr):
     passed: int = 0
     failed: int = 0
     unknown: int = 0
@@ -235,7 +240,7 @@ class Summary:
     waived: int = 0
 
     @classmethod
-    def of(cls, results: tuple[Result, ...] | list[Result]) -> Summary:
+    def of(cls, results: tuple[Result, ...] | list[Result]) -> "Summary":
         counts = Counter(map(_STATUS, results))  # counted in C: a large check has hundreds of thousands
         return cls(
             passed=counts[Status.PASS],
@@ -255,8 +260,8 @@ class Summary:
         }
 
 
-@dataclass(frozen=True)
-class Report:
+@dataclass(frozen=True, repr=False)
+class Report(FieldsRepr):
     mode: Mode
     results: tuple[Result, ...]
     threshold: Severity = Severity.ERROR
@@ -269,7 +274,7 @@ class Report:
     notes: tuple[Note, ...] = ()
     baseline: BaselineSummary | None = None
     #: ``preflight audit``: the fleet summary a reviewer reads first (:mod:`preflight.audit`)
-    audit: AuditSummary | None = None
+    audit: "AuditSummary | None" = None
 
     # computed once: reporters ask for them several times, and a large check has 360,000 results
     @functools.cached_property
@@ -296,79 +301,6 @@ def failing_predicate(threshold: Severity, unknown_fails: bool) -> Callable[[Res
 
 def fails_run(result: Result, threshold: Severity, unknown_fails: bool) -> bool:
     return failing_predicate(threshold, unknown_fails)(result)
-
-
-# ---- preflight audit --------------------------------------------------------------------------------------
-
-
-class Verdict(enum.StrEnum):
-    """What an audit says of one image: it can be exported, something blocks it, or that is not known."""
-
-    EXPORTABLE = "exportable"
-    BLOCKED = "blocked"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class ImageVerdict:
-    account: str
-    region: str
-    image_id: str
-    name: str
-    verdict: Verdict
-    #: the rules that stop the export (failing preconditions), or for an unknown verdict the unknown ones
-    blockers: tuple[str, ...]
-    subject: str
-
-
-@dataclass(frozen=True)
-class Gap:
-    """An account (``region`` None) or a region whose images could not be listed, and why."""
-
-    account: str
-    region: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Unsafe:
-    """An export role or bucket that a security rule fails on, and the rules."""
-
-    account: str
-    kind: str  # "role" | "bucket"
-    name: str
-    rules: tuple[str, ...]
-    images: int
-
-
-@dataclass(frozen=True)
-class AuditedAccount:
-    account_id: str
-    name: str
-    regions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class AuditSummary:
-    accounts: tuple[AuditedAccount, ...]
-    images: tuple[ImageVerdict, ...]
-    gaps: tuple[Gap, ...]
-    unsafe: tuple[Unsafe, ...]
-    #: rule id -> title (a message: reporters word it), of the rules that block or leave unknown an image
-    titles: dict[str, Message]
-
-    def count(self, verdict: Verdict, account: str | None = None, region: str | None = None) -> int:
-        return sum(1 for i in self.images if i.verdict is verdict and account in (None, i.account)
-                   and region in (None, i.region))
-
-    def blockers(self) -> list[tuple[str, int]]:
-        """Rule ids by how many images each blocks, most first (ties by id)."""
-        counts = Counter(rule for i in self.images if i.verdict is Verdict.BLOCKED for rule in i.blockers)
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-    def unreachable(self) -> tuple[str, ...]:
-        """The accounts that could not be read at all."""
-        return tuple(sorted({g.account for g in self.gaps if g.region is None}))
 
 
 #: how a subject's name starts when it is not an export but an IaC role or bucket checked on its own

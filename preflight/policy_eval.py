@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from preflight.errors import Listing, Msg, Worded
 from preflight.export_role import ECS_SERVICE
 from preflight.facts import Policy, Principal, Statement, Unknown
+from preflight.fieldrepr import FieldsRepr
 from preflight.i18n import render
 from preflight.policy_match import (
     OpenText,
@@ -36,8 +37,8 @@ class Effect(enum.StrEnum):
     BROKEN = "broken"  # a document lacks an element RAM requires: what it allows cannot be told
 
 
-@dataclass(frozen=True)
-class PrincipalRef:
+@dataclass(frozen=True, repr=False)
+class PrincipalRef(FieldsRepr):
     """Who makes a request: ``Service`` (``ecs.aliyuncs.com``), ``RAM`` (an ARN such as
     ``acs:ram::123:root`` / ``:user/x`` / ``:role/y``, or an account UID in OSS bucket policies),
     ``Federated`` (a SAML provider ARN) or ``Anonymous``."""
@@ -50,8 +51,8 @@ ECS_PRINCIPAL = PrincipalRef("Service", ECS_SERVICE)
 ANONYMOUS = PrincipalRef("Anonymous")
 
 
-@dataclass(frozen=True)
-class Request:
+@dataclass(frozen=True, repr=False)
+class Request(FieldsRepr):
     action: str
     #: an :class:`OpenText` when part of it is not known (a statement that may or may not cover it makes the
     #: answer depend on that part, like an undecided Condition)
@@ -61,8 +62,8 @@ class Request:
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class StatementRef:
+@dataclass(frozen=True, repr=False)
+class StatementRef(FieldsRepr):
     policy: str
     index: int
     effect: str
@@ -77,8 +78,8 @@ class StatementRef:
         return render(self.msg, "en")
 
 
-@dataclass(frozen=True)
-class Decision:
+@dataclass(frozen=True, repr=False)
+class Decision(FieldsRepr):
     effect: Effect
     #: the statements that decided: the Denies for deny, the Allows for allow, the conditional ones otherwise
     by: tuple[StatementRef, ...] = ()

@@ -16,6 +16,7 @@ from typing import Any
 
 from preflight.errors import Foreign, Listing, Msg
 from preflight.facts import ConditionClause, Policy, Principal, Statement, Unknown
+from preflight.fieldrepr import FieldsRepr
 
 
 class PolicyError(ValueError):
@@ -88,8 +89,8 @@ class Kind(enum.Enum):
         return required
 
 
-@dataclass(frozen=True)
-class Gap:
+@dataclass(frozen=True, repr=False)
+class Gap(FieldsRepr):
     """A statement (``index``, 1-based; 0 for the document) that lacks an element: ``Statement``,
     ``Action`` (nor ``NotAction``), ``Resource`` (nor ``NotResource``) or ``Principal``."""
 

@@ -19,6 +19,7 @@ from preflight.config import CONFIG_NAME, WAIVERS_NAME, Config, find_upwards
 from preflight.engine import evaluate
 from preflight.errors import Listing, Msg, PreflightError, error
 from preflight.facts import Subject, Unknown
+from preflight.fieldrepr import FieldsRepr
 from preflight.i18n import both, t
 from preflight.model import Location, Mode, Note, Report, Result, RuleInfo, Severity, Status, Text, Waiver
 from preflight.sources import registry
@@ -33,8 +34,8 @@ REQUEST_KEYS = ("RegionId", "ImageId", "OSSBucket", "OSSPrefix", "ImageFormat", 
 ENDPOINT_SERVICES = ("ecs", "ram", "oss", "sts", "resourcemanager")
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+@dataclass(frozen=True, repr=False)
+class CheckOptions(FieldsRepr):
     """What ``check`` is asked to do. Every default fails safe for a library caller: no paths and not live is
     an error (never an empty pass); unknowns fail the run (``strict``), in IaC mode too; no waiver applies
     unless given (``waivers``) or asked for (``inline_waivers``); no baseline, no pre-commit filtering. The
@@ -91,8 +92,8 @@ def _parse_found_json(files: Files, path: Path, text: str, display: str, *, requ
         return None
 
 
-@dataclass
-class Inputs:
+@dataclass(repr=False)
+class Inputs(FieldsRepr):
     """What the paths given to ``check`` hold, by kind."""
 
     subjects: list[Subject] = field(default_factory=list)

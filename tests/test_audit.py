@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from preflight.audit import AuditOptions, load_accounts_file, report_from_fleet, split_fleet
+from preflight.audit_model import Verdict
 from preflight.errors import PreflightError
-from preflight.model import Status, Verdict
+from preflight.model import Status
 from preflight.sources.live_clients import AccessKey
 from preflight.sources.live_discovery import (
     Account,

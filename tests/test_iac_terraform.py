@@ -149,7 +149,8 @@ def test_unresolvable_bucket_name_joins_the_export_to_the_bucket_by_reference(tm
     assert ann.scopes == {}
     results = _results(tmp_path)
     pf304 = _find(results, "PF304", "oss://alicloud_oss_bucket.b")
-    assert pf304.status is Status.FAIL and "Bucket alicloud_oss_bucket.b has storage class ColdArchive" in pf304.text("message")
+    assert pf304.status is Status.FAIL
+    assert "Bucket alicloud_oss_bucket.b has storage class ColdArchive" in pf304.text("message")
 
 
 @pytest.mark.parametrize(("expr", "expected"), [

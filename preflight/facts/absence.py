@@ -13,8 +13,6 @@ means the section lost an entity the API would have returned, so nothing may be 
 also declares whether an IaC reference may make it when the name is not known (``link``).
 """
 
-from __future__ import annotations
-
 from typing import Literal, NamedTuple
 
 

@@ -15,7 +15,9 @@ Fact objects are built once per entity by :mod:`preflight.facts.build` and share
 them; this module only declares them.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: these annotations are the model rule paths are checked
+# against (:func:`fact_fields`). Evaluated once, as the classes are made, they are objects; as strings,
+# ``typing.get_type_hints`` compiled each of them (~150) again on every run that loads rules.
 
 import dataclasses
 import functools
@@ -26,10 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from preflight.errors import Msg
+from preflight.fieldrepr import FieldsRepr
 from preflight.model import Location
 
 DEFAULT_ROLE_NAME = "AliyunECSImageExportDefaultRole"
 DEFAULT_IMAGE_FORMAT = "raw"
+Loc = Location  # (for Bucket, whose field ``Location`` shadows the class in its body)
 
 
 class Unknown:
@@ -52,7 +56,7 @@ class Unknown:
         #: is given is known, only its value is not (the rule operator ``exists`` reads it as there)
         self.given = given
 
-    def at(self, path: str) -> Unknown:
+    def at(self, path: str) -> "Unknown":
         return self if self.path == path else Unknown(self.reason, path, self.shown, given=self.given)
 
     def __repr__(self) -> str:
@@ -101,8 +105,8 @@ def _field_locs() -> Any:
     return field(default=None, compare=False, metadata={"fact": False})
 
 
-@dataclass(frozen=True)
-class Request:
+@dataclass(frozen=True, repr=False)
+class Request(FieldsRepr):
     """The ExportImage request as given (``None`` = parameter not given; unknown = given by an IaC reference
     that cannot be resolved statically)."""
 
@@ -121,15 +125,15 @@ class Request:
     address: str | None = _address()
 
 
-@dataclass(frozen=True, eq=False)
-class Region:
+@dataclass(frozen=True, eq=False, repr=False)
+class Region(FieldsRepr):
     RegionId: str
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
 
 
-@dataclass(frozen=True, eq=False)
-class Snapshot:
+@dataclass(frozen=True, eq=False, repr=False)
+class Snapshot(FieldsRepr):
     SnapshotId: str
     Encrypted: bool | Unknown
     KMSKeyId: str | None | Unknown
@@ -138,8 +142,8 @@ class Snapshot:
     field_locations: Mapping[str, Location] | None = _field_locs()
 
 
-@dataclass(frozen=True, eq=False)
-class Disk:
+@dataclass(frozen=True, eq=False, repr=False)
+class Disk(FieldsRepr):
     """One entry of the image's ``DiskDeviceMappings``, joined to its snapshot."""
 
     Type: str | Unknown
@@ -155,8 +159,8 @@ class Disk:
     label: str
 
 
-@dataclass(frozen=True, eq=False)
-class Image:
+@dataclass(frozen=True, eq=False, repr=False)
+class Image(FieldsRepr):
     RegionId: str
     #: unknown for an image an IaC export reaches by reference (ECS gives the id when it creates the image;
     #: the unknown is shown as the resource's address in texts, never read as an id)
@@ -175,8 +179,8 @@ class Image:
     address: str | None = _address()
 
 
-@dataclass(frozen=True, eq=False)
-class Task:
+@dataclass(frozen=True, eq=False, repr=False)
+class Task(FieldsRepr):
     """An entry of DescribeTasks; every field three-state (a field the snapshot lost is unknown)."""
 
     TaskId: str | None | Unknown
@@ -187,8 +191,8 @@ class Task:
     field_locations: Mapping[str, Location] | None = _field_locs()
 
 
-@dataclass(frozen=True, eq=False)
-class Principal:
+@dataclass(frozen=True, eq=False, repr=False)
+class Principal(FieldsRepr):
     """A statement's ``Principal``, normalised: every form becomes lists; ``"*"`` sets ``Any``."""
 
     Service: list[str]
@@ -197,15 +201,15 @@ class Principal:
     Any: bool
 
 
-@dataclass(frozen=True, eq=False)
-class ConditionClause:
+@dataclass(frozen=True, eq=False, repr=False)
+class ConditionClause(FieldsRepr):
     Operator: str
     Key: str
     Values: list[str]
 
 
-@dataclass(frozen=True, eq=False)
-class Statement:
+@dataclass(frozen=True, eq=False, repr=False)
+class Statement(FieldsRepr):
     #: 1-based position in the policy document (for evidence)
     index: int
     Sid: str | None
@@ -218,21 +222,24 @@ class Statement:
     Condition: list[ConditionClause]
 
 
-@dataclass(frozen=True, eq=False)
-class Policy:
+@dataclass(frozen=True, eq=False, repr=False)
+class Policy(FieldsRepr):
     Version: str | None
     Statement: list[Statement]
 
 
-@dataclass(frozen=True, eq=False)
-class AttachedPolicy:
+PolicyDoc = Policy  # (for Bucket, whose field ``Policy`` shadows the class in its body)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class AttachedPolicy(FieldsRepr):
     PolicyName: str
     PolicyType: str | Unknown
     PolicyDocument: Policy | Unknown
 
 
-@dataclass(frozen=True, eq=False)
-class Role:
+@dataclass(frozen=True, eq=False, repr=False)
+class Role(FieldsRepr):
     RoleName: str
     Arn: str | None | Unknown
     trust_policy: Policy | Unknown
@@ -256,8 +263,8 @@ class Role:
     address: str | None = _address()
 
 
-@dataclass(frozen=True, eq=False)
-class Bucket:
+@dataclass(frozen=True, eq=False, repr=False)
+class Bucket(FieldsRepr):
     # (field names `Location` and `Policy` shadow the types in the class body, hence the aliases)
     #: unknown for a bucket an IaC export reaches by reference whose name the files do not decide (the
     #: unknown is shown as the resource's address in texts)
@@ -287,8 +294,8 @@ class Bucket:
     address: str | None = _address()
 
 
-@dataclass(frozen=True, eq=False)
-class Fix:
+@dataclass(frozen=True, eq=False, repr=False)
+class Fix(FieldsRepr):
     """The least-privilege export role for this export's bucket and prefix, ready to apply."""
 
     trust_policy: str
@@ -299,8 +306,8 @@ class Fix:
     ros: str | None
 
 
-@dataclass(frozen=True, eq=False)
-class Subject:
+@dataclass(frozen=True, eq=False, repr=False)
+class Subject(FieldsRepr):
     """One ExportImage request and everything it depends on."""
 
     request: Request
@@ -345,16 +352,13 @@ def _module(address: str | None) -> str:
     return f" ({address})"
 
 
-Loc = Location
-PolicyDoc = Policy
-
 
 # ---------------------------------------------------------------------------------------------------------
 # The static shape of the model, for rule validation
 
 
-@dataclass(frozen=True)
-class FieldType:
+@dataclass(frozen=True, repr=False)
+class FieldType(FieldsRepr):
     """What a path step can hold: a scalar (``str``/``int``/``bool``), a fact class, or a list of either."""
 
     scalar: type | None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from preflight.audit_model import Verdict
 from preflight.escape import text_line
 from preflight.i18n import render, t
-from preflight.model import Report, Verdict
+from preflight.model import Report
 
 
 def summary_lines(report: Report, *, indent: str = "  ") -> list[str]:

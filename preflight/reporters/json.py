@@ -55,7 +55,7 @@ def _optional(r: Result) -> dict[str, Any]:
 def audit_dict(report: Report) -> dict[str, Any]:
     """The fleet summary (``preflight audit``): counts, blockers ranked, per account and region, gaps, unsafe
     roles and buckets."""
-    from preflight.model import Verdict
+    from preflight.audit_model import Verdict
 
     audit = report.audit
     assert audit is not None

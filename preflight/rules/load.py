@@ -1,8 +1,6 @@
 """Load rule files: the bundled pack (fast path, from the parsed-document cache) and user rule directories
 (parsed with line numbers and validated, every problem named with its file:line)."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple

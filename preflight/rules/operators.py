@@ -6,8 +6,6 @@ The condition parser (:mod:`preflight.rules.tree`) looks an operator up here to 
 names; and ``tests/test_rules_operators.py`` fails if ``schemas/rule.schema.json`` says otherwise.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple

@@ -16,6 +16,7 @@ from typing import Any
 from preflight.errors import Listing, Msg
 from preflight.facts import Absent, FieldType, Subject, Unknown, fact_fields
 from preflight.facts.absence import through_none
+from preflight.fieldrepr import FieldsRepr
 
 Tri = bool | Unknown
 #: a compiled condition: (subject, current list element or the subject) -> three-valued answer
@@ -33,8 +34,8 @@ class RuleError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class PathRef:
+@dataclass(frozen=True, repr=False)
+class PathRef(FieldsRepr):
     """A dotted path checked against the fact model: its steps, where it starts and the type it reads."""
 
     text: str

@@ -6,8 +6,6 @@ from those alone the predicates, the evidence, ``depends_on`` (the engine's memo
 field: no second walk over the raw YAML.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -16,6 +14,7 @@ from typing import Any, NamedTuple
 
 from preflight.errors import Listing, Msg
 from preflight.facts import Subject
+from preflight.fieldrepr import FieldsRepr
 from preflight.model import Category, Severity, Text
 from preflight.rules.compile import compile_condition
 from preflight.rules.operators import Context
@@ -42,8 +41,8 @@ class NamedList(NamedTuple):
     source: str
 
 
-@dataclass(frozen=True)
-class Rule:
+@dataclass(frozen=True, repr=False)
+class Rule(FieldsRepr):
     """A compiled rule: metadata, texts, predicates, and what the engine needs to memoise and locate it."""
 
     id: str

@@ -15,8 +15,6 @@ key), the evidence a finding shows (:func:`evidence`) and the entity field it is
 (:func:`leaf_paths`). So what a rule reads and what the engine thinks it reads cannot drift apart.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -55,15 +53,15 @@ class Quantifier(NamedTuple):
     path: PathRef
     q: str
     #: the condition each element must meet (``any``/``all``/``none``), or the count (``count``)
-    body: Condition | Count
-    where: Condition | None
+    body: "Condition | Count"
+    where: "Condition | None"
     if_absent: bool | None
 
 
 class AllOf(NamedTuple):
     """``{all_of: [...]}``: every part holds."""
 
-    parts: tuple[Condition, ...]
+    parts: "tuple[Condition, ...]"
 
     def __eq__(self, other: object) -> bool:  # all_of and any_of of the same parts are not the same
         return type(self) is type(other) and tuple.__eq__(self, other)
@@ -75,7 +73,7 @@ class AllOf(NamedTuple):
 class AnyOf(NamedTuple):
     """``{any_of: [...]}``: some part holds."""
 
-    parts: tuple[Condition, ...]
+    parts: "tuple[Condition, ...]"
 
     def __eq__(self, other: object) -> bool:  # all_of and any_of of the same parts are not the same
         return type(self) is type(other) and tuple.__eq__(self, other)
@@ -87,7 +85,7 @@ class AnyOf(NamedTuple):
 class Not(NamedTuple):
     """``{not: …}``: the part does not hold (an unknown stays unknown)."""
 
-    inner: Condition
+    inner: "Condition"
 
 
 Condition = Leaf | Quantifier | AllOf | AnyOf | Not

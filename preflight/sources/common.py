@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from preflight.errors import Foreign, Msg, PreflightError
+from preflight.fieldrepr import FieldsRepr
 
 
 def display_path(path: Path | str) -> str:
@@ -109,8 +110,8 @@ _max_file_size: ContextVar[int] = ContextVar("max_file_size", default=DEFAULT_MA
 _on_skip: ContextVar[Callable[[Skip], None] | None] = ContextVar("on_skip", default=None)
 
 
-@dataclass(frozen=True)
-class Skip:
+@dataclass(frozen=True, repr=False)
+class Skip(FieldsRepr):
     """A file a walk did not read (a FIFO, a device, too big, a symlink out of the walked directory)."""
 
     path: str

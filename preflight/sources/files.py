@@ -6,8 +6,6 @@ properties (regular files only, the size cap, BOM, lone surrogates). It is apart
 importing the table that imports them.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -11,8 +11,6 @@ it worth parsing; the parsed shape (``sniff``) then decides. (A ROS template wit
 its ``ROSTemplateFormatVersion`` is still one.)
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
