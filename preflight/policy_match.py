@@ -115,9 +115,7 @@ class OpenText:
         for part in parts:
             if isinstance(part, str) and isinstance(merged[-1], str):
                 merged[-1] += part
-            elif isinstance(part, OpenRun) and isinstance(merged[-1], OpenRun):
-                merged[-1] = OpenRun(f"{merged[-1].shown}", merged[-1].empty and part.empty)  # one run
-            else:
+            else:  # (runs next to each other stay apart: together they hold at least as many characters)
                 merged.append(part)
         if isinstance(merged[-1], OpenRun):
             merged.append("")
