@@ -263,3 +263,15 @@ def test_a_decided_answer_is_the_answer_of_every_concrete_name(
             # turns on the unknown part is left out of a fail's list, as for Conditions)
             assert isinstance(concrete, list) and (concrete == []) == (answer == []), (fill, image_id)
             assert set(answer) <= set(concrete), (fill, image_id)
+
+
+def test_open_match_time_is_bounded_with_several_runs() -> None:
+    import time
+
+    pattern = "*a" * 3000 + "*"
+    text = OpenText.of(["a" * 30, OpenRun("x", empty=True), "a" * 30, OpenRun("y"), "a" * 40])
+    assert isinstance(text, OpenText)
+    open_match.cache_clear()
+    start = time.perf_counter()
+    assert open_match(pattern, text) is None  # 3000 a's fit only if the runs hold them: some names only
+    assert time.perf_counter() - start < 2.0
