@@ -13,6 +13,7 @@ from typing import Any
 from preflight.errors import Listing, Msg, Worded
 from preflight.export_role import ASSUME_ROLE, BUCKET_LEVEL_ACTIONS, DEFAULT_EXPORT_POLICY, EXPORT_ACTIONS
 from preflight.facts import ConditionClause, Policy, Statement, Unknown
+from preflight.facts.partly import KnownInPart
 from preflight.oss_actions import OBJECT_ACTIONS, Exposure
 from preflight.policy_eval import (
     ANONYMOUS,
@@ -24,7 +25,7 @@ from preflight.policy_eval import (
     evaluate,
     principal_matches,
 )
-from preflight.policy_match import OpenText, _arn_covered, _is_ecs_service, action_covered, glob_match
+from preflight.policy_match import OpenRun, OpenText, _arn_covered, _is_ecs_service, action_covered, glob_match
 from preflight.policy_parse import Kind, broken
 
 # ---------------------------------------------------------------------------------------------------------
@@ -154,23 +155,30 @@ def _holds_placeholder(value: Any, placeholder: Callable[[Any], str | None], dep
 # Permission policies of the export role
 
 
+#: an export's bucket: its name, or one known in part (a bucket the IaC files create, named in part)
+BucketName = str | KnownInPart
+
 #: what follows the image id in the name of an object the export writes (domain.md §1 notes)
 _OBJECT_TAIL = "_system.raw.tar.gz"
 
 
-def export_targets(bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None = None
-                   ) -> tuple[str, str | OpenText]:
+def export_targets(bucket: BucketName, prefix: str | None, image_id: str | Unknown | None,
+                   account: str | None = None) -> tuple[str | OpenText, str | OpenText]:
     """The bucket ARN and a representative object ARN the export writes (naming per domain.md §1 notes).
 
     The account field is the bucket owner's when known, else ``*``; the region field is ``*`` (OSS ARNs
     take only ``*`` as region). An image id that is not known (an image the IaC files create: ECS gives its
-    id) makes the object ARN an :class:`OpenText`, known but for the id (never a made-up id): the evaluator
-    then decides what holds whatever the id, and the rest is unknown."""
+    id) makes the object ARN an :class:`OpenText`, known but for the id (never a made-up id); a bucket name
+    known in part (:class:`KnownInPart`: ``exports-`` then a part not known) makes both ARNs one, known but
+    for those parts (each a name's characters, maybe none). The evaluator then decides what holds whatever
+    they are, and the rest is unknown."""
     acct = account or "*"
-    head = f"acs:oss:*:{acct}:{bucket}/{prefix or ''}_"
-    if isinstance(image_id, Unknown):
-        return f"acs:oss:*:{acct}:{bucket}", OpenText(head, _OBJECT_TAIL, image_id.shown or "ImageId")
-    return f"acs:oss:*:{acct}:{bucket}", f"{head}{image_id or 'm-image'}{_OBJECT_TAIL}"
+    name: tuple[str | OpenRun, ...] = (bucket,) if isinstance(bucket, str) else tuple(
+        p if p is not None else OpenRun(bucket.shown or "OSSBucket", empty=True) for p in bucket.parts)
+    image: str | OpenRun = OpenRun(image_id.shown or "ImageId") if isinstance(image_id, Unknown) \
+        else image_id or "m-image"
+    return (OpenText.of((f"acs:oss:*:{acct}:", *name)),
+            OpenText.of((f"acs:oss:*:{acct}:", *name, f"/{prefix or ''}_", image, _OBJECT_TAIL)))
 
 
 EXCESS_PREFIXES = ("ram:", "ecs:", "kms:", "sts:")
@@ -223,7 +231,7 @@ class ExportPermissions:
         )
         self._memo: dict[tuple[object, ...], tuple[list[str] | Unknown, list[str] | Unknown]] = {}
 
-    def signature(self, bucket: str, prefix: str | None, image_id: str | Unknown | None,
+    def signature(self, bucket: BucketName, prefix: str | None, image_id: str | Unknown | None,
                   account: str | None = None) -> tuple[object, ...]:
         """Equal for two exports exactly when every statement applies to both alike (same answer)."""
         bucket_arn, object_arn = export_targets(bucket, prefix, image_id, account)
@@ -231,16 +239,16 @@ class ExportPermissions:
         opened = object_arn.shown if isinstance(object_arn, OpenText) else None
         return (bucket_arn, opened, *(_arn_covered(s, object_arn) for _, s, _ in self._relevant))
 
-    def missing(self, bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None = None
+    def missing(self, bucket: BucketName, prefix: str | None, image_id: str | Unknown | None, account: str | None = None
                 ) -> list[str] | Unknown:
         return self.answer(bucket, prefix, image_id, account)[0]
 
-    def decisions(self, bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None = None
-                  ) -> list[str] | Unknown:
+    def decisions(self, bucket: BucketName, prefix: str | None, image_id: str | Unknown | None,
+                  account: str | None = None) -> list[str] | Unknown:
         """For each export action: which statement allowed or denied it (evidence)."""
         return self.answer(bucket, prefix, image_id, account)[1]
 
-    def answer(self, bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None = None,
+    def answer(self, bucket: BucketName, prefix: str | None, image_id: str | Unknown | None, account: str | None = None,
                signature: tuple[object, ...] | None = None) -> tuple[list[str] | Unknown, list[str] | Unknown]:
         """(missing actions, decisions) for an export's target; ``signature`` when the caller has it already."""
         key = signature if signature is not None else self.signature(bucket, prefix, image_id, account)
@@ -248,7 +256,7 @@ class ExportPermissions:
             self._memo[key] = self._evaluate(bucket, prefix, image_id, account)
         return self._memo[key]
 
-    def _evaluate(self, bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None
+    def _evaluate(self, bucket: BucketName, prefix: str | None, image_id: str | Unknown | None, account: str | None
                   ) -> tuple[list[str] | Unknown, list[str] | Unknown]:
         if self.broken is not None:
             return self.broken, self.broken
@@ -257,12 +265,12 @@ class ExportPermissions:
             return self.unread, explained
         return missing, explained
 
-    def _evaluate_read(self, bucket: str, prefix: str | None, image_id: str | Unknown | None, account: str | None
+    def _evaluate_read(self, bucket: BucketName, prefix: str | None, image_id: str | Unknown | None, account: str | None
                        ) -> tuple[list[str] | Unknown, list[str]]:
         bucket_arn, object_arn = export_targets(bucket, prefix, image_id, account)
         missing: list[str] = []
         conditional: list[str] = []
-        on_id: list[str] = []  # conditional on the unknown image id (the objects' names)
+        on_id: list[str] = []  # conditional on the unknown parts of the ARNs (image id, bucket name)
         explained: list[str] = []
         for action in EXPORT_ACTIONS:
             request = Request(action, bucket_arn if action in BUCKET_LEVEL_ACTIONS else object_arn)
@@ -277,9 +285,16 @@ class ExportPermissions:
         if missing:
             return missing, explained
         if account is None and self._names_accounts:
-            return Unknown(Msg("snap.account_scoped", bucket=bucket)), explained
-        if on_id and isinstance(object_arn, OpenText):
-            why = Msg("snap.depends_on_image_id", actions=Listing(on_id), image=object_arn.shown)
+            shown = bucket if isinstance(bucket, str) else bucket.shown or "?"
+            return Unknown(Msg("snap.account_scoped", bucket=shown)), explained
+        if on_id:
+            image = image_id.shown or "?" if isinstance(image_id, Unknown) else None
+            if isinstance(bucket, KnownInPart):
+                why = Msg("iac.depends_on_bucket_name", actions=Listing(on_id), bucket=bucket.shown or "?") \
+                    if image is None else Msg("iac.depends_on_bucket_name_image_id", actions=Listing(on_id),
+                                              bucket=bucket.shown or "?", image=image)
+            else:
+                why = Msg("snap.depends_on_image_id", actions=Listing(on_id), image=image or "?")
             return Unknown(why), explained
         if conditional:
             return Unknown(Msg("snap.depends_on_conditions", actions=Listing(conditional))), explained

@@ -86,17 +86,53 @@ def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenRun:
+    """A run of characters not known inside an :class:`OpenText` (never ``:`` or ``/``: part of one name),
+    ``shown`` in texts (an IaC address); ``empty``: it may also be no character at all (a part of a bucket
+    name written from a variable), else it is at least one (an image id)."""
+
+    shown: str
+    empty: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class OpenText:
-    """A text known but for one run of characters in its middle: ``head``, then one or more characters not
-    known, then ``tail`` (the name of an object the export writes when the image's id is not known: the id is
-    given by ECS when the image is created). ``shown`` names the unknown part in texts (an IaC address)."""
+    """A text known but for one or more runs of characters: ``head``, the runs not known with the literal
+    text between them (``inner``; when empty, one run of one or more characters named ``shown``), then
+    ``tail``. The name of an object the export writes when the image's id is not known (ECS gives it when it
+    creates the image), or when its bucket's name is known in part (``exports-${random_integer.x.result}``).
+    ``shown`` names the unknown parts in texts (IaC addresses); build one with :meth:`of`."""
 
     head: str
     tail: str
     shown: str
+    inner: tuple[str | OpenRun, ...] = ()
+
+    @staticmethod
+    def of(parts: Iterable[str | OpenRun]) -> str | OpenText:
+        """The text of ``parts`` (literal strings and gaps, in order): a plain string when nothing is unknown."""
+        merged: list[str | OpenRun] = [""]
+        for part in parts:
+            if isinstance(part, str) and isinstance(merged[-1], str):
+                merged[-1] += part
+            else:  # (runs next to each other stay apart: together they hold at least as many characters)
+                merged.append(part)
+        if isinstance(merged[-1], OpenRun):
+            merged.append("")
+        if len(merged) == 1:
+            return str(merged[0])
+        shown = ", ".join(dict.fromkeys(g.shown for g in merged if isinstance(g, OpenRun)))
+        head, *inner, tail = merged
+        assert isinstance(head, str) and isinstance(tail, str)
+        if len(inner) == 1 and isinstance(inner[0], OpenRun) and not inner[0].empty:
+            return OpenText(head, tail, inner[0].shown)
+        return OpenText(head, tail, shown, tuple(inner))
+
+    def parts(self) -> tuple[str | OpenRun, ...]:
+        return (self.head, *(self.inner or (OpenRun(self.shown),)), self.tail)
 
     def __str__(self) -> str:
-        return f"{self.head}<{self.shown}>{self.tail}"
+        return "".join(p if isinstance(p, str) else f"<{p.shown}>" for p in self.parts())
 
 
 #: characters the unknown run never holds: it is one name (an image id is ``m-`` and letters and digits; any
@@ -147,52 +183,34 @@ def _through_open(pattern: str, states: set[int]) -> set[int]:
 
 @functools.lru_cache(maxsize=4096)
 def open_match(pattern: str, text: OpenText) -> bool | None:
-    """Does the RAM wildcard ``pattern`` match ``text`` whatever its unknown part? True: for every value;
+    """Does the RAM wildcard ``pattern`` match ``text`` whatever its unknown parts? True: for every value;
     False: for none; None: for some values only (the answer depends on what is not known).
 
-    "None" is exact: the pattern is run as a set of positions over the known characters, and the unknown run
-    (at least one character, none of them ``:`` or ``/``) takes each position to those it can reach.
-    "Every" is decided soundly, not always: the pattern must have a ``*`` that its part before matches a
-    prefix of ``head`` and its part after a suffix of ``tail`` (that ``*`` takes the unknown run, whatever it
-    is); a pattern that covers every value otherwise (``?`` standing for the unknown run) answers None, which
-    is never a pass. Work is proportional to ``len(pattern) * len(text)``: no backtracking."""
+    "None" is exact: the pattern is run as a set of positions over the known characters, and each unknown
+    run (none of its characters ``:`` or ``/``; at least one unless it may be empty) takes each position to
+    those it can reach; the runs are independent, so the positions reachable for some values are exactly
+    what this sweep reaches. "Every" is decided soundly, not always: a second set of positions follows the
+    alignments in which a ``*`` of the pattern takes each unknown run whole (that ``*`` takes it, whatever it
+    is); a pattern that covers every value otherwise (``?`` standing for a run) answers None, which is never
+    a pass. Work is proportional to ``len(pattern) * len(text)``: no backtracking."""
     n = len(pattern)
-    states = _closure(pattern, {0})
-    for char in text.head:
-        states = _step(pattern, states, char)
-        if not states:
-            return False
-    after_head = states
-    states = _closure(pattern, _through_open(pattern, after_head))
-    if not states:
+    some = _closure(pattern, {0})  # reachable for some values of the unknown runs
+    every = set(some)  # reachable by an alignment that holds for every value (each run taken by a *)
+    for part in text.parts():
+        if isinstance(part, str):
+            for char in part:
+                some = _step(pattern, some, char)
+                if not some:
+                    return False
+                every = _step(pattern, every, char) if every else every
+        else:
+            some = _closure(pattern, _through_open(pattern, some) | (some if part.empty else set()))
+            if not some:
+                return False
+            every = _closure(pattern, {i for i in every if i < n and pattern[i] == "*"})
+    if n not in some:
         return False
-    for char in text.tail:
-        states = _step(pattern, states, char)
-        if not states:
-            return False
-    if n not in states:
-        return False
-    # every value: a * reached after the head whose rest matches a suffix of the tail.
-    # ends[i]: pattern[i:] matches some suffix of the tail (suffix DP, one row per tail position)
-    tail = text.tail
-    row = [False] * (n + 1)  # pattern[i:] matches tail[len(tail):] (the empty suffix)
-    row[n] = True
-    for i in range(n - 1, -1, -1):
-        row[i] = pattern[i] == "*" and row[i + 1]
-    ends = list(row)
-    for k in range(len(tail) - 1, -1, -1):
-        nxt = [False] * (n + 1)
-        for i in range(n - 1, -1, -1):
-            p = pattern[i]
-            if p == "*":
-                nxt[i] = nxt[i + 1] or row[i]
-            elif p == "?" or p == tail[k]:
-                nxt[i] = row[i + 1]
-        row = nxt
-        ends = [a or b for a, b in zip(ends, row, strict=True)]
-    if any(pattern[s] == "*" and ends[s + 1] for s in after_head if s < n):
-        return True
-    return None
+    return True if n in every else None
 
 
 def action_covered(st: Statement, action: str) -> bool:

@@ -50,6 +50,7 @@ from preflight.facts.model import (
     Task,
     Unknown,
 )
+from preflight.facts.partly import KnownInPart, carried
 from preflight.model import Location
 
 K = TypeVar("K")
@@ -197,9 +198,9 @@ class _Builder:
         if linked is not None and isinstance(req.OSSBucket, Unknown):
             # joined by the reference: the bucket's facts, its name still unknown (shown as its address)
             bucket = self._linked_bucket(linked)
-            if isinstance(bucket.Name, Unknown):
-                req = dataclasses.replace(req, OSSBucket=Unknown(req.OSSBucket.reason, req.OSSBucket.path,
-                                                                 bucket.Name.shown))
+            if isinstance(bucket.Name, Unknown):  # (with the parts of its name that are known)
+                req = dataclasses.replace(req, OSSBucket=carried(bucket.Name, req.OSSBucket.reason,
+                                                                 req.OSSBucket.path, bucket.Name.shown))
         owner = bucket.OwnerId if isinstance(bucket, Bucket) else bucket
         # the bucket owner's account goes into the ARNs the role's policies must cover. An owner not learned
         # (the bucket or its Owner unknown) may be another account: no account (policy.py then answers unknown
@@ -234,7 +235,7 @@ class _Builder:
         (``Annotations.given``). Done last: a join or derived fact that takes such an unknown as its own
         (the image of an unknown ImageId) is unknown, not given."""
         given = self.annotations.given if self.annotations is not None else frozenset()
-        marked = {k: Unknown(v.reason, v.path, v.shown, given=True)
+        marked = {k: carried(v, v.reason, v.path, v.shown, given=True)
                   for k in ("RegionId", "ImageId", "OSSBucket", "OSSPrefix")
                   if isinstance(v := getattr(req, k), Unknown) and f"{o.pointer}/{k}" in given}
         return dataclasses.replace(req, **marked) if marked else req  # type: ignore[arg-type]
@@ -435,7 +436,9 @@ class _Builder:
             name = self._obj(found, {}).str_("Name")
             if not isinstance(name, str):
                 why = name.reason if isinstance(name, Unknown) else Msg("snap.required_string", key="Name")
-                name = Unknown(why, shown=self._address(found) or "?")
+                parts = self.annotations.in_part.get(f"{found.pointer}/Name") if self.annotations else None
+                name = Unknown(why, shown=self._address(found) or "?") if parts is None else \
+                    KnownInPart(why, shown=self._address(found) or "?", parts=parts)
             bucket = self.linked_buckets[found.pointer] = self._bucket(found, name, keys)
         return bucket
 

@@ -65,15 +65,16 @@ class Annotations:
     (A plain slotted class: the records here are not facts, and each dataclass costs start-up time.)
     """
 
-    __slots__ = ("absent_is_unknown", "absent_reason", "addresses", "arguments", "given", "links", "locations",
-                 "scopes", "unknown")
+    __slots__ = ("absent_is_unknown", "absent_reason", "addresses", "arguments", "given", "in_part", "links",
+                 "locations", "scopes", "unknown")
 
     def __init__(self, *, locations: Mapping[str, Location] | None = None,
                  unknown: Mapping[str, str | Msg] | None = None, scopes: Mapping[int, str] | None = None,
                  absent_is_unknown: bool = True, absent_reason: str | Msg | None = None,
                  addresses: Mapping[str, str] | None = None, links: Mapping[str, str] | None = None,
                  arguments: Mapping[str, Mapping[str, str]] | None = None,
-                 given: frozenset[str] = frozenset()) -> None:
+                 given: frozenset[str] = frozenset(),
+                 in_part: Mapping[str, tuple[str | None, ...]] | None = None) -> None:
         self.locations: Mapping[str, Location] = locations if locations is not None else {}
         self.unknown: Mapping[str, str | Msg] = unknown if unknown is not None else {}
         #: export index -> "role" or "bucket": an entry that stands for an export role or bucket on its own
@@ -94,6 +95,10 @@ class Annotations:
         #: field pointers of request parameters the files write whose value they do not decide
         #: (``/exports/0/OSSBucket`` for ``oss_bucket = var.b``): given, the value unknown
         self.given = given
+        #: field pointer -> the parts of a value recorded unknown that are known: its literal text and, for each
+        #: run not known, None (``/buckets/0/Name``: ``("exports-", None)`` for ``"exports-${random_integer.x
+        #: .result}"``; ``(None,)``: a name wholly unknown, which is still one name)
+        self.in_part: Mapping[str, tuple[str | None, ...]] = in_part if in_part is not None else {}
 
     def __repr__(self) -> str:
         return f"Annotations({len(self.locations)} locations, {len(self.unknown)} unknown, scopes={self.scopes!r})"

@@ -19,6 +19,7 @@ from preflight import remediation
 from preflight.errors import Msg
 from preflight.export_role import DEFAULT_EXPORT_POLICY
 from preflight.facts.model import AttachedPolicy, Fix, Policy, Request, Role, Unknown
+from preflight.facts.partly import KnownInPart
 
 #: the base role's per-export facts until an export's bucket and prefix are joined to it (fails safe: unknown)
 NOT_JOINED = Unknown(Msg("snap.role_not_joined"))
@@ -93,9 +94,10 @@ class PerExport:
         rule outcomes on shared facts)."""
         if permissions is None:
             return role
-        # an unknown image id leaves the objects' names known but for the id: the policies are judged on
-        # those (policy.export_targets), and what turns on the id is unknown
-        unknown_input = next((v for v in (bucket, prefix) if isinstance(v, Unknown)), None)
+        # an unknown image id, or a bucket name known in part, leaves the ARNs known but for those parts: the
+        # policies are judged on them (policy.export_targets), and what turns on those parts is unknown
+        unknown_input = next((v for v in (bucket, prefix) if isinstance(v, Unknown)
+                              and not isinstance(v, KnownInPart)), None)
         if unknown_input is not None:  # which bucket or objects the role must reach is not known
             key = (name, unknown_input.reason)
             unknown_target = self._unknown_target.get(key)
@@ -103,7 +105,8 @@ class PerExport:
                 unknown_target = self._unknown_target[key] = dataclasses.replace(
                     role, missing_export_actions=unknown_input, export_decisions=unknown_input)
             return unknown_target
-        assert not isinstance(bucket, Unknown) and not isinstance(prefix, Unknown)
+        assert not isinstance(prefix, Unknown)
+        assert isinstance(bucket, KnownInPart) or not isinstance(bucket, Unknown)
         target = (bucket or "*", prefix, image_id, account)
         signature = permissions.export.signature(*target)  # (ARN matching: once per export, not three times)
         role_key = (name, *map(str, signature))

@@ -400,8 +400,9 @@ def document(template: Template, *, export_roles: Sequence[str] = (), export_buc
         if name in export_roles or name == DEFAULT_ROLE_NAME:
             ptr = d.add("exports", {"RoleName": name}, template.location("Resources", logical_id), logical_id)
             d.scopes[int(ptr.rsplit("/", 1)[1])] = "role"
+    bpa = _bucket_bpa(d, resolver, by_type)
     for logical_id, props in by_type.get("ALIYUN::OSS::Bucket", []):
-        name = _bucket(d, resolver, logical_id, props, export_buckets)
+        name = _bucket(d, resolver, logical_id, props, export_buckets, bpa)
         if name in export_buckets:
             ptr = d.add("exports", {"OSSBucket": name}, template.location("Resources", logical_id), logical_id)
             d.scopes[int(ptr.rsplit("/", 1)[1])] = "bucket"
@@ -529,8 +530,8 @@ def _attach(d: _Doc, ptr: str, role: str, attached: list[dict[str, Any]], name: 
     attached.append(item)
 
 
-def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any], export_buckets: Sequence[str]
-            ) -> str:
+def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any], export_buckets: Sequence[str],
+            bpa: _SeparateBpa) -> str:
     name = _get(resolver, props, "BucketName")
     bucket_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"Name": bucket_name}
@@ -561,11 +562,97 @@ def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, An
         d.put(entry, ptr, "Versioning", status, _prop_loc(d, logical_id, "VersioningConfiguration", "Status"))
     d.put(entry, ptr, "CrossRegionReplication",
           Unresolved(Msg("iac.ros_replication")), None)
+    block, block_loc = _block_public_access(d, resolver, logical_id, props, name, bpa)
+    d.put(entry, ptr, "BlockPublicAccess", block, block_loc)
     policy = _get(resolver, props, "Policy")
     where = _prop_loc(d, logical_id, "Policy")
     strict = bucket_name in export_buckets  # only an export bucket's policy feeds an export's facts
     d.put(entry, ptr, "Policy", None if policy is _ABSENT else _policy_doc(policy, where, strict), where)
     return bucket_name
+
+
+@dataclass
+class _SeparateBpa:
+    """The ``ALIYUN::OSS::BucketPublicAccessBlock`` resources of a template, by the bucket they configure."""
+
+    #: ("name", bucket name) or ("ref", the logical id of the bucket a ``Ref``/``Fn::GetAtt`` names)
+    #: -> [(value, where, logical id)]
+    by_bucket: dict[tuple[str, str], list[tuple[Any, Location, str]]] = field(default_factory=dict)
+    #: one whose ``Bucket`` the template does not decide: it may be any bucket's
+    stray: Msg | None = None
+
+
+def _bucket_bpa(d: _Doc, resolver: Resolver, by_type: Mapping[str, list[tuple[str, Mapping[str, Any]]]]
+                ) -> _SeparateBpa:
+    """``ALIYUN::OSS::BucketPublicAccessBlock`` (``Bucket``, ``BlockPublicAccess``) by the bucket it names:
+    by name, or by the bucket resource a ``Ref``/``Fn::GetAtt`` refers to when its name is not decided."""
+    out = _SeparateBpa()
+    for logical_id, props in by_type.get("ALIYUN::OSS::BucketPublicAccessBlock", []):
+        value = _ros_bool(_get(resolver, props, "BlockPublicAccess"))
+        where = _prop_loc(d, logical_id, "BlockPublicAccess") if "BlockPublicAccess" in props else \
+            d.at("Resources", logical_id)
+        name = _get(resolver, props, "Bucket")
+        ref = _referenced_bucket(resolver, props.get("Bucket"))
+        key = ("ref", ref) if ref is not None else ("name", name) if isinstance(name, str) else None
+        if key is None:
+            out.stray = out.stray or Msg("iac.bucket_stray", address=logical_id)
+        else:
+            out.by_bucket.setdefault(key, []).append((value, where, logical_id))
+    return out
+
+
+def _referenced_bucket(resolver: Resolver, raw: Any) -> str | None:
+    """The logical id of the ``ALIYUN::OSS::Bucket`` that ``Ref: X`` or ``Fn::GetAtt: [X, Name]`` refers to."""
+    if not (isinstance(raw, Mapping) and len(raw) == 1):
+        return None
+    (fn, arg), = raw.items()
+    if fn == "Ref":
+        target = arg
+    elif fn == "Fn::GetAtt" and isinstance(arg, list) and len(arg) == 2 and \
+            arg[1] in _NAME_ATTRIBUTES["ALIYUN::OSS::Bucket"][1]:
+        target = arg[0]
+    else:
+        return None
+    r = resolver.resources.get(target) if isinstance(target, str) else None
+    return target if isinstance(r, Mapping) and r.get("Type") == "ALIYUN::OSS::Bucket" else None
+
+
+def _ros_bool(v: Any) -> Any:
+    """A Boolean property as ROS reads it (``"true"``/``"false"`` strings too); anything else unknown."""
+    v = plain(v)
+    if isinstance(v, bool | Unresolved):
+        return v
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    return Unresolved(Msg("iac.not_a_bool", value="(not set)" if v is _ABSENT else str(v)))
+
+
+def _block_public_access(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any], name: Any,
+                         separate: _SeparateBpa) -> tuple[Any, Location]:
+    """The bucket's Block Public Access: its ``BlockPublicAccess`` property and the
+    ``ALIYUN::OSS::BucketPublicAccessBlock`` resources naming it (by name or reference). What the template does
+    not declare is what ROS creates: off (OSS's default). Settings that disagree (ROS applies them in an order
+    the template does not fix), or a separate resource whose ``Bucket`` is not decided, are unknown."""
+    declared: list[tuple[Any, Location, str]] = []
+    if "BlockPublicAccess" in props:
+        declared.append((_ros_bool(_get(resolver, props, "BlockPublicAccess")),
+                         _prop_loc(d, logical_id, "BlockPublicAccess"), logical_id))
+    declared.extend(separate.by_bucket.get(("ref", logical_id), ()))
+    if isinstance(name, str):
+        declared.extend(separate.by_bucket.get(("name", name), ()))
+    elif any(kind == "name" for kind, _ in separate.by_bucket):  # a name the template does not decide
+        # may be the one a separate resource names
+        named = next(x for (kind, _), xs in separate.by_bucket.items() if kind == "name" for x in xs)
+        return Unresolved(Msg("iac.bucket_stray", address=named[2])), named[1]
+    if separate.stray is not None:
+        return Unresolved(separate.stray), declared[0][1] if declared else d.at("Resources", logical_id)
+    if not declared:
+        return False, d.at("Resources", logical_id)
+    value, where, _ = declared[-1]
+    if any(v != value for v, _, _ in declared):
+        names = ", ".join(dict.fromkeys(x[2] for x in declared))
+        return Unresolved(Msg("iac.ros_bpa_conflict", resources=names)), where
+    return value, where
 
 
 def _image(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]) -> None:

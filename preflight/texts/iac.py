@@ -273,6 +273,18 @@ TEXTS: dict[str, dict[str, str]] = {
                               "zh": "ROS 资源栈的地域在创建时才选定"},
     "iac.ros_bucket_owner": {"en": "the owner is the account the stack is created in",
                              "zh": "所有者是创建资源栈的账号"},
+    "iac.depends_on_bucket_name": {
+        "en": "whether ECS may use {actions} depends on the name of bucket {bucket}, which the files decide "
+              "only in part",
+        "zh": "ECS 能否使用 {actions} 取决于 Bucket {bucket} 的名称，而这些文件只确定了该名称的一部分"},
+    "iac.depends_on_bucket_name_image_id": {
+        "en": "whether ECS may use {actions} depends on the name of bucket {bucket}, which the files decide "
+              "only in part, or on the ID of image {image}, which is known only once it is created",
+        "zh": "ECS 能否使用 {actions} 取决于 Bucket {bucket} 的名称（这些文件只确定了其中一部分）"
+              "或镜像 {image} 的 ID（要在镜像创建后才能确定）"},
+    "iac.ros_bpa_conflict": {
+        "en": "the template sets the bucket's Block Public Access differently in {resources}",
+        "zh": "模板在 {resources} 中对该 Bucket 的阻止公共访问设置互相矛盾"},
     "iac.ros_replication": {"en": "cross-region replication may be configured outside the template",
                             "zh": "跨区域复制可能配置在模板之外"},
     "iac.ros_image_no_platform": {"en": "the image sets no Platform: it comes from its source instance or snapshots",

@@ -78,6 +78,8 @@ class DocBuilder:
     links: dict[str, str] = field(default_factory=dict)
     #: request fields written with a value the files do not decide (Annotations.given)
     given: set[str] = field(default_factory=set)
+    #: field pointer -> the known parts of a value recorded unknown (Annotations.in_part)
+    in_part: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
     #: the source's words for the document's fields (ARGUMENTS; ROS: its properties)
     arguments: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: ARGUMENTS)
 
@@ -108,7 +110,7 @@ class DocBuilder:
         return Annotations(locations=self.locations, unknown=self.unknown, scopes=self.scopes,
                            absent_is_unknown=True, absent_reason=Msg("iac.absent", source=self.source_name),
                            addresses=self.addresses, links=self.links, arguments=self.arguments,
-                           given=frozenset(self.given))
+                           given=frozenset(self.given), in_part=self.in_part)
 
     @property
     def source_name(self) -> Msg | str:
@@ -180,6 +182,14 @@ def _name(r: Resource, args: Sequence[str]) -> Any:
         if v is not MISSING:
             return _str(v)
     return MISSING
+
+
+def _known_parts(v: Any) -> tuple[str | None, ...]:
+    """The literal parts of a string known in part (``"exports-${random_integer.x.result}"``), None for each
+    part not known; ``(None,)`` for any other value (wholly unknown)."""
+    if isinstance(v, Partial) and isinstance(v.value, PartialText):
+        return tuple(p if isinstance(p, str) else None for p in v.value.parts)
+    return (None,)
 
 
 def _name_loc(r: Resource, args: Sequence[str]) -> Location | None:
@@ -348,6 +358,8 @@ class _BucketRef:
     region: Attr
     #: the bucket's element in the document (what an export's reference links to)
     pointer: str | None = None
+    #: a name the files do not decide: its literal parts, None for each part not known (Annotations.in_part)
+    parts: tuple[str | None, ...] = (None,)
 
 
 _BUCKET_EXTRAS = ("alicloud_oss_bucket_acl", "alicloud_oss_bucket_server_side_encryption",
@@ -360,7 +372,8 @@ def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_bucket
     refs: dict[str, _BucketRef] = {}
     for r in by_type.get("alicloud_oss_bucket", []):
         name = _name(r, ("bucket",))
-        refs[r.address] = _BucketRef(name if isinstance(name, str) else None, r.location, r.region)
+        refs[r.address] = _BucketRef(name if isinstance(name, str) else None, r.location, r.region,
+                                     parts=_known_parts(name))
     targets = _Targets({a: ref.name for a, ref in refs.items()})
     # the buckets an export writes to (or the config names): only their policies are validated strictly
     strict = {a for a, ref in refs.items() if ref.name is not None and ref.name in export_buckets}
@@ -392,6 +405,7 @@ def _bucket(b: DocBuilder, r: Resource, ref: _BucketRef, extras: Mapping[tuple[s
     if ref.name is None:
         b.unknown[f"{ptr}/Name"] = Msg("iac.name_unresolved", address=r.address)
         b.locations[f"{ptr}/Name"] = _name_loc(r, ("bucket",)) or r.location  # type: ignore[assignment]
+        b.in_part[f"{ptr}/Name"] = ref.parts
     region = r.region.value
     b.put(entry, ptr, "Location", f"oss-{region}" if isinstance(region, str) else region,
           r.provider_location or r.location)
