@@ -275,3 +275,15 @@ def test_open_match_time_is_bounded_with_several_runs() -> None:
     start = time.perf_counter()
     assert open_match(pattern, text) is None  # 3000 a's fit only if the runs hold them: some names only
     assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(("statements", "name"), [(s, n) for s, n, p403, p505 in CASES if "fail" in (p403, p505)])
+def test_a_remediation_never_shows_the_bucket_address_as_a_policy(cli: Callable[..., CliResult], tmp_path: Path,
+                                                                  statements: list[dict[str, Any]], name: str
+                                                                  ) -> None:
+    """The least-privilege fix of an export whose bucket name is undecided is unknown for the bucket's reason;
+    a command in the remediation never takes the bucket's address for the policy document it would write."""
+    results = _results(cli, tmp_path, _module(statements, name))
+    for rule in ("PF403", "PF505"):
+        remediation = results[rule]["remediation"]
+        assert "'<alicloud_oss_bucket.b>'" not in remediation, remediation

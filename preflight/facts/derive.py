@@ -122,7 +122,9 @@ class PerExport:
         role, bucket, prefix = req.EffectiveRoleName, req.OSSBucket, req.OSSPrefix
         for v in (role, bucket, prefix):
             if isinstance(v, Unknown):
-                return v
+                # the fix is unknown for the same reason; not shown as the value it came from (an IaC bucket's
+                # address would read as the policy document in a command)
+                return Unknown(v.reason, v.path)
         if not isinstance(role, str):
             return None
         assert not isinstance(bucket, Unknown) and not isinstance(prefix, Unknown)
