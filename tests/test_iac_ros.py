@@ -4,6 +4,7 @@ input discovery (skipped files, only_changed)."""
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,26 @@ def test_only_changed_parses_the_directory_but_restricts_to_the_given_files() ->
     assert load.restrict_to == frozenset({str(given)})
     assert len([s for s in load.subjects if s.scope == "export"]) == 3  # exports.tf was parsed too
     assert iac.load([given]).restrict_to is None
+
+
+@pytest.mark.parametrize(("kind", "prop", "logical_id", "section", "key"), [
+    ("ALIYUN::RAM::Role", "RoleName", "AliyunECSImageExportDefaultRole", "roles", "RoleName"),
+    ("ALIYUN::RAM::Role", "RoleName", "ImageExportRole", "roles", "RoleName"),
+    ("ALIYUN::OSS::Bucket", "BucketName", "corp-image-exports", "buckets", "Name"),
+])
+@pytest.mark.parametrize("value", [None, {"Fn::Sub": "${ALIYUN::StackName}-x"}])
+def test_an_undecided_name_is_never_the_logical_id(tmp_path: Path, kind: str, prop: str, logical_id: str,
+                                                  section: str, key: str, value: object) -> None:
+    """A role or bucket whose name the template leaves to the stack is recorded unknown: its logical id only
+    stands for it, so it is never taken for the export role or bucket of the same name (no made-up name)."""
+    props: dict[str, object] = {} if value is None else {prop: value}
+    if kind == "ALIYUN::RAM::Role":
+        props["AssumeRolePolicyDocument"] = {"Version": "1", "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": ["ecs.aliyuncs.com"]}}]}
+    template = {"ROSTemplateFormatVersion": "2015-09-01", "Resources": {logical_id: {"Type": kind,
+                                                                                    "Properties": props}}}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(template))
+    doc, ann = _doc(path, export_roles=["ImageExportRole"], export_buckets=["corp-image-exports"])
+    assert f"/{section}/0/{key}" in ann.unknown
+    assert doc.get("exports", []) == []  # no role or bucket checked on its own under a name it may not have

@@ -463,12 +463,15 @@ def _attachments(resolver: Resolver, by_type: Mapping[str, list[tuple[str, Mappi
 
 def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any],
           policies: Mapping[str, tuple[Any, Location, list[Any]]], attachments: Mapping[str, list[tuple[str, Any]]],
-          policy_roles: Mapping[str, list[str]], export_roles: Sequence[str]) -> str:
+          policy_roles: Mapping[str, list[str]], export_roles: Sequence[str]) -> str | None:
     name = _get(resolver, props, "RoleName")
     role_name = name if isinstance(name, str) else logical_id
-    strict = role_name in export_roles or role_name == DEFAULT_ROLE_NAME  # its policies feed an export's facts
+    # its policies feed an export's facts
+    strict = isinstance(name, str) and (name in export_roles or name == DEFAULT_ROLE_NAME)
     entry: dict[str, Any] = {"RoleName": role_name}
     ptr = d.add("roles", entry, d.at("Resources", logical_id), logical_id)
+    if not isinstance(name, str):  # the logical id only stands for it: recorded unknown, never matched as a name
+        d.unknown[f"{ptr}/RoleName"] = _unnamed(name, logical_id, "RoleName")
     d.put(entry, ptr, "Arn", Unresolved(Msg("iac.ros_role_arn")), None)
     trust = _get(resolver, props, "AssumeRolePolicyDocument")
     where = _prop_loc(d, logical_id, "AssumeRolePolicyDocument")
@@ -510,7 +513,7 @@ def _role(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any]
         _attach(d, ptr, role_name, attached, pname, "Custom", _policy_doc(doc, loc, strict))
         first = first or loc
     d.put(entry, ptr, "AttachedPolicies", attached, first or d.at("Resources", logical_id))
-    return role_name
+    return role_name if isinstance(name, str) else None
 
 
 def _attach(d: _Doc, ptr: str, role: str, attached: list[dict[str, Any]], name: str, ptype: str, doc: Any
@@ -530,12 +533,19 @@ def _attach(d: _Doc, ptr: str, role: str, attached: list[dict[str, Any]], name: 
     attached.append(item)
 
 
+def _unnamed(name: Any, logical_id: str, prop: str) -> Any:
+    """Why a resource's name is not known: its own reason, or that ROS names it when the stack is created."""
+    return name.reason if isinstance(name, Unresolved) else Msg("iac.ros_no_name", name=logical_id, prop=prop)
+
+
 def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, Any], export_buckets: Sequence[str],
-            bpa: _SeparateBpa) -> str:
+            bpa: _SeparateBpa) -> str | None:
     name = _get(resolver, props, "BucketName")
     bucket_name = name if isinstance(name, str) else logical_id
     entry: dict[str, Any] = {"Name": bucket_name}
     ptr = d.add("buckets", entry, d.at("Resources", logical_id), logical_id)
+    if not isinstance(name, str):  # the logical id only stands for it: recorded unknown, never matched as a name
+        d.unknown[f"{ptr}/Name"] = _unnamed(name, logical_id, "BucketName")
     d.put(entry, ptr, "Location", Unresolved(Msg("iac.ros_bucket_region")), None)
     storage = _get(resolver, props, "StorageClass")
     d.put(entry, ptr, "StorageClass", "Standard" if storage is _ABSENT else storage,
@@ -566,9 +576,9 @@ def _bucket(d: _Doc, resolver: Resolver, logical_id: str, props: Mapping[str, An
     d.put(entry, ptr, "BlockPublicAccess", block, block_loc)
     policy = _get(resolver, props, "Policy")
     where = _prop_loc(d, logical_id, "Policy")
-    strict = bucket_name in export_buckets  # only an export bucket's policy feeds an export's facts
+    strict = isinstance(name, str) and name in export_buckets  # only an export bucket's policy feeds an export's
     d.put(entry, ptr, "Policy", None if policy is _ABSENT else _policy_doc(policy, where, strict), where)
-    return bucket_name
+    return bucket_name if isinstance(name, str) else None
 
 
 @dataclass
