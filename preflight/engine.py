@@ -26,17 +26,41 @@ Outcome = tuple[Status, Message, Message, dict[str, Any]]
 UNKNOWN_REMEDIATION = Msg("unknown_remediation")
 
 
-def to_json(v: Any) -> Any:
-    """A fact value as plain JSON (dataclasses become objects; unknown facts say why)."""
+class English:
+    """The English text of messages, each worded once per holder of this object: the facts of a module's
+    exports share their unknown reasons (one "not defined in the Terraform checked" per module), which the
+    evidence of every rule that reads them would word again (8,500 times for a 500-file tree's 50 reasons).
+
+    Keyed by identity, keeping the message itself: a fact computed on reading may be a new object each
+    time, and a kept one is never freed, so its identity is never another message's."""
+
+    __slots__ = ("_by_id",)
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[object, str]] = {}
+
+    def __call__(self, message: object) -> str:
+        hit = self._by_id.get(id(message))
+        if hit is None:
+            hit = self._by_id[id(message)] = (message, str(message))
+        return hit[1]
+
+
+def to_json(v: Any, english: Callable[[object], str] = str) -> Any:
+    """A fact value as plain JSON (dataclasses become objects; unknown facts say why). ``english`` words a
+    message in English (an :class:`English` shares the work between calls)."""
     if isinstance(v, Unknown):
-        return {"unknown": str(v.reason)}
+        return {"unknown": english(v.reason)}
     if isinstance(v, Absent):  # read through a join whose target does not exist: nothing is there
         return None
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
-        return {f.name: to_json(getattr(v, f.name)) for f in dataclasses.fields(v) if f.metadata.get("fact", True)}
+        return {f.name: to_json(getattr(v, f.name), english) for f in dataclasses.fields(v)
+                if f.metadata.get("fact", True)}
     if isinstance(v, list | tuple):
-        return [to_json(x) for x in v]
-    if isinstance(v, Msg | Foreign | str):  # a message (or a Worded text): its English text, a plain str
+        return [to_json(x, english) for x in v]
+    if isinstance(v, Msg | Foreign):  # a message: its English text
+        return english(v)
+    if isinstance(v, str):  # (a Worded text: the plain str of its English text)
         return str(v)
     return v
 
@@ -86,22 +110,22 @@ def answer(rule: Rule, subject: Subject) -> Tri | object:
     return rule.check(subject, subject)
 
 
-def texts(rule: Rule, subject: Subject, verdict: Tri | object) -> Outcome:
+def texts(rule: Rule, subject: Subject, verdict: Tri | object, english: Callable[[object], str] = str) -> Outcome:
     """Status, message, remediation and evidence for a verdict. The message and remediation are messages,
     not text (:data:`preflight.model.Message`): the reporters word them in the report's language."""
     if verdict is SKIP:
         return Status.SKIP, Msg("skipped", title=rule.title), "", {}
     if verdict is True:
-        return Status.PASS, rule.title, "", _pass_evidence(rule, subject)
-    evidence = {key: to_json(v) for key, get in rule.evidence if (v := get(subject)) is not OMIT}
+        return Status.PASS, rule.title, "", _pass_evidence(rule, subject, english)
+    evidence = {key: to_json(v, english) for key, get in rule.evidence if (v := get(subject)) is not OMIT}
     if isinstance(verdict, Unknown):
         return Status.UNKNOWN, _unknown_message(verdict), UNKNOWN_REMEDIATION, evidence
     return Status.FAIL, rule.message.fill(subject), rule.remediation.fill(subject), evidence
 
 
-def _pass_evidence(rule: Rule, subject: Subject) -> dict[str, Any]:
+def _pass_evidence(rule: Rule, subject: Subject, english: Callable[[object], str] = str) -> dict[str, Any]:
     """The rule's ``pass_evidence`` facts that hold (true, non-empty): why a pass is one."""
-    return {key: to_json(v) for key, get in rule.pass_evidence
+    return {key: to_json(v, english) for key, get in rule.pass_evidence
             if not isinstance(v := get(subject), Unknown | Absent) and v not in (None, False, "", [])}
 
 
@@ -151,10 +175,11 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject]) -> list[Result]
     Key = Callable[[Subject], Any]
     prepared: list[tuple[Rule, Message, Key, Key, dict[Any, tuple[Any, Location | None]], dict[Any, Outcome],
                          dict[Any, Outcome], bool]] = []
+    english = English()  # the evidence of every rule words the unknown reasons the subjects share
     for rule in ordered_rules:
         # the place to fix follows from the memoised facts when the condition reads the fact it points at
         shared_location = any(d[0] == rule.locate for d in rule.condition_depends_on)
-        fixed = {True: texts(rule, named[0][1], True), SKIP: texts(rule, named[0][1], SKIP)} \
+        fixed = {True: texts(rule, named[0][1], True, english), SKIP: texts(rule, named[0][1], SKIP, english)} \
             if named else {}
         if rule.pass_evidence:  # a pass says why, per subject
             fixed.pop(True, None)
@@ -179,7 +204,7 @@ def evaluate(rules: Sequence[Rule], subjects: Sequence[Subject]) -> list[Result]
                 tkey = text_key(subject)
                 out = outcomes.get(tkey)
                 if out is None:
-                    out = outcomes[tkey] = texts(rule, subject, verdict)
+                    out = outcomes[tkey] = texts(rule, subject, verdict, english)
             status, message, remediation, evidence = out
             if location is None or not shared_location:
                 location = _location(rule, subject)

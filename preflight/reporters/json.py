@@ -127,6 +127,11 @@ def chunks(report: Report, options: object = None, batch: int = 2000) -> Iterato
     yield "\n  ]\n}\n"
 
 
+#: the longest encoded message text :class:`_ResultEncoder` keeps for the next middle that holds the message
+#: (at most ~2.5 MB for a 10,000-export check's 11,000 distinct texts)
+_KEPT_TEXT = 240
+
+
 class _ResultEncoder:
     """Encodes results exactly as ``json.dumps(result_dict(r, lang))`` would (a test holds the two equal),
     reusing what results share: a rule's fixed fields, and the location, message and evidence objects that
@@ -142,6 +147,7 @@ class _ResultEncoder:
         #: identities of (prevents, message, remediation) -> the encoded fields after it, up to the location
         self._middles: dict[tuple[int, int, int], str] = {}
         self._by_id: dict[int, str] = {}
+        self._texts: dict[int, str] = {}  # identity of a message -> its encoded text, when short
 
     def _shared(self, value: Any) -> str:
         # keyed by identity: every such object is held by a result for as long as this encoder lives
@@ -153,9 +159,16 @@ class _ResultEncoder:
         return text
 
     def _text(self, value: Message) -> str:
-        # not kept: it is part of the middle that is (a PF505 fix is ~5 KB; a second copy of every distinct
-        # one, as a 10,000-export check has 11,000, would cost ~30 MB)
-        return self._string(render_message(value, self._lang))
+        # a short text is kept, by the identity of its message (held by a result for as long as this encoder
+        # lives): one message is the remediation of every unknown outcome, 4,500 middles of a 500-file tree;
+        # a long one is not: it is part of the middle that is (a PF505 fix is ~5 KB; a second copy of every
+        # distinct one, as a 10,000-export check has 11,000, would cost ~30 MB)
+        text = self._texts.get(id(value))
+        if text is None:
+            text = self._string(render_message(value, self._lang))
+            if len(text) <= _KEPT_TEXT:
+                self._texts[id(value)] = text
+        return text
 
     def _head(self, r: Result) -> str:
         """Up to the subject's value: a rule's fixed fields and the status."""
