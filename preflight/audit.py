@@ -47,6 +47,8 @@ ACCOUNT_KEYS = ("account_id", "role_arn", "name")
 
 @dataclass(frozen=True)
 class AuditOptions:
+    """What ``preflight audit`` was asked to read and how (from its flags)."""
+
     #: a fleet snapshot to replay (``preflight audit FILE``); None with ``live``
     path: Path | None = None
     live: bool = False

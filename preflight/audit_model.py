@@ -22,6 +22,8 @@ class Verdict(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ImageVerdict:
+    """One custom image of an audited account: whether it can be exported, and why."""
+
     account: str
     region: str
     image_id: str
@@ -54,6 +56,8 @@ class Unsafe:
 
 @dataclass(frozen=True)
 class AuditedAccount:
+    """An account the audit read, and the regions it read in it."""
+
     account_id: str
     name: str
     regions: tuple[str, ...]
@@ -61,6 +65,8 @@ class AuditedAccount:
 
 @dataclass(frozen=True)
 class AuditSummary:
+    """What an audit found over every account: images, gaps in what it could read, unsafe settings."""
+
     accounts: tuple[AuditedAccount, ...]
     images: tuple[ImageVerdict, ...]
     gaps: tuple[Gap, ...]

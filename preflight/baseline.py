@@ -28,6 +28,8 @@ RECORDED = OPEN_FINDINGS
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
+    """The fingerprints of accepted findings, from a baseline file."""
+
     path: str
     fingerprints: frozenset[str]
 

@@ -42,6 +42,8 @@ SEVERITIES = tuple(s.value for s in Severity)
 
 @dataclass(frozen=True, repr=False)
 class RuleSetting(FieldsRepr):
+    """A rule's settings from the configuration file: on or off, and its severity."""
+
     enabled: bool = True
     severity: Severity | None = None
 

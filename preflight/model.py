@@ -233,6 +233,8 @@ OPEN_FINDINGS = frozenset({Status.FAIL, Status.UNKNOWN})
 
 @dataclass(frozen=True, repr=False)
 class Summary(FieldsRepr):
+    """How many results of a report passed, failed, are unknown or were skipped."""
+
     passed: int = 0
     failed: int = 0
     unknown: int = 0
@@ -262,6 +264,8 @@ class Summary(FieldsRepr):
 
 @dataclass(frozen=True, repr=False)
 class Report(FieldsRepr):
+    """The results of a run and what a reporter needs to show them."""
+
     mode: Mode
     results: tuple[Result, ...]
     threshold: Severity = Severity.ERROR

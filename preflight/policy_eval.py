@@ -53,6 +53,8 @@ ANONYMOUS = PrincipalRef("Anonymous")
 
 @dataclass(frozen=True, repr=False)
 class Request(FieldsRepr):
+    """A request a policy is asked about: action, resource and condition values."""
+
     action: str
     #: an :class:`OpenText` when part of it is not known (a statement that may or may not cover it makes the
     #: answer depend on that part, like an undecided Condition)
@@ -64,6 +66,8 @@ class Request(FieldsRepr):
 
 @dataclass(frozen=True, repr=False)
 class StatementRef(FieldsRepr):
+    """A statement that took part in a decision: its policy, position and effect."""
+
     policy: str
     index: int
     effect: str
@@ -80,6 +84,8 @@ class StatementRef(FieldsRepr):
 
 @dataclass(frozen=True, repr=False)
 class Decision(FieldsRepr):
+    """A policy's answer to a request, with the statements that gave it."""
+
     effect: Effect
     #: the statements that decided: the Denies for deny, the Allows for allow, the conditional ones otherwise
     by: tuple[StatementRef, ...] = ()

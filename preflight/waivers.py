@@ -236,6 +236,8 @@ def unknown_rule_notes(waivers: Sequence[Waiver], known: Iterable[str]) -> list[
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """A problem found in a waiver, with where it is written."""
+
     where: Location
     message: Text
 

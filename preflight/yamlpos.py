@@ -23,6 +23,8 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 
 @dataclass(frozen=True)
 class Lines:
+    """Lines of the nodes of a parsed YAML document, by path."""
+
     node: yaml.Node | None
     #: each mapping node's entries by key, built when a path first steps into it (a look-up is then a
     #: dictionary hit, not a scan of the mapping: many located problems in a big file stay linear)

@@ -157,3 +157,22 @@ def test_a_bad_placeholder_is_reported_where_it_is_each_time(text: str) -> None:
             compile_template(f"x {text} y", where)
         wheres.append(e.value.where[:2])
     assert wheres == [("message", "en"), ("remediation", "zh")]
+
+
+def test_every_dataclass_has_a_docstring_so_none_computes_a_signature_at_start() -> None:
+    """``@dataclass`` gives a class without a docstring one made from ``inspect.signature`` (its fields'
+    annotations formatted), at every start: ~0.1 ms a class, ~3 ms for the 27 a Terraform check built."""
+    import pkgutil
+
+    import preflight
+
+    undocumented = []
+    for info in pkgutil.walk_packages(preflight.__path__, "preflight."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for cls in vars(module).values():
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == info.name \
+                    and "__doc__" in vars(cls) and (cls.__doc__ or "").startswith(f"{cls.__name__}("):
+                undocumented.append(f"{info.name}.{cls.__qualname__}")
+    assert undocumented == []

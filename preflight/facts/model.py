@@ -127,6 +127,8 @@ class Request(FieldsRepr):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Region(FieldsRepr):
+    """The region of an export request."""
+
     RegionId: str
     location: Location | None = _loc()
     field_locations: Mapping[str, Location] | None = _field_locs()
@@ -134,6 +136,8 @@ class Region(FieldsRepr):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Snapshot(FieldsRepr):
+    """A snapshot behind an image's disk."""
+
     SnapshotId: str
     Encrypted: bool | Unknown
     KMSKeyId: str | None | Unknown
@@ -161,6 +165,8 @@ class Disk(FieldsRepr):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Image(FieldsRepr):
+    """The custom image an export request names, with its disks."""
+
     RegionId: str
     #: unknown for an image an IaC export reaches by reference (ECS gives the id when it creates the image;
     #: the unknown is shown as the resource's address in texts, never read as an id)
@@ -203,6 +209,8 @@ class Principal(FieldsRepr):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ConditionClause(FieldsRepr):
+    """One ``Condition`` operator and key of a policy statement, with its values."""
+
     Operator: str
     Key: str
     Values: list[str]
@@ -210,6 +218,8 @@ class ConditionClause(FieldsRepr):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Statement(FieldsRepr):
+    """One statement of a RAM or bucket policy."""
+
     #: 1-based position in the policy document (for evidence)
     index: int
     Sid: str | None
@@ -224,6 +234,8 @@ class Statement(FieldsRepr):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Policy(FieldsRepr):
+    """A policy document (RAM or bucket policy): its version and statements."""
+
     Version: str | None
     Statement: list[Statement]
 
@@ -233,6 +245,8 @@ PolicyDoc = Policy  # (for Bucket, whose field ``Policy`` shadows the class in i
 
 @dataclass(frozen=True, eq=False, repr=False)
 class AttachedPolicy(FieldsRepr):
+    """A policy attached to a RAM role."""
+
     PolicyName: str
     PolicyType: str | Unknown
     PolicyDocument: Policy | Unknown
@@ -240,6 +254,8 @@ class AttachedPolicy(FieldsRepr):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Role(FieldsRepr):
+    """The RAM role an export assumes: its trust policy and attached policies."""
+
     RoleName: str
     Arn: str | None | Unknown
     trust_policy: Policy | Unknown
@@ -265,6 +281,8 @@ class Role(FieldsRepr):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Bucket(FieldsRepr):
+    """The OSS bucket an export writes to, with its settings and policy."""
+
     # (field names `Location` and `Policy` shadow the types in the class body, hence the aliases)
     #: unknown for a bucket an IaC export reaches by reference whose name the files do not decide (the
     #: unknown is shown as the resource's address in texts)

@@ -17,6 +17,8 @@ from preflight.model import Report
 
 @dataclass(frozen=True)
 class RenderOptions:
+    """How a reporter renders a report (colour, verbosity, the time of the run)."""
+
     color: bool = False
     #: show passing and skipped checks one per line in text output (JSON always has every result)
     verbose: bool = False

@@ -55,6 +55,8 @@ class InlineWaiver:
 
 @dataclass(frozen=True)
 class IacLoad:
+    """What the IaC files give: the export subjects and their inline waivers."""
+
     subjects: list[Subject] = field(default_factory=list)
     waivers: list[InlineWaiver] = field(default_factory=list)
     #: with ``only_changed``: the display paths of the files given; keep only findings located in them

@@ -89,6 +89,8 @@ for _tag, _fn in SHORT_TAGS.items():
 
 @dataclass(frozen=True)
 class Template:
+    """A parsed ROS template, with the line of each of its paths."""
+
     display: str
     data: Mapping[str, Any]
     #: the line of a path of keys/indexes inside the template

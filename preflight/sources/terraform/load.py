@@ -22,6 +22,8 @@ from preflight.sources.terraform.values import Resource, Unresolved
 
 @dataclass(frozen=True)
 class ModuleLoad:
+    """A root module's resources, and the files and child modules read for it."""
+
     resources: list[Resource]
     #: display path -> (text, line ranges of its top-level blocks), for inline waivers (child modules' too)
     files: dict[str, tuple[str, list[tuple[int, int]]]]

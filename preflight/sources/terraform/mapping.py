@@ -353,6 +353,8 @@ def _disks_location(r: Resource) -> Location | None:
 
 @dataclass
 class _BucketRef:
+    """A bucket resource an export may name, as its document element is built."""
+
     name: str | None
     location: Location | None
     region: Attr

@@ -19,6 +19,8 @@ from preflight.errors import Msg
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """A string template: literal text and interpolated expressions."""
+
     parts: tuple[Any, ...]  # str | expression
 
 
@@ -48,6 +50,8 @@ class StrIndex:
 
 @dataclass(frozen=True, slots=True)
 class Call:
+    """A function call ``name(args...)``."""
+
     name: str
     args: tuple[Any, ...]
     #: the last argument is written ``list...`` (its elements are the arguments)
@@ -56,6 +60,8 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Conditional:
+    """``cond ? then : other``."""
+
     cond: Any
     then: Any
     other: Any
@@ -100,11 +106,15 @@ class ForExpr:
 
 @dataclass(frozen=True, slots=True)
 class TupleExpr:
+    """``[a, b, ...]``."""
+
     items: tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class ObjectExpr:
+    """``{k = v, ...}``: key and value expressions."""
+
     items: tuple[tuple[Any, Any], ...]
 
 
@@ -117,12 +127,16 @@ class Opaque:
 
 @dataclass(slots=True)
 class RawBody:
+    """A parsed body: its attributes (expression and line) and blocks."""
+
     attrs: dict[str, tuple[Any, int]] = field(default_factory=dict)  # name -> (expression, line)
     blocks: list[RawBlock] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class RawBlock:
+    """A parsed block: type, labels, body and where it is written."""
+
     type: str
     labels: tuple[str, ...]
     body: RawBody

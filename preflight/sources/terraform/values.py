@@ -108,6 +108,8 @@ class Attr:
 
 @dataclass(frozen=True, slots=True)
 class Block:
+    """An evaluated block: its attributes, nested blocks and where it is written."""
+
     attrs: Mapping[str, Attr]
     blocks: Mapping[str, tuple[Block, ...]]
     location: Location | None
