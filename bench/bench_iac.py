@@ -1,5 +1,6 @@
-"""Benchmark the IaC sources against issue 4's targets: a small module end to end (start-up included)
-≤ 200 ms, and a generated tree of 500 ``.tf`` files with 1,000 resources ≤ 5 s. A script, not a test.
+"""Benchmark the IaC sources against issue 13's targets: a small module end to end (start-up included)
+within 12x a bare ``python -c pass``, and a generated tree of 500 ``.tf`` files with 1,000 resources under
+1 s. A script, not a test.
 
 Each figure is the median of ``--runs`` runs after one warm-up, wall time including interpreter start-up,
 peak RSS of that child from ``os.wait4``. The measured command is the installed console script,
@@ -23,11 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import preflight_command, run_once  # noqa: E402  (the runner next to this file)
 
 SMALL = ROOT / "tests" / "iac" / "terraform" / "small"
-SMALL_TARGET_S = 0.200
+#: the small module's wall time, at most this many times a bare ``python -c pass``
+SMALL_TARGET_RATIO = 12.0
 #: as installed: the warm-up run may write bytecode (PYTHONDONTWRITEBYTECODE would recompile every module
 #: on every run, ~30 ms for this path, which no installed copy pays)
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-TREE_TARGET_S = 5.0
+TREE_TARGET_S = 1.0
 
 PROGRAM = """
 import sys
@@ -109,16 +111,17 @@ def main() -> int:
     floor, floor_rss = measure([sys.executable, "-c", "pass"], args.runs)
     print(f"python -c pass                      {floor * 1000:7.0f} ms {floor_rss:6.1f} MiB")
     wall, rss = measure(command(str(SMALL)), args.runs)
-    verdict = "ok" if wall <= SMALL_TARGET_S else "OVER"
+    ratio = wall / floor
+    verdict = "ok" if ratio <= SMALL_TARGET_RATIO else "OVER"
     print(f"small module (1 file, 4 resources)  {wall * 1000:7.0f} ms {rss:6.1f} MiB"
-          f"   target ≤ {SMALL_TARGET_S * 1000:.0f} ms: {verdict}")
+          f"   {ratio:.1f}x python -c pass, target ≤ {SMALL_TARGET_RATIO:.0f}x: {verdict}")
     with tempfile.TemporaryDirectory() as tmp:
         count = generate_tree(Path(tmp))
         files = sum(1 for _ in Path(tmp).rglob("*.tf"))
         wall, rss = measure(command(tmp), max(1, args.runs // 2))
-        verdict = "ok" if wall <= TREE_TARGET_S else "OVER"
+        verdict = "ok" if wall < TREE_TARGET_S else "OVER"
         print(f"tree ({files} .tf files, {count} resources) {wall:6.2f} s  {rss:6.1f} MiB"
-              f"   target ≤ {TREE_TARGET_S:.0f} s: {verdict}")
+              f"   target < {TREE_TARGET_S:.0f} s: {verdict}")
     return 0
 
 
