@@ -178,32 +178,10 @@ def _escape_inline(text: str, line_start: bool) -> str:
 
 
 def _inline_rich(line: str, mask: str) -> str:
-    """A line with the code spans its author wrote (CommonMark's pairing: a run of n backticks closes at the
-    next run of exactly n; only the backticks of ``mask``, the rule's own, count): each span kept as a span of
-    the same text, everything else escaped text."""
-    runs = [(m.start(), m.end()) for m in _re(_BACKTICKS).finditer(mask)]
-    closing: list[int | None] = [None] * len(runs)
-    last: dict[int, int] = {}
-    for j in range(len(runs) - 1, -1, -1):  # the next run of the same length (linear, whatever the line)
-        length = runs[j][1] - runs[j][0]
-        closing[j] = last.get(length)
-        last[length] = j
-    out: list[str] = []
-    pos = i = 0
-    while i < len(runs):
-        close = closing[i]
-        if close is None:
-            i += 1
-            continue
-        out.append(_escape_inline(line[pos:runs[i][0]], pos == 0))
-        code = line[runs[i][1]:runs[close][0]]
-        if code.startswith(" ") and code.endswith(" ") and code.strip():
-            code = code[1:-1]
-        out.append(markdown_code(code))
-        pos = runs[close][1]
-        i = close + 1
-    out.append(_escape_inline(line[pos:], pos == 0))
-    return "".join(out)
+    """A line with the code spans its author wrote (paired by :func:`_span_parts`): each span kept as a span of
+    the same text, everything else escaped text (at the line's start, as a line's start is escaped)."""
+    return "".join(markdown_code(p.text) if p.kind == "code" else _escape_inline(p.text, k == 0)
+                   for k, p in enumerate(_span_parts(line, mask)))
 
 
 def _strip(line: str, mask: str) -> tuple[str, str]:
@@ -354,11 +332,12 @@ def rich_parts(text: str) -> list[Part]:
 
 
 def _span_parts(line: str, mask: str) -> list[Part]:
-    """One line's code spans (paired as :func:`_inline_rich` pairs them) and the text around them."""
+    """One line's code spans and the text around them. CommonMark's pairing: a run of n backticks closes at the
+    next run of exactly n; only the backticks of ``mask``, the rule's own, count."""
     runs = [(m.start(), m.end()) for m in _re(_BACKTICKS).finditer(mask)]
     closing: list[int | None] = [None] * len(runs)
     last: dict[int, int] = {}
-    for j in range(len(runs) - 1, -1, -1):
+    for j in range(len(runs) - 1, -1, -1):  # the next run of the same length (linear, whatever the line)
         length = runs[j][1] - runs[j][0]
         closing[j] = last.get(length)
         last[length] = j
