@@ -179,12 +179,7 @@ class _AuditRun(live._Run):
                     where=self.where("ecs", None))
         for region in self.plan.regions:
             self.start_region(region)
-        for role in self.plan.roles:
-            self.get_role(role)
-        for bucket, region in self.plan.buckets.items():
-            self.get_bucket(bucket, region)
-        if self.plan.buckets:
-            self.get_public_access_block(next(iter(self.plan.buckets.values())))
+        self.start_roles_and_buckets()
 
     def on_regions(self, out: Outcome[dict[str, Any]]) -> None:
         super().on_regions(out)

@@ -177,6 +177,11 @@ class _Run:
             self._images_left[region] = 0
             for batch in _batches(ids):
                 self.describe_images(region, batch, 1)
+        self.start_roles_and_buckets()
+
+    def start_roles_and_buckets(self) -> None:
+        """The roles and buckets of the plan, and the account's Block Public Access (asked in a bucket's
+        region): the same for a check and an audit."""
         for role in self.plan.roles:
             self.get_role(role)
         for bucket, region in self.plan.buckets.items():
