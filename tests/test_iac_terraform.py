@@ -230,3 +230,35 @@ def test_the_hcl_parser_is_imported_by_the_first_parse() -> None:
             "print(sorted(m for m in sys.modules if m in ('tree_sitter', 'tree_sitter_hcl')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split("\n")[:2] == ["[]", "['tree_sitter', 'tree_sitter_hcl']"]
+
+
+def test_two_separate_resources_of_one_kind_on_one_bucket_make_its_setting_unknown(tmp_path: Path) -> None:
+    """Which of two ``alicloud_oss_bucket_acl`` (or policy, BPA, …) of one bucket Terraform applies last is not
+    told: the setting is unknown, never the last one read (a public grant must not be hidden by a private one)."""
+    (tmp_path / "main.tf").write_text(
+        'provider "alicloud" {\n  region = "cn-beijing"\n}\n'
+        'resource "alicloud_oss_bucket" "b" {\n  bucket = "x"\n}\n'
+        'resource "alicloud_oss_bucket_acl" "a1" {\n  bucket = alicloud_oss_bucket.b.bucket\n'
+        '  acl = "public-read-write"\n}\n'
+        'resource "alicloud_oss_bucket_acl" "a2" {\n  bucket = "x"\n  acl = "private"\n}\n'
+        'resource "alicloud_image_export" "e" {\n  image_id = "m-1"\n  oss_bucket = alicloud_oss_bucket.b.bucket\n}\n')
+    doc, ann = _doc(tmp_path)
+    assert "AccessControlList" not in doc["buckets"][0]
+    reason = str(ann.unknown["/buckets/0/AccessControlList"])
+    assert "alicloud_oss_bucket_acl.a1, alicloud_oss_bucket_acl.a2" in reason
+    assert _find(_results(tmp_path), "PF501", "oss://x").status is not Status.PASS
+
+
+def test_a_name_that_may_be_an_undecided_bucket_is_not_read_as_outside_the_files(tmp_path: Path) -> None:
+    """A separate resource naming its bucket by a literal no bucket has in full may configure the bucket whose
+    name the files leave undecided: that bucket's setting is unknown, not the provider's default."""
+    (tmp_path / "main.tf").write_text(
+        'provider "alicloud" {\n  region = "cn-beijing"\n}\nvariable "n" {}\n'
+        'resource "alicloud_oss_bucket" "b" {\n  bucket = var.n\n}\n'
+        'resource "alicloud_oss_bucket_acl" "a" {\n  bucket = "exports-prod"\n  acl = "public-read"\n}\n'
+        'resource "alicloud_image_export" "e" {\n  image_id = "m-1"\n  oss_bucket = alicloud_oss_bucket.b.bucket\n}\n')
+    doc, ann = _doc(tmp_path)
+    assert "AccessControlList" not in doc["buckets"][0]
+    assert "/buckets/0/AccessControlList" in ann.unknown
+    pf501 = [r for r in _results(tmp_path) if r.rule_id == "PF501"]
+    assert pf501 and all(r.status is not Status.PASS for r in pf501)

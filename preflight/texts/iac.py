@@ -181,6 +181,12 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "iac.bucket_stray": {"en": "{address} configures a bucket that cannot be resolved statically",
                          "zh": "{address} 所配置的 Bucket 无法静态解析"},
+    "iac.ref_maybe_undecided": {
+        "en": "{name} may be the name of a resource of the files whose name they leave undecided",
+        "zh": "{name} 可能是这些文件中名称未确定的某个资源的名称"},
+    "iac.bucket_extra_twice": {
+        "en": "{addresses} both configure this bucket; which one Terraform applies last is not told",
+        "zh": "{addresses} 都配置了这个 Bucket，Terraform 最后应用哪一个无法确定"},
     "iac.bucket_owner": {"en": "the owner is the account Terraform runs as, which the files do not name",
                          "zh": "所有者是运行 Terraform 所用的账号，文件中没有写明"},
     "iac.sse_not_set": {"en": "sse_algorithm is not set", "zh": "没有设置 sse_algorithm"},

@@ -172,7 +172,11 @@ class _Targets:
             return attr.target
         v = _str(attr.value)
         if isinstance(v, str):
-            return self.by_name.get(v)
+            found = self.by_name.get(v)
+            if found is None and None in self.by_address.values():
+                # a name no resource has in full may still be one whose name the files leave undecided
+                return Unresolved(Msg("iac.ref_maybe_undecided", name=v))
+            return found
         return v if isinstance(v, Unresolved) else Unresolved(Msg("iac.ref_not_name"))
 
 
@@ -386,15 +390,23 @@ def _buckets(b: DocBuilder, by_type: Mapping[str, list[Resource]], export_bucket
     # the separate resources (acl, encryption, policy) by the bucket they configure
     extras: dict[tuple[str, str], Resource] = {}
     stray: dict[str, Msg] = {}
+    #: two resources of one kind configuring one bucket: the setting is unknown (never the last one read)
+    twice: dict[tuple[str, str], list[str]] = {}
     for kind in _BUCKET_EXTRAS:
         for x in by_type.get(kind, []):
             found = targets.find(x.body.attrs.get("bucket"))
             if isinstance(found, Unresolved):
                 stray[kind] = Msg("iac.bucket_stray", address=x.address)
             elif found is not None:
-                extras[(found, kind)] = x
+                first = extras.setdefault((found, kind), x)
+                if first is not x:
+                    twice.setdefault((found, kind), [first.address]).append(x.address)
+    for (address, kind) in twice:
+        del extras[(address, kind)]
     for r in by_type.get("alicloud_oss_bucket", []):
-        _bucket(b, r, refs[r.address], extras, stray, r.address in strict)
+        own = {kind: Msg("iac.bucket_extra_twice", addresses=", ".join(xs))
+               for (address, kind), xs in twice.items() if address == r.address}
+        _bucket(b, r, refs[r.address], extras, {**stray, **own}, r.address in strict)
     return refs
 
 
