@@ -373,7 +373,8 @@ def summarize(results: Sequence[Result], subjects: Sequence[tuple[str, Subject]]
         if r.category is Category.PRECONDITION and r.status is Status.FAIL:
             failing[subject_key].add(r.rule_id)
             titles[r.rule_id] = r.title
-        elif r.category is Category.PRECONDITION and r.status is Status.UNKNOWN:
+        elif r.category is Category.PRECONDITION and r.status in (Status.UNKNOWN, Status.WAIVED):
+            # a waived precondition failed or was unknown: the waiver is a decision, ExportImage still checks it
             unknown[subject_key].add(r.rule_id)
             titles[r.rule_id] = r.title
         elif r.category is Category.SECURITY and r.status is Status.FAIL:

@@ -667,6 +667,12 @@ def test_a_waiver_never_covers_what_could_not_be_read(tmp_path: Path, cli: Any) 
     assert gap and all(r["status"] == "unknown" for r in gap)
     assert any(r["status"] == "waived" for r in doc["results"])  # the waiver did apply to what was read
     assert doc["ok"] is False
+    # a waived precondition is not an exportable image: ExportImage checks it whatever the waiver says
+    waived = {(r.get("account"), r["subject"]) for r in doc["results"]
+              if r["status"] == "waived" and r["category"] == "precondition"}
+    assert waived
+    plain = cli("audit", str(FLEET), "-f", "json").json()
+    assert doc["audit"]["exportable"] == plain["audit"]["exportable"]
 
 
 @pytest.mark.parametrize("mutate", [

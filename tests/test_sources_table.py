@@ -104,3 +104,13 @@ def test_module_files_are_looked_at_once(tmp_path: Path, monkeypatch: pytest.Mon
     stats.clear()
     run.subjects_from_paths([tmp_path / "main.tf"])
     assert stats == once, stats
+
+
+def test_a_plan_word_in_a_walked_yaml_file_does_not_make_it_parsed(cli: Callable[..., CliResult],
+                                                                     tmp_path: Path) -> None:
+    """A YAML file is a ROS template or nothing of ours: a Helm chart that mentions ``resource_changes`` (a plan
+    word, and plans are JSON) is skipped in a walk, not parsed and refused as broken YAML."""
+    (tmp_path / "values.yaml").write_text("a: {{ .Values.x }}\n# resource_changes planned_values\n")
+    (tmp_path / "main.tf").write_text('provider "alicloud" {\n  region = "cn-beijing"\n}\n')
+    result = cli("check", str(tmp_path))
+    assert result.code == 0, result.err

@@ -201,7 +201,7 @@ def _classify(path: Path, explicit: bool, plan: _Plan) -> None:
                 check_characters(doc, text, display)
                 plan.documents.append(registry.load(plan.files, path, kind))
                 return
-    elif registry.marked(text):
+    elif registry.ROS_MARK in text:  # a YAML file is ROS or nothing (a plan is JSON): only the ROS mark counts
         loaded = registry.load(plan.files, path, "ros")
         if SOURCES["ros"]["sniff"](loaded.document.data):  # the mark in a comment or a value is not a template
             plan.documents.append(loaded)
