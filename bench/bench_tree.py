@@ -124,9 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"slowest {min(args.slowest, len(outcomes))}:")
     for o in sorted(outcomes, key=lambda o: -o.seconds)[:args.slowest]:
         print(f"  {o.seconds:7.3f} s  exit {o.code:>7}  {o.path}")
-    failed = [o for o in outcomes if o.code in ("2", "timeout")]
+    failed = [o for o in outcomes if o.code not in ("0", "1")]  # 2, a timeout, a signal, anything else
     if failed and args.show_errors:
-        print(f"exit 2 / timeout ({len(failed)}), first stderr line:")
+        print(f"not 0 or 1 (exit 2, timeout, signal; {len(failed)}), first stderr line:")
         for o in failed[:args.show_errors]:
             print(f"  {o.path}: {o.first_error[:200]}")
     total = sum(o.seconds for o in outcomes)

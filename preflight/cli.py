@@ -236,7 +236,6 @@ def check(
         "each file's module, report only findings in these files.")] = False,
 ) -> None:
     """Check exports: from offline snapshots, Terraform or ROS files, or --live from the account."""
-    import datetime
 
     from preflight.model import Severity
     from preflight.reporters import RenderOptions, get_chunks
@@ -335,7 +334,6 @@ def snapshot(
     config: ConfigOpt = None,
 ) -> None:
     """Read the facts from the account (read-only) and write them as an offline snapshot."""
-    import datetime
 
     from preflight.facts.decode import record_reasons
     from preflight.run import CheckOptions, collect_live, parse_endpoints
@@ -387,7 +385,6 @@ def _audit_options(path: Path | None, live: bool, accounts: Path | None, resourc
                    assume_role_name: str | None, regions: str | None, bucket: list[str] | None,
                    oss_prefix: str | None, image_format: str | None, endpoint: list[str] | None,
                    profile: str | None, deadline: float | None, quiet: bool, lang: str, **more: Any) -> Any:
-    import datetime
 
     from preflight.audit import AuditOptions, parse_buckets, parse_regions
     from preflight.run import parse_endpoints, resolve_config
@@ -502,7 +499,6 @@ def waivers_lint(
     strict: Annotated[bool, typer.Option("--strict", help="As for check.")] = False,
 ) -> None:
     """Find expired, reasonless, unknown-rule, mandatory-rule and never-matching waivers (exit 1 if any)."""
-    import datetime
 
     from preflight.run import lint_waivers
 

@@ -96,11 +96,6 @@ JOINS: dict[str, Join] = {j.fact: j for j in (
 )}
 
 
-def link_field(fact: str) -> str | None:
-    """The request field whose IaC reference may make the join ``fact`` (see :attr:`Join.link`)."""
-    return JOINS[fact].link
-
-
 def missing_target(fact: str) -> Literal["none", "unknown"]:
     missing = JOINS[fact].missing
     assert missing is not None, fact

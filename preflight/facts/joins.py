@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from preflight.errors import Msg
-from preflight.facts.absence import link_field, missing_target
+from preflight.facts.absence import JOINS, missing_target
 from preflight.facts.decode import KEY_FIELDS, SECTIONS, WRAPPERS, Annotations, Obj, Unknowns, as_list, key_of
 from preflight.facts.model import Task, Unknown
 
@@ -65,7 +65,7 @@ class Sections:
     def linked(self, request: Obj, join: str) -> Obj | None:
         """The entity the request's field reaches by reference (``Annotations.links``), for a join that
         declares that field as its link (:data:`preflight.facts.absence.JOINS`); ``None`` when there is none."""
-        field = link_field(join)
+        field = JOINS[join].link
         if field is None or self.annotations is None:
             return None
         target = self.annotations.links.get(f"{request.pointer}/{field}")
