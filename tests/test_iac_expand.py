@@ -395,3 +395,22 @@ def test_modules_that_are_not_read_are_warned_about(cli: Cli) -> None:
     assert lines
     for line in lines:
         assert_chinese(line)
+
+
+def test_a_called_module_file_that_is_not_a_regular_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    """A called module's ``.tf`` that is a link to a device is an error naming it, as in a root module: left out
+    quietly, it would drop what the module declares (a bucket's ACL, a policy)."""
+    import os
+
+    from preflight.errors import PreflightError
+    from preflight.sources import iac
+
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "a.tf").write_text('resource "alicloud_oss_bucket" "b" {\n  bucket = "x"\n}\n')
+    os.symlink("/dev/zero", tmp_path / "mod" / "b.tf")
+    (tmp_path / "root").mkdir()  # the module is outside the walked tree: only the call reads it
+    (tmp_path / "root" / "main.tf").write_text('provider "alicloud" {\n  region = "cn-beijing"\n}\n'
+                                               'module "m" {\n  source = "../mod"\n}\n')
+    with pytest.raises(PreflightError) as e:
+        iac.load([tmp_path / "root"])
+    assert "b.tf" in str(e.value)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.model import Location
+from preflight.sources.common import module_file
 from preflight.sources.files import TF_CONFIG_SUFFIXES, Files
 from preflight.sources.terraform.hcl import parse_hcl
 from preflight.sources.terraform.limits import LIMITS, Limits
@@ -79,7 +80,9 @@ class _Reader:
                 names = sorted(n for n in os.listdir(directory) if n.endswith(TF_CONFIG_SUFFIXES))
             except OSError:
                 return None
-            files = [directory / n for n in names if (directory / n).is_file()]
+            # as a root module's files are looked at (iac._module_files): a FIFO, a device or a link to one is an
+            # error naming it, never a file quietly left out of what the called module declares
+            files = [directory / n for n in names if module_file(directory / n)]
             if not files:
                 return None
             self.parsed[directory] = self.read(files)
